@@ -1,0 +1,62 @@
+/**
+ * The process configuration: one zod-validated object per process, read from the
+ * environment once. The same names are used in AWS (set by the CDK stack) and by
+ * the embedded runtime (`npm start`).
+ */
+import { z } from 'zod';
+
+const optional = z.string().trim().min(1).optional();
+
+export const configSchema = z.object({
+  TABLE_NAME: z.string().min(1).default('followup'),
+  /** Base URL for unsubscribe links, Twilio status callbacks and Twilio signature checks. */
+  FOLLOWUP_PUBLIC_URL: z.url(),
+  /** Local: the secret itself. In AWS: FOLLOWUP_UNSUBSCRIBE_SECRET_ARN names a Secrets Manager secret. */
+  FOLLOWUP_UNSUBSCRIBE_SECRET: optional,
+  FOLLOWUP_UNSUBSCRIBE_SECRET_ARN: optional,
+  /** Local: the admin key itself. In AWS the authorizer reads FOLLOWUP_API_KEY_SECRET_ARN. */
+  FOLLOWUP_API_KEY: optional,
+  FOLLOWUP_API_KEY_SECRET_ARN: optional,
+  /** Twilio: a Secrets Manager secret holding {accountSid, authToken, from?, messagingServiceSid?} in AWS. */
+  TWILIO_SECRET_ARN: optional,
+  TWILIO_ACCOUNT_SID: optional,
+  TWILIO_AUTH_TOKEN: optional,
+  /** Overrides Twilio's API base URL (the embedded runtime's local stub). */
+  TWILIO_API_BASE_URL: optional,
+  /** EventBridge Scheduler target: the touch queue, the role schedules assume, their group and DLQ. */
+  TOUCH_QUEUE_ARN: optional,
+  SCHEDULER_ROLE_ARN: optional,
+  SCHEDULE_GROUP_NAME: z.string().min(1).default('followup'),
+  SCHEDULER_DLQ_ARN: optional,
+  SES_CONFIGURATION_SET: optional,
+  /** Replies come back to reply+<token>@REPLY_DOMAIN. */
+  REPLY_DOMAIN: optional,
+  /** SES puts `<MessageId@DOMAIN>` into the Message-ID header; used to thread follow-ups. */
+  SES_MESSAGE_ID_DOMAIN: z.string().min(1).default('email.amazonses.com'),
+  /** Region assumed for phone numbers written without a country code. */
+  DEFAULT_PHONE_REGION: z.string().length(2).default('US'),
+  /** Only when every sequence lacks one: the zone for prospects whose zone is unknown. */
+  DEFAULT_TIMEZONE: z.string().min(1).default('America/New_York'),
+  /** Seconds a touch claim is held before a retry may take it over. */
+  TOUCH_CLAIM_LEASE_SECONDS: z.coerce.number().int().positive().default(300),
+  /** Largest enrollment request body (bytes); larger answers 413. */
+  MAX_ENROLLMENT_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  POWERTOOLS_SERVICE_NAME: z.string().default('followup'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value fails with one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path.join('.') ?? 'configuration';
+    throw new ConfigError(`Invalid configuration: ${key}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,140 @@
+/** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline. */
+import type { Channel } from './sequence';
+
+export interface Prospect {
+  id: string;
+  email?: string;
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  company?: string;
+  /** IANA zone as given; unknown zones fall back to the sequence's default at schedule time. */
+  timezone?: string;
+  attributes: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type EnrollmentStatus =
+  | 'active'
+  | 'paused'
+  | 'completed'
+  | 'replied'
+  | 'opted_out'
+  | 'bounced'
+  | 'stopped'
+  | 'failed';
+
+export const ENROLLMENT_STATUSES: readonly EnrollmentStatus[] = [
+  'active',
+  'paused',
+  'completed',
+  'replied',
+  'opted_out',
+  'bounced',
+  'stopped',
+  'failed',
+];
+
+/** Statuses from which nothing is ever sent again for this run. */
+export const ENDED_STATUSES: readonly EnrollmentStatus[] = [
+  'completed',
+  'replied',
+  'opted_out',
+  'bounced',
+  'stopped',
+  'failed',
+];
+
+export type TouchStatus = 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
+
+/** What one executed step produced. Stored on the enrollment, keyed by step id. */
+export interface TouchRecord {
+  stepId: string;
+  stepIndex: number;
+  channel: Channel;
+  status: TouchStatus;
+  at: string;
+  providerMessageId?: string;
+  /** Email only: the Message-ID header the provider gave it, for threading and reply matching. */
+  messageIdHeader?: string;
+  error?: string;
+}
+
+export interface Enrollment {
+  /** `${prospectId}.${sequenceId}`: one enrollment item per prospect and sequence, re-used by later runs. */
+  id: string;
+  prospectId: string;
+  sequenceId: string;
+  version: number;
+  run: number;
+  status: EnrollmentStatus;
+  /** Index of the next step to execute (equal to steps.length once completed). */
+  stepIndex: number;
+  nextTouchAt?: string;
+  pendingScheduleName?: string;
+  /** Email threading: the first email's Message-ID and subject. */
+  thread?: { messageIdHeader: string; subject: string };
+  touches: Record<string, TouchRecord>;
+  createdAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  endReason?: string;
+  /** Paused by an auto-reply: when to resume. */
+  resumeAt?: string;
+}
+
+/** A claim on one touch: whoever holds it is the only one allowed to send it. */
+export interface TouchClaim {
+  enrollmentId: string;
+  prospectId: string;
+  sequenceId: string;
+  run: number;
+  stepIndex: number;
+  /** Until then the claim is held; after it, a retry may take it over (its worker died). */
+  leaseUntil: string;
+}
+
+export type SuppressionReason = 'unsubscribe' | 'sms_stop' | 'bounce' | 'complaint' | 'manual' | 'erased';
+
+export interface Suppression {
+  /** Normalised address (lower-case email or E.164 phone). Absent once erased: only the hash remains. */
+  address?: string;
+  addressHash: string;
+  channel: Channel;
+  reason: SuppressionReason;
+  source: string;
+  createdAt: string;
+}
+
+export type TimelineEventType =
+  | 'enrolled'
+  | 'step_skipped'
+  | 'sent'
+  | 'send_failed'
+  | 'delivered'
+  | 'undelivered'
+  | 'opened'
+  | 'clicked'
+  | 'replied'
+  | 'auto_replied'
+  | 'opted_out'
+  | 'opted_in'
+  | 'bounced'
+  | 'complained'
+  | 'paused'
+  | 'resumed'
+  | 'stopped'
+  | 'completed'
+  | 'failed';
+
+export interface TimelineEvent {
+  prospectId: string;
+  at: string;
+  type: TimelineEventType;
+  sequenceId?: string;
+  enrollmentId?: string;
+  stepId?: string;
+  /** Short, non-personal detail (reason codes); a reply's text only for `replied`. */
+  detail?: string;
+}

@@ -1,0 +1,156 @@
+/**
+ * Ports: the only things use cases know about the outside world.
+ *
+ * Adapters in `adapters/` implement them (DynamoDB, EventBridge Scheduler, SES v2,
+ * Twilio, and the embedded runtime's own clock and scheduler). Use cases never import
+ * an SDK; only handlers and `local/` pick concrete adapters.
+ */
+import type { Channel, PublishedSequence } from './domain/sequence';
+import type {
+  Enrollment,
+  EnrollmentStatus,
+  Prospect,
+  Suppression,
+  TimelineEvent,
+  TouchClaim,
+  TouchRecord,
+} from './domain/records';
+
+/** Time as the process sees it: the wall clock in AWS, a virtual clock locally. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The body of a touch message: what a fired schedule puts on the touch queue. */
+export interface TouchMessage {
+  enrollmentId: string;
+  prospectId: string;
+  sequenceId: string;
+  /** Which enrollment run of this prospect in this sequence (re-enrolling starts a new run). */
+  run: number;
+  stepIndex: number;
+  /** When the touch was due (ISO 8601, UTC). */
+  dueAt: string;
+}
+
+export interface ScheduledTouch extends TouchMessage {
+  /** Deterministic schedule name, so a retry can never create a second schedule. */
+  scheduleName: string;
+}
+
+/** One-time schedules for touches (EventBridge Scheduler in AWS, an in-process timer locally). */
+export interface TouchScheduler {
+  /** Creates the schedule; creating one that already exists under the same name is a no-op. */
+  schedule(touch: ScheduledTouch): Promise<void>;
+  /** Deletes a pending schedule; a schedule that is missing (already fired or deleted) is fine. */
+  cancel(scheduleName: string): Promise<void>;
+}
+
+/** Result of a send, classified once by the adapter and handled with exhaustive switches. */
+export type SendResult =
+  | { kind: 'sent'; providerMessageId: string }
+  | { kind: 'retryable'; reason: string; retryAfterSeconds?: number }
+  | { kind: 'permanent'; reason: string; code?: string };
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  replyTo?: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Extra headers: List-Unsubscribe, List-Unsubscribe-Post, In-Reply-To, References. */
+  headers: Record<string, string>;
+  /** Carried back in SES events (configuration set → EventBridge) to identify the touch. */
+  tags: Record<string, string>;
+}
+
+export interface EmailSender {
+  send(email: OutgoingEmail): Promise<SendResult>;
+}
+
+export interface OutgoingSms {
+  to: string;
+  /** Either a sender number (E.164) or a Messaging Service SID. */
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+  statusCallbackUrl?: string;
+}
+
+export interface SmsSender {
+  send(sms: OutgoingSms): Promise<SendResult>;
+}
+
+/** Sequence counters: atomic ADD updates, never scans. */
+export interface SequenceCounterDelta {
+  sequenceId: string;
+  /** e.g. `{ 'status.active': 1, 'step.intro.sent': 1 }` */
+  deltas: Record<string, number>;
+}
+
+export interface EnrollmentAdvance {
+  enrollmentId: string;
+  /** The state the caller read; the write fails if the item moved on meanwhile. */
+  expected: { status: EnrollmentStatus; run: number; stepIndex: number };
+  next: Pick<Enrollment, 'status' | 'stepIndex' | 'nextTouchAt' | 'pendingScheduleName' | 'updatedAt'> &
+    Partial<Pick<Enrollment, 'thread' | 'endedAt' | 'endReason' | 'resumeAt'>>;
+  /** Message record for the step that was just executed, stored on the enrollment. */
+  touch?: TouchRecord;
+}
+
+export type ConditionalWriteResult = 'ok' | 'conflict';
+
+/**
+ * The single DynamoDB table, as seen by use cases. Every method is one request
+ * (or one batch); there are no transactions anywhere.
+ */
+export interface Store {
+  // Sequences (immutable versions plus a pointer to the current one).
+  putSequenceVersion(sequence: PublishedSequence): Promise<ConditionalWriteResult>;
+  getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined>;
+  getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined>;
+  listSequences(): Promise<PublishedSequence[]>;
+
+  // Prospects and enrollments.
+  getProspect(prospectId: string): Promise<Prospect | undefined>;
+  findProspectIdsByAddress(address: string): Promise<string[]>;
+  getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
+  listEnrollments(prospectId: string): Promise<Enrollment[]>;
+  /** For enrollment: reads many enrollments (by id) and suppressions (by address) in few round trips. */
+  getEnrollmentsAndSuppressions(
+    enrollmentIds: string[],
+    addresses: string[],
+  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }>;
+  /** Writes prospects, new enrollments and their timeline entries in batches. */
+  putEnrollmentBatch(items: {
+    prospects: Prospect[];
+    enrollments: Enrollment[];
+    timeline: TimelineEvent[];
+  }): Promise<void>;
+  /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
+  restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
+  /** Everything the touch worker needs, in one consistent round trip. */
+  loadTouchContext(message: TouchMessage): Promise<{
+    enrollment?: Enrollment;
+    prospect?: Prospect;
+    suppressions: Suppression[];
+  }>;
+  advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult>;
+
+  // Exactly-once touches.
+  claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult>;
+
+  // Consent ledger.
+  getSuppression(address: string): Promise<Suppression | undefined>;
+  putSuppression(suppression: Suppression): Promise<void>;
+  deleteSuppression(address: string): Promise<void>;
+
+  // Timeline and counters.
+  appendTimeline(events: TimelineEvent[]): Promise<void>;
+  listTimeline(prospectId: string): Promise<TimelineEvent[]>;
+  addToCounters(delta: SequenceCounterDelta): Promise<void>;
+  getCounters(sequenceId: string): Promise<Record<string, number>>;
+}
+
+export type { Channel };
