@@ -16,6 +16,14 @@ import type {
   TouchRecord,
 } from './domain/records';
 
+/** Structured logging with ids only: never email bodies, addresses or phone numbers. */
+export interface Logger {
+  debug(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
 /** Time as the process sees it: the wall clock in AWS, a virtual clock locally. */
 export interface Clock {
   now(): Date;
@@ -48,7 +56,12 @@ export interface TouchScheduler {
 
 /** Result of a send, classified once by the adapter and handled with exhaustive switches. */
 export type SendResult =
-  | { kind: 'sent'; providerMessageId: string }
+  | {
+      kind: 'sent';
+      providerMessageId: string;
+      /** Email only: the Message-ID header the recipient sees, to thread follow-ups and match replies. */
+      messageIdHeader?: string;
+    }
   | { kind: 'retryable'; reason: string; retryAfterSeconds?: number }
   | { kind: 'permanent'; reason: string; code?: string };
 
@@ -139,7 +152,16 @@ export interface Store {
   advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult>;
 
   // Exactly-once touches.
+  /**
+   * Claims a touch with ONE conditional write ON THE ENROLLMENT ITEM (attribute `claim`):
+   * it succeeds only while the enrollment is `active` at this run and step and nobody
+   * holds an unexpired lease. Because a stop writes the same item, a stop and a claim are
+   * strictly ordered: a touch claimed after a reply or opt-out is impossible.
+   * `advanceEnrollment` removes the claim.
+   */
   claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult>;
+  /** Gives a claim back (after a retryable send failure) so the retry need not wait for the lease. */
+  releaseTouchClaim(claim: TouchClaim): Promise<void>;
 
   // Consent ledger.
   getSuppression(address: string): Promise<Suppression | undefined>;
