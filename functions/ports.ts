@@ -39,6 +39,14 @@ export interface TouchMessage {
   stepIndex: number;
   /** When the touch was due (ISO 8601, UTC). */
   dueAt: string;
+  /**
+   * `addressHash()` (domain/address-hash.ts) of the prospect's email and phone, as known
+   * when the touch was scheduled. With them `Store.loadTouchContext` reads the enrollment,
+   * the profile AND the suppressions in ONE consistent batch read. Optional: without them,
+   * or when the prospect's address changed since scheduling, the store spends one more
+   * read on the current address's suppression (correctness first).
+   */
+  addressHashes?: { email?: string; phone?: string };
 }
 
 export interface ScheduledTouch extends TouchMessage {
@@ -76,6 +84,13 @@ export interface OutgoingEmail {
   headers: Record<string, string>;
   /** Carried back in SES events (configuration set → EventBridge) to identify the touch. */
   tags: Record<string, string>;
+  /** Which touch this is, for logs and the local outbox; adapters do not send it. */
+  touch?: TouchIdentity;
+}
+
+export interface TouchIdentity {
+  enrollmentId: string;
+  stepId: string;
 }
 
 export interface EmailSender {
@@ -89,6 +104,8 @@ export interface OutgoingSms {
   messagingServiceSid?: string;
   body: string;
   statusCallbackUrl?: string;
+  /** Which touch this is, for logs and the local outbox; adapters do not send it. */
+  touch?: TouchIdentity;
 }
 
 export interface SmsSender {
@@ -143,13 +160,29 @@ export interface Store {
   }): Promise<void>;
   /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
   restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
-  /** Everything the touch worker needs, in one consistent round trip. */
+  /**
+   * Everything the touch worker needs, in one consistent round trip (when the message
+   * carries `addressHashes` that still match the profile). `suppressions` are the entries
+   * of the prospect's CURRENT email and phone (either channel; the caller picks the one of
+   * the step's channel); without a profile, those of the message's hashes.
+   */
   loadTouchContext(message: TouchMessage): Promise<{
     enrollment?: Enrollment;
     prospect?: Prospect;
     suppressions: Suppression[];
   }>;
   advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult>;
+  /**
+   * GDPR erasure: deletes every item of the prospect (profile, address index entries,
+   * enrollments, touch claims, timeline). Suppressions are global and are NOT touched:
+   * the caller replaces them by hashed `erased` entries. Idempotent.
+   */
+  deleteProspectData(prospectId: string): Promise<void>;
+  /**
+   * Records a touch on the enrollment whatever its status, and drops the claim: used when a
+   * claimed send went out but the enrollment was stopped meanwhile, so the send is still on record.
+   */
+  recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void>;
 
   // Exactly-once touches.
   /**

@@ -1,0 +1,81 @@
+/**
+ * Creates THE table from `TABLE_DEFINITION` (the same constant the CDK stack uses), for
+ * the embedded runtime and the integration tests: on-demand billing, every GSI with ALL
+ * projection. Idempotent: an existing table is fine (a persistent local store restarts).
+ * Waits until the table and its indexes are ACTIVE.
+ *
+ * TTL (`expiresAt`) is not configured here: dynalite implements no UpdateTimeToLive and
+ * would not expire items anyway. In AWS the CDK stack sets it.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type AttributeDefinition,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_DEFINITION } from '../table-definition';
+
+export interface CreateTableOptions {
+  /** Give up waiting for ACTIVE after this long (default 30 s). */
+  timeoutMs?: number;
+}
+
+export async function createTable(
+  client: DynamoDBClient | DynamoDBDocumentClient,
+  tableName: string,
+  options: CreateTableOptions = {},
+): Promise<void> {
+  // A document client shares config and middleware with the client it wraps, so it can
+  // send plain DynamoDB commands as well.
+  const ddb = client as DynamoDBClient;
+  const def = TABLE_DEFINITION;
+
+  const attributes = new Map<string, AttributeDefinition>();
+  const declare = (key: { name: string; type: 'S' | 'N' | 'B' }) =>
+    attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+  declare(def.partitionKey);
+  declare(def.sortKey);
+
+  const indexes: GlobalSecondaryIndex[] = def.globalSecondaryIndexes.map((gsi) => {
+    declare(gsi.partitionKey);
+    declare(gsi.sortKey);
+    return {
+      IndexName: gsi.indexName,
+      KeySchema: [
+        { AttributeName: gsi.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    };
+  });
+
+  try {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes.values()],
+        KeySchema: [
+          { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: def.sortKey.name, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: indexes,
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+  }
+
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    if (Date.now() > deadline) {
+      throw new Error(`Table ${tableName} not ACTIVE after ${options.timeoutMs ?? 30_000} ms (${Table?.TableStatus})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}

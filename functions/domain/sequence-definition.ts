@@ -1,0 +1,272 @@
+/**
+ * A sequence as a marketer writes it (`templates/<sequence-id>/sequence.yaml` plus
+ * one template file per step), validated and compiled into what gets published.
+ *
+ * Every problem is collected (one per line) and names the file, the step and the
+ * field or variable, because the person reading it edits YAML, not TypeScript.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { canonicalZone, DEFAULT_WINDOW, effectiveWindow, SMS_QUIET_HOURS_END, SMS_QUIET_HOURS_START } from './schedule';
+import type { PublishedSequence, SequenceDefinition, StepDefinition, StepTemplate } from './sequence';
+import { parseTemplateFile, templateChannelOf, type TemplatePart } from './template-file';
+import { validateTemplates } from './templates';
+import { isValidZone, parseAttributeSamples, parseWait, parseWindow } from './sequence-fields';
+import { formatIssues } from './sequence-issues';
+
+export { parseWait } from './sequence-fields';
+
+export class SequenceValidationError extends Error {
+  override name = 'SequenceValidationError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,47}$/;
+const SLUG_HINT = 'use 1–48 lower-case letters, digits and dashes, starting with a letter or digit';
+const E164 = /^\+[1-9]\d{6,14}$/;
+const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+const TEMPLATE_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const MAX_STEPS = 50;
+
+const emailAddress = z.email({ error: (issue) => `${JSON.stringify(issue.input)} is not a valid email address` });
+
+const windowField = z.unknown().transform((value, ctx) => {
+  const parsed = parseWindow(value);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: 'custom', message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const stepSchema = z.strictObject({
+  id: z.string().regex(SLUG, { error: (issue) => `${JSON.stringify(issue.input)} is not a valid step id — ${SLUG_HINT}` }),
+  channel: z.enum(['email', 'sms'], { error: (issue) => `${JSON.stringify(issue.input)} is not a channel — use email or sms` }),
+  wait: z.unknown().transform((value, ctx) => {
+    const parsed = parseWait(value);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  }),
+  template: z.string().regex(TEMPLATE_FILE, { error: 'must be a file name inside the sequence folder (no slashes)' }),
+  window: windowField.optional(),
+  newThread: z.boolean().optional(),
+});
+
+export const sequenceDefinitionSchema = z.strictObject({
+  id: z.string().optional(),
+  name: z.string().trim().min(1).max(120).optional(),
+  description: z.string().max(2000).optional(),
+  owner: emailAddress,
+  defaultTimezone: z.string().refine(isValidZone, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an IANA time zone (e.g. America/New_York, Europe/Berlin)`,
+  }),
+  window: windowField.optional(),
+  stopOnReply: z.boolean().default(true),
+  onPermanentFailure: z
+    .enum(['skip_step', 'fail_enrollment'], {
+      error: (issue) => `${JSON.stringify(issue.input)} is not allowed — use skip_step or fail_enrollment`,
+    })
+    .default('skip_step'),
+  sender: z.strictObject({
+    name: z.string().trim().min(1),
+    company: z.string().trim().min(1).optional(),
+    title: z.string().trim().min(1).optional(),
+    // `email: dana@example.com` is shorthand for `email: { from: dana@example.com }`.
+    email: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? { from: value } : value),
+        z.strictObject({ from: emailAddress, replyTo: emailAddress.optional() }),
+      )
+      .optional(),
+    sms: z
+      .strictObject({
+        from: z.string().regex(E164, { error: (issue) => `${JSON.stringify(issue.input)} is not an E.164 number like +14155550123` }).optional(),
+        messagingServiceSid: z
+          .string()
+          .regex(MESSAGING_SERVICE_SID, { error: 'must be "MG" followed by 32 hex digits' })
+          .optional(),
+      })
+      .optional(),
+  }),
+  attributes: z.unknown().optional().transform((value, ctx) => {
+    const parsed = parseAttributeSamples(value);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  }),
+  steps: z.array(stepSchema).min(1, { error: 'needs at least one step' }).max(MAX_STEPS, { error: `at most ${MAX_STEPS} steps` }),
+});
+
+export interface CompileSequenceInput {
+  id: string;
+  /** sequence.yaml, already parsed from YAML. */
+  definition: unknown;
+  /** Template file sources by file name (as the steps' `template` name them). */
+  templates: Record<string, string>;
+  /** Folder named in messages; default `templates/<id>`. */
+  location?: string;
+}
+
+export type CompiledSequence = Omit<PublishedSequence, 'version' | 'publishedAt'>;
+
+/** Email steps reply in the thread of the previous email unless they start a new one. */
+export function isThreadedStep(definition: Pick<SequenceDefinition, 'steps'>, stepIndex: number): boolean {
+  const step = definition.steps[stepIndex];
+  if (!step || step.channel !== 'email' || step.newThread) return false;
+  return definition.steps.slice(0, stepIndex).some((s) => s.channel === 'email');
+}
+
+/** Whether this is the sequence's first SMS step (it carries the opt-out instructions). */
+export function isFirstSmsStep(definition: Pick<SequenceDefinition, 'steps'>, stepIndex: number): boolean {
+  return definition.steps.findIndex((s) => s.channel === 'sms') === stepIndex && stepIndex >= 0;
+}
+
+/** Validates a definition and its templates; throws SequenceValidationError listing every problem. */
+export function compileSequence(input: CompileSequenceInput): CompiledSequence {
+  const location = input.location ?? `templates/${input.id}`;
+  const yamlFile = `${location}/sequence.yaml`;
+  const problems: string[] = [];
+  if (!SLUG.test(input.id)) problems.push(`${location}: sequence id "${input.id}" is not valid — ${SLUG_HINT}`);
+
+  const parsed = sequenceDefinitionSchema.safeParse(input.definition);
+  if (!parsed.success) {
+    throw new SequenceValidationError([...problems, ...formatIssues(yamlFile, parsed.error.issues, input.definition)]);
+  }
+  const raw = parsed.data;
+  if (raw.id !== undefined && raw.id !== input.id) {
+    problems.push(`${yamlFile}: id: "${raw.id}" does not match the folder name "${input.id}"`);
+  }
+  const definition: SequenceDefinition = {
+    id: input.id,
+    name: raw.name ?? input.id,
+    ...(raw.description ? { description: raw.description } : {}),
+    defaultTimezone: canonicalZone(raw.defaultTimezone),
+    owner: raw.owner.toLowerCase(),
+    window: raw.window ?? DEFAULT_WINDOW,
+    stopOnReply: raw.stopOnReply,
+    onPermanentFailure: raw.onPermanentFailure,
+    sender: raw.sender,
+    attributes: raw.attributes,
+    steps: raw.steps.map((s) => ({
+      id: s.id,
+      channel: s.channel,
+      wait: s.wait,
+      template: s.template,
+      ...(s.window ? { window: s.window } : {}),
+      ...(s.newThread !== undefined ? { newThread: s.newThread } : {}),
+    })),
+  };
+  problems.push(...checkSteps(definition, yamlFile));
+
+  const templates: Record<string, StepTemplate> = {};
+  const lineOffsets: Record<string, Partial<Record<TemplatePart, number>>> = {};
+  const inheritedSubjects = new Set<string>();
+  const warnings: string[] = [];
+  const subjectsByStep = new Map<string, string>();
+  definition.steps.forEach((step, index) => {
+    const file = `${location}/${step.template}`;
+    const prefix = `${file} (step ${step.id})`;
+    const source = input.templates[step.template];
+    if (source === undefined || templateChannelOf(step.template) !== step.channel) return; // reported by checkSteps
+    const result = parseTemplateFile(step.template, source);
+    if (!result.ok) {
+      problems.push(...result.errors.map((e) => `${prefix}: ${e}`));
+      return;
+    }
+    const { template, lines, hasSubject } = result.value;
+    if (template.channel === 'email') {
+      const threaded = isThreadedStep(definition, index);
+      const opener = threaded ? threadOpener(definition, index) : undefined;
+      if (!threaded && !hasSubject) {
+        problems.push(`${prefix}: "subject:" is required in the front matter — this email starts a thread`);
+        return;
+      }
+      if (threaded && !hasSubject) {
+        // Used only if the thread's first email was never sent (e.g. skipped after a failure).
+        template.subject = (opener && subjectsByStep.get(opener.id)) ?? '';
+        inheritedSubjects.add(step.id);
+      } else if (threaded && opener) {
+        warnings.push(
+          `${prefix}: this follow-up replies in the thread of step ${opener.id} as "Re: <its subject>"; its own subject is only used if step ${opener.id} was not sent — set newThread: true to always use it`,
+        );
+      }
+      subjectsByStep.set(step.id, template.subject);
+    }
+    templates[step.id] = template;
+    lineOffsets[step.id] = lines;
+  });
+  if (problems.length > 0) throw new SequenceValidationError(problems);
+
+  const checked = validateTemplates(definition, templates, { location, lineOffsets, inheritedSubjects });
+  if (checked.errors.length > 0) throw new SequenceValidationError(checked.errors);
+  const content = { definition, templates };
+  return {
+    id: definition.id,
+    hash: createHash('sha256').update(stableStringify(content)).digest('hex'),
+    definition,
+    templates,
+    warnings: [...warnings, ...checked.warnings],
+  };
+}
+
+/** The email step whose subject a threaded follow-up replies to. */
+function threadOpener(definition: SequenceDefinition, index: number): StepDefinition | undefined {
+  for (let i = index - 1; i >= 0; i -= 1) {
+    const step = definition.steps[i];
+    if (step?.channel === 'email' && !isThreadedStep(definition, i)) return step;
+  }
+  return undefined;
+}
+
+function checkSteps(definition: SequenceDefinition, yamlFile: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const quietHours = `SMS may only be sent ${SMS_QUIET_HOURS_START}–${SMS_QUIET_HOURS_END} local time`;
+  definition.steps.forEach((step, index) => {
+    const at = `${yamlFile}: step "${step.id}" (steps[${index}])`;
+    if (seen.has(step.id)) problems.push(`${at}: id "${step.id}" is used by an earlier step`);
+    seen.add(step.id);
+    const kind = templateChannelOf(step.template);
+    if (!kind) problems.push(`${at}: template "${step.template}" must end in .${step.channel}.liquid`);
+    else if (kind !== step.channel) {
+      problems.push(`${at}: template "${step.template}" is an ${kind} template but the step's channel is ${step.channel}`);
+    }
+    if (step.newThread !== undefined && step.channel !== 'email') problems.push(`${at}: newThread only applies to email steps`);
+    const window = step.window ?? definition.window;
+    if (step.channel === 'sms' && !effectiveWindow(window, 'sms')) {
+      const which = step.window ? 'its window' : 'the sequence window';
+      problems.push(`${at}: ${which} ${window.start}–${window.end} leaves no time to send — ${quietHours}`);
+    }
+  });
+  const firstEmail = definition.steps.find((s) => s.channel === 'email');
+  if (firstEmail && !definition.sender.email) {
+    problems.push(`${yamlFile}: sender.email.from is required because step "${firstEmail.id}" sends email`);
+  }
+  const firstSms = definition.steps.find((s) => s.channel === 'sms');
+  const sms = definition.sender.sms;
+  if (firstSms && !sms?.from && !sms?.messagingServiceSid) {
+    problems.push(
+      `${yamlFile}: sender.sms.from (an E.164 number) or sender.sms.messagingServiceSid is required because step "${firstSms.id}" sends SMS`,
+    );
+  }
+  return problems;
+}
+
+/** JSON with sorted keys, so the content hash does not depend on key order. */
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,83 @@
+/**
+ * Planning the next touch of an enrollment: which step, when, and under which schedule
+ * name. Pure; the use cases execute the plan.
+ */
+import type { Channel, PublishedSequence, StepDefinition } from './sequence';
+import type { Prospect } from './records';
+import type { ScheduledTouch, TouchMessage } from '../ports';
+import { addressFor, findNextStep } from './enrollment';
+import { computeNextTouchAt } from './schedule';
+import { scheduleNameFor } from './schedule-name';
+import { addressHash } from './address-hash';
+
+export interface TouchPlan {
+  /** Index of the planned step; `steps.length` when nothing is left (the enrollment completes). */
+  index: number;
+  step?: StepDefinition;
+  skipped: StepDefinition[];
+  touch?: ScheduledTouch;
+}
+
+export interface PlanInput {
+  sequence: PublishedSequence;
+  enrollment: { id: string; prospectId: string; sequenceId: string; run: number };
+  prospect: Pick<Prospect, 'email' | 'phone' | 'timezone'>;
+  /** First step index to consider. */
+  fromIndex: number;
+  /** The wait is counted from here: enrollment time for the first step, the previous touch after. */
+  from: Date;
+  /** Addresses that must not be contacted (the consent ledger). */
+  isSuppressed: (address: string) => boolean;
+  /** Resuming: the step's wait has already been served, only the send window applies. */
+  ignoreWait?: boolean;
+}
+
+export function planNextTouch(input: PlanInput): TouchPlan {
+  const { sequence, enrollment, prospect } = input;
+  const canUse = (channel: Channel) => {
+    const address = addressFor(prospect, channel);
+    return address !== undefined && !input.isSuppressed(address);
+  };
+  const next = findNextStep(sequence, input.fromIndex, canUse);
+  if (!next.step) return { index: next.index, skipped: next.skipped };
+
+  const { at } = computeNextTouchAt({
+    from: input.from,
+    wait: input.ignoreWait ? { amount: 0, unit: 'minutes' } : next.step.wait,
+    window: next.step.window ?? sequence.definition.window,
+    channel: next.step.channel,
+    timezone: prospect.timezone,
+    defaultTimezone: sequence.definition.defaultTimezone,
+  });
+  return {
+    index: next.index,
+    step: next.step,
+    skipped: next.skipped,
+    touch: scheduledTouchFor({ ...enrollment, stepIndex: next.index }, at.toISOString(), prospect),
+  };
+}
+
+/** The message a schedule would deliver for an already planned touch (used to re-ensure schedules). */
+export function scheduledTouchFor(
+  enrollment: { id: string; prospectId: string; sequenceId: string; run: number; stepIndex: number },
+  dueAt: string,
+  prospect?: Pick<Prospect, 'email' | 'phone'>,
+): ScheduledTouch {
+  // The address hashes let the worker read enrollment, profile and suppressions in ONE request.
+  const addressHashes = prospect
+    ? {
+        ...(prospect.email ? { email: addressHash(prospect.email) } : {}),
+        ...(prospect.phone ? { phone: addressHash(prospect.phone) } : {}),
+      }
+    : undefined;
+  const message: TouchMessage = {
+    enrollmentId: enrollment.id,
+    prospectId: enrollment.prospectId,
+    sequenceId: enrollment.sequenceId,
+    run: enrollment.run,
+    stepIndex: enrollment.stepIndex,
+    dueAt,
+    ...(addressHashes ? { addressHashes } : {}),
+  };
+  return { ...message, scheduleName: scheduleNameFor(message) };
+}

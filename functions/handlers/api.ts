@@ -1,0 +1,124 @@
+/**
+ * The admin API (and `GET /health`), behind API Gateway HTTP API. The Lambda authorizer
+ * has already checked the API key on admin routes before this runs. Thin: parse, call a
+ * use case, shape the answer.
+ */
+import middy from '@middy/core';
+import { z } from 'zod';
+import { compileSequence, SequenceValidationError } from '../domain/sequence-definition';
+import type { PublishedSequence } from '../domain/sequence';
+import type { UseCaseContext } from '../use-cases/context';
+import { enrollProspects } from '../use-cases/enroll-prospects';
+import { eraseProspect } from '../use-cases/erase-prospect';
+import { getProspect } from '../use-cases/get-prospect';
+import { getSequenceStats } from '../use-cases/get-sequence-stats';
+import { getSequence, listSequences } from '../use-cases/list-sequences';
+import { pauseEnrollment } from '../use-cases/pause-enrollment';
+import { publishSequence } from '../use-cases/publish-sequence';
+import { resumeEnrollment } from '../use-cases/resume-enrollment';
+import { stopEnrollment } from '../use-cases/stop-enrollment';
+import { awsContext, getConfig } from './shared/aws-context';
+import { parseEnrollmentBody } from './shared/enrollment-body';
+import { bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, type HttpEvent, type HttpResult } from './shared/http';
+import { logger } from './shared/logger';
+
+export interface ApiOptions {
+  context: () => Promise<UseCaseContext>;
+  maxEnrollmentBodyBytes: number;
+}
+
+const publishBodySchema = z.object({
+  definition: z.record(z.string(), z.unknown()),
+  templates: z.record(z.string(), z.string()),
+});
+
+const manualControlSchema = z.object({ reason: z.string().trim().min(1).max(200).optional() }).optional();
+
+export function createApiHandler(options: ApiOptions) {
+  const route = async (event: HttpEvent): Promise<HttpResult> => {
+    if (event.routeKey === 'GET /health') return json(200, { ok: true });
+    const ctx = await options.context();
+    switch (event.routeKey) {
+      case 'GET /sequences':
+        return json(200, { sequences: (await listSequences(ctx)).map(sequenceSummary) });
+      case 'GET /sequences/{id}':
+        return json(200, { sequence: await getSequence(ctx, pathParameter(event, 'id')) });
+      case 'PUT /sequences/{id}':
+        return publish(ctx, event);
+      case 'POST /sequences/{id}/enrollments':
+        return enroll(ctx, event, options.maxEnrollmentBodyBytes);
+      case 'GET /sequences/{id}/stats':
+        return json(200, await getSequenceStats(ctx, pathParameter(event, 'id')));
+      case 'GET /prospects/{id}':
+        return json(200, await getProspect(ctx, pathParameter(event, 'id')));
+      case 'DELETE /prospects/{id}':
+        return json(200, await eraseProspect(ctx, pathParameter(event, 'id')));
+      case 'POST /enrollments/{id}/stop': {
+        const reason = manualReason(event) ?? 'stopped by hand';
+        const result = await stopEnrollment(ctx, { enrollmentId: pathParameter(event, 'id'), status: 'stopped', reason });
+        return json(200, { enrollment: result.enrollment, changed: result.changed });
+      }
+      case 'POST /enrollments/{id}/pause': {
+        const reason = manualReason(event) ?? 'paused by hand';
+        return json(200, { enrollment: await pauseEnrollment(ctx, { enrollmentId: pathParameter(event, 'id'), reason }) });
+      }
+      case 'POST /enrollments/{id}/resume':
+        return json(200, { enrollment: await resumeEnrollment(ctx, { enrollmentId: pathParameter(event, 'id') }) });
+      default:
+        throw new HttpError(404, `no route ${event.routeKey}`);
+    }
+  };
+  return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+}
+
+async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResult> {
+  const id = pathParameter(event, 'id');
+  const body = publishBodySchema.safeParse(parseJsonBody(event));
+  if (!body.success) {
+    throw new HttpError(400, 'expected {"definition": {...}, "templates": {"<file name>": "<liquid source>"}}', body.error.issues);
+  }
+  let compiled;
+  try {
+    compiled = compileSequence({ id, definition: body.data.definition, templates: body.data.templates });
+  } catch (error) {
+    if (error instanceof SequenceValidationError) throw new HttpError(400, error.message, error.problems);
+    throw error;
+  }
+  const { sequence, created } = await publishSequence(ctx, compiled);
+  return json(created ? 201 : 200, { sequence, created });
+}
+
+async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): Promise<HttpResult> {
+  const size = bodySize(event);
+  if (size > maxBytes) throw new HttpError(413, `request body is ${size} bytes; the limit is ${maxBytes}. Split the list.`);
+  const rows = parseEnrollmentBody(header(event, 'content-type'), bodyText(event));
+  const results = await enrollProspects(ctx, { sequenceId: pathParameter(event, 'id'), rows });
+  const summary = { enrolled: 0, skipped: 0, invalid: 0 };
+  for (const result of results) summary[result.status] += 1;
+  return json(200, { summary, results });
+}
+
+function manualReason(event: HttpEvent): string | undefined {
+  if (!bodyText(event).trim()) return undefined;
+  const parsed = manualControlSchema.safeParse(parseJsonBody(event));
+  if (!parsed.success) throw new HttpError(400, 'expected an optional {"reason": "..."}');
+  return parsed.data?.reason;
+}
+
+function sequenceSummary(sequence: PublishedSequence) {
+  return {
+    id: sequence.id,
+    name: sequence.definition.name,
+    version: sequence.version,
+    publishedAt: sequence.publishedAt,
+    steps: sequence.definition.steps,
+    warnings: sequence.warnings,
+  };
+}
+
+export const handler = createApiHandler({
+  context: awsContext,
+  get maxEnrollmentBodyBytes() {
+    return getConfig().MAX_ENROLLMENT_BODY_BYTES;
+  },
+});

@@ -1,0 +1,120 @@
+/**
+ * HTTP plumbing shared by the API Gateway handlers (and, through them, the embedded
+ * runtime): responses, body decoding, and the error → status mapping middleware.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ZodError } from 'zod';
+import {
+  EnrollmentNotFoundError,
+  EnrollmentStateError,
+  ProspectNotFoundError,
+  SequenceNotFoundError,
+} from '../../use-cases/context';
+import type { Logger } from '../../ports';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** A user mistake with the status to answer; never a 500. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function html(statusCode: number, body: string): HttpResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      'x-frame-options': 'DENY',
+    },
+    body,
+  };
+}
+
+export function xml(statusCode: number, body: string): HttpResult {
+  return { statusCode, headers: { 'content-type': 'text/xml; charset=utf-8' }, body };
+}
+
+/** The raw body as text, whether API Gateway base64-encoded it or not. */
+export function bodyText(event: HttpEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+export function bodySize(event: HttpEvent): number {
+  if (!event.body) return 0;
+  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+}
+
+export function header(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+export function parseJsonBody(event: HttpEvent): unknown {
+  const text = bodyText(event);
+  if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected JSON');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function pathParameter(event: HttpEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (!value) throw new HttpError(400, `missing path parameter "${name}"`);
+  return decodeURIComponent(value);
+}
+
+/** Readable zod issues: `prospects.3.email: Invalid email address`. */
+export function describeZodError(error: ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+}
+
+/** Maps known errors to statuses; anything else is a 500 with no internals in the body. */
+export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
+  if (error instanceof HttpError) {
+    return json(error.statusCode, { error: error.message, ...(error.details ? { details: error.details } : {}) });
+  }
+  if (error instanceof ZodError) return json(400, { error: describeZodError(error) });
+  if (
+    error instanceof SequenceNotFoundError ||
+    error instanceof EnrollmentNotFoundError ||
+    error instanceof ProspectNotFoundError
+  ) {
+    return json(404, { error: error.message });
+  }
+  if (error instanceof EnrollmentStateError) return json(409, { error: error.message });
+  logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  return json(500, { error: 'internal error' });
+}
+
+/** middy middleware: turn thrown errors into HTTP responses (middleware first, handler last). */
+export function httpErrors(logger: Logger): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      request.response = toErrorResponse(request.error, logger);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * SQS → Lambda touch worker. Each record is one touch; records fail individually
+ * (partial batch response), so one throttled send never re-sends the rest of the batch.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import type { TouchMessage } from '../ports';
+import type { SendingContext } from '../use-cases/context';
+import { runTouch } from '../use-cases/run-touch';
+import { awsContext } from './shared/aws-context';
+
+const touchMessageSchema = z.object({
+  enrollmentId: z.string().min(1),
+  prospectId: z.string().min(1),
+  sequenceId: z.string().min(1),
+  run: z.number().int().positive(),
+  stepIndex: z.number().int().nonnegative(),
+  dueAt: z.iso.datetime({ offset: true }),
+  addressHashes: z.object({ email: z.string().optional(), phone: z.string().optional() }).optional(),
+});
+
+export class InvalidTouchMessageError extends Error {
+  override name = 'InvalidTouchMessageError';
+}
+
+export function parseTouchMessage(body: string): TouchMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    throw new InvalidTouchMessageError('touch message is not JSON');
+  }
+  const parsed = touchMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidTouchMessageError(`touch message field ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data as TouchMessage;
+}
+
+export function createTouchWorkerHandler(context: () => Promise<SendingContext>) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const ctx = await context();
+    const processor = new BatchProcessor(EventType.SQS);
+    const handleRecord = async (record: SQSRecord) => {
+      // A malformed message fails like any other; after maxReceiveCount it lands in the
+      // DLQ, where an alarm shows it: nothing is silently dropped.
+      const message = parseTouchMessage(record.body);
+      const outcome = await runTouch(ctx, message);
+      ctx.logger.debug('touch processed', { messageId: record.messageId, enrollmentId: message.enrollmentId, outcome: outcome.kind });
+      return outcome;
+    };
+    return processPartialResponse(event, handleRecord, processor, { throwOnFullBatchFailure: false });
+  };
+}
+
+export const handler = createTouchWorkerHandler(awsContext);
+

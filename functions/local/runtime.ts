@@ -1,0 +1,267 @@
+/**
+ * The embedded runtime: the whole product in one Node process, on local servers.
+ *
+ * dynalite stands in for DynamoDB, aws-ses-v2-local for SES v2, a local stub for Twilio's
+ * REST API, a virtual clock for time and an in-process scheduler for EventBridge
+ * Scheduler + SQS. The adapters are the real ones (DynamoDbStore, SesEmailSender,
+ * TwilioSmsSender) pointed at those servers, and HTTP requests reach the same handlers
+ * the Lambdas run. `npm start`, `npm run demo` and the e2e tests all start it from here.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Context, SQSEvent } from 'aws-lambda';
+import dynalite from 'dynalite';
+import { createTable } from '../adapters/create-table';
+import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { LocalTouchScheduler } from '../adapters/local-touch-scheduler';
+import { SesEmailSender } from '../adapters/ses-email-sender';
+import { loadSequencesFromDirectory } from '../adapters/sequence-files';
+import { TwilioSmsSender } from '../adapters/twilio-sms-sender';
+import { VirtualClock } from '../adapters/virtual-clock';
+import type { PublishedSequence } from '../domain/sequence';
+import { createApiHandler } from '../handlers/api';
+import { createAuthorizerHandler } from '../handlers/authorizer';
+import { createTouchWorkerHandler } from '../handlers/touch-worker';
+import type { Logger } from '../ports';
+import type { SendingContext } from '../use-cases/context';
+import { publishSequence } from '../use-cases/publish-sequence';
+import { Outbox } from './outbox';
+import { createRequestListener, type LocalHandlers } from './local-server';
+import { startLocalSes, type LocalSesServer } from './ses-server';
+import { startTwilioStub, type TwilioStub } from './twilio-stub';
+
+/** Development-only Twilio credentials of the local stub (printed in the banner). */
+export const DEV_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
+export const DEV_TWILIO_AUTH_TOKEN = 'dev-twilio-auth-token-not-secret';
+
+export interface RuntimeOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** Keep data across restarts (dynalite on disk, pending schedules, the clock). */
+  dataDir?: string;
+  /** Virtual clock speed (1 = real time). */
+  speed?: number;
+  /** Virtual clock start (tests pin it); real now by default. */
+  startAt?: Date;
+  apiKey?: string;
+  publicUrl?: string;
+  twilioAuthToken?: string;
+  unsubscribeSecret?: string;
+  replyDomain?: string;
+  templatesDir: string;
+  defaultPhoneRegion?: string;
+  /** Fire due touches on a real-time ticker (npm start); tests drive the clock themselves. */
+  autoRun?: boolean;
+  logger: Logger;
+}
+
+export interface Runtime {
+  url: string;
+  port: number;
+  apiKey: string;
+  apiKeyGenerated: boolean;
+  twilioAuthToken: string;
+  publicUrl: string;
+  clock: VirtualClock;
+  scheduler: LocalTouchScheduler;
+  outbox: Outbox;
+  twilio: TwilioStub;
+  ses: LocalSesServer;
+  sequences: PublishedSequence[];
+  context: SendingContext;
+  close(): Promise<void>;
+}
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const host = options.host ?? '127.0.0.1';
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+
+  try {
+    // Claim the public port first, so a busy port fails before anything else starts.
+    const server = createServer();
+    await listen(server, options.port, host);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${host}:${port}`;
+    const publicUrl = options.publicUrl ?? url;
+
+    const apiKeyGenerated = !options.apiKey;
+    const apiKey = options.apiKey ?? `fu_${randomBytes(18).toString('base64url')}`;
+    const twilioAuthToken = options.twilioAuthToken ?? DEV_TWILIO_AUTH_TOKEN;
+    const signingSecret = options.unsubscribeSecret ?? `dev-signing-secret-${randomBytes(8).toString('hex')}`;
+
+    if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+    const dynamo = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
+    });
+    await listen(dynamo, 0, '127.0.0.1');
+    closers.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
+    const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+
+    const ses = await startLocalSes({ host: '127.0.0.1', port: 0 });
+    closers.push(() => ses.close());
+    const twilio = await startTwilioStub({ accountSid: DEV_TWILIO_ACCOUNT_SID, authToken: twilioAuthToken, port: 0 });
+    closers.push(() => twilio.close());
+
+    const localAws = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...localAws, endpoint: dynamoEndpoint }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const tableName = 'followup';
+    await createTable(documentClient, tableName);
+
+    const clock = new VirtualClock({ speed: options.speed ?? 1, ...(options.startAt ? { start: options.startAt } : {}) });
+    const scheduler = new LocalTouchScheduler({
+      clock,
+      logger: options.logger,
+      ...(options.dataDir ? { stateFile: join(options.dataDir, 'schedules.json') } : {}),
+    });
+    await scheduler.load();
+    const outbox = new Outbox(clock);
+
+    const context: SendingContext = {
+      store: new DynamoDbStore({ client: documentClient, tableName }),
+      scheduler,
+      clock,
+      logger: options.logger,
+      sequenceCache: new Map(),
+      settings: {
+        publicUrl,
+        signingSecret,
+        ...(options.replyDomain ? { replyDomain: options.replyDomain } : {}),
+        defaultPhoneRegion: options.defaultPhoneRegion ?? 'US',
+        claimLeaseSeconds: 300,
+      },
+      email: outbox.recordingEmailSender(
+        new SesEmailSender(new SESv2Client({ ...localAws, endpoint: ses.url }), {
+          configurationSetName: 'followup-local',
+        }),
+      ),
+      sms: outbox.recordingSmsSender(
+        new TwilioSmsSender(async () => ({
+          accountSid: DEV_TWILIO_ACCOUNT_SID,
+          authToken: twilioAuthToken,
+          apiBaseUrl: twilio.url,
+        })),
+      ),
+    };
+
+    const sequences: PublishedSequence[] = [];
+    for (const compiled of await loadSequencesFromDirectory(options.templatesDir)) {
+      sequences.push((await publishSequence(context, compiled)).sequence);
+    }
+
+    const touchWorker = createTouchWorkerHandler(async () => context);
+    let messageCounter = 0;
+    scheduler.connect(async (message) => {
+      const messageId = `local-${++messageCounter}`;
+      const event = { Records: [sqsRecord(messageId, JSON.stringify(message))] } as SQSEvent;
+      const response = await touchWorker(event);
+      return response.batchItemFailures.length > 0 ? 'retry' : 'done';
+    });
+
+    const api = createApiHandler({ context: async () => context, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
+    const handlers: LocalHandlers = {
+      api: (event) => api(event, lambdaContext('api')),
+      authorizer: createAuthorizerHandler(async () => apiKey),
+    };
+    server.on('request', createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger }));
+
+    let ticker: NodeJS.Timeout | undefined;
+    if (options.autoRun) {
+      ticker = setInterval(() => {
+        scheduler.runUntil(clock.now()).catch((error) => options.logger.error('scheduler tick failed', { error: String(error) }));
+      }, 250);
+      closers.push(async () => clearInterval(ticker));
+    }
+
+    return {
+      url,
+      port,
+      apiKey,
+      apiKeyGenerated,
+      twilioAuthToken,
+      publicUrl,
+      clock,
+      scheduler,
+      outbox,
+      twilio,
+      ses,
+      sequences,
+      context,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function listen(server: Pick<Server, 'listen' | 'once' | 'off'>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new PortInUseError(`port ${port} on ${host} is already in use`));
+      else reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** The bits of a Lambda context our handlers and middy read. */
+function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `followup-local-${functionName}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:followup-local-${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomBytes(8).toString('hex'),
+    logGroupName: `/local/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function sqsRecord(messageId: string, body: string) {
+  const now = String(Date.now());
+  return {
+    messageId,
+    receiptHandle: messageId,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: now,
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:followup-touches',
+    awsRegion: 'local',
+  };
+}

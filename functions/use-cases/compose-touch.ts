@@ -1,0 +1,107 @@
+/**
+ * Turns a step's template into the exact email or SMS to send: personalisation,
+ * unsubscribe link and headers, tokenised Reply-To, threading, opt-out wording.
+ */
+import { renderEmail, renderSms, templateVarsFor } from '../domain/templates';
+import { createReplyToken, createUnsubscribeToken } from '../domain/tokens';
+import type { Enrollment, Prospect } from '../domain/records';
+import type { PublishedSequence, StepDefinition } from '../domain/sequence';
+import type { OutgoingEmail, OutgoingSms } from '../ports';
+import type { UseCaseContext } from './context';
+
+export type ComposedTouch = { channel: 'email'; email: OutgoingEmail } | { channel: 'sms'; sms: OutgoingSms };
+
+export class MissingSenderError extends Error {
+  override name = 'MissingSenderError';
+}
+
+export function composeTouch(
+  ctx: Pick<UseCaseContext, 'settings'>,
+  input: {
+    sequence: PublishedSequence;
+    step: StepDefinition;
+    enrollment: Enrollment;
+    prospect: Prospect;
+    address: string;
+  },
+): ComposedTouch {
+  const { sequence, step, enrollment, prospect, address } = input;
+  const template = sequence.templates[step.id];
+  if (!template) throw new Error(`no template for step ${step.id}`);
+  const sender = sequence.definition.sender;
+  const unsubscribeUrl = unsubscribeUrlFor(ctx, prospect.id, 'email');
+  const variables = (withUnsubscribe: boolean) =>
+    templateVarsFor({ prospect, sender, ...(withUnsubscribe ? { unsubscribeUrl } : {}) });
+
+  switch (template.channel) {
+    case 'email': {
+      if (!sender.email) throw new MissingSenderError(`sequence ${sequence.id} has no email sender`);
+      const threaded = !step.newThread && enrollment.thread !== undefined;
+      const rendered = renderEmail(template, variables(true), threaded ? { threadSubject: enrollment.thread?.subject } : {});
+      const headers: Record<string, string> = {
+        'List-Unsubscribe': listUnsubscribeHeader(ctx, unsubscribeUrl, prospect.id),
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      };
+      if (threaded && enrollment.thread) {
+        headers['In-Reply-To'] = enrollment.thread.messageIdHeader;
+        headers['References'] = enrollment.thread.messageIdHeader;
+      }
+      const replyTo = ctx.settings.replyDomain
+        ? `reply+${createReplyToken(enrollment.id, ctx.settings.signingSecret)}@${ctx.settings.replyDomain}`
+        : sender.email.replyTo;
+      return {
+        channel: 'email',
+        email: {
+          from: sender.email.from,
+          to: address,
+          ...(replyTo ? { replyTo } : {}),
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          headers,
+          touch: { enrollmentId: enrollment.id, stepId: step.id },
+          tags: {
+            prospectId: enrollment.prospectId,
+            sequenceId: enrollment.sequenceId,
+            run: String(enrollment.run),
+            stepIndex: String(enrollment.stepIndex),
+          },
+        },
+      };
+    }
+    case 'sms': {
+      if (!sender.sms) throw new MissingSenderError(`sequence ${sequence.id} has no SMS sender`);
+      const isFirstSms = sequence.definition.steps
+        .slice(0, enrollment.stepIndex)
+        .every((earlier) => earlier.channel !== 'sms');
+      const rendered = renderSms(template, variables(false), { isFirstSmsOfSequence: isFirstSms });
+      const callback = new URL('/webhooks/twilio/status', ctx.settings.publicUrl);
+      callback.searchParams.set('e', enrollment.id);
+      callback.searchParams.set('r', String(enrollment.run));
+      callback.searchParams.set('s', String(enrollment.stepIndex));
+      return {
+        channel: 'sms',
+        sms: {
+          to: address,
+          ...(sender.sms.messagingServiceSid
+            ? { messagingServiceSid: sender.sms.messagingServiceSid }
+            : { from: sender.sms.from }),
+          body: rendered.body,
+          statusCallbackUrl: callback.toString(),
+          touch: { enrollmentId: enrollment.id, stepId: step.id },
+        },
+      };
+    }
+  }
+}
+
+export function unsubscribeUrlFor(ctx: Pick<UseCaseContext, 'settings'>, prospectId: string, channel: 'email' | 'sms'): string {
+  const token = createUnsubscribeToken({ prospectId, channel }, ctx.settings.signingSecret);
+  return new URL(`/unsubscribe/${token}`, ctx.settings.publicUrl).toString();
+}
+
+function listUnsubscribeHeader(ctx: Pick<UseCaseContext, 'settings'>, url: string, prospectId: string): string {
+  if (!ctx.settings.replyDomain) return `<${url}>`;
+  const token = createUnsubscribeToken({ prospectId, channel: 'email' }, ctx.settings.signingSecret);
+  return `<${url}>, <mailto:unsubscribe+${token}@${ctx.settings.replyDomain}?subject=unsubscribe>`;
+}

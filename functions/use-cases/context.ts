@@ -1,0 +1,72 @@
+/**
+ * What every use case receives: ports plus the few settings they need. Handlers and the
+ * embedded runtime build one of these per container (clients created once).
+ */
+import type { Clock, EmailSender, Logger, SmsSender, Store, TouchScheduler } from '../ports';
+import type { PublishedSequence } from '../domain/sequence';
+
+export interface UseCaseSettings {
+  /** Base URL of the public routes (unsubscribe links, Twilio status callbacks). */
+  publicUrl: string;
+  /** Signs unsubscribe and reply tokens. */
+  signingSecret: string;
+  /** Replies come back to reply+<token>@replyDomain when set. */
+  replyDomain?: string;
+  defaultPhoneRegion: string;
+  claimLeaseSeconds: number;
+}
+
+export interface UseCaseContext {
+  store: Store;
+  scheduler: TouchScheduler;
+  clock: Clock;
+  logger: Logger;
+  settings: UseCaseSettings;
+  /** Published versions are immutable, so a container may keep them for its lifetime. */
+  sequenceCache?: Map<string, PublishedSequence>;
+}
+
+export interface SendingContext extends UseCaseContext {
+  email: EmailSender;
+  sms: SmsSender;
+}
+
+export class SequenceNotFoundError extends Error {
+  override name = 'SequenceNotFoundError';
+  constructor(readonly sequenceId: string) {
+    super(`Sequence "${sequenceId}" does not exist`);
+  }
+}
+
+export class EnrollmentNotFoundError extends Error {
+  override name = 'EnrollmentNotFoundError';
+  constructor(readonly enrollmentId: string) {
+    super(`Enrollment "${enrollmentId}" does not exist`);
+  }
+}
+
+export class ProspectNotFoundError extends Error {
+  override name = 'ProspectNotFoundError';
+  constructor(readonly prospectId: string) {
+    super(`Prospect "${prospectId}" does not exist`);
+  }
+}
+
+/** A request that conflicts with the enrollment's state, e.g. resuming a completed one. */
+export class EnrollmentStateError extends Error {
+  override name = 'EnrollmentStateError';
+}
+
+/** Reads a published version, from the container's cache when it has it. */
+export async function loadSequenceVersion(
+  ctx: UseCaseContext,
+  sequenceId: string,
+  version: number,
+): Promise<PublishedSequence | undefined> {
+  const key = `${sequenceId}@${version}`;
+  const cached = ctx.sequenceCache?.get(key);
+  if (cached) return cached;
+  const sequence = await ctx.store.getSequenceVersion(sequenceId, version);
+  if (sequence) ctx.sequenceCache?.set(key, sequence);
+  return sequence;
+}

@@ -1,0 +1,39 @@
+/**
+ * Erases a prospect's personal data (GDPR art. 17). Active enrollments are stopped first,
+ * so nothing more is sent; then every address is kept in the consent ledger as a hash only
+ * (an erased person is never re-contacted by a later import), then the prospect's items go.
+ * Each step is idempotent, so a retry after a crash finishes the job.
+ */
+import { addressHash } from '../domain/address-hash';
+import { addressFor, isEnded } from '../domain/enrollment';
+import { CHANNELS } from '../domain/sequence';
+import { ProspectNotFoundError, type UseCaseContext } from './context';
+import { stopEnrollment } from './stop-enrollment';
+
+export async function eraseProspect(ctx: UseCaseContext, prospectId: string): Promise<{ erased: true }> {
+  const prospect = await ctx.store.getProspect(prospectId);
+  if (!prospect) throw new ProspectNotFoundError(prospectId);
+
+  for (const enrollment of await ctx.store.listEnrollments(prospectId)) {
+    if (isEnded(enrollment.status)) continue;
+    await stopEnrollment(ctx, { enrollmentId: enrollment.id, status: 'stopped', reason: 'prospect erased' });
+  }
+
+  const now = ctx.clock.now().toISOString();
+  for (const channel of CHANNELS) {
+    const address = addressFor(prospect, channel);
+    if (!address) continue;
+    const existing = await ctx.store.getSuppression(address);
+    await ctx.store.putSuppression({
+      addressHash: addressHash(address),
+      channel,
+      reason: existing?.reason ?? 'erased',
+      source: existing ? `${existing.source}; erased` : 'erasure request',
+      createdAt: existing?.createdAt ?? now,
+    });
+  }
+
+  await ctx.store.deleteProspectData(prospectId);
+  ctx.logger.info('prospect erased', { prospectId });
+  return { erased: true };
+}

@@ -1,0 +1,57 @@
+/**
+ * A prospect with its enrollments and one timeline, oldest first. Touches live on the
+ * enrollment item (so sending costs no extra write); they are merged into the timeline here.
+ */
+import type { Enrollment, Prospect, TimelineEvent } from '../domain/records';
+import { ProspectNotFoundError, type UseCaseContext } from './context';
+
+export interface ProspectView {
+  prospect: Prospect;
+  enrollments: Enrollment[];
+  timeline: TimelineEvent[];
+}
+
+export async function getProspect(ctx: UseCaseContext, prospectId: string): Promise<ProspectView> {
+  const [prospect, enrollments, events] = await Promise.all([
+    ctx.store.getProspect(prospectId),
+    ctx.store.listEnrollments(prospectId),
+    ctx.store.listTimeline(prospectId),
+  ]);
+  if (!prospect) throw new ProspectNotFoundError(prospectId);
+
+  const touches: TimelineEvent[] = enrollments.flatMap((enrollment) =>
+    Object.values(enrollment.touches)
+      .filter((touch) => touch.status !== 'skipped')
+      .map((touch) => ({
+        prospectId,
+        at: touch.at,
+        type: touch.status === 'failed' ? ('send_failed' as const) : ('sent' as const),
+        sequenceId: enrollment.sequenceId,
+        enrollmentId: enrollment.id,
+        stepId: touch.stepId,
+        detail: touch.status === 'failed' ? touch.error : `${touch.channel} ${touch.status}`,
+      })),
+  );
+  const completions: TimelineEvent[] = enrollments
+    .filter((e) => e.status === 'completed' && e.endedAt)
+    .map((e) => ({
+      prospectId,
+      at: e.endedAt as string,
+      type: 'completed' as const,
+      sequenceId: e.sequenceId,
+      enrollmentId: e.id,
+    }));
+  // send_failed events are also written to the timeline (with the code); keep only one of each.
+  const timeline = dedupe([...events, ...touches, ...completions]).sort((a, b) => a.at.localeCompare(b.at));
+  return { prospect, enrollments, timeline };
+}
+
+function dedupe(events: TimelineEvent[]): TimelineEvent[] {
+  const seen = new Set<string>();
+  return events.filter((event) => {
+    const key = `${event.at}|${event.type}|${event.enrollmentId ?? ''}|${event.stepId ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,48 @@
+/** Sequence statistics from the atomic counters: no scans, one read. */
+import { counterKeys } from '../domain/enrollment';
+import { ENROLLMENT_STATUSES, type EnrollmentStatus } from '../domain/records';
+import type { Channel } from '../domain/sequence';
+import { SequenceNotFoundError, type UseCaseContext } from './context';
+
+export interface SequenceStats {
+  sequenceId: string;
+  version: number;
+  enrolled: number;
+  enrollments: Record<EnrollmentStatus, number>;
+  steps: {
+    stepId: string;
+    channel: Channel;
+    sent: number;
+    delivered: number;
+    failed: number;
+    skipped: number;
+    replies: number;
+  }[];
+}
+
+export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string): Promise<SequenceStats> {
+  const [sequence, counters] = await Promise.all([
+    ctx.store.getCurrentSequence(sequenceId),
+    ctx.store.getCounters(sequenceId),
+  ]);
+  if (!sequence) throw new SequenceNotFoundError(sequenceId);
+  const count = (key: string) => Math.max(0, counters[key] ?? 0);
+  const enrollments = Object.fromEntries(
+    ENROLLMENT_STATUSES.map((status) => [status, count(counterKeys.status(status))]),
+  ) as Record<EnrollmentStatus, number>;
+  return {
+    sequenceId,
+    version: sequence.version,
+    enrolled: count(counterKeys.enrolled),
+    enrollments,
+    steps: sequence.definition.steps.map((step) => ({
+      stepId: step.id,
+      channel: step.channel,
+      sent: count(counterKeys.step(step.id, 'sent')),
+      delivered: count(counterKeys.step(step.id, 'delivered')),
+      failed: count(counterKeys.step(step.id, 'failed')),
+      skipped: count(counterKeys.step(step.id, 'skipped')),
+      replies: count(counterKeys.step(step.id, 'replied')),
+    })),
+  };
+}

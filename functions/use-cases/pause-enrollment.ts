@@ -1,0 +1,57 @@
+/**
+ * Pauses an active enrollment: by hand (until resumed), or after an auto-reply until a
+ * date, when the touch worker resumes it on its own (the pending step is rescheduled for
+ * `resumeAt` and the worker sees the pause has ended).
+ */
+import { scheduledTouchFor } from '../domain/touch-plan';
+import { statusChangeDeltas } from '../domain/enrollment';
+import type { Enrollment } from '../domain/records';
+import { EnrollmentNotFoundError, EnrollmentStateError, type UseCaseContext } from './context';
+
+export async function pauseEnrollment(
+  ctx: UseCaseContext,
+  input: { enrollmentId: string; reason: string; resumeAt?: Date },
+): Promise<Enrollment> {
+  const enrollment = await ctx.store.getEnrollment(input.enrollmentId);
+  if (!enrollment) throw new EnrollmentNotFoundError(input.enrollmentId);
+  if (enrollment.status !== 'active') {
+    throw new EnrollmentStateError(`enrollment is ${enrollment.status}; only an active enrollment can be paused`);
+  }
+  const now = ctx.clock.now().toISOString();
+  const resumeTouch = input.resumeAt ? scheduledTouchFor(enrollment, input.resumeAt.toISOString()) : undefined;
+  if (resumeTouch) await ctx.scheduler.schedule(resumeTouch);
+
+  const written = await ctx.store.advanceEnrollment({
+    enrollmentId: enrollment.id,
+    expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
+    next: {
+      status: 'paused',
+      stepIndex: enrollment.stepIndex,
+      // A manual pause keeps the planned time, so resuming early never sends sooner than planned.
+      nextTouchAt: resumeTouch?.dueAt ?? enrollment.nextTouchAt,
+      pendingScheduleName: resumeTouch?.scheduleName,
+      updatedAt: now,
+      ...(input.resumeAt ? { resumeAt: input.resumeAt.toISOString() } : {}),
+    },
+  });
+  if (written === 'conflict') {
+    if (resumeTouch) await ctx.scheduler.cancel(resumeTouch.scheduleName);
+    throw new EnrollmentStateError('enrollment changed meanwhile; try again');
+  }
+  if (enrollment.pendingScheduleName && enrollment.pendingScheduleName !== resumeTouch?.scheduleName) {
+    await ctx.scheduler.cancel(enrollment.pendingScheduleName);
+  }
+  await ctx.store.appendTimeline([
+    {
+      prospectId: enrollment.prospectId,
+      at: now,
+      type: 'paused',
+      sequenceId: enrollment.sequenceId,
+      enrollmentId: enrollment.id,
+      detail: input.resumeAt ? `${input.reason}; resumes ${input.resumeAt.toISOString()}` : input.reason,
+    },
+  ]);
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('active', 'paused') });
+  ctx.logger.info('enrollment paused', { enrollmentId: enrollment.id, resumeAt: input.resumeAt?.toISOString() });
+  return { ...enrollment, status: 'paused', updatedAt: now };
+}

@@ -1,0 +1,84 @@
+/**
+ * Resumes a paused enrollment by hand: the pending step goes out at the next allowed
+ * time, never earlier than it was planned before the pause.
+ */
+import { addressFor, statusChangeDeltas } from '../domain/enrollment';
+import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan';
+import type { Enrollment } from '../domain/records';
+import { EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context';
+import { stopEnrollment } from './stop-enrollment';
+
+export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentId: string }): Promise<Enrollment> {
+  const enrollment = await ctx.store.getEnrollment(input.enrollmentId);
+  if (!enrollment) throw new EnrollmentNotFoundError(input.enrollmentId);
+  if (enrollment.status !== 'paused') {
+    throw new EnrollmentStateError(`enrollment is ${enrollment.status}; only a paused enrollment can be resumed`);
+  }
+  const [prospect, sequence] = await Promise.all([
+    ctx.store.getProspect(enrollment.prospectId),
+    loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version),
+  ]);
+  if (!prospect || !sequence) throw new EnrollmentNotFoundError(input.enrollmentId);
+
+  const addresses = (['email', 'sms'] as const)
+    .map((channel) => addressFor(prospect, channel))
+    .filter((a): a is string => a !== undefined);
+  const suppressed = new Set<string>();
+  for (const address of addresses) {
+    if (await ctx.store.getSuppression(address)) suppressed.add(address);
+  }
+
+  const now = ctx.clock.now();
+  const plan = planNextTouch({
+    sequence,
+    enrollment,
+    prospect,
+    fromIndex: enrollment.stepIndex,
+    from: now,
+    isSuppressed: (address) => suppressed.has(address),
+    ignoreWait: true,
+  });
+  if (!plan.touch) {
+    const result = await stopEnrollment(ctx, {
+      enrollmentId: enrollment.id,
+      status: 'stopped',
+      reason: 'resumed with no reachable step left',
+    });
+    return result.enrollment;
+  }
+  const planned = enrollment.nextTouchAt && enrollment.stepIndex === plan.index ? enrollment.nextTouchAt : undefined;
+  const touch = planned && planned > plan.touch.dueAt ? scheduledTouchFor({ ...enrollment, stepIndex: plan.index }, planned, prospect) : plan.touch;
+
+  await ctx.scheduler.schedule(touch);
+  const written = await ctx.store.advanceEnrollment({
+    enrollmentId: enrollment.id,
+    expected: { status: 'paused', run: enrollment.run, stepIndex: enrollment.stepIndex },
+    next: {
+      status: 'active',
+      stepIndex: plan.index,
+      nextTouchAt: touch.dueAt,
+      pendingScheduleName: touch.scheduleName,
+      updatedAt: now.toISOString(),
+      resumeAt: undefined,
+    },
+  });
+  if (written === 'conflict') {
+    await ctx.scheduler.cancel(touch.scheduleName);
+    throw new EnrollmentStateError('enrollment changed meanwhile; try again');
+  }
+  if (enrollment.pendingScheduleName && enrollment.pendingScheduleName !== touch.scheduleName) {
+    await ctx.scheduler.cancel(enrollment.pendingScheduleName);
+  }
+  await ctx.store.appendTimeline([
+    {
+      prospectId: enrollment.prospectId,
+      at: now.toISOString(),
+      type: 'resumed',
+      sequenceId: enrollment.sequenceId,
+      enrollmentId: enrollment.id,
+      detail: `next touch ${touch.dueAt}`,
+    },
+  ]);
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('paused', 'active') });
+  return { ...enrollment, status: 'active', stepIndex: plan.index, nextTouchAt: touch.dueAt, pendingScheduleName: touch.scheduleName };
+}

@@ -1,0 +1,93 @@
+/**
+ * Ends an enrollment: a manual stop, a reply, an opt-out, a bounce, an erasure.
+ *
+ * The terminal status is written first (one conditional write on the enrollment item),
+ * the pending schedule is deleted second. A schedule that fires anyway finds a
+ * non-active enrollment and sends nothing; a missing schedule is fine.
+ */
+import { isEnded, statusChangeDeltas } from '../domain/enrollment';
+import type { Enrollment, EnrollmentStatus, TimelineEventType } from '../domain/records';
+import { EnrollmentNotFoundError, type UseCaseContext } from './context';
+
+export type EndStatus = Extract<EnrollmentStatus, 'replied' | 'opted_out' | 'bounced' | 'stopped'>;
+
+export interface StopEnrollmentInput {
+  enrollmentId: string;
+  status: EndStatus;
+  /** Short, non-personal reason kept on the enrollment and the timeline. */
+  reason: string;
+  timelineType?: TimelineEventType;
+  /** Timeline detail (for `replied`: the reply text, shown to the team). */
+  detail?: string;
+  /** Extra counters to bump with the change, e.g. the reply attributed to a step. */
+  counters?: (enrollment: Enrollment) => Record<string, number>;
+}
+
+export type StopEnrollmentResult =
+  | { changed: true; enrollment: Enrollment; previousStatus: EnrollmentStatus }
+  | { changed: false; enrollment: Enrollment };
+
+const MAX_ATTEMPTS = 5;
+
+export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentInput): Promise<StopEnrollmentResult> {
+  for (let attempt = 1; ; attempt++) {
+    const enrollment = await ctx.store.getEnrollment(input.enrollmentId);
+    if (!enrollment) throw new EnrollmentNotFoundError(input.enrollmentId);
+    if (isEnded(enrollment.status)) return { changed: false, enrollment };
+
+    const now = ctx.clock.now().toISOString();
+    const written = await ctx.store.advanceEnrollment({
+      enrollmentId: enrollment.id,
+      expected: { status: enrollment.status, run: enrollment.run, stepIndex: enrollment.stepIndex },
+      next: {
+        status: input.status,
+        stepIndex: enrollment.stepIndex,
+        nextTouchAt: undefined,
+        pendingScheduleName: undefined,
+        resumeAt: undefined,
+        updatedAt: now,
+        endedAt: now,
+        endReason: input.reason,
+      },
+    });
+    if (written === 'conflict') {
+      // A touch advanced the enrollment meanwhile; read again and stop the new state.
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`could not stop ${input.enrollmentId}: it kept changing`);
+      continue;
+    }
+
+    if (enrollment.pendingScheduleName) await ctx.scheduler.cancel(enrollment.pendingScheduleName);
+    await ctx.store.appendTimeline([
+      {
+        prospectId: enrollment.prospectId,
+        at: now,
+        type: input.timelineType ?? timelineTypeFor(input.status),
+        sequenceId: enrollment.sequenceId,
+        enrollmentId: enrollment.id,
+        detail: input.detail ?? input.reason,
+      },
+    ]);
+    await ctx.store.addToCounters({
+      sequenceId: enrollment.sequenceId,
+      deltas: { ...statusChangeDeltas(enrollment.status, input.status), ...input.counters?.(enrollment) },
+    });
+    ctx.logger.info('enrollment ended', { enrollmentId: enrollment.id, status: input.status, reason: input.reason });
+    const stopped: Enrollment = { ...enrollment, status: input.status, endedAt: now, endReason: input.reason, updatedAt: now };
+    delete stopped.nextTouchAt;
+    delete stopped.pendingScheduleName;
+    return { changed: true, enrollment: stopped, previousStatus: enrollment.status };
+  }
+}
+
+function timelineTypeFor(status: EndStatus): TimelineEventType {
+  switch (status) {
+    case 'replied':
+      return 'replied';
+    case 'opted_out':
+      return 'opted_out';
+    case 'bounced':
+      return 'bounced';
+    case 'stopped':
+      return 'stopped';
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The Lambda entry points, as data: which file, how much memory, how long, and
+ * whether the function sends SMS (the only kind allowed to load the Twilio SDK).
+ *
+ * Shared by the CDK construct and by `bench/bundle-size.ts`, so the bench measures
+ * exactly the functions the stack deploys. Plain data on purpose: importing this
+ * file must not pull in aws-cdk-lib.
+ */
+export interface HandlerSpec {
+  /** File name under `functions/handlers/`; it exports `handler`. */
+  readonly file: string;
+  /** Construct id of the function inside the engine. */
+  readonly constructId: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  /** Sends SMS through Twilio. Every other function must stay small and Twilio-free. */
+  readonly sendsSms: boolean;
+}
+
+export const HANDLERS = {
+  api: {
+    file: 'api.ts',
+    constructId: 'ApiFunction',
+    description: 'Followup HTTP API: health, sequences, enrollments, prospects',
+    // CSV enrollment bodies of a few MB are parsed in memory; more memory also buys CPU.
+    memorySize: 1024,
+    // API Gateway HTTP APIs give up after 30 s.
+    timeoutSeconds: 29,
+    sendsSms: false,
+  },
+  authorizer: {
+    file: 'authorizer.ts',
+    constructId: 'AuthorizerFunction',
+    description: 'Followup API key authorizer (HTTP API, simple responses)',
+    memorySize: 256,
+    timeoutSeconds: 5,
+    sendsSms: false,
+  },
+  touchWorker: {
+    file: 'touch-worker.ts',
+    constructId: 'TouchWorkerFunction',
+    description: 'Followup touch worker: sends one email or SMS touch per queue message',
+    memorySize: 512,
+    // A batch is sent one touch at a time and paced to the provider rates.
+    timeoutSeconds: 60,
+    sendsSms: true,
+  },
+  twilioWebhook: {
+    file: 'twilio-webhook.ts',
+    constructId: 'TwilioWebhookFunction',
+    description: 'Followup Twilio webhooks: inbound SMS (STOP, replies) and delivery status',
+    memorySize: 512,
+    timeoutSeconds: 15,
+    sendsSms: false,
+  },
+  unsubscribe: {
+    file: 'unsubscribe.ts',
+    constructId: 'UnsubscribeFunction',
+    description: 'Followup unsubscribe page and RFC 8058 one-click unsubscribe',
+    memorySize: 512,
+    timeoutSeconds: 15,
+    sendsSms: false,
+  },
+  sesInbound: {
+    file: 'ses-inbound.ts',
+    constructId: 'SesInboundFunction',
+    description: 'Followup inbound email: replies and auto-replies received by SES',
+    memorySize: 1024,
+    timeoutSeconds: 60,
+    sendsSms: false,
+  },
+  sesEvents: {
+    file: 'ses-events.ts',
+    constructId: 'SesEventsFunction',
+    description: 'Followup SES events: bounces, complaints, deliveries, opens, clicks',
+    memorySize: 512,
+    timeoutSeconds: 30,
+    sendsSms: false,
+  },
+} as const satisfies Record<string, HandlerSpec>;
+
+export type HandlerName = keyof typeof HANDLERS;
+
+export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];

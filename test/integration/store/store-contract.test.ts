@@ -1,0 +1,824 @@
+/**
+ * The Store contract, run against the in-memory fake AND the DynamoDB adapter on
+ * dynalite, so unit tests that use the fake test what production does.
+ * At the end: DynamoDB-only checks (request counts, batch retries, crash repair, layout).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store';
+import { addressHash } from '../../../functions/domain/address-hash';
+import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim } from '../../../functions/domain/records';
+import type { PublishedSequence } from '../../../functions/domain/sequence';
+import type { Store, TouchMessage } from '../../../functions/ports';
+import { InMemoryStore } from '../../fakes/in-memory-store';
+import {
+  countDynamoDbRequests,
+  startDynalite,
+  type DynamoDbRequestCounter,
+  type RunningDynalite,
+} from '../../support/dynalite';
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------
+
+const T0 = '2025-03-03T09:00:00.000Z';
+const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+
+function sequence(id: string, version: number, name = `Sequence ${id}`): PublishedSequence {
+  return {
+    id,
+    version,
+    hash: `hash-${id}-${version}`,
+    publishedAt: at(version),
+    definition: {
+      id,
+      name,
+      defaultTimezone: 'America/New_York',
+      owner: 'owner@example.com',
+      window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' },
+      stopOnReply: true,
+      onPermanentFailure: 'skip_step',
+      sender: { name: 'Sam', email: { from: 'sam@example.com' } },
+      attributes: { plan: 'pro' },
+      steps: [
+        { id: 'intro', channel: 'email', wait: { amount: 0, unit: 'minutes' }, template: 'intro.liquid' },
+        { id: 'nudge', channel: 'sms', wait: { amount: 2, unit: 'businessDays' }, template: 'nudge.liquid' },
+      ],
+    },
+    templates: {
+      'intro.liquid': { channel: 'email', subject: 'Hi {{ prospect.firstName }}', html: '', text: 'Hello' },
+      'nudge.liquid': { channel: 'sms', body: 'Quick nudge' },
+    },
+    warnings: [],
+  };
+}
+
+function prospect(id: string, fields: Partial<Prospect> = {}): Prospect {
+  return {
+    id,
+    email: `${id}@example.com`,
+    phone: undefined,
+    firstName: 'Ann',
+    attributes: { plan: 'pro', empty: '' },
+    createdAt: T0,
+    updatedAt: T0,
+    ...fields,
+  };
+}
+
+function enrollment(prospectId: string, sequenceId: string, fields: Partial<Enrollment> = {}): Enrollment {
+  return {
+    id: `${prospectId}.${sequenceId}`,
+    prospectId,
+    sequenceId,
+    version: 1,
+    run: 1,
+    status: 'active',
+    stepIndex: 0,
+    nextTouchAt: at(60),
+    pendingScheduleName: `sched-${prospectId}-0`,
+    touches: {},
+    createdAt: T0,
+    updatedAt: T0,
+    ...fields,
+  };
+}
+
+function event(prospectId: string, minutes: number, type: TimelineEvent['type'] = 'sent'): TimelineEvent {
+  return { prospectId, at: at(minutes), type, sequenceId: 'seq', detail: `m${minutes}` };
+}
+
+function suppression(address: string, fields: Partial<Suppression> = {}): Suppression {
+  return {
+    address,
+    addressHash: addressHash(address),
+    channel: address.startsWith('+') ? 'sms' : 'email',
+    reason: 'unsubscribe',
+    source: 'test',
+    createdAt: T0,
+    ...fields,
+  };
+}
+
+function claimFor(e: Enrollment, leaseUntil: string): TouchClaim {
+  return {
+    enrollmentId: e.id,
+    prospectId: e.prospectId,
+    sequenceId: e.sequenceId,
+    run: e.run,
+    stepIndex: e.stepIndex,
+    leaseUntil,
+  };
+}
+
+function messageFor(e: Enrollment, p?: Prospect): TouchMessage {
+  return {
+    enrollmentId: e.id,
+    prospectId: e.prospectId,
+    sequenceId: e.sequenceId,
+    run: e.run,
+    stepIndex: e.stepIndex,
+    dueAt: e.nextTouchAt ?? T0,
+    ...(p
+      ? {
+          addressHashes: {
+            ...(p.email ? { email: addressHash(p.email) } : {}),
+            ...(p.phone ? { phone: addressHash(p.phone) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+async function seed(store: Store, prospects: Prospect[], enrollments: Enrollment[] = [], timeline: TimelineEvent[] = []) {
+  await store.putEnrollmentBatch({ prospects, enrollments, timeline });
+}
+
+// ---------------------------------------------------------------------------------------
+// One dynalite for the file, one fresh table per test
+// ---------------------------------------------------------------------------------------
+
+let db: RunningDynalite;
+let tableCount = 0;
+/** Every request the whole file sends to dynalite. */
+let suiteRequests: DynamoDbRequestCounter;
+
+beforeAll(async () => {
+  db = await startDynalite({ createTable: false });
+  suiteRequests = countDynamoDbRequests(db.client);
+});
+
+afterAll(async () => {
+  // No code path of the store scans the table.
+  expect(suiteRequests.requests).toBeGreaterThan(100);
+  expect(suiteRequests.operations).not.toContain('Scan');
+  await db?.close();
+});
+
+async function freshDynamoStore(): Promise<{ store: DynamoDbStore; tableName: string }> {
+  const tableName = `contract-${++tableCount}`;
+  await db.createTable(tableName);
+  return { store: new DynamoDbStore({ client: db.client, tableName }), tableName };
+}
+
+const implementations: [string, () => Promise<Store>][] = [
+  ['InMemoryStore', async () => new InMemoryStore()],
+  ['DynamoDbStore', async () => (await freshDynamoStore()).store],
+];
+
+// ---------------------------------------------------------------------------------------
+// The contract
+// ---------------------------------------------------------------------------------------
+
+describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await makeStore();
+  });
+
+  describe('sequences', () => {
+    it('publishes immutable versions, refuses a version twice, answers the current one', async () => {
+      expect(await store.getCurrentSequence('welcome')).toBeUndefined();
+      expect(await store.putSequenceVersion(sequence('welcome', 1))).toBe('ok');
+      expect(await store.putSequenceVersion(sequence('welcome', 1, 'other content'))).toBe('conflict');
+      expect(await store.putSequenceVersion(sequence('welcome', 2))).toBe('ok');
+
+      expect(await store.getCurrentSequence('welcome')).toEqual(sequence('welcome', 2));
+      expect(await store.getSequenceVersion('welcome', 1)).toEqual(sequence('welcome', 1));
+      expect(await store.getSequenceVersion('welcome', 3)).toBeUndefined();
+      expect(await store.getSequenceVersion('nope', 1)).toBeUndefined();
+    });
+
+    it('never moves the current version backwards', async () => {
+      await store.putSequenceVersion(sequence('welcome', 3));
+      expect(await store.putSequenceVersion(sequence('welcome', 2))).toBe('ok');
+      expect((await store.getCurrentSequence('welcome'))?.version).toBe(3);
+      expect((await store.listSequences()).map((s) => s.version)).toEqual([3]);
+    });
+
+    it('lists every sequence at its current version, by id', async () => {
+      await store.putSequenceVersion(sequence('zeta', 1));
+      await store.putSequenceVersion(sequence('alpha', 1));
+      await store.putSequenceVersion(sequence('alpha', 2));
+      const listed = await store.listSequences();
+      expect(listed.map((s) => [s.id, s.version])).toEqual([
+        ['alpha', 2],
+        ['zeta', 1],
+      ]);
+      expect(listed[0]).toEqual(sequence('alpha', 2));
+    });
+  });
+
+  describe('prospects and enrollments', () => {
+    it('writes a batch and reads it back by id, by prospect and in bulk', async () => {
+      const ann = prospect('p1', { phone: '+15555550101', company: 'Acme' });
+      const bob = prospect('p2');
+      await seed(
+        store,
+        [ann, bob],
+        [enrollment('p1', 'welcome'), enrollment('p1', 'onboarding'), enrollment('p2', 'welcome')],
+        [event('p1', 0, 'enrolled')],
+      );
+      await store.putSuppression(suppression('p2@example.com'));
+
+      expect(await store.getProspect('p1')).toEqual({ ...ann, phone: '+15555550101' });
+      expect(await store.getProspect('p1')).not.toHaveProperty('phone', undefined);
+      expect(await store.getProspect('missing')).toBeUndefined();
+      expect(await store.getEnrollment('p1.welcome')).toEqual(enrollment('p1', 'welcome'));
+      expect(await store.getEnrollment('p9.welcome')).toBeUndefined();
+      expect(await store.getEnrollment('garbage')).toBeUndefined();
+      expect((await store.listEnrollments('p1')).map((e) => e.id)).toEqual(['p1.onboarding', 'p1.welcome']);
+      expect(await store.listEnrollments('nobody')).toEqual([]);
+
+      const { enrollments, suppressions } = await store.getEnrollmentsAndSuppressions(
+        ['p1.welcome', 'p2.welcome', 'p3.welcome', 'p2.welcome'],
+        ['p1@example.com', 'P2@Example.com', 'p2@example.com', '+15555550101'],
+      );
+      expect([...enrollments.keys()].sort()).toEqual(['p1.welcome', 'p2.welcome']);
+      expect(enrollments.get('p2.welcome')).toEqual(enrollment('p2', 'welcome'));
+      // Keyed by the address string as passed in.
+      expect([...suppressions.keys()].sort()).toEqual(['P2@Example.com', 'p2@example.com']);
+      expect(suppressions.get('P2@Example.com')?.reason).toBe('unsubscribe');
+    });
+
+    it('handles batches larger than one request (chunks of 25 writes / 100 reads)', async () => {
+      const prospects = Array.from({ length: 130 }, (_, i) => prospect(`bulk${i}`));
+      const enrollments = prospects.map((p) => enrollment(p.id, 'welcome'));
+      const timeline = prospects.map((p) => event(p.id, 0, 'enrolled'));
+      await seed(store, prospects, enrollments, timeline);
+      for (let i = 0; i < 120; i += 3) await store.putSuppression(suppression(`bulk${i}@example.com`));
+
+      const { enrollments: found, suppressions } = await store.getEnrollmentsAndSuppressions(
+        enrollments.map((e) => e.id),
+        prospects.map((p) => p.email ?? ''),
+      );
+      expect(found.size).toBe(130);
+      expect(suppressions.size).toBe(40);
+      expect(await store.listTimeline('bulk129')).toHaveLength(1);
+    });
+
+    it('re-importing a profile overwrites it and moves its address index entries', async () => {
+      await seed(store, [prospect('p1', { phone: '+15555550101' })]);
+      expect(await store.findProspectIdsByAddress('p1@example.com')).toEqual(['p1']);
+      expect(await store.findProspectIdsByAddress('+15555550101')).toEqual(['p1']);
+
+      await seed(store, [prospect('p1', { email: 'new@example.com', company: 'NewCo' })]);
+      expect((await store.getProspect('p1'))?.company).toBe('NewCo');
+      expect(await store.findProspectIdsByAddress('new@example.com')).toEqual(['p1']);
+      expect(await store.findProspectIdsByAddress('p1@example.com')).toEqual([]);
+      expect(await store.findProspectIdsByAddress('+15555550101')).toEqual([]);
+    });
+
+    it('finds every prospect with an address, whatever its case', async () => {
+      await seed(store, [
+        prospect('p1', { email: 'shared@example.com' }),
+        prospect('p2', { email: 'shared@example.com', phone: '+15555550102' }),
+        prospect('p3'),
+      ]);
+      expect(await store.findProspectIdsByAddress('Shared@Example.com')).toEqual(['p1', 'p2']);
+      expect(await store.findProspectIdsByAddress('+15555550102')).toEqual(['p2']);
+      expect(await store.findProspectIdsByAddress('nobody@example.com')).toEqual([]);
+    });
+
+    it('restarts only an ended enrollment, and only from the run it was read at', async () => {
+      await seed(store, [prospect('p1')], [enrollment('p1', 'welcome', { run: 2 })]);
+      const next = enrollment('p1', 'welcome', { run: 3, createdAt: at(500) });
+
+      expect(await store.restartEnrollment(next, 2)).toBe('conflict'); // still active
+      expect(await store.restartEnrollment(enrollment('p1', 'other', { run: 2 }), 1)).toBe('conflict'); // missing
+
+      await store.advanceEnrollment({
+        enrollmentId: 'p1.welcome',
+        expected: { status: 'active', run: 2, stepIndex: 0 },
+        next: { status: 'replied', stepIndex: 0, updatedAt: at(10), endedAt: at(10), endReason: 'reply' },
+      });
+      expect(await store.restartEnrollment(next, 1)).toBe('conflict'); // wrong run
+      expect(await store.restartEnrollment(next, 2)).toBe('ok');
+      expect(await store.getEnrollment('p1.welcome')).toEqual(next);
+      expect(await store.restartEnrollment({ ...next, run: 4 }, 2)).toBe('conflict'); // already restarted
+    });
+
+    it('returns copies: mutating a read or a written object changes nothing stored', async () => {
+      const p = prospect('p1');
+      const e = enrollment('p1', 'welcome');
+      await seed(store, [p], [e]);
+      p.firstName = 'Changed';
+      e.touches['x'] = { stepId: 'x', stepIndex: 0, channel: 'email', status: 'sent', at: T0 };
+      const read = await store.getEnrollment('p1.welcome');
+      read!.status = 'stopped';
+      expect((await store.getProspect('p1'))?.firstName).toBe('Ann');
+      expect(await store.getEnrollment('p1.welcome')).toEqual(enrollment('p1', 'welcome'));
+    });
+  });
+
+  describe('advanceEnrollment', () => {
+    const base = () => enrollment('p1', 'welcome', { run: 2, stepIndex: 1, resumeAt: at(5) });
+    beforeEach(async () => {
+      await seed(store, [prospect('p1')], [base()]);
+    });
+
+    it('conflicts when status, run or step moved on, or the enrollment is missing', async () => {
+      const next = { status: 'active' as const, stepIndex: 2, updatedAt: at(1) };
+      for (const expected of [
+        { status: 'paused' as const, run: 2, stepIndex: 1 },
+        { status: 'active' as const, run: 1, stepIndex: 1 },
+        { status: 'active' as const, run: 2, stepIndex: 0 },
+      ]) {
+        expect(await store.advanceEnrollment({ enrollmentId: 'p1.welcome', expected, next })).toBe('conflict');
+      }
+      expect(
+        await store.advanceEnrollment({
+          enrollmentId: 'p9.welcome',
+          expected: { status: 'active', run: 2, stepIndex: 1 },
+          next,
+        }),
+      ).toBe('conflict');
+      expect(await store.getEnrollment('p1.welcome')).toEqual(base());
+    });
+
+    it('sets the next state, removes absent scheduling fields and stores the touch', async () => {
+      const touch = {
+        stepId: 'nudge',
+        stepIndex: 1,
+        channel: 'sms' as const,
+        status: 'sent' as const,
+        at: at(1),
+        providerMessageId: 'SM1',
+        error: undefined,
+      };
+      const result = await store.advanceEnrollment({
+        enrollmentId: 'p1.welcome',
+        expected: { status: 'active', run: 2, stepIndex: 1 },
+        next: {
+          status: 'active',
+          stepIndex: 2,
+          nextTouchAt: at(3000),
+          pendingScheduleName: 'sched-2',
+          updatedAt: at(1),
+          thread: { messageIdHeader: '<m1@x>', subject: 'Hi' },
+        },
+        touch,
+      });
+      expect(result).toBe('ok');
+      const { error: _omit, ...storedTouch } = touch;
+      expect(await store.getEnrollment('p1.welcome')).toEqual({
+        ...base(),
+        stepIndex: 2,
+        nextTouchAt: at(3000),
+        pendingScheduleName: 'sched-2',
+        updatedAt: at(1),
+        thread: { messageIdHeader: '<m1@x>', subject: 'Hi' },
+        touches: { nudge: storedTouch },
+        resumeAt: undefined,
+      });
+
+      expect(
+        await store.advanceEnrollment({
+          enrollmentId: 'p1.welcome',
+          expected: { status: 'active', run: 2, stepIndex: 2 },
+          next: {
+            status: 'completed',
+            stepIndex: 2,
+            nextTouchAt: undefined,
+            pendingScheduleName: undefined,
+            updatedAt: at(2),
+            endedAt: at(2),
+          },
+        }),
+      ).toBe('ok');
+      const ended = await store.getEnrollment('p1.welcome');
+      expect(ended).toMatchObject({ status: 'completed', endedAt: at(2), thread: { subject: 'Hi' } });
+      expect(ended).not.toHaveProperty('nextTouchAt');
+      expect(ended).not.toHaveProperty('pendingScheduleName');
+      expect(ended).not.toHaveProperty('resumeAt');
+      expect(Object.keys(ended!.touches)).toEqual(['nudge']);
+    });
+  });
+
+  describe('claims', () => {
+    let e: Enrollment;
+    beforeEach(async () => {
+      e = enrollment('p1', 'welcome', { run: 1, stepIndex: 0 });
+      await seed(store, [prospect('p1')], [e]);
+    });
+    const now = new Date(T0);
+
+    it('first claim wins, a duplicate conflicts, an expired lease is taken over', async () => {
+      expect(await store.claimTouch(claimFor(e, at(5)), now)).toBe('ok');
+      expect(await store.claimTouch(claimFor(e, at(10)), new Date(at(1)))).toBe('conflict');
+      expect(await store.claimTouch(claimFor(e, at(10)), new Date(at(5)))).toBe('conflict'); // lease still held at its end
+      expect(await store.claimTouch(claimFor(e, at(20)), new Date(at(6)))).toBe('ok'); // worker died
+      expect(await store.claimTouch(claimFor(e, at(30)), new Date(at(7)))).toBe('conflict');
+    });
+
+    it('refuses a claim unless the enrollment is active at that run and step', async () => {
+      expect(await store.claimTouch({ ...claimFor(e, at(5)), stepIndex: 1 }, now)).toBe('conflict');
+      expect(await store.claimTouch({ ...claimFor(e, at(5)), run: 2 }, now)).toBe('conflict');
+      expect(await store.claimTouch({ ...claimFor(e, at(5)), enrollmentId: 'p1.other', sequenceId: 'other' }, now)).toBe(
+        'conflict',
+      );
+      await store.advanceEnrollment({
+        enrollmentId: e.id,
+        expected: { status: 'active', run: 1, stepIndex: 0 },
+        next: { status: 'stopped', stepIndex: 0, updatedAt: at(1), endedAt: at(1) },
+      });
+      expect(await store.claimTouch(claimFor(e, at(5)), now)).toBe('conflict');
+    });
+
+    it('advancing ends the claim; the next step can be claimed at once', async () => {
+      expect(await store.claimTouch(claimFor(e, at(5)), now)).toBe('ok');
+      await store.advanceEnrollment({
+        enrollmentId: e.id,
+        expected: { status: 'active', run: 1, stepIndex: 0 },
+        next: { status: 'active', stepIndex: 1, updatedAt: at(1), nextTouchAt: at(100), pendingScheduleName: 's1' },
+      });
+      const claim = claimFor({ ...e, stepIndex: 1 }, at(105));
+      expect(await store.claimTouch(claim, new Date(at(100)))).toBe('ok');
+      // The enrollment record itself does not expose the claim.
+      expect(await store.getEnrollment(e.id)).not.toHaveProperty('claim');
+    });
+
+    it('releasing gives the claim back, but only our own', async () => {
+      const mine = claimFor(e, at(5));
+      expect(await store.claimTouch(mine, now)).toBe('ok');
+      await store.releaseTouchClaim({ ...mine, leaseUntil: at(99) }); // not ours: no effect
+      expect(await store.claimTouch(claimFor(e, at(6)), new Date(at(1)))).toBe('conflict');
+      await store.releaseTouchClaim(mine);
+      expect(await store.claimTouch(claimFor(e, at(6)), new Date(at(1)))).toBe('ok');
+      await store.releaseTouchClaim(claimFor(enrollment('p9', 'welcome'), at(6))); // missing enrollment: fine
+    });
+
+    it('recordTouch stores a touch on a stopped enrollment and drops the claim', async () => {
+      expect(await store.claimTouch(claimFor(e, at(5)), now)).toBe('ok');
+      await store.advanceEnrollment({
+        enrollmentId: e.id,
+        expected: { status: 'active', run: 1, stepIndex: 0 },
+        next: { status: 'replied', stepIndex: 0, updatedAt: at(1), endedAt: at(1) },
+      });
+      const touch = { stepId: 'intro', stepIndex: 0, channel: 'email' as const, status: 'sent' as const, at: at(1) };
+      await store.recordTouch(e.id, touch);
+      expect(await store.getEnrollment(e.id)).toMatchObject({ status: 'replied', touches: { intro: touch } });
+      await store.recordTouch('p9.welcome', touch); // erased meanwhile: nothing to do
+      expect(await store.getEnrollment('p9.welcome')).toBeUndefined();
+    });
+  });
+
+  describe('suppressions', () => {
+    it('puts, gets and deletes by address', async () => {
+      expect(await store.getSuppression('ann@example.com')).toBeUndefined();
+      await store.putSuppression(suppression('ann@example.com'));
+      await store.putSuppression(suppression('+15555550101', { reason: 'sms_stop' }));
+      expect(await store.getSuppression('ann@example.com')).toEqual(suppression('ann@example.com'));
+      expect(await store.getSuppression('ANN@example.com ')).toEqual(suppression('ann@example.com'));
+      expect((await store.getSuppression('+15555550101'))?.reason).toBe('sms_stop');
+
+      await store.deleteSuppression('ann@example.com');
+      expect(await store.getSuppression('ann@example.com')).toBeUndefined();
+      expect(await store.getSuppression('+15555550101')).toBeDefined();
+      await store.deleteSuppression('never@example.com');
+    });
+
+    it('an erased entry replaces the plain address by its hash only', async () => {
+      await store.putSuppression(suppression('ann@example.com'));
+      const erased: Suppression = {
+        addressHash: addressHash('ann@example.com'),
+        channel: 'email',
+        reason: 'erased',
+        source: 'erasure',
+        createdAt: at(9),
+      };
+      await store.putSuppression(erased);
+      const read = await store.getSuppression('ann@example.com');
+      expect(read).toEqual(erased);
+      expect(read).not.toHaveProperty('address');
+    });
+
+    it('refuses an entry whose hash does not match its address', async () => {
+      await expect(store.putSuppression({ ...suppression('a@example.com'), addressHash: 'f00' })).rejects.toThrow(
+        /addressHash/,
+      );
+    });
+  });
+
+  describe('counters', () => {
+    it('adds atomically and reads back a plain record', async () => {
+      expect(await store.getCounters('welcome')).toEqual({});
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 2, 'step.intro.sent': 1 } });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': -1, 'status.replied': 1 } });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: {} });
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 } }),
+        ),
+      );
+      await store.addToCounters({ sequenceId: 'other', deltas: { 'status.active': 5 } });
+      expect(await store.getCounters('welcome')).toEqual({
+        'status.active': 1,
+        'status.replied': 1,
+        'step.intro.sent': 11,
+      });
+    });
+  });
+
+  describe('timeline', () => {
+    it('lists events in time order and ignores a retried append', async () => {
+      await seed(store, [prospect('p1')], [], [event('p1', 30)]);
+      await store.appendTimeline([event('p1', 10, 'delivered'), event('p1', 20)]);
+      await store.appendTimeline([event('p1', 5, 'enrolled'), event('p1', 10, 'delivered')]); // retry of one
+      await store.appendTimeline([event('p2', 1)]);
+      await store.appendTimeline([]);
+      const listed = await store.listTimeline('p1');
+      expect(listed.map((e) => e.at)).toEqual([at(5), at(10), at(20), at(30)]);
+      expect(listed[1]).toEqual(event('p1', 10, 'delivered'));
+      expect(await store.listTimeline('nobody')).toEqual([]);
+    });
+
+    it('keeps two different events at the same instant', async () => {
+      await store.appendTimeline([event('p1', 1, 'sent'), event('p1', 1, 'completed')]);
+      expect((await store.listTimeline('p1')).map((e) => e.type).sort()).toEqual(['completed', 'sent']);
+    });
+  });
+
+  describe('deleteProspectData', () => {
+    it('deletes everything of the prospect and nothing else; suppressions stay', async () => {
+      const e = enrollment('p1', 'welcome');
+      await seed(
+        store,
+        [prospect('p1', { phone: '+15555550101' }), prospect('p2')],
+        [e, enrollment('p1', 'other'), enrollment('p2', 'welcome')],
+        [event('p1', 1), event('p1', 2), event('p2', 1)],
+      );
+      await store.claimTouch(claimFor(e, at(5)), new Date(T0));
+      await store.putSuppression(suppression('p1@example.com'));
+
+      await store.deleteProspectData('p1');
+      await store.deleteProspectData('p1'); // idempotent
+
+      expect(await store.getProspect('p1')).toBeUndefined();
+      expect(await store.listEnrollments('p1')).toEqual([]);
+      expect(await store.getEnrollment('p1.welcome')).toBeUndefined();
+      expect(await store.listTimeline('p1')).toEqual([]);
+      expect(await store.findProspectIdsByAddress('p1@example.com')).toEqual([]);
+      expect(await store.findProspectIdsByAddress('+15555550101')).toEqual([]);
+      expect(await store.getSuppression('p1@example.com')).toBeDefined();
+
+      expect(await store.getProspect('p2')).toBeDefined();
+      expect(await store.listEnrollments('p2')).toHaveLength(1);
+      expect(await store.listTimeline('p2')).toHaveLength(1);
+    });
+  });
+
+  describe('loadTouchContext', () => {
+    const ann = prospect('p1', { email: 'ann@example.com', phone: '+15555550101' });
+    const e = enrollment('p1', 'welcome');
+    beforeEach(async () => {
+      await seed(store, [ann, prospect('p2')], [e, enrollment('p2', 'welcome')]);
+      await store.putSuppression(suppression('ann@example.com'));
+      await store.putSuppression(suppression('+15555550101', { reason: 'sms_stop' }));
+      await store.putSuppression(suppression('p2@example.com'));
+    });
+
+    it("returns the enrollment, the prospect and the suppressions of the prospect's addresses", async () => {
+      const context = await store.loadTouchContext(messageFor(e, ann));
+      expect(context.enrollment).toEqual(e);
+      expect(context.prospect).toEqual(ann);
+      expect(context.suppressions.map((s) => s.reason).sort()).toEqual(['sms_stop', 'unsubscribe']);
+    });
+
+    it('works without address hashes in the message', async () => {
+      const context = await store.loadTouchContext(messageFor(e));
+      expect(context.suppressions.map((s) => s.address).sort()).toEqual(['+15555550101', 'ann@example.com']);
+    });
+
+    it("follows the prospect's current address, not the one the message was scheduled with", async () => {
+      const stale = messageFor(e, ann);
+      await seed(store, [{ ...ann, email: 'ann.new@example.com', phone: undefined }]);
+      expect((await store.loadTouchContext(stale)).suppressions).toEqual([]);
+      await store.putSuppression(suppression('ann.new@example.com', { reason: 'bounce' }));
+      expect((await store.loadTouchContext(stale)).suppressions.map((s) => s.reason)).toEqual(['bounce']);
+    });
+
+    it('answers without enrollment or prospect when they are gone', async () => {
+      await store.deleteProspectData('p1');
+      const context = await store.loadTouchContext(messageFor(e, ann));
+      expect(context.enrollment).toBeUndefined();
+      expect(context.prospect).toBeUndefined();
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// DynamoDB only
+// ---------------------------------------------------------------------------------------
+
+describe('DynamoDbStore on dynalite', () => {
+  let store: DynamoDbStore;
+  let tableName: string;
+  beforeEach(async () => {
+    ({ store, tableName } = await freshDynamoStore());
+  });
+
+  it('the happy-path touch costs 4 requests: BatchGetItem + 3 UpdateItem, no Scan', async () => {
+    const ann = prospect('p1', { phone: '+15555550101' });
+    const e = enrollment('p1', 'welcome');
+    await seed(store, [ann], [e]);
+    await store.putSuppression(suppression('+15555550101', { reason: 'sms_stop' }));
+
+    const counter = countDynamoDbRequests(db.client);
+    try {
+      const context = await store.loadTouchContext(messageFor(e, ann));
+      expect(context.suppressions).toHaveLength(1);
+      expect(await store.claimTouch(claimFor(e, at(5)), new Date(T0))).toBe('ok');
+      expect(
+        await store.advanceEnrollment({
+          enrollmentId: e.id,
+          expected: { status: 'active', run: 1, stepIndex: 0 },
+          next: { status: 'active', stepIndex: 1, nextTouchAt: at(3000), pendingScheduleName: 's1', updatedAt: at(1) },
+          touch: { stepId: 'intro', stepIndex: 0, channel: 'email', status: 'sent', at: at(1) },
+        }),
+      ).toBe('ok');
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 } });
+
+      expect(counter.requests).toBe(4);
+      expect(counter.commands).toBe(4);
+      expect(counter.operations).toEqual(['BatchGetItem', 'UpdateItem', 'UpdateItem', 'UpdateItem']);
+      expect(counter.operations).not.toContain('Scan');
+    } finally {
+      counter.detach();
+    }
+  });
+
+  it('the request counter counts HTTP attempts (retries included) and send() calls separately', async () => {
+    const { createServer } = await import('node:http');
+    const { DynamoDBClient, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const failing = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'boom' }));
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const { port } = failing.address() as import('node:net').AddressInfo;
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 3,
+    });
+    const counter = countDynamoDbRequests(client);
+    try {
+      await expect(
+        client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+      ).rejects.toThrow();
+      expect(counter.commands).toBe(1);
+      expect(counter.requests).toBe(3);
+      expect(counter.byOperation()).toEqual({ GetItem: 3 });
+    } finally {
+      counter.detach();
+      client.destroy();
+      await new Promise((resolve) => failing.close(resolve));
+    }
+  });
+
+  it('without address hashes (or after an address change) loadTouchContext costs one more read', async () => {
+    const ann = prospect('p1');
+    const e = enrollment('p1', 'welcome');
+    await seed(store, [ann], [e]);
+    const counter = countDynamoDbRequests(db.client);
+    try {
+      await store.loadTouchContext(messageFor(e));
+      expect(counter.byOperation()).toEqual({ BatchGetItem: 2 });
+    } finally {
+      counter.detach();
+    }
+  });
+
+  it('repairs a publish that crashed between the version and the pointer', async () => {
+    await store.putSequenceVersion(sequence('welcome', 1));
+    // The crash: version 2 written, pointer not.
+    await db.client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: 'Q#welcome',
+          sk: 'V#000002',
+          entity: 'sequence-version',
+          version: 2,
+          body: JSON.stringify(sequence('welcome', 2)),
+        },
+      }),
+    );
+    expect((await store.listSequences()).map((s) => s.version)).toEqual([1]); // lagging pointer
+    expect((await store.getCurrentSequence('welcome'))?.version).toBe(2); // truth, and repairs
+    expect((await store.listSequences()).map((s) => s.version)).toEqual([2]);
+    // The next publish goes on from there.
+    expect(await store.putSequenceVersion(sequence('welcome', 2))).toBe('conflict');
+    expect(await store.putSequenceVersion(sequence('welcome', 3))).toBe('ok');
+    expect((await store.listSequences()).map((s) => s.version)).toEqual([3]);
+  });
+
+  it('a first publish that crashed before its pointer is repaired too', async () => {
+    await db.client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'Q#new', sk: 'V#000001', version: 1, body: JSON.stringify(sequence('new', 1)) },
+      }),
+    );
+    expect(await store.listSequences()).toEqual([]);
+    expect(await store.getCurrentSequence('new')).toEqual(sequence('new', 1));
+    expect(await store.listSequences()).toEqual([sequence('new', 1)]);
+  });
+
+  it('lays items out as documented', async () => {
+    const get = async (pk: string, sk: string) =>
+      (await db.client.send(new GetCommand({ TableName: tableName, Key: { pk, sk } }))).Item;
+    await seed(store, [prospect('p1', { phone: '+15555550101' })], [enrollment('p1', 'welcome')], [event('p1', 1)]);
+    await store.putSuppression(suppression('p1@example.com'));
+    await store.putSequenceVersion(sequence('welcome', 7));
+    await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 1 } });
+    await store.claimTouch(claimFor(enrollment('p1', 'welcome'), at(5)), new Date(T0));
+
+    expect(await get('P#p1', 'PROFILE')).toMatchObject({ entity: 'prospect', id: 'p1' });
+    expect(await get('P#p1', 'ADDR#email')).toMatchObject({ addrKey: `A#${addressHash('p1@example.com')}` });
+    expect(await get('P#p1', 'ADDR#phone')).toMatchObject({ addrKey: `A#${addressHash('+15555550101')}` });
+    expect(await get('P#p1', 'ADDR#phone')).not.toHaveProperty('address');
+    expect(await get('P#p1', 'E#welcome')).toMatchObject({
+      entity: 'enrollment',
+      claim: { run: 1, stepIndex: 0, leaseUntil: at(5), leaseUntilMs: Date.parse(at(5)) },
+    });
+    expect(await get(`S#${addressHash('p1@example.com')}`, 'S')).toMatchObject({ address: 'p1@example.com' });
+    expect(await get('Q#welcome', 'V#000007')).toMatchObject({ version: 7 });
+    expect(await get('Q#welcome', 'V#CURRENT')).toMatchObject({ version: 7, listKey: 'SEQUENCES', listSort: 'welcome' });
+    expect(await get('Q#welcome', 'STATS')).toEqual({ pk: 'Q#welcome', sk: 'STATS', 'status.active': 1 });
+    const timeline = await store.listTimeline('p1');
+    expect(timeline).toHaveLength(1);
+  });
+
+  describe('batch retries', () => {
+    /** Answers the first batch request of each kind with half of it left unprocessed. */
+    function flakyClient(real: DynamoDBDocumentClient) {
+      const flaked = new Set<string>();
+      const sent: string[] = [];
+      const client = {
+        async send(command: unknown) {
+          if (command instanceof BatchWriteCommand && !flaked.has('write')) {
+            flaked.add('write');
+            sent.push('BatchWriteItem');
+            const [table, all] = Object.entries(command.input.RequestItems ?? {})[0]!;
+            const half = Math.ceil(all.length / 2);
+            const out = await real.send(new BatchWriteCommand({ RequestItems: { [table]: all.slice(0, half) } }));
+            return { ...out, UnprocessedItems: { [table]: all.slice(half) } };
+          }
+          if (command instanceof BatchGetCommand && !flaked.has('get')) {
+            flaked.add('get');
+            sent.push('BatchGetItem');
+            const [table, request] = Object.entries(command.input.RequestItems ?? {})[0]!;
+            const keys = request.Keys ?? [];
+            const half = Math.ceil(keys.length / 2);
+            const out = await real.send(
+              new BatchGetCommand({ RequestItems: { [table]: { ...request, Keys: keys.slice(0, half) } } }),
+            );
+            return { ...out, UnprocessedKeys: { [table]: { ...request, Keys: keys.slice(half) } } };
+          }
+          if (command instanceof BatchGetCommand) sent.push('BatchGetItem');
+          if (command instanceof BatchWriteCommand) sent.push('BatchWriteItem');
+          return real.send(command as GetCommand);
+        },
+      };
+      return { client: client as unknown as DynamoDBDocumentClient, sent };
+    }
+
+    it('retries UnprocessedItems and UnprocessedKeys until everything is done', async () => {
+      const flaky = flakyClient(db.client);
+      const retrying = new DynamoDbStore({ client: flaky.client, tableName, retryBaseDelayMs: 1 });
+      const prospects = Array.from({ length: 10 }, (_, i) => prospect(`r${i}`));
+      await retrying.putEnrollmentBatch({
+        prospects,
+        enrollments: prospects.map((p) => enrollment(p.id, 'welcome')),
+        timeline: [],
+      });
+      const { enrollments } = await retrying.getEnrollmentsAndSuppressions(
+        prospects.map((p) => `${p.id}.welcome`),
+        [],
+      );
+      expect(enrollments.size).toBe(10);
+      expect(await store.findProspectIdsByAddress('r9@example.com')).toEqual(['r9']);
+      expect(flaky.sent.filter((k) => k === 'BatchGetItem')).toHaveLength(2);
+    });
+
+    it('gives up with an error when items stay unprocessed', async () => {
+      const stuck = {
+        async send(command: { input: { RequestItems: Record<string, unknown> } }) {
+          return { UnprocessedItems: command.input.RequestItems };
+        },
+      } as unknown as DynamoDBDocumentClient;
+      const failing = new DynamoDbStore({ client: stuck, tableName, retryBaseDelayMs: 1, maxBatchRetries: 2 });
+      await expect(failing.appendTimeline([event('p1', 1)])).rejects.toThrow(/unprocessed after 3 attempts/);
+    });
+  });
+});
