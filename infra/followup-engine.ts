@@ -242,6 +242,8 @@ export class FollowupEngine extends Construct {
   public readonly configurationSet: ses.ConfigurationSet;
   /** Undefined when `manageEmailIdentity` is false. */
   public readonly emailIdentity?: ses.EmailIdentity;
+  /** Identity of a reply domain distinct from the sending domain (managed identities only). */
+  public readonly replyIdentity?: ses.EmailIdentity;
   /** Raw inbound mail (base64 MIME) when a reply domain is configured. */
   public readonly inboundEmailTopic?: sns.Topic;
   public readonly receiptRuleSet?: ses.ReceiptRuleSet;
@@ -404,13 +406,21 @@ export class FollowupEngine extends Construct {
       });
     }
     const identityArn = (domain: string) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain });
-    const replyIsOwnIdentity =
-      props.replyDomain !== undefined &&
-      props.replyDomain !== props.sendingDomain &&
-      !props.replyDomain.endsWith(`.${props.sendingDomain}`);
+    // SES receives only for verified domains, so a distinct reply domain gets its own identity.
+    const replyIdentityDomain =
+      props.replyDomain !== undefined && props.replyDomain.toLowerCase() !== props.sendingDomain.toLowerCase()
+        ? props.replyDomain
+        : undefined;
+    if (replyIdentityDomain !== undefined && (props.manageEmailIdentity ?? true)) {
+      this.replyIdentity = new ses.EmailIdentity(this, 'ReplyIdentity', {
+        identity: ses.Identity.domain(replyIdentityDomain),
+        dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
+        configurationSet: this.configurationSet,
+      });
+    }
     const sendEmailResources = [
       identityArn(props.sendingDomain),
-      ...(props.replyDomain !== undefined && replyIsOwnIdentity ? [identityArn(props.replyDomain)] : []),
+      ...(replyIdentityDomain !== undefined ? [identityArn(replyIdentityDomain)] : []),
       stack.formatArn({
         service: 'ses',
         resource: 'configuration-set',
@@ -604,11 +614,9 @@ export class FollowupEngine extends Construct {
       this.unsubscribeSecret.grantRead(sesInbound);
       grantSendEmail(sesInbound);
       grantSchedules(sesInbound, { create: true });
-      this.configureInbound(props.replyDomain, props.activateReceiptRuleSet ?? true, sesInbound, logRetention);
-      if (replyIsOwnIdentity && (props.manageEmailIdentity ?? true)) {
-        // SES receives only for verified domains; a subdomain of the sending domain is covered.
-        new ses.EmailIdentity(this, 'ReplyIdentity', { identity: ses.Identity.domain(props.replyDomain) });
-      }
+      const inbound = this.configureInbound(props.replyDomain, props.activateReceiptRuleSet ?? true, sesInbound, logRetention);
+      this.inboundEmailTopic = inbound.topic;
+      this.receiptRuleSet = inbound.ruleSet;
     }
     this.functions = functions;
 
@@ -731,12 +739,11 @@ export class FollowupEngine extends Construct {
     activate: boolean,
     handler: nodejs.NodejsFunction,
     logRetention: logs.RetentionDays,
-  ): void {
+  ): { topic: sns.Topic; ruleSet: ses.ReceiptRuleSet } {
     const topic = new sns.Topic(this, 'InboundEmailTopic', {
       displayName: 'Followup inbound email',
       enforceSSL: true,
     });
-    (this as { inboundEmailTopic?: sns.Topic }).inboundEmailTopic = topic;
     // SES publishes with its service principal; only on behalf of this account.
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -760,11 +767,10 @@ export class FollowupEngine extends Construct {
         },
       ],
     });
-    (this as { receiptRuleSet?: ses.ReceiptRuleSet }).receiptRuleSet = ruleSet;
     const policy = topic.node.tryFindChild('Policy');
     if (policy) ruleSet.node.addDependency(policy);
 
-    if (!activate) return;
+    if (!activate) return { topic, ruleSet };
     // CloudFormation cannot activate a rule set; an SDK call on create/update does, and
     // deactivation on delete lets CloudFormation remove it.
     const logGroup = new logs.LogGroup(this, 'ActivateReceiptRuleSetLogs', {
@@ -808,5 +814,6 @@ export class FollowupEngine extends Construct {
         'The AwsCustomResource provider function is owned by aws-cdk-lib, which picks its runtime; it runs once per deployment.',
       );
     }
+    return { topic, ruleSet };
   }
 }

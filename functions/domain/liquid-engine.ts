@@ -103,10 +103,22 @@ export interface LiquidProblem {
   message: string;
 }
 
+interface TokenLike {
+  getPosition?: () => [number, number];
+  input?: string;
+  begin?: number;
+  end?: number;
+}
+
+/** The failing token's line, and the source from it to the end of its `{{ }}`/`{% %}` (to see its filters). */
 function errorPosition(error: unknown): { line?: number; snippet?: string } {
-  const token = (error as { token?: { getPosition?: () => [number, number]; getText?: () => string } }).token;
+  const token = (error as { token?: TokenLike }).token;
   const line = token?.getPosition?.()[0];
-  const snippet = token?.getText?.();
+  let snippet: string | undefined;
+  if (token && typeof token.input === 'string' && typeof token.begin === 'number' && typeof token.end === 'number') {
+    const close = token.input.slice(token.end).search(/[}%]\}/);
+    snippet = token.input.slice(token.begin, close < 0 ? token.end : token.end + close);
+  }
   return { ...(line === undefined ? {} : { line }), ...(snippet === undefined ? {} : { snippet }) };
 }
 

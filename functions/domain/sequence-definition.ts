@@ -174,7 +174,11 @@ export function compileSequence(input: CompileSequenceInput): CompiledSequence {
     const file = `${location}/${step.template}`;
     const prefix = `${file} (step ${step.id})`;
     const source = input.templates[step.template];
-    if (source === undefined || templateChannelOf(step.template) !== step.channel) return; // reported by checkSteps
+    if (templateChannelOf(step.template) !== step.channel) return; // reported by checkSteps
+    if (source === undefined) {
+      problems.push(`${prefix}: template file not found`);
+      return;
+    }
     const result = parseTemplateFile(step.template, source);
     if (!result.ok) {
       problems.push(...result.errors.map((e) => `${prefix}: ${e}`));

@@ -1,0 +1,102 @@
+/**
+ * Shared set-up for the infra tests: the cdk.json context (feature flags and example
+ * values, so tests synthesize what `cdk synth` synthesizes), handler entry files, and
+ * one synthesis helper.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { readContext } from '../../infra/config';
+import { FollowupStack } from '../../infra/followup-stack';
+import type { FollowupEngineProps } from '../../infra/followup-engine';
+import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../../infra/handlers';
+import { addNagChecks } from '../../infra/nag';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REAL_HANDLERS_DIR = path.join(REPO_ROOT, 'functions', 'handlers');
+/** Scratch space inside the package root (NodejsFunction entries must live under it). */
+export const CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'followup-infra-test');
+
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+/** Engine props exactly as `cdk synth` builds them from cdk.json. */
+export function exampleEngineProps(): FollowupEngineProps {
+  const context = cdkJsonContext();
+  return readContext((key) => context[key]);
+}
+
+/**
+ * Empty entry files: with bundling skipped only their existence matters, so the
+ * assertion tests do not depend on the handlers being written yet.
+ */
+export function stubHandlersDir(): string {
+  const dir = path.join(CACHE_DIR, 'stub-handlers');
+  mkdirSync(dir, { recursive: true });
+  for (const name of HANDLER_NAMES) {
+    writeFileSync(path.join(dir, HANDLERS[name].file), 'export const handler = async () => ({});\n');
+  }
+  return dir;
+}
+
+/** Which handler entry files exist in `functions/handlers/`. */
+export function existingHandlers(): { present: HandlerName[]; missing: HandlerName[] } {
+  const present: HandlerName[] = [];
+  const missing: HandlerName[] = [];
+  for (const name of HANDLER_NAMES) {
+    (existsSync(path.join(REAL_HANDLERS_DIR, HANDLERS[name].file)) ? present : missing).push(name);
+  }
+  return { present, missing };
+}
+
+/**
+ * Entry files for real bundling: each re-exports the real handler when it exists and
+ * the fixture otherwise (so the stack is complete either way).
+ */
+export function realHandlersDir(): { dir: string; present: HandlerName[]; missing: HandlerName[] } {
+  const dir = path.join(CACHE_DIR, 'real-handlers');
+  mkdirSync(dir, { recursive: true });
+  const { present, missing } = existingHandlers();
+  const fixture = path.join(REPO_ROOT, 'test', 'infra', 'fixtures', 'sample-handler.ts');
+  for (const name of HANDLER_NAMES) {
+    const target = present.includes(name) ? path.join(REAL_HANDLERS_DIR, HANDLERS[name].file) : fixture;
+    writeFileSync(path.join(dir, HANDLERS[name].file), `export { handler } from ${JSON.stringify(target)};\n`);
+  }
+  return { dir, present, missing };
+}
+
+export interface SynthOptions {
+  readonly engine?: Partial<FollowupEngineProps>;
+  /** Bundle the functions for real (slow); default: skipped. */
+  readonly bundle?: boolean;
+  readonly nag?: boolean;
+  readonly outdir?: string;
+  readonly env?: { account?: string; region?: string };
+}
+
+export function synthStack(options: SynthOptions = {}) {
+  const app = new App({
+    outdir: options.outdir,
+    context: {
+      ...cdkJsonContext(),
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const stack = new FollowupStack(app, 'Followup', {
+    env: options.env,
+    engine: { ...exampleEngineProps(), handlersDir: stubHandlersDir(), ...options.engine },
+  });
+  if (options.nag) addNagChecks(app);
+  return { app, stack };
+}
+
+export function templateOf(options: SynthOptions = {}) {
+  const { app, stack } = synthStack(options);
+  return { app, stack, template: Template.fromStack(stack) };
+}
