@@ -17,6 +17,8 @@ export const CONTEXT_EXAMPLES = {
   defaultPhoneRegion: 'US',
   alarmEmail: 'ops@example.com',
   publicUrl: 'https://followup.example.com',
+  manageEmailIdentity: 'false',
+  activateReceiptRuleSet: 'false',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_EXAMPLES;
@@ -37,6 +39,13 @@ function isTimeZone(value: string): boolean {
 /** `-c key=` (empty) means "not set", like leaving the key out. */
 const blankToUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : typeof value === 'string' ? value.trim() : value;
+
+/** `true`/`false` from cdk.json, or the strings "true"/"false" from `-c`. */
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    (value) => (value === 'true' ? true : value === 'false' ? false : value),
+    z.boolean({ error: 'expected true or false' }).default(fallback),
+  );
 
 const domain = (what: string) => z.string({ error: `expected ${what}` }).regex(DOMAIN, `expected ${what}`);
 const rate = (max: number) =>
@@ -74,6 +83,8 @@ export const contextSchema = z
       blankToUndefined,
       z.url({ protocol: /^https$/, error: 'expected an https:// URL' }).optional(),
     ),
+    manageEmailIdentity: z.preprocess(blankToUndefined, flag(true)),
+    activateReceiptRuleSet: z.preprocess(blankToUndefined, flag(true)),
   })
   .superRefine((value, ctx) => {
     // SES only lets us send from the verified domain (or its subdomains).

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -33,7 +33,7 @@ import { TABLE_DEFINITION } from '../functions/table-definition';
 import { FollowupAlarms } from './followup-alarms';
 import { sharedBundling } from './bundling';
 import { HANDLERS, type HandlerName } from './handlers';
-import { acknowledge } from './nag';
+import { acknowledge, ScopedWildcardAcknowledger } from './nag';
 import { ROUTES, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNSUBSCRIBE_BASE_PATH } from './routes';
 
 /** The repository root: `NodejsFunction` bundles from here with its lockfile. */
@@ -685,28 +685,25 @@ export class FollowupEngine extends Construct {
       },
     });
 
-    // ---- Wildcards cdk-nag asks about, with their reasons ----------------------
-    const wildcardReasons: Record<HandlerName, string[]> = {
-      api: ['schedule/<group>/*', 'table/index/*'],
-      authorizer: [],
-      touchWorker: ['schedule/<group>/*', 'table/index/*', 'twilio-secret'],
-      twilioWebhook: ['schedule/<group>/*', 'table/index/*', 'twilio-secret'],
-      unsubscribe: ['schedule/<group>/*', 'table/index/*'],
-      sesInbound: ['schedule/<group>/*', 'table/index/*'],
-      sesEvents: ['schedule/<group>/*', 'table/index/*'],
-    };
-    const explain: Record<string, string> = {
-      'schedule/<group>/*':
-        'touch schedules are named at runtime (enrollment id + step), so access is limited to schedule/<Followup group>/* and never to other groups',
-      'table/index/*': 'grantReadWriteData covers the table\'s own GSIs (byAddress, byList) through <table>/index/*',
-      'twilio-secret':
-        'the Twilio secret is created by the operator and imported by name; its ARN ends in a random 6-character suffix matched by -??????',
-    };
-    for (const [name, fn] of Object.entries(functions) as [HandlerName, nodejs.NodejsFunction][]) {
-      const reasons = wildcardReasons[name];
-      if (reasons.length === 0 || !fn.role) continue;
-      acknowledge(fn.role, 'AwsSolutions-IAM5', `Wildcards are scoped: ${reasons.map((r) => explain[r]).join('; ')}.`);
-    }
+    // ---- Wildcards cdk-nag asks about: acknowledged one by one, with their reasons ----
+    Aspects.of(this).add(
+      new ScopedWildcardAcknowledger([
+        {
+          resource: scheduleArn,
+          reason:
+            'Touch schedules are named at runtime (enrollment id + step), so access is limited to schedule/<Followup group>/*, never other groups.',
+        },
+        {
+          resource: `${this.table.tableArn}/index/*`,
+          reason: "Reads and writes of the table include its own two GSIs (byAddress, byList), addressed as <table>/index/*.",
+        },
+        {
+          resource: `${this.twilioSecret.secretArn}-??????`,
+          reason:
+            'The Twilio secret is created by the operator and imported by name; Secrets Manager appends a random 6-character suffix, matched by -??????.',
+        },
+      ]),
+    );
 
     // ---- Alarms ----------------------------------------------------------------
     this.alarms = new FollowupAlarms(this, 'Alarms', {
@@ -802,18 +799,10 @@ export class FollowupEngine extends Construct {
     });
     activation.node.addDependency(ruleSet);
     acknowledge(
-      role,
-      'AwsSolutions-IAM5',
+      activation,
+      'AwsSolutions-IAM5[Resource::*]',
       'ses:SetActiveReceiptRuleSet supports no resource-level permissions, so its only possible resource is "*".',
     );
-    const provider = Stack.of(this).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-    if (provider) {
-      acknowledge(
-        provider,
-        'AwsSolutions-L1',
-        'The AwsCustomResource provider function is owned by aws-cdk-lib, which picks its runtime; it runs once per deployment.',
-      );
-    }
     return { topic, ruleSet };
   }
 }

@@ -19,7 +19,7 @@ function displayPath(dir: string): string {
 
 /** Parses sequence.yaml; syntax errors name the file and the line. */
 export function parseSequenceYaml(source: string, file: string): unknown {
-  const doc = parseDocument(source, { prettyErrors: false });
+  const doc = parseDocument(source, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new SequenceValidationError(
       doc.errors.map((error) => {

@@ -61,8 +61,9 @@ const liquid = new Liquid({
   parseLimit: 200_000,
   memoryLimit: 10_000_000,
   outputEscape(this: { context?: { globals?: unknown } }, value: unknown): string {
-    const text = value === undefined || value === null ? '' : String(value);
-    return this.context?.globals === HTML_GLOBALS ? escapeHtmlOnce(text) : text;
+    // Text renders: hand the value back untouched so Liquid stringifies it as usual.
+    if (this.context?.globals !== HTML_GLOBALS) return value as string;
+    return escapeHtmlOnce(value === undefined || value === null ? '' : Array.isArray(value) ? value.join('') : String(value));
   },
 });
 

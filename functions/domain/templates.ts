@@ -159,8 +159,8 @@ function sampleVars(definition: SequenceDefinition, channel: Channel, sparse: bo
       : { phone: SAMPLE_PROSPECT.phone }
     : SAMPLE_PROSPECT;
   return {
-    // Runtime always passes the effective zone, so it is never missing.
-    prospect: { ...prospect, timezone: definition.defaultTimezone },
+    // Sparse data has no zone: callers may not pass the effective one to templateVarsFor.
+    prospect: sparse ? prospect : { ...prospect, timezone: definition.defaultTimezone },
     sender: senderVars(definition.sender),
     ...(channel === 'email' ? { unsubscribeUrl: SAMPLE_UNSUBSCRIBE_URL } : {}),
     attributes: sparse ? {} : { ...definition.attributes },

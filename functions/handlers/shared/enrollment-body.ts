@@ -43,43 +43,73 @@ function parseJsonRows(text: string): EnrollmentRowInput[] {
   });
 }
 
-/** Row numbers count data rows (the header is not a row), as a spreadsheet user would after the header. */
+/**
+ * Row numbers count data rows (the header is not a row), as a spreadsheet user would.
+ *
+ * The text is first cut into records (quote-aware, so a quoted field may hold commas and
+ * line breaks), then each record is parsed on its own: a malformed quote breaks only its
+ * own row, never the rows after it.
+ */
 function parseCsvRows(text: string): EnrollmentRowInput[] {
-  if (text.trim() === '') throw new HttpError(400, 'CSV body is empty; expected a header row and data rows');
-  let records: { record: Record<string, string>; info: { lines: number; invalid_field_length: number } }[];
-  const skipped: { line: number; message: string }[] = [];
-  let header: string[] = [];
+  const records = splitCsvRecords(text.replace(/^\uFEFF/, ''));
+  const headerRecord = records.shift();
+  if (!headerRecord || headerRecord.text.trim() === '') {
+    throw new HttpError(400, 'CSV body is empty; expected a header row and data rows');
+  }
+  let header: string[];
   try {
-    records = parse(text, {
-      bom: true,
-      columns: (names: string[]) => {
-        header = names.map((name) => name.trim());
-        return header;
-      },
-      skip_empty_lines: true,
-      trim: true,
-      relax_column_count: true,
-      info: true,
-      skip_records_with_error: true,
-      on_skip: (error: { lines?: number; message: string } | undefined) => {
-        if (error) skipped.push({ line: error.lines ?? 0, message: error.message });
-      },
-    }) as typeof records;
+    header = (parse(headerRecord.text, { trim: true }) as string[][])[0] ?? [];
   } catch (error) {
-    throw new HttpError(400, `CSV could not be read: ${(error as Error).message}`);
+    throw new HttpError(400, `CSV header row could not be read: ${(error as Error).message}`);
   }
   if (!header.some((name) => /^(e-?mail|phone|mobile)/i.test(name.replace(/[\s_]/g, '')))) {
     throw new HttpError(400, `CSV header must include an "email" or "phone" column (got: ${header.join(', ') || 'nothing'})`);
   }
 
-  const rows: (EnrollmentRowInput & { line: number })[] = records.map(({ record, info }) => {
-    const line = info.lines;
-    if (info.invalid_field_length > 0) {
-      return { row: 0, line, error: `line ${line}: expected ${header.length} columns` };
+  const rows: EnrollmentRowInput[] = [];
+  for (const record of records) {
+    if (record.text.trim() === '') continue;
+    const row = rows.length + 1;
+    let fields: string[];
+    try {
+      fields = (parse(record.text, { trim: true }) as string[][])[0] ?? [];
+    } catch (error) {
+      rows.push({ row, error: `line ${record.line}: ${csvErrorMessage(error)}` });
+      continue;
     }
-    return { row: 0, line, data: record };
-  });
-  for (const skip of skipped) rows.push({ row: 0, line: skip.line, error: `line ${skip.line}: ${skip.message}` });
-  rows.sort((a, b) => a.line - b.line);
-  return rows.map(({ line: _line, ...rest }, index) => ({ ...rest, row: index + 1 }));
+    if (fields.length !== header.length) {
+      rows.push({ row, error: `line ${record.line}: expected ${header.length} columns (${header.join(', ')}), got ${fields.length}` });
+      continue;
+    }
+    rows.push({ row, data: Object.fromEntries(header.map((name, index) => [name, fields[index] ?? ''])) });
+  }
+  return rows;
+}
+
+/** Cuts CSV text into records at line breaks outside quotes; `line` is where each starts (1-based). */
+export function splitCsvRecords(text: string): { text: string; line: number }[] {
+  const records: { text: string; line: number }[] = [];
+  let inQuotes = false;
+  let start = 0;
+  let line = 1;
+  let startLine = 1;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') inQuotes = !inQuotes;
+    else if (char === '\n') {
+      line += 1;
+      if (!inQuotes) {
+        records.push({ text: text.slice(start, i).replace(/\r$/, ''), line: startLine });
+        start = i + 1;
+        startLine = line;
+      }
+    }
+  }
+  if (start < text.length) records.push({ text: text.slice(start).replace(/\r$/, ''), line: startLine });
+  return records;
+}
+
+function csvErrorMessage(error: unknown): string {
+  const message = (error as Error).message ?? String(error);
+  return message.replace(/ at line \d+/, '');
 }

@@ -253,6 +253,12 @@ describe('compileSequence: template errors', () => {
     ]);
   });
 
+  it('treats prospect.timezone as possibly missing (the prospect may not have one)', () => {
+    expect(problems(baseDefinition(), withTemplate('02-checkin.sms.liquid', 'Hi, it is {{ prospect.timezone }} time'))).toEqual([
+      'templates/x/02-checkin.sms.liquid (step checkin): variable "prospect.timezone" may be missing — add | default: "…" or wrap it in {% if prospect.timezone %} (line 1)',
+    ]);
+  });
+
   it('accepts a variable guarded by {% if %}, and says | default: must come first', () => {
     expect(() => compile(baseDefinition(), withTemplate('02-checkin.sms.liquid', 'Hi{% if prospect.firstName %} {{ prospect.firstName }}{% endif %}!'))).not.toThrow();
     expect(problems(baseDefinition(), withTemplate('02-checkin.sms.liquid', 'Hi {{ prospect.firstName | upcase | default: "you" }}'))).toEqual([
