@@ -42,6 +42,15 @@ export const configSchema = z.object({
   /** Largest enrollment request body (bytes); larger answers 413. */
   MAX_ENROLLMENT_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   POWERTOOLS_SERVICE_NAME: z.string().default('followup'),
+  /** Sender of mail the engine writes itself (forwarded replies); an address at the SES sending domain. */
+  FOLLOWUP_FROM_EMAIL: optional,
+  /**
+   * Provider send rates (messages per second) and the touch worker's maximum concurrency,
+   * set by the CDK stack: one worker instance stays under rate / concurrency.
+   */
+  SES_MAX_SEND_RATE: z.coerce.number().positive().optional(),
+  TWILIO_MAX_SEND_RATE: z.coerce.number().positive().optional(),
+  TOUCH_WORKER_MAX_CONCURRENCY: z.coerce.number().int().positive().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -14,6 +14,7 @@ import type {
   TimelineEvent,
   TouchClaim,
   TouchRecord,
+  TouchStatus,
 } from './domain/records';
 
 /** Structured logging with ids only: never email bodies, addresses or phone numbers. */
@@ -131,6 +132,19 @@ export interface EnrollmentAdvance {
 
 export type ConditionalWriteResult = 'ok' | 'conflict';
 
+/** A provider's report on a message we sent (SES delivery/bounce event, Twilio status callback). */
+export interface TouchStatusUpdate {
+  enrollmentId: string;
+  stepId: string;
+  /** The SES MessageId / Twilio SID the report is about: a touch of another run is never changed. */
+  providerMessageId: string;
+  status: TouchStatus;
+  /** Only a touch currently in one of these statuses changes (so a repeated or late report is a no-op). */
+  from: readonly TouchStatus[];
+  /** Short, non-personal detail, e.g. `30003: Unreachable destination handset`. */
+  error?: string;
+}
+
 /**
  * The single DynamoDB table, as seen by use cases. Every method is one request
  * (or one batch); there are no transactions anywhere.
@@ -183,6 +197,13 @@ export interface Store {
    * claimed send went out but the enrollment was stopped meanwhile, so the send is still on record.
    */
   recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void>;
+  /**
+   * Sets the delivery status of a recorded touch: ONE conditional write on the enrollment
+   * item, conditional on the touch of `stepId` being `providerMessageId` and in one of the
+   * `from` statuses. 'conflict' when it is not (unknown message, a later run's touch,
+   * already updated), so callers bump counters only on 'ok' and repeats stay idempotent.
+   */
+  updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult>;
 
   // Exactly-once touches.
   /**

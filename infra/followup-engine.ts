@@ -221,11 +221,16 @@ export interface FollowupEngineProps {
   readonly handlersDir?: string;
 }
 
+/** The engine's functions; `sesInbound` exists only with a reply domain. */
+export type FollowupFunctions = Readonly<
+  Record<Exclude<HandlerName, 'sesInbound'>, nodejs.NodejsFunction> & { sesInbound?: nodejs.NodejsFunction }
+>;
+
 export class FollowupEngine extends Construct {
   /** The single table (keys and indexes from `functions/table-definition.ts`). */
   public readonly table: dynamodb.Table;
   /** Every Lambda function, by handler name (`sesInbound` only with a reply domain). */
-  public readonly functions: Readonly<Partial<Record<HandlerName, nodejs.NodejsFunction>>>;
+  public readonly functions: FollowupFunctions;
   public readonly touchQueue: sqs.Queue;
   public readonly touchDeadLetterQueue: sqs.Queue;
   public readonly scheduleGroup: scheduler.ScheduleGroup;
@@ -430,6 +435,7 @@ export class FollowupEngine extends Construct {
 
     // ---- HTTP API (created first: every function needs its URL) ----------------
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `${stack.stackName}-${id}`,
       description: 'Followup: admin API, Twilio webhooks and unsubscribe pages',
       // The stage is created below with throttling and access logs.
       createDefaultStage: false,
@@ -462,6 +468,8 @@ export class FollowupEngine extends Construct {
       TOUCH_WORKER_MAX_CONCURRENCY: String(this.touchWorkerMaxConcurrency),
       DEFAULT_PHONE_REGION: props.defaultPhoneRegion ?? 'US',
       DEFAULT_TIMEZONE: props.defaultTimezone ?? 'America/New_York',
+      // Stack traces in the logs point at the TypeScript sources through the bundled maps.
+      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'followup',
       POWERTOOLS_LOG_LEVEL: logLevel,
       // Incoming events carry addresses and message bodies: never log them whole.
@@ -496,7 +504,8 @@ export class FollowupEngine extends Construct {
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
         applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
-        systemLogLevelV2: lambda.SystemLogLevel.WARN,
+        // INFO keeps the platform REPORT lines (duration, memory, cold starts).
+        systemLogLevelV2: lambda.SystemLogLevel.INFO,
         projectRoot: PACKAGE_ROOT,
         depsLockFilePath: path.join(PACKAGE_ROOT, 'package-lock.json'),
         bundling: {
@@ -518,7 +527,6 @@ export class FollowupEngine extends Construct {
       });
     };
 
-    const functions: Partial<Record<HandlerName, nodejs.NodejsFunction>> = {};
     const api = makeFunction('api', { environment: unsubscribeSecretEnv });
     const authorizer = makeFunction('authorizer', {
       environment: { FOLLOWUP_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn },
@@ -530,9 +538,16 @@ export class FollowupEngine extends Construct {
       onFailure: new SqsDestination(this.eventDeadLetterQueue),
       retryAttempts: 2,
     });
-    Object.assign(functions, { api, authorizer, touchWorker, twilioWebhook, unsubscribe, sesEvents });
+    const functions: Partial<Record<HandlerName, nodejs.NodejsFunction>> = {
+      api,
+      authorizer,
+      touchWorker,
+      twilioWebhook,
+      unsubscribe,
+      sesEvents,
+    };
 
-    // Least privilege, function by function (see the contract in DESIGN.md §7).
+    // Least privilege, function by function: exactly the AWS calls each handler makes.
     for (const fn of [api, touchWorker, twilioWebhook, unsubscribe, sesEvents]) this.table.grantReadWriteData(fn);
     this.apiKeySecret.grantRead(authorizer);
     for (const fn of [api, touchWorker, unsubscribe]) this.unsubscribeSecret.grantRead(fn);
@@ -618,7 +633,7 @@ export class FollowupEngine extends Construct {
       this.inboundEmailTopic = inbound.topic;
       this.receiptRuleSet = inbound.ruleSet;
     }
-    this.functions = functions;
+    this.functions = { api, authorizer, touchWorker, twilioWebhook, unsubscribe, sesEvents, ...functions };
 
     // ---- Routes ----------------------------------------------------------------
     const apiAuthorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', authorizer, {

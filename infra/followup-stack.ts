@@ -38,6 +38,12 @@ export class FollowupStack extends Stack {
     output('ApiKeySecretName', engine.apiKeySecret.secretName, 'Secrets Manager secret holding the admin API key');
     output('UnsubscribeSecretName', engine.unsubscribeSecret.secretName, 'Secrets Manager secret signing unsubscribe links');
     output('TwilioSecretName', engine.twilioSecret.secretName, 'Secrets Manager secret you create with the Twilio credentials');
+    output(
+      'AuthorizerFunctionName',
+      engine.functions.authorizer.functionName,
+      'Lambda authorizer (update its configuration to drop cached API keys after a rotation)',
+    );
+    output('TouchDeadLetterQueueUrl', engine.touchDeadLetterQueue.queueUrl, 'Touches that failed repeatedly (redrive after fixing the cause)');
     output('AlarmTopicArn', engine.alarms.topic.topicArn, 'SNS topic receiving the Followup alarms');
     output('TableName', engine.table.tableName, 'DynamoDB table');
     output('ConfigurationSetName', engine.configurationSet.configurationSetName, 'SES configuration set');

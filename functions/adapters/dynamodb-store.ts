@@ -21,6 +21,13 @@
  * and step. A stop writes the same item, so a stop and a claim are strictly ordered.
  * `advanceEnrollment` and `recordTouch` remove it, `releaseTouchClaim` gives it back, a
  * restart (full put) drops it. It is stripped from the `Enrollment` records returned.
+ *
+ * Touch records (`touches.<stepId>`, a map on the enrollment item) carry the provider's
+ * message id; delivery reports (SES events, Twilio status callbacks) update them in place
+ * with `updateTouchStatus`, conditional on that id, so no message index item is needed.
+ * Replies are matched to touches the same way: the reply's In-Reply-To/References against
+ * the `messageIdHeader`/`providerMessageId` of the enrollments of the prospects found by
+ * the sender's address (GSI byAddress), so the touch worker writes nothing extra.
  * (No claim items means no TTL is needed; `expiresAt` stays free for short-lived lookups.)
  *
  * `addressHash` = `addressHash()` from domain/address-hash.ts (sha256 hex of the trimmed,
@@ -91,6 +98,7 @@ import type {
   SequenceCounterDelta,
   Store,
   TouchMessage,
+  TouchStatusUpdate,
 } from '../ports';
 import { TABLE_DEFINITION } from '../table-definition';
 
@@ -704,6 +712,41 @@ export class DynamoDbStore implements Store {
         // The enrollment is gone (erased): nothing left to record on.
         if (!isConditionalCheckFailed(again)) throw again;
       }
+    }
+  }
+
+  async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+    const ids = parseEnrollmentId(update.enrollmentId);
+    if (!ids || update.from.length === 0) return 'conflict';
+    const fromValues = Object.fromEntries(update.from.map((status, i) => [`:from${i}`, status]));
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.enrollment(ids.prospectId, ids.sequenceId),
+          UpdateExpression: `SET #touches.#step.#status = :status${update.error !== undefined ? ', #touches.#step.#error = :error' : ''}`,
+          ConditionExpression:
+            `attribute_exists(pk) AND #touches.#step.#providerMessageId = :providerMessageId` +
+            ` AND #touches.#step.#status IN (${Object.keys(fromValues).join(', ')})`,
+          ExpressionAttributeNames: {
+            '#touches': 'touches',
+            '#step': update.stepId,
+            '#status': 'status',
+            '#providerMessageId': 'providerMessageId',
+            ...(update.error !== undefined ? { '#error': 'error' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':status': update.status,
+            ':providerMessageId': update.providerMessageId,
+            ...fromValues,
+            ...(update.error !== undefined ? { ':error': update.error } : {}),
+          },
+        }),
+      );
+      return 'ok';
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return 'conflict';
+      throw error;
     }
   }
 

@@ -10,9 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { canonicalZone } from './schedule';
+import { knownZone } from './schedule';
 
 export { addressHash } from './address-hash';
 
@@ -161,7 +160,8 @@ export function normalizeProspectInput(raw: Record<string, unknown>, options: Pr
     else value[name] = text;
   }
   if (fields.timezone !== undefined) {
-    if (IANAZone.isValidZone(fields.timezone)) value.timezone = canonicalZone(fields.timezone);
+    const zone = knownZone(fields.timezone);
+    if (zone) value.timezone = zone;
     else problems.push(`timezone: ${quoted(fields.timezone)} is not an IANA time zone (e.g. America/New_York, Europe/Berlin)`);
   }
   if (Object.keys(attributes).length > MAX_ATTRIBUTES) problems.push(`attributes: at most ${MAX_ATTRIBUTES} attributes per prospect`);

@@ -65,9 +65,19 @@ function formatClockTime(minutes: number): string {
 
 /** The prospect's zone when the runtime knows it, else the fallback (else UTC, never throws). */
 export function resolveTimezone(timezone: string | undefined, defaultTimezone: string): string {
-  if (timezone && IANAZone.isValidZone(timezone)) return canonicalZone(timezone);
-  if (IANAZone.isValidZone(defaultTimezone)) return canonicalZone(defaultTimezone);
-  return 'UTC';
+  return (timezone && knownZone(timezone)) || knownZone(defaultTimezone) || 'UTC';
+}
+
+/**
+ * Zone checks build an Intl.DateTimeFormat, which costs far more than the date math
+ * itself; enrolling 10,000 prospects would otherwise build 40,000 of them. Zone names
+ * are few, so the answers are kept for the life of the process.
+ */
+const zoneCache = new Map<string, string | undefined>();
+/** The canonical spelling of a valid IANA zone, or undefined for an unknown one. */
+export function knownZone(zone: string): string | undefined {
+  if (!zoneCache.has(zone)) zoneCache.set(zone, IANAZone.isValidZone(zone) ? canonicalZone(zone) : undefined);
+  return zoneCache.get(zone);
 }
 
 /** Zone names are case-insensitive in Intl; store the canonical spelling. */

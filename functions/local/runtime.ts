@@ -28,6 +28,9 @@ import type { PublishedSequence } from '../domain/sequence';
 import { createApiHandler } from '../handlers/api';
 import { createAuthorizerHandler } from '../handlers/authorizer';
 import { createTouchWorkerHandler } from '../handlers/touch-worker';
+import { handleRawInboundEmail } from '../handlers/ses-inbound';
+import { createTwilioWebhookHandler } from '../handlers/twilio-webhook';
+import { createUnsubscribeHandler } from '../handlers/unsubscribe';
 import type { Logger } from '../ports';
 import type { SendingContext } from '../use-cases/context';
 import { publishSequence } from '../use-cases/publish-sequence';
@@ -178,9 +181,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
 
     const api = createApiHandler({ context: async () => context, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
+    const twilioWebhook = createTwilioWebhookHandler({
+      context: async () => context,
+      authToken: async () => twilioAuthToken,
+      publicUrl: () => publicUrl,
+    });
+    const unsubscribe = createUnsubscribeHandler({ context: async () => context });
     const handlers: LocalHandlers = {
       api: (event) => api(event, lambdaContext('api')),
       authorizer: createAuthorizerHandler(async () => apiKey),
+      twilioWebhook: (event) => twilioWebhook(event, lambdaContext('twilio-webhook')),
+      unsubscribe: (event) => unsubscribe(event, lambdaContext('unsubscribe')),
+      inboundEmail: async (rawMime) => ({ statusCode: 200, body: await handleRawInboundEmail(context, rawMime) }),
     };
     server.on('request', createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger }));
 

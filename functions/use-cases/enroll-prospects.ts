@@ -15,7 +15,7 @@ import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input'
 import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan';
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records';
-import type { PublishedSequence } from '../domain/sequence';
+import type { PublishedSequence, StepDefinition } from '../domain/sequence';
 import type { ScheduledTouch } from '../ports';
 import { SequenceNotFoundError, type UseCaseContext } from './context';
 import { mapWithConcurrency } from './concurrency';
@@ -30,7 +30,9 @@ export type EnrollmentRowResult =
   | { row: number; status: 'skipped'; prospectId: string; enrollmentId?: string; reason: string }
   | { row: number; status: 'invalid'; reason: string };
 
-const CHUNK_SIZE = 1_000;
+/** Rows per round of batched reads and writes; a few rounds run at once to keep the table busy. */
+const CHUNK_SIZE = 250;
+const CHUNKS_IN_FLIGHT = 4;
 const SCHEDULE_CONCURRENCY = 16;
 
 export async function enrollProspects(
@@ -40,13 +42,21 @@ export async function enrollProspects(
   const sequence = await ctx.store.getCurrentSequence(input.sequenceId);
   if (!sequence) throw new SequenceNotFoundError(input.sequenceId);
 
-  const results: EnrollmentRowResult[] = [];
-  const seen = new Map<string, number>();
-  for (let start = 0; start < input.rows.length; start += CHUNK_SIZE) {
-    const chunk = input.rows.slice(start, start + CHUNK_SIZE);
-    results.push(...(await enrollChunk(ctx, sequence, chunk, seen)));
-  }
-  return results;
+  const now = ctx.clock.now();
+  const results = new Map<number, EnrollmentRowResult>();
+  const candidates = readRows(ctx, input.rows, now, results);
+  const chunks: Candidate[][] = [];
+  for (let start = 0; start < candidates.length; start += CHUNK_SIZE) chunks.push(candidates.slice(start, start + CHUNK_SIZE));
+
+  const deltas: Record<string, number> = {};
+  await mapWithConcurrency(chunks, CHUNKS_IN_FLIGHT, (chunk) => enrollChunk(ctx, sequence, chunk, now, results, deltas));
+  if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas });
+  ctx.logger.info('enrollment done', {
+    sequenceId: sequence.id,
+    rows: input.rows.length,
+    enrolled: deltas[counterKeys.enrolled] ?? 0,
+  });
+  return input.rows.map((r) => results.get(r.row) ?? { row: r.row, status: 'invalid', reason: 'row was not processed' });
 }
 
 interface Candidate {
@@ -55,17 +65,16 @@ interface Candidate {
   enrollmentId: string;
 }
 
-async function enrollChunk(
+/** Validates and normalises every row, and drops repeats of a prospect within the request. */
+function readRows(
   ctx: UseCaseContext,
-  sequence: PublishedSequence,
   rows: EnrollmentRowInput[],
-  seen: Map<string, number>,
-): Promise<EnrollmentRowResult[]> {
-  const now = ctx.clock.now();
+  now: Date,
+  results: Map<number, EnrollmentRowResult>,
+): Candidate[] {
   const nowIso = now.toISOString();
-  const results = new Map<number, EnrollmentRowResult>();
+  const seen = new Map<string, number>();
   const candidates: Candidate[] = [];
-
   for (const input of rows) {
     if ('error' in input) {
       results.set(input.row, { row: input.row, status: 'invalid', reason: input.error });
@@ -79,21 +88,29 @@ async function enrollChunk(
     const prospectId = prospectIdFor(normalized.value);
     const firstRow = seen.get(prospectId);
     if (firstRow !== undefined) {
-      results.set(input.row, {
-        row: input.row,
-        status: 'skipped',
-        prospectId,
-        reason: `duplicate of row ${firstRow} in this request`,
-      });
+      results.set(input.row, { row: input.row, status: 'skipped', prospectId, reason: `duplicate of row ${firstRow} in this request` });
       continue;
     }
     seen.set(prospectId, input.row);
     candidates.push({
       row: input.row,
-      enrollmentId: enrollmentIdFor(prospectId, sequence.id),
+      enrollmentId: '',
       prospect: { id: prospectId, ...normalized.value, createdAt: nowIso, updatedAt: nowIso },
     });
   }
+  return candidates;
+}
+
+async function enrollChunk(
+  ctx: UseCaseContext,
+  sequence: PublishedSequence,
+  candidates: Candidate[],
+  now: Date,
+  results: Map<number, EnrollmentRowResult>,
+  deltas: Record<string, number>,
+): Promise<void> {
+  const nowIso = now.toISOString();
+  for (const candidate of candidates) candidate.enrollmentId = enrollmentIdFor(candidate.prospect.id, sequence.id);
 
   const addresses = candidates.flatMap(({ prospect }) => addressesOf(prospect));
   const existing = await ctx.store.getEnrollmentsAndSuppressions(
@@ -101,9 +118,15 @@ async function enrollChunk(
     addresses,
   );
 
-  const fresh: { enrollment: Enrollment; prospect: Prospect; touch: ScheduledTouch }[] = [];
-  const restarts: { enrollment: Enrollment; prospect: Prospect; previous: Enrollment; touch: ScheduledTouch; row: number }[] =
-    [];
+  const fresh: { enrollment: Enrollment; prospect: Prospect; touch: ScheduledTouch; skipped: StepDefinition[] }[] = [];
+  const restarts: {
+    enrollment: Enrollment;
+    prospect: Prospect;
+    previous: Enrollment;
+    touch: ScheduledTouch;
+    skipped: StepDefinition[];
+    row: number;
+  }[] = [];
   const reensure: ScheduledTouch[] = [];
   const timeline: TimelineEvent[] = [];
 
@@ -182,8 +205,10 @@ async function enrollChunk(
         detail: `no usable ${step.channel} address`,
       });
     }
-    if (previous) restarts.push({ enrollment, prospect, previous, touch: plan.touch, row });
-    else fresh.push({ enrollment, prospect, touch: plan.touch });
+    // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.
+    if (previous) timeline.push(...endedRunHistory(previous));
+    if (previous) restarts.push({ enrollment, prospect, previous, touch: plan.touch, skipped: plan.skipped, row });
+    else fresh.push({ enrollment, prospect, touch: plan.touch, skipped: plan.skipped });
     results.set(row, { row, status: 'enrolled', prospectId: prospect.id, enrollmentId });
   }
 
@@ -193,9 +218,11 @@ async function enrollChunk(
     timeline,
   });
 
-  const deltas: Record<string, number> = {};
   const bump = (key: string, by: number) => (deltas[key] = (deltas[key] ?? 0) + by);
   const toSchedule = fresh.map((f) => f.touch);
+  // Steps passed over at enrollment (no usable address) count as skipped, like the worker counts them.
+  const countSkipped = (steps: StepDefinition[]) => steps.forEach((step) => bump(counterKeys.step(step.id, 'skipped'), 1));
+  fresh.forEach((f) => countSkipped(f.skipped));
   for (const restart of restarts) {
     const outcome = await ctx.store.restartEnrollment(restart.enrollment, restart.previous.run);
     if (outcome === 'conflict') {
@@ -209,25 +236,31 @@ async function enrollChunk(
       continue;
     }
     bump(counterKeys.status(restart.previous.status), -1);
+    countSkipped(restart.skipped);
     toSchedule.push(restart.touch);
   }
 
   await mapWithConcurrency([...toSchedule, ...reensure], SCHEDULE_CONCURRENCY, (touch) => ctx.scheduler.schedule(touch));
-
-  const enrolledCount = toSchedule.length;
-  if (enrolledCount > 0) {
-    bump(counterKeys.enrolled, enrolledCount);
-    bump(counterKeys.status('active'), enrolledCount);
-    await ctx.store.addToCounters({ sequenceId: sequence.id, deltas });
+  if (toSchedule.length > 0) {
+    bump(counterKeys.enrolled, toSchedule.length);
+    bump(counterKeys.status('active'), toSchedule.length);
   }
-  ctx.logger.info('enrollment chunk done', {
-    sequenceId: sequence.id,
-    rows: rows.length,
-    enrolled: enrolledCount,
-    reensuredSchedules: reensure.length,
-  });
+}
 
-  return rows.map((r) => results.get(r.row) ?? { row: r.row, status: 'invalid', reason: 'row was not processed' });
+/** An ended run's touches and completion as timeline events (the same ones getProspect derives from the item). */
+function endedRunHistory(previous: Enrollment): TimelineEvent[] {
+  const base = { prospectId: previous.prospectId, sequenceId: previous.sequenceId, enrollmentId: previous.id };
+  const events: TimelineEvent[] = Object.values(previous.touches)
+    .filter((touch) => touch.status !== 'skipped')
+    .map((touch) => ({
+      ...base,
+      at: touch.at,
+      type: touch.status === 'failed' ? 'send_failed' : 'sent',
+      stepId: touch.stepId,
+      detail: touch.status === 'failed' ? touch.error : `${touch.channel} ${touch.status}`,
+    }));
+  if (previous.status === 'completed' && previous.endedAt) events.push({ ...base, at: previous.endedAt, type: 'completed' });
+  return events;
 }
 
 function addressesOf(prospect: Pick<Prospect, 'email' | 'phone'>): string[] {

@@ -42,8 +42,17 @@ export async function getProspect(ctx: UseCaseContext, prospectId: string): Prom
       enrollmentId: e.id,
     }));
   // send_failed events are also written to the timeline (with the code); keep only one of each.
-  const timeline = dedupe([...events, ...touches, ...completions]).sort((a, b) => a.at.localeCompare(b.at));
+  const timeline = dedupe([...events, ...touches, ...completions]).sort(
+    (a, b) => a.at.localeCompare(b.at) || rank(a) - rank(b),
+  );
   return { prospect, enrollments, timeline };
+}
+
+/** Events recorded in the same instant read best as cause before effect: the send, then the skips it planned. */
+const ORDER: TimelineEvent['type'][] = ['enrolled', 'sent', 'send_failed', 'step_skipped'];
+function rank(event: TimelineEvent): number {
+  const index = ORDER.indexOf(event.type);
+  return index === -1 ? ORDER.length : index;
 }
 
 function dedupe(events: TimelineEvent[]): TimelineEvent[] {

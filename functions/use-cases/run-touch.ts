@@ -137,23 +137,25 @@ export async function runTouch(ctx: SendingContext, message: TouchMessage): Prom
       await ctx.store.releaseTouchClaim(claim);
       ctx.logger.warn('send failed, will retry', { ...ids, channel: step.channel, reason: result.reason });
       throw new RetryableTouchError(result.reason, result.retryAfterSeconds);
-    case 'permanent':
+    case 'permanent': {
+      let state: TouchState = { enrollment, prospect, sequence, step, now, isSuppressed, suppressions };
       if (step.channel === 'sms' && result.code === '21610') {
-        await ctx.store.putSuppression({
+        const suppression: Suppression = {
           address,
           addressHash: addressHash(address),
           channel: 'sms',
           reason: 'sms_stop',
           source: 'twilio:21610',
           createdAt: now.toISOString(),
-        });
+        };
+        await ctx.store.putSuppression(suppression);
+        // Plan the rest of the run with the number already suppressed: its later SMS steps are
+        // skipped now, and a prospect no step can reach any more ends as opted_out right away.
+        const known = [...suppressions, suppression];
+        state = { ...state, suppressions: known, isSuppressed: suppressionCheck(known) };
       }
-      return failStep(
-        ctx,
-        { enrollment, prospect, sequence, step, now, isSuppressed, suppressions },
-        result.reason,
-        result.code,
-      );
+      return failStep(ctx, state, result.reason, result.code);
+    }
   }
 }
 
@@ -331,6 +333,15 @@ async function keepOnRecord(
   touch: TouchRecord,
   counters: Record<string, number>,
 ): Promise<void> {
+  if (touch.status === 'skipped') {
+    // Nothing went out and nothing was claimed: another delivery of this touch already moved
+    // the enrollment on (it recorded and counted the skip), or the enrollment ended meanwhile.
+    ctx.logger.info('enrollment changed during a skipped touch; nothing to record', {
+      enrollmentId: enrollment.id,
+      stepId: touch.stepId,
+    });
+    return;
+  }
   await ctx.store.recordTouch(enrollment.id, touch);
   await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: counters });
   ctx.logger.info('enrollment changed during the touch; touch recorded only', {

@@ -23,6 +23,7 @@ import type {
   SequenceCounterDelta,
   Store,
   TouchMessage,
+  TouchStatusUpdate,
 } from '../../functions/ports';
 import { parseEnrollmentId, timelineSortKey } from '../../functions/adapters/dynamodb-store';
 
@@ -65,6 +66,7 @@ function newCalls(): Record<StoreMethod, number> {
     advanceEnrollment: 0,
     deleteProspectData: 0,
     recordTouch: 0,
+    updateTouchStatus: 0,
     claimTouch: 0,
     releaseTouchClaim: 0,
     getSuppression: 0,
@@ -282,6 +284,17 @@ export class InMemoryStore implements Store {
     if (claim && claim.stepIndex === touch.stepIndex) this.claims.delete(enrollmentId);
   }
 
+  async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+    this.calls.updateTouchStatus++;
+    const touch = this.enrollments.get(update.enrollmentId)?.touches[update.stepId];
+    if (!touch || touch.providerMessageId !== update.providerMessageId || !update.from.includes(touch.status)) {
+      return 'conflict';
+    }
+    touch.status = update.status;
+    if (update.error !== undefined) touch.error = update.error;
+    return 'ok';
+  }
+
   // ----- Exactly-once touches ----------------------------------------------------------
 
   async claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult> {
@@ -377,6 +390,12 @@ export class InMemoryStore implements Store {
   peekClaim(enrollmentId: string): Readonly<StoredClaim> | undefined {
     const held = this.claims.get(enrollmentId);
     return held ? clone(held) : undefined;
+  }
+
+  /** The stored enrollment, read synchronously (not part of the Store port; not counted in `calls`). */
+  peekEnrollment(enrollmentId: string): Enrollment | undefined {
+    const found = this.enrollments.get(enrollmentId);
+    return found ? clone(found) : undefined;
   }
 
   private putTimeline(events: TimelineEvent[]): void {

@@ -1,0 +1,226 @@
+/**
+ * Bundle check: bundles every Lambda handler with the stack's own esbuild settings
+ * (`infra/bundling.ts`), then reports its size, whether Twilio ended up in it, and its
+ * cold import time in a fresh Node process (median of several runs).
+ *
+ * Targets, for every function that does not send SMS: bundle ≤ 1 MB, no Twilio code,
+ * cold import ≤ 150 ms on this machine. Not a timed test: run it with
+ * `npx tsx bench/bundle-size.ts` (or through `npm run bench`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { sharedBundling } from '../infra/bundling';
+import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../infra/handlers';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Inside the package, so the bundles' external `@aws-sdk/*` imports resolve like in Lambda. */
+const OUT_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'followup-bench', 'bundles');
+
+export const TARGETS = { maxBytes: 1_000_000, maxImportMs: 150 } as const;
+
+export interface BundleRow {
+  readonly function: HandlerName;
+  readonly entry: string;
+  readonly sendsSms: boolean;
+  readonly status: 'ok' | 'missing' | 'error';
+  /** Bundled JavaScript (index.mjs), bytes. */
+  readonly bytes?: number;
+  /** Source map, bytes (deployed, loaded only for stack traces). */
+  readonly mapBytes?: number;
+  /** Any module from the twilio package is in the bundle. */
+  readonly loadsTwilio?: boolean;
+  /** Median cold `import()` time in a fresh process, ms. */
+  readonly importMs?: number;
+  /** Largest contributors to the bundle, e.g. `zod 443 KB`. */
+  readonly topPackages?: readonly string[];
+  /** Whether the non-SMS targets hold (always true for SMS senders). */
+  readonly withinTargets?: boolean;
+  readonly error?: string;
+}
+
+/**
+ * What a function sees in Lambda, with placeholder values: handlers read their
+ * configuration at import time, so importing without it would measure a crash.
+ */
+export function placeholderLambdaEnvironment(): Record<string, string> {
+  const secret = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_LAMBDA_FUNCTION_NAME: 'followup-bench',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    TABLE_NAME: 'followup-bench',
+    FOLLOWUP_PUBLIC_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com',
+    FOLLOWUP_UNSUBSCRIBE_SECRET_ARN: secret('unsubscribe'),
+    FOLLOWUP_API_KEY_SECRET_ARN: secret('api-key'),
+    TWILIO_SECRET_ARN: secret('followup/twilio'),
+    TOUCH_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:touch-queue',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/followup-scheduler',
+    SCHEDULE_GROUP_NAME: 'followup-bench',
+    SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:schedule-dlq',
+    SES_CONFIGURATION_SET: 'followup-bench',
+    SES_MESSAGE_ID_DOMAIN: 'email.amazonses.com',
+    REPLY_DOMAIN: 'reply.example.com',
+    FOLLOWUP_FROM_EMAIL: 'followup@mail.example.com',
+    SES_MAX_SEND_RATE: '14',
+    TWILIO_MAX_SEND_RATE: '1',
+    TOUCH_WORKER_MAX_CONCURRENCY: '2',
+    DEFAULT_PHONE_REGION: 'US',
+    DEFAULT_TIMEZONE: 'America/New_York',
+    POWERTOOLS_SERVICE_NAME: 'followup',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+  };
+}
+
+/**
+ * Imports a bundle in a fresh Node process, as Lambda does on a cold start (with
+ * source maps enabled like the deployed functions). Returns the import time in ms.
+ */
+export function coldImport(file: string): { ms: number } | { error: string } {
+  const script = [
+    'const started = performance.now();',
+    'const mod = await import(process.env.BENCH_BUNDLE_URL);',
+    'const ms = performance.now() - started;',
+    "if (typeof mod.handler !== 'function') throw new Error('the bundle does not export a handler function');",
+    'process.stdout.write(JSON.stringify({ ms }));',
+  ].join('\n');
+  const result = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...placeholderLambdaEnvironment(), BENCH_BUNDLE_URL: pathToFileURL(file).href },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (result.status !== 0) {
+    const lines = `${result.stderr}`.trim().split('\n');
+    const message = lines.find((l) => /Error|error/.test(l)) ?? lines.at(-1) ?? `exit ${result.status}`;
+    return { error: message.slice(0, 300) };
+  }
+  return JSON.parse(result.stdout) as { ms: number };
+}
+
+/** Bytes in the output per npm package (our own sources count as `(sources)`). */
+function largestPackages(inputs: Record<string, { bytesInOutput: number }>, count = 4): string[] {
+  const byPackage = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? '(sources)';
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export async function measureBundles(options: { runs?: number; handlersDir?: string } = {}): Promise<BundleRow[]> {
+  const runs = options.runs ?? 5;
+  const handlersDir = options.handlersDir ?? path.join(REPO_ROOT, 'functions', 'handlers');
+  const bundling = sharedBundling(false);
+  rmSync(OUT_DIR, { recursive: true, force: true });
+  const rows: BundleRow[] = [];
+
+  for (const name of HANDLER_NAMES) {
+    const spec = HANDLERS[name];
+    const entry = path.join(handlersDir, spec.file);
+    const base = { function: name, entry: path.relative(REPO_ROOT, entry), sendsSms: spec.sendsSms };
+    if (!existsSync(entry)) {
+      rows.push({ ...base, status: 'missing' });
+      continue;
+    }
+    const outfile = path.join(OUT_DIR, name, 'index.mjs');
+    mkdirSync(path.dirname(outfile), { recursive: true });
+    try {
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: bundling.target,
+        minify: bundling.minify,
+        sourcemap: bundling.sourceMap,
+        sourcesContent: false,
+        external: [...bundling.externalModules],
+        mainFields: [...bundling.mainFields],
+        banner: { js: bundling.banner },
+        outfile,
+        metafile: true,
+        logLevel: 'silent',
+        absWorkingDir: REPO_ROOT,
+      });
+      const loadsTwilio = Object.keys(result.metafile.inputs).some((input) => /(^|\/)node_modules\/twilio\//.test(input));
+      const topPackages = largestPackages(result.metafile.outputs[path.relative(REPO_ROOT, outfile)]?.inputs ?? {});
+      const bytes = statSync(outfile).size;
+      const mapBytes = statSync(`${outfile}.map`).size;
+      const times: number[] = [];
+      let importError: string | undefined;
+      for (let i = 0; i < runs; i++) {
+        const measured = coldImport(outfile);
+        if ('error' in measured) {
+          importError = measured.error;
+          break;
+        }
+        times.push(measured.ms);
+      }
+      if (importError !== undefined) {
+        rows.push({ ...base, status: 'error', bytes, mapBytes, loadsTwilio, topPackages, error: `import failed: ${importError}` });
+        continue;
+      }
+      const importMs = Math.round(median(times) * 10) / 10;
+      const withinTargets =
+        spec.sendsSms || (bytes <= TARGETS.maxBytes && !loadsTwilio && importMs <= TARGETS.maxImportMs);
+      rows.push({ ...base, status: 'ok', bytes, mapBytes, loadsTwilio, importMs, topPackages, withinTargets });
+    } catch (error) {
+      rows.push({ ...base, status: 'error', error: (error as Error).message.split('\n')[0] });
+    }
+  }
+  return rows;
+}
+
+export function formatRows(rows: readonly BundleRow[]): string {
+  const kb = (bytes?: number) => (bytes === undefined ? '-' : `${(bytes / 1024).toFixed(0)} KB`);
+  const header = ['function', 'bundle', 'source map', 'cold import', 'twilio', 'sends SMS', 'targets', 'largest parts'];
+  const body = rows.map((row) => [
+    row.function,
+    kb(row.bytes),
+    kb(row.mapBytes),
+    row.importMs === undefined ? '-' : `${row.importMs} ms`,
+    row.loadsTwilio === undefined ? '-' : row.loadsTwilio ? 'yes' : 'no',
+    row.sendsSms ? 'yes' : 'no',
+    row.status === 'missing'
+      ? 'missing entry'
+      : row.status === 'error'
+        ? `ERROR ${row.error ?? ''}`
+        : row.sendsSms
+          ? 'n/a'
+          : row.withinTargets
+            ? 'ok'
+            : 'FAIL',
+    row.topPackages?.join(', ') ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    '',
+    `Targets for functions that do not send SMS: bundle <= ${TARGETS.maxBytes / 1_000_000} MB, no twilio, cold import <= ${TARGETS.maxImportMs} ms (median, fresh Node ${process.version} process, source maps enabled).`,
+  ].join('\n');
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (invokedDirectly) {
+  const rows = await measureBundles();
+  console.log(formatRows(rows));
+  if (rows.some((row) => row.status === 'error' || row.withinTargets === false)) process.exitCode = 1;
+}

@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every performance target of the issues, measured in one run and
+ * printed as figures and ratios against baselines measured in the same run (this
+ * machine is noisy; absolute times are not compared with anything).
+ */
+import { runEngineBench } from './engine';
+import { formatRows, measureBundles } from './bundle-size';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+console.log('== Engine (DynamoDB on dynalite) ==\n');
+const engine = await runEngineBench();
+
+console.log('\n== Lambda bundles ==\n');
+const rows = await measureBundles();
+console.log(formatRows(rows));
+
+const failures: string[] = [];
+if (engine.ratio < 0.5) failures.push(`enrollment ratio ${engine.ratio.toFixed(2)} < 0.5`);
+if (engine.requestsPerTouch > 4) failures.push(`${engine.requestsPerTouch.toFixed(2)} DynamoDB requests per touch > 4`);
+if (engine.scans > 0) failures.push(`${engine.scans} scans on the touch path`);
+console.log(failures.length === 0 ? '\nAll engine targets met.' : `\nTargets missed: ${failures.join('; ')}`);

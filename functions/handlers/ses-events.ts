@@ -1,0 +1,153 @@
+/**
+ * SES sending events: configuration set → EventBridge (default bus) → this Lambda.
+ * Detail types "Email Bounced", "Email Complaint Received", "Email Delivered",
+ * "Email Opened", "Email Clicked", "Email Rejected", "Email Delivery Delayed"; the
+ * `detail` is SES's event record (eventType, mail, bounce | complaint | delivery | open |
+ * click | reject), and `detail.mail.tags` holds our email tags as `{name: [values]}`,
+ * encoded with `encodeEmailTagValue` — decoded here, so the use case sees plain ids.
+ *
+ * An event that cannot be understood is logged and acknowledged (retrying cannot help);
+ * a failure of the table throws, so EventBridge retries it (the use case is idempotent).
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { decodeEmailTagValue } from '../adapters/ses-email-sender';
+import type { UseCaseContext } from '../use-cases/context';
+import { handleEmailEvent, type EmailEvent, type EmailEventInput, type EmailEventOutcome, type TouchTags } from '../use-cases/handle-email-event';
+import { awsContext } from './shared/aws-context';
+
+export interface SesEventsOptions {
+  context: () => Promise<UseCaseContext>;
+}
+
+const recipientList = z.array(z.object({ emailAddress: z.string() }).loose()).default([]);
+
+const detailSchema = z
+  .object({
+    eventType: z.string(),
+    mail: z
+      .object({
+        messageId: z.string().min(1),
+        timestamp: z.string().optional(),
+        tags: z.record(z.string(), z.array(z.string())).default({}),
+      })
+      .loose(),
+    bounce: z
+      .object({
+        bounceType: z.string(),
+        bounceSubType: z.string().optional(),
+        bouncedRecipients: recipientList,
+        timestamp: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+    complaint: z
+      .object({
+        complainedRecipients: recipientList,
+        complaintFeedbackType: z.string().optional(),
+        timestamp: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+    delivery: z.object({ timestamp: z.string().optional() }).loose().optional(),
+    open: z.object({ timestamp: z.string().optional() }).loose().optional(),
+    click: z.object({ timestamp: z.string().optional(), link: z.string().optional() }).loose().optional(),
+    reject: z.object({ reason: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+
+export type SesEventDetail = z.input<typeof detailSchema>;
+
+export function createSesEventsHandler(options: SesEventsOptions) {
+  return async (event: EventBridgeEvent<string, unknown>): Promise<EmailEventOutcome | 'invalid'> => {
+    const ctx = await options.context();
+    const parsed = detailSchema.safeParse(event.detail);
+    if (!parsed.success) {
+      ctx.logger.warn('SES event not understood; acknowledged', { eventId: event.id, detailType: event['detail-type'] });
+      return 'invalid';
+    }
+    const input = toInput(parsed.data, event.time);
+    const outcome = await handleEmailEvent(ctx, input);
+    ctx.logger.info('SES event handled', {
+      eventId: event.id,
+      detailType: event['detail-type'],
+      messageId: input.messageId,
+      outcome,
+    });
+    return outcome;
+  };
+}
+
+type Detail = z.output<typeof detailSchema>;
+
+export function toInput(detail: Detail, eventTime: string | undefined): EmailEventInput {
+  const touch = touchFromTags(detail.mail.tags);
+  const event = toEvent(detail);
+  const at =
+    detail.bounce?.timestamp ??
+    detail.complaint?.timestamp ??
+    detail.delivery?.timestamp ??
+    detail.open?.timestamp ??
+    detail.click?.timestamp ??
+    eventTime ??
+    detail.mail.timestamp ??
+    new Date().toISOString();
+  return { messageId: detail.mail.messageId, at: normalizeTime(at), ...(touch ? { touch } : {}), event };
+}
+
+function toEvent(detail: Detail): EmailEvent {
+  switch (detail.eventType) {
+    case 'Bounce':
+      return {
+        type: 'bounce',
+        bounceType: detail.bounce?.bounceType ?? 'Undetermined',
+        ...(detail.bounce?.bounceSubType ? { bounceSubType: detail.bounce.bounceSubType } : {}),
+        recipients: (detail.bounce?.bouncedRecipients ?? []).map((r) => bareAddress(r.emailAddress)),
+      };
+    case 'Complaint':
+      return {
+        type: 'complaint',
+        ...(detail.complaint?.complaintFeedbackType ? { feedbackType: detail.complaint.complaintFeedbackType } : {}),
+        recipients: (detail.complaint?.complainedRecipients ?? []).map((r) => bareAddress(r.emailAddress)),
+      };
+    case 'Delivery':
+      return { type: 'delivery' };
+    case 'Open':
+      return { type: 'open' };
+    case 'Click':
+      return { type: 'click', ...(detail.click?.link ? { link: detail.click.link } : {}) };
+    case 'Reject':
+      return { type: 'reject', ...(detail.reject?.reason ? { reason: detail.reject.reason } : {}) };
+    default:
+      return { type: 'other', name: detail.eventType };
+  }
+}
+
+/** Our tags (prospectId, sequenceId, run, stepIndex), decoded; `undefined` unless all four are valid. */
+export function touchFromTags(tags: Record<string, string[]>): TouchTags | undefined {
+  const value = (name: string) => {
+    const encoded = tags[name]?.[0];
+    return encoded === undefined ? undefined : decodeEmailTagValue(encoded);
+  };
+  const prospectId = value('prospectId');
+  const sequenceId = value('sequenceId');
+  const run = Number(value('run'));
+  const stepIndex = Number(value('stepIndex'));
+  if (!prospectId || !sequenceId || !Number.isInteger(run) || run < 1 || !Number.isInteger(stepIndex) || stepIndex < 0) {
+    return undefined;
+  }
+  return { prospectId, sequenceId, run, stepIndex };
+}
+
+/** `"Ada" <ada@example.com>` → `ada@example.com`. */
+function bareAddress(value: string): string {
+  const match = /<([^<>]+)>\s*$/.exec(value);
+  return (match?.[1] ?? value).trim().toLowerCase();
+}
+
+function normalizeTime(value: string): string {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? new Date().toISOString() : date.toISOString();
+}
+
+export const handler = createSesEventsHandler({ context: awsContext });

@@ -1,0 +1,161 @@
+/**
+ * Twilio's webhooks (API Gateway HTTP API): `POST /webhooks/twilio/sms` (inbound SMS:
+ * STOP, START, HELP, replies) and `POST /webhooks/twilio/status` (delivery status of the
+ * SMS touches we sent).
+ *
+ * Every request must carry a valid `X-Twilio-Signature`: HMAC-SHA1 with the account's
+ * auth token over the URL Twilio called plus the sorted form parameters. The URL is
+ * rebuilt from the CONFIGURED public base URL (FOLLOWUP_PUBLIC_URL) and the raw path and
+ * query — behind API Gateway or a custom domain, the Host the Lambda sees is not the one
+ * Twilio signed. A missing or wrong signature answers 403 and changes nothing.
+ *
+ * Only Twilio's small webhook module is loaded (node:crypto, url, querystring), not the
+ * REST client, so this function stays small.
+ */
+import middy from '@middy/core';
+import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
+import { z } from 'zod';
+import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound';
+import { recordSmsStatus } from '../use-cases/record-sms-status';
+import { awsContext, getConfig, twilioCredentials } from './shared/aws-context';
+import { bodyText, header, HttpError, httpErrors, xml, type HttpEvent, type HttpResult } from './shared/http';
+import { logger } from './shared/logger';
+
+export interface TwilioWebhookOptions {
+  context: () => Promise<InboundContext>;
+  /** The account's auth token (Secrets Manager in AWS, the local stub's token locally). */
+  authToken: () => Promise<string>;
+  /** The public base URL Twilio was given (FOLLOWUP_PUBLIC_URL). */
+  publicUrl: () => string;
+}
+
+const inboundSmsSchema = z.object({
+  MessageSid: z.string().min(1),
+  From: z.string().min(1),
+  To: z.string().default(''),
+  Body: z.string().default(''),
+  OptOutType: z.string().optional(),
+});
+
+const statusSchema = z.object({
+  MessageSid: z.string().min(1),
+  MessageStatus: z.string().min(1),
+  ErrorCode: z.string().optional(),
+  To: z.string().optional(),
+});
+
+const statusQuerySchema = z.object({
+  e: z.string().min(1),
+  r: z.coerce.number().int().positive(),
+  s: z.coerce.number().int().nonnegative(),
+});
+
+export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
+  const route = async (event: HttpEvent): Promise<HttpResult> => {
+    const params = formParams(bodyText(event));
+    await verifySignature(event, params, options);
+    const ctx = await options.context();
+    switch (event.routeKey) {
+      case 'POST /webhooks/twilio/sms': {
+        const parsed = inboundSmsSchema.safeParse(single(params));
+        if (!parsed.success) throw new HttpError(400, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
+        const result = await handleSmsInbound(ctx, {
+          from: parsed.data.From,
+          to: parsed.data.To,
+          body: parsed.data.Body,
+          messageSid: parsed.data.MessageSid,
+          ...(parsed.data.OptOutType ? { optOutType: parsed.data.OptOutType } : {}),
+        });
+        return twiml(result.answer);
+      }
+      case 'POST /webhooks/twilio/status': {
+        const query = statusQuerySchema.safeParse(queryParams(event));
+        const parsed = statusSchema.safeParse(single(params));
+        if (!parsed.success) throw new HttpError(400, 'expected Twilio status callback parameters (MessageSid, MessageStatus)');
+        if (!query.success) {
+          // Not one of our touch callbacks (or an old URL format): acknowledged, nothing to record.
+          ctx.logger.info('SMS status callback without touch identity', { messageSid: parsed.data.MessageSid });
+          return twiml(undefined);
+        }
+        await recordSmsStatus(ctx, {
+          enrollmentId: query.data.e,
+          run: query.data.r,
+          stepIndex: query.data.s,
+          messageSid: parsed.data.MessageSid,
+          status: parsed.data.MessageStatus,
+          ...(parsed.data.ErrorCode ? { errorCode: parsed.data.ErrorCode } : {}),
+          ...(parsed.data.To ? { to: parsed.data.To } : {}),
+        });
+        return twiml(undefined);
+      }
+      default:
+        throw new HttpError(404, `no route ${event.routeKey}`);
+    }
+  };
+  return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+}
+
+async function verifySignature(
+  event: HttpEvent,
+  params: Record<string, string | string[]>,
+  options: TwilioWebhookOptions,
+): Promise<void> {
+  const signature = header(event, 'x-twilio-signature');
+  if (!signature) throw new HttpError(403, 'missing X-Twilio-Signature');
+  const url = signedUrl(options.publicUrl(), event);
+  const authToken = await options.authToken();
+  let valid = false;
+  try {
+    valid = validateRequest(authToken, signature, url, params);
+  } catch {
+    valid = false;
+  }
+  if (!valid) {
+    logger.warn('Twilio webhook with an invalid signature', { routeKey: event.routeKey, requestId: event.requestContext?.requestId });
+    throw new HttpError(403, 'invalid X-Twilio-Signature');
+  }
+}
+
+/** FOLLOWUP_PUBLIC_URL + rawPath + (rawQueryString ? '?' + rawQueryString : ''). */
+export function signedUrl(publicUrl: string, event: Pick<HttpEvent, 'rawPath' | 'rawQueryString'>): string {
+  const base = publicUrl.replace(/\/+$/, '');
+  return `${base}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+}
+
+/** Form body → params; a repeated name becomes an array (as Twilio's validator expects). */
+function formParams(body: string): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    const existing = params[name];
+    if (existing === undefined) params[name] = value;
+    else params[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return params;
+}
+
+function single(params: Record<string, string | string[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v]));
+}
+
+function queryParams(event: HttpEvent): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(event.rawQueryString ?? ''));
+}
+
+function twiml(message: string | undefined): HttpResult {
+  return xml(
+    200,
+    message === undefined
+      ? '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+      : `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeXml(message)}</Message></Response>`,
+  );
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+}
+
+export const handler = createTwilioWebhookHandler({
+  context: awsContext,
+  authToken: async () => (await twilioCredentials(getConfig())).authToken,
+  publicUrl: () => getConfig().FOLLOWUP_PUBLIC_URL,
+});

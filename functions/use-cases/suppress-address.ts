@@ -1,0 +1,106 @@
+/**
+ * The consent ledger's one write path for opt-outs, bounces and complaints: suppress a
+ * channel address (global, across all sequences) and end every running enrollment of
+ * every prospect who has that address.
+ *
+ * Order: the suppression is written FIRST, so a touch that runs from then on finds it
+ * (run-touch re-checks the ledger right before sending), then each enrollment is stopped
+ * with `stopEnrollment` (terminal status first, schedule deleted second). A crash in
+ * between is repaired by the retry, which repeats both steps idempotently.
+ */
+import { addressHash } from '../domain/address-hash';
+import { isEnded } from '../domain/enrollment';
+import type { SuppressionReason, TimelineEventType } from '../domain/records';
+import type { Channel } from '../domain/sequence';
+import type { UseCaseContext } from './context';
+import { stopEnrollment, type EndStatus } from './stop-enrollment';
+
+export interface SuppressAddressInput {
+  /** Normalised address: lower-case email or E.164 phone. */
+  address: string;
+  channel: Channel;
+  reason: SuppressionReason;
+  /** Where the opt-out came from, e.g. `unsubscribe:one-click`, `twilio:STOP`, `ses:bounce:General`. */
+  source: string;
+  /** How the prospects' running enrollments end. */
+  stopAs: EndStatus;
+  /** Short, non-personal reason kept on the enrollment. */
+  stopReason: string;
+  timelineType?: TimelineEventType;
+  /** Prospects known to hold the address (e.g. from a token) besides those the address index finds. */
+  prospectIds?: readonly string[];
+}
+
+export interface SuppressAddressResult {
+  /** False when the address was already suppressed (the entry is kept as it was). */
+  suppressed: boolean;
+  prospectIds: string[];
+  /** Enrollments this call ended. */
+  stopped: string[];
+}
+
+export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddressInput): Promise<SuppressAddressResult> {
+  const now = ctx.clock.now().toISOString();
+  const existing = await ctx.store.getSuppression(input.address);
+  if (!existing) {
+    await ctx.store.putSuppression({
+      address: input.address,
+      addressHash: addressHash(input.address),
+      channel: input.channel,
+      reason: input.reason,
+      source: input.source,
+      createdAt: now,
+    });
+  }
+
+  const found = await ctx.store.findProspectIdsByAddress(input.address);
+  const prospectIds = [...new Set([...(input.prospectIds ?? []), ...found])].sort();
+  const timelineType = input.timelineType ?? defaultTimelineType(input.stopAs);
+  const stopped: string[] = [];
+  for (const prospectId of prospectIds) {
+    let changedAny = false;
+    for (const enrollment of await ctx.store.listEnrollments(prospectId)) {
+      if (isEnded(enrollment.status)) continue;
+      const result = await stopEnrollment(ctx, {
+        enrollmentId: enrollment.id,
+        status: input.stopAs,
+        reason: input.stopReason,
+        timelineType,
+        detail: `${input.stopReason} (${input.source})`,
+      });
+      if (result.changed) {
+        changedAny = true;
+        stopped.push(enrollment.id);
+      }
+    }
+    if (!changedAny && !existing) {
+      // Nothing was running: the opt-out still belongs on the prospect's timeline.
+      await ctx.store.appendTimeline([
+        { prospectId, at: now, type: timelineType, detail: `${input.stopReason} (${input.source})` },
+      ]);
+    }
+  }
+  ctx.logger.info('address suppressed', {
+    addressHash: addressHash(input.address).slice(0, 12),
+    channel: input.channel,
+    reason: input.reason,
+    source: input.source,
+    alreadySuppressed: existing !== undefined,
+    prospects: prospectIds.length,
+    stopped: stopped.length,
+  });
+  return { suppressed: !existing, prospectIds, stopped };
+}
+
+function defaultTimelineType(status: EndStatus): TimelineEventType {
+  switch (status) {
+    case 'opted_out':
+      return 'opted_out';
+    case 'bounced':
+      return 'bounced';
+    case 'replied':
+      return 'replied';
+    case 'stopped':
+      return 'stopped';
+  }
+}

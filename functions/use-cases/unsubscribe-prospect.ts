@@ -1,0 +1,51 @@
+/**
+ * Unsubscribes a prospect from a channel: the one-click POST (RFC 8058), the
+ * confirmation page's button, the `mailto:unsubscribe+<token>@reply-domain` of the
+ * List-Unsubscribe header, and replies asking to be removed all end here.
+ *
+ * The caller has already verified the signed token (no database read needed for that);
+ * here the prospect's current address for the channel is suppressed and every running
+ * enrollment of every prospect with that address ends as `opted_out`. Idempotent: a
+ * second click finds the suppression and nothing running.
+ */
+import { addressFor } from '../domain/enrollment';
+import type { Channel } from '../domain/sequence';
+import type { UseCaseContext } from './context';
+import { suppressAddress } from './suppress-address';
+
+export type UnsubscribeSource = 'one-click' | 'link' | 'mailto' | 'reply';
+
+export type UnsubscribeResult =
+  | { outcome: 'unsubscribed'; alreadySuppressed: boolean; stopped: string[] }
+  /** The prospect was erased (or never existed): erasure already left a hashed suppression. */
+  | { outcome: 'unknown_prospect' }
+  | { outcome: 'no_address' };
+
+export async function unsubscribeProspect(
+  ctx: UseCaseContext,
+  input: { prospectId: string; channel: Channel; source: UnsubscribeSource },
+): Promise<UnsubscribeResult> {
+  const prospect = await ctx.store.getProspect(input.prospectId);
+  if (!prospect) {
+    ctx.logger.info('unsubscribe for an unknown prospect', { prospectId: input.prospectId, source: input.source });
+    return { outcome: 'unknown_prospect' };
+  }
+  const address = addressFor(prospect, input.channel);
+  if (!address) {
+    ctx.logger.info('unsubscribe: the prospect has no address on this channel', {
+      prospectId: prospect.id,
+      channel: input.channel,
+    });
+    return { outcome: 'no_address' };
+  }
+  const result = await suppressAddress(ctx, {
+    address,
+    channel: input.channel,
+    reason: input.channel === 'sms' ? 'sms_stop' : 'unsubscribe',
+    source: `unsubscribe:${input.source}`,
+    stopAs: 'opted_out',
+    stopReason: 'unsubscribed',
+    prospectIds: [prospect.id],
+  });
+  return { outcome: 'unsubscribed', alreadySuppressed: !result.suppressed, stopped: result.stopped };
+}

@@ -1,0 +1,102 @@
+/**
+ * `npm start` as a person runs it: a child process, its banner, its curl, its errors.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const main = join(root, 'functions/local/main.ts');
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function start(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(tsx, [main, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  const output = () => ({ stdout, stderr });
+  const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
+    const started = Date.now();
+    while (!pattern.test(stdout)) {
+      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
+      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}: ${stdout} ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return stdout;
+  };
+  return { child, exited, output, waitFor };
+}
+
+describe('npm start', () => {
+  it('prints a banner whose curl enrolls a prospect whose first touch reaches the outbox; Ctrl-C stops it', async () => {
+    const app = start(['--port', '0'], { FOLLOWUP_API_KEY: 'cli-test-key-123456' });
+    const banner = await app.waitFor(/Stop: Ctrl-C/);
+    expect(banner).toMatch(/Admin API key\s+cli-test-key-123456/);
+    expect(banner).toMatch(/inbound-lead-follow-up v1 \(5 steps\)/);
+    const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
+    const curl = /(curl -s -X POST \S+\/enrollments \\\n.*\\\n.*'\n)/.exec(banner)![1]!;
+
+    const { stdout } = await promisify(execFile)('sh', ['-c', curl.replace(/\\\n/g, ' ')]);
+    expect(JSON.parse(stdout).summary).toEqual({ enrolled: 1, skipped: 0, invalid: 0 });
+
+    // Whatever the real day and hour, three days later the first touch has gone out.
+    await fetch(`${url}/dev/clock`, { method: 'POST', body: JSON.stringify({ advance: '3d' }) });
+    const outbox = (await (await fetch(`${url}/dev/outbox`)).json()) as { messages: { to: string; stepId: string }[] };
+    expect(outbox.messages[0]).toMatchObject({ to: 'ada@example.com', stepId: 'intro' });
+    const page = await fetch(`${url}/dev/outbox`, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('ada@example.com');
+
+    app.child.kill('SIGINT');
+    expect(await app.exited).toBe(0);
+    expect(app.output().stdout).toMatch(/shutting down/);
+  });
+
+  it('says clearly when the port is busy', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const app = start(['--port', String(port)]);
+      expect(await app.exited).toBe(1);
+      expect(app.output().stderr).toMatch(new RegExp(`port ${port} .*already in use.*--port`));
+      expect(app.output().stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('rejects an unknown flag with the usage, and a broken sequence with the file and step named', async () => {
+    const unknown = start(['--colour']);
+    expect(await unknown.exited).toBe(1);
+    expect(unknown.output().stderr).toMatch(/Unknown option '--colour'/);
+    expect(unknown.output().stderr).toMatch(/Usage: npm start/);
+
+    const dir = await mkdtemp(join(tmpdir(), 'followup-templates-'));
+    try {
+      await cp(join(root, 'templates/inbound-lead-follow-up'), join(dir, 'broken'), { recursive: true });
+      await writeFile(join(dir, 'broken/02-check-in.sms.liquid'), 'Hi {{ prospect.nickname }}!');
+      const broken = start(['--port', '0', '--templates', dir]);
+      expect(await broken.exited).toBe(1);
+      const { stderr } = broken.output();
+      expect(stderr).toMatch(/02-check-in\.sms\.liquid/);
+      expect(stderr).toMatch(/check-in/);
+      expect(stderr).toMatch(/nickname/);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
