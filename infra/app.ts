@@ -4,26 +4,27 @@
  * credentials: the stack is environment-agnostic unless the CLI knows the account.
  */
 import { App } from 'aws-cdk-lib';
-import { ContextError, readContext } from './config';
+import { ContextError, readContext, type FollowupContext } from './config';
 import { FollowupStack } from './followup-stack';
 import { addNagChecks } from './nag';
 
 const app = new App();
 
-let context;
-try {
-  context = readContext((key) => app.node.tryGetContext(key));
-} catch (error) {
-  if (!(error instanceof ContextError)) throw error;
-  // One line the operator can act on; no stack trace.
-  console.error(error.message);
-  process.exit(1);
+function contextOrExit(): FollowupContext {
+  try {
+    return readContext((key) => app.node.tryGetContext(key));
+  } catch (error) {
+    if (!(error instanceof ContextError)) throw error;
+    // One line the operator can act on; no stack trace.
+    console.error(error.message);
+    process.exit(1);
+  }
 }
 
-const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? 'Followup';
+const { stackName, ...engine } = contextOrExit();
 new FollowupStack(app, stackName, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  engine: context,
+  engine,
 });
 addNagChecks(app);
 app.synth();

@@ -19,6 +19,7 @@ export const CONTEXT_EXAMPLES = {
   publicUrl: 'https://followup.example.com',
   manageEmailIdentity: 'false',
   activateReceiptRuleSet: 'false',
+  stackName: 'FollowupStaging',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_EXAMPLES;
@@ -85,6 +86,13 @@ export const contextSchema = z
     ),
     manageEmailIdentity: z.preprocess(blankToUndefined, flag(true)),
     activateReceiptRuleSet: z.preprocess(blankToUndefined, flag(true)),
+    stackName: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name (letters, digits, hyphens)')
+        .default('Followup'),
+    ),
   })
   .superRefine((value, ctx) => {
     // SES only lets us send from the verified domain (or its subdomains).

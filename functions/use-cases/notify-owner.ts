@@ -69,7 +69,8 @@ export async function notifyOwner(
 }
 
 export function composeOwnerNotification(n: OwnerNotification, from: string): OutgoingEmail {
-  const who = displayName(n.prospect, n.fromAddress);
+  const name = displayName(n.prospect, n.fromAddress);
+  const who = n.fromAddress && !name.includes(n.fromAddress) ? `${name} (${n.fromAddress})` : name;
   const sequenceName = n.sequence.definition.name;
   const intro =
     `${who} ${n.label}${n.channel === 'sms' ? ' by SMS' : ''} to "${sequenceName}".` +
@@ -81,10 +82,10 @@ export function composeOwnerNotification(n: OwnerNotification, from: string): Ou
       : '';
   const subject =
     n.channel === 'sms'
-      ? `SMS reply from ${who}: ${oneLine(n.text, 60)}`
+      ? `SMS reply from ${name}: ${oneLine(n.text, 60)}`
       : n.subject && n.subject.trim() !== ''
         ? n.subject
-        : `Reply from ${who}`;
+        : `Reply from ${name}`;
   const text = [intro, howToAnswer, '', '----', n.text].filter((line, i) => i !== 1 || line !== '').join('\n');
   const html =
     `<p>${escapeHtml(intro)}${howToAnswer ? `<br>${escapeHtml(howToAnswer)}` : ''}</p>` +

@@ -8,9 +8,11 @@
  * 3. A touch that arrives after its send window closed is moved to the next opening.
  * 4. The claim is a conditional write on the enrollment item itself, so a stop (which
  *    writes the same item) and a claim are strictly ordered.
- * 5. After the send, the enrollment advances first and the next schedule is created
- *    second. If the process dies in between, the redelivered message finds the
- *    enrollment one step further and re-ensures that step's schedule (deterministic name).
+ * 5. After the send, the next schedule is created, then the enrollment advances to it
+ *    (a stop right after the advance thus finds and deletes that schedule; an advance
+ *    that loses to a stop deletes it itself). A redelivered message that finds the
+ *    enrollment one step further re-ensures that step's schedule (deterministic name),
+ *    which repairs a schedule lost to an error.
  */
 import { addressHash } from '../domain/address-hash';
 import { addressFor, counterKeys, statusChangeDeltas } from '../domain/enrollment';
@@ -282,12 +284,17 @@ async function moveOn(
     },
     touch,
   };
+  // Schedule first: a stop that lands right after the advance then finds, and deletes,
+  // the schedule it names. If the advance loses to a stop, the schedule is ours to delete.
+  await ctx.scheduler.schedule(plan.touch);
   if ((await ctx.store.advanceEnrollment(advance)) === 'conflict') {
+    // A duplicate delivery that skipped the same step plans the very same schedule: keep it then.
+    const current = await ctx.store.getEnrollment(enrollment.id);
+    if (current?.pendingScheduleName !== plan.touch.scheduleName) await ctx.scheduler.cancel(plan.touch.scheduleName);
     await keepOnRecord(ctx, enrollment, touch, counters);
     return 'conflict';
   }
   await recordSkippedSteps(ctx, state, plan);
-  await ctx.scheduler.schedule(plan.touch);
   await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: withSkipped(counters, plan) });
   return 'active';
 }

@@ -61,6 +61,7 @@ describe('deployment context', () => {
     ['twilioSecretName', 'has spaces', 'secret name'],
     ['fromAddress', 'sales@elsewhere.org', 'mail.example.com'],
     ['manageEmailIdentity', 'no', 'true or false'],
+    ['stackName', 'my stack', 'stack name'],
   ])('rejects a malformed %s with its key, the problem and an example', (key, value, problem) => {
     const message = errorOf({ ...valid, [key]: value });
     expect(message).not.toContain('\n');

@@ -29,7 +29,8 @@ export function cdkJsonContext(): Record<string, unknown> {
 /** Engine props exactly as `cdk synth` builds them from cdk.json. */
 export function exampleEngineProps(): FollowupEngineProps {
   const context = cdkJsonContext();
-  return readContext((key) => context[key]);
+  const { stackName: _stackName, ...engine } = readContext((key) => context[key]);
+  return engine;
 }
 
 /**
