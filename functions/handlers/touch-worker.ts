@@ -8,7 +8,9 @@ import { z } from 'zod';
 import type { TouchMessage } from '../ports';
 import type { SendingContext } from '../use-cases/context';
 import { runTouch } from '../use-cases/run-touch';
-import { awsContext } from './shared/aws-context';
+import { TwilioSmsSender } from '../adapters/twilio-sms-sender';
+import { pacedEmailSender, pacedSmsSender, perWorkerRate, SendPacer } from '../adapters/send-pacer';
+import { awsContext, getConfig, twilioCredentials } from './shared/aws-context';
 
 const touchMessageSchema = z.object({
   enrollmentId: z.string().min(1),
@@ -51,9 +53,29 @@ export function createTouchWorkerHandler(context: () => Promise<SendingContext>)
       ctx.logger.debug('touch processed', { messageId: record.messageId, enrollmentId: message.enrollmentId, outcome: outcome.kind });
       return outcome;
     };
-    return processPartialResponse(event, handleRecord, processor, { throwOnFullBatchFailure: false });
+    // One record at a time: the sends of a batch are paced, not fired together.
+    return processPartialResponse(event, handleRecord, processor, {
+      throwOnFullBatchFailure: false,
+      processInParallel: false,
+    });
   };
 }
 
-export const handler = createTouchWorkerHandler(awsContext);
+let sendingContext: Promise<SendingContext> | undefined;
+/** The shared context plus the Twilio sender, which only this function needs. */
+function awsSendingContext(): Promise<SendingContext> {
+  sendingContext ??= awsContext().then((ctx) => {
+    const cfg = getConfig();
+    const concurrency = cfg.TOUCH_WORKER_MAX_CONCURRENCY;
+    const twilio = new TwilioSmsSender(() => twilioCredentials(cfg));
+    return {
+      ...ctx,
+      email: pacedEmailSender(ctx.email, new SendPacer(perWorkerRate(cfg.SES_MAX_SEND_RATE, concurrency))),
+      sms: pacedSmsSender(twilio, new SendPacer(perWorkerRate(cfg.TWILIO_MAX_SEND_RATE, concurrency))),
+    };
+  });
+  return sendingContext;
+}
+
+export const handler = createTouchWorkerHandler(awsSendingContext);
 

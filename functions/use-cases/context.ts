@@ -26,8 +26,13 @@ export interface UseCaseContext {
   sequenceCache?: Map<string, PublishedSequence>;
 }
 
-export interface SendingContext extends UseCaseContext {
+/** Use cases that email the team (forwarded replies, notifications) but never text. */
+export interface NotifyingContext extends UseCaseContext {
   email: EmailSender;
+}
+
+/** The touch worker: the only place that sends SMS, so only it loads the Twilio client. */
+export interface SendingContext extends NotifyingContext {
   sms: SmsSender;
 }
 

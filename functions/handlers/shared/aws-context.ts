@@ -1,6 +1,10 @@
 /**
  * Production wiring: AWS clients created once per container, adapters built on them,
  * secrets read from Secrets Manager once and cached. Only handlers import this.
+ *
+ * No Twilio here: the Twilio client is large, and only the touch worker sends SMS, so
+ * only it builds a TwilioSmsSender (see touch-worker.ts). Every other function's bundle
+ * stays free of it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,11 +14,11 @@ import type { Config } from '../../config';
 import { getConfig, readSecret } from './secrets';
 
 export { getConfig, readSecret };
+export { twilioCredentials } from './twilio-credentials';
 import { DynamoDbStore } from '../../adapters/dynamodb-store';
 import { EventBridgeTouchScheduler } from '../../adapters/eventbridge-touch-scheduler';
 import { SesEmailSender } from '../../adapters/ses-email-sender';
-import { TwilioSmsSender, type TwilioCredentials } from '../../adapters/twilio-sms-sender';
-import type { SendingContext } from '../../use-cases/context';
+import type { NotifyingContext } from '../../use-cases/context';
 import type { PublishedSequence } from '../../domain/sequence';
 import { logger } from './logger';
 
@@ -24,29 +28,11 @@ export async function signingSecret(cfg: Config): Promise<string> {
   throw new Error('FOLLOWUP_UNSUBSCRIBE_SECRET or FOLLOWUP_UNSUBSCRIBE_SECRET_ARN must be set');
 }
 
-export async function twilioCredentials(cfg: Config): Promise<TwilioCredentials> {
-  if (cfg.TWILIO_SECRET_ARN) {
-    const parsed = JSON.parse(await readSecret(cfg.TWILIO_SECRET_ARN)) as Partial<TwilioCredentials>;
-    if (!parsed.accountSid || !parsed.authToken) {
-      throw new Error('the Twilio secret must hold JSON with accountSid and authToken');
-    }
-    return { accountSid: parsed.accountSid, authToken: parsed.authToken };
-  }
-  if (cfg.TWILIO_ACCOUNT_SID && cfg.TWILIO_AUTH_TOKEN) {
-    return {
-      accountSid: cfg.TWILIO_ACCOUNT_SID,
-      authToken: cfg.TWILIO_AUTH_TOKEN,
-      ...(cfg.TWILIO_API_BASE_URL ? { apiBaseUrl: cfg.TWILIO_API_BASE_URL } : {}),
-    };
-  }
-  throw new Error('TWILIO_SECRET_ARN (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) must be set');
-}
-
-let context: Promise<SendingContext> | undefined;
+let context: Promise<NotifyingContext> | undefined;
 const sequenceCache = new Map<string, PublishedSequence>();
 
 /** The use-case context of this container, built on first use. */
-export function awsContext(): Promise<SendingContext> {
+export function awsContext(): Promise<NotifyingContext> {
   context ??= buildContext().catch((error) => {
     context = undefined;
     throw error;
@@ -54,7 +40,7 @@ export function awsContext(): Promise<SendingContext> {
   return context;
 }
 
-async function buildContext(): Promise<SendingContext> {
+async function buildContext(): Promise<NotifyingContext> {
   const cfg = getConfig();
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
@@ -83,7 +69,6 @@ async function buildContext(): Promise<SendingContext> {
       ...(cfg.SES_CONFIGURATION_SET ? { configurationSetName: cfg.SES_CONFIGURATION_SET } : {}),
       messageIdDomain: cfg.SES_MESSAGE_ID_DOMAIN,
     }),
-    sms: new TwilioSmsSender(() => twilioCredentials(cfg)),
   };
 }
 

@@ -1,0 +1,26 @@
+/**
+ * Twilio credentials: from the Secrets Manager secret the deployer names (JSON with
+ * accountSid and authToken), or, locally, from plain configuration. Reading them needs
+ * no Twilio code, so the webhook can verify signatures without the Twilio client.
+ */
+import type { Config } from '../../config';
+import type { TwilioCredentials } from '../../adapters/twilio-sms-sender';
+import { readSecret } from './secrets';
+
+export async function twilioCredentials(cfg: Config): Promise<TwilioCredentials> {
+  if (cfg.TWILIO_SECRET_ARN) {
+    const parsed = JSON.parse(await readSecret(cfg.TWILIO_SECRET_ARN)) as Partial<TwilioCredentials>;
+    if (!parsed.accountSid || !parsed.authToken) {
+      throw new Error('the Twilio secret must hold JSON with accountSid and authToken');
+    }
+    return { accountSid: parsed.accountSid, authToken: parsed.authToken };
+  }
+  if (cfg.TWILIO_ACCOUNT_SID && cfg.TWILIO_AUTH_TOKEN) {
+    return {
+      accountSid: cfg.TWILIO_ACCOUNT_SID,
+      authToken: cfg.TWILIO_AUTH_TOKEN,
+      ...(cfg.TWILIO_API_BASE_URL ? { apiBaseUrl: cfg.TWILIO_API_BASE_URL } : {}),
+    };
+  }
+  throw new Error('TWILIO_SECRET_ARN (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) must be set');
+}

@@ -1,0 +1,53 @@
+/**
+ * Like `createTestContext` (test-context.ts), but over the real DynamoDbStore on a
+ * dynalite table, for handler-level tests of the inbound paths: the example sequence is
+ * published, senders/scheduler/clock are the usual fakes.
+ */
+import { DynamoDbStore } from '../../functions/adapters/dynamodb-store';
+import type { PublishedSequence } from '../../functions/domain/sequence';
+import type { Logger } from '../../functions/ports';
+import type { SendingContext, UseCaseSettings } from '../../functions/use-cases/context';
+import { publishSequence } from '../../functions/use-cases/publish-sequence';
+import type { RunningDynalite } from '../support/dynalite';
+import { FakeClock } from './clock';
+import { silentLogger } from './logger';
+import { RecordingScheduler } from './scheduler';
+import { FakeEmailSender, FakeSmsSender } from './senders';
+import { loadExampleSequence, MONDAY_10AM_NEW_YORK, TEST_SETTINGS } from './test-context';
+
+export interface DynamoInboundContext {
+  ctx: SendingContext;
+  store: DynamoDbStore;
+  scheduler: RecordingScheduler;
+  email: FakeEmailSender;
+  sms: FakeSmsSender;
+  clock: FakeClock;
+  sequence: PublishedSequence;
+}
+
+let tables = 0;
+
+export async function createDynamoInboundContext(
+  db: RunningDynalite,
+  options: { now?: string; settings?: Partial<UseCaseSettings>; logger?: Logger } = {},
+): Promise<DynamoInboundContext> {
+  const tableName = `inbound-${process.pid}-${++tables}`;
+  await db.createTable(tableName);
+  const store = new DynamoDbStore({ client: db.client, tableName });
+  const clock = new FakeClock(options.now ?? MONDAY_10AM_NEW_YORK);
+  const scheduler = new RecordingScheduler(clock);
+  const email = new FakeEmailSender();
+  const sms = new FakeSmsSender();
+  const ctx: SendingContext = {
+    store,
+    scheduler,
+    clock,
+    logger: options.logger ?? silentLogger,
+    settings: { ...TEST_SETTINGS, ...options.settings },
+    sequenceCache: new Map(),
+    email,
+    sms,
+  };
+  const { sequence } = await publishSequence(ctx, await loadExampleSequence());
+  return { ctx, store, scheduler, email, sms, clock, sequence };
+}
