@@ -60,12 +60,12 @@ export async function parseInboundEmail(raw: Buffer, options: ParseOptions = {})
   const replyTo = firstAddress(parsed.replyTo);
   const recipients = new Set<string>();
   for (const address of [...addresses(parsed.to), ...addresses(parsed.cc), ...(options.envelopeRecipients ?? [])]) {
-    const normalized = address.trim().toLowerCase();
-    if (normalized.includes('@')) recipients.add(normalized);
+    const normalized = normalizeRecipient(address);
+    if (normalized) recipients.add(normalized);
   }
   for (const name of ['delivered-to', 'x-original-to']) {
-    const value = headers[name]?.trim().toLowerCase();
-    if (value?.includes('@')) recipients.add(value.replace(/^<|>$/g, ''));
+    const normalized = headers[name] ? normalizeRecipient(headers[name].replace(/^\s*<|>\s*$/g, '')) : undefined;
+    if (normalized) recipients.add(normalized);
   }
 
   const contentType = (parsed.headers.get('content-type') as { value?: string } | undefined)?.value?.toLowerCase();
@@ -82,6 +82,17 @@ export async function parseInboundEmail(raw: Buffer, options: ParseOptions = {})
     ...(parsed.date && !Number.isNaN(parsed.date.getTime()) ? { date: parsed.date } : {}),
     ...(contentType ? { contentType } : {}),
   };
+}
+
+/**
+ * Domain lower-cased, local part kept as it is: the reply and unsubscribe tokens in
+ * `reply+<token>@…` are case-sensitive (base64url).
+ */
+function normalizeRecipient(address: string): string | undefined {
+  const trimmed = address.trim();
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || at === trimmed.length - 1) return undefined;
+  return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
 }
 
 function addresses(field: AddressObject | AddressObject[] | undefined): string[] {

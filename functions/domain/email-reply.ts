@@ -17,7 +17,8 @@ export interface InboundEmail {
   from?: MailAddress;
   replyTo?: MailAddress;
   /**
-   * Every address the message was delivered to, lower-cased: To and Cc, plus the SMTP
+   * Every address the message was delivered to (domain lower-cased; the local part kept,
+   * as reply tokens are case-sensitive): To and Cc, plus the SMTP
    * envelope recipients when known (SES `receipt.recipients`), so a reply address that
    * only the envelope shows (Bcc, forwarding) is still found.
    */

@@ -20,6 +20,7 @@ import { recordSmsStatus } from '../use-cases/record-sms-status';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context';
 import { bodyText, header, HttpError, httpErrors, xml, type HttpEvent, type HttpResult } from './shared/http';
 import { logger } from './shared/logger';
+import type { Logger } from '../ports';
 
 export interface TwilioWebhookOptions {
   context: () => Promise<InboundContext>;
@@ -53,8 +54,8 @@ const statusQuerySchema = z.object({
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
     const params = formParams(bodyText(event));
-    await verifySignature(event, params, options);
     const ctx = await options.context();
+    await verifySignature(event, params, options, ctx.logger);
     switch (event.routeKey) {
       case 'POST /webhooks/twilio/sms': {
         const parsed = inboundSmsSchema.safeParse(single(params));
@@ -99,6 +100,7 @@ async function verifySignature(
   event: HttpEvent,
   params: Record<string, string | string[]>,
   options: TwilioWebhookOptions,
+  log: Logger,
 ): Promise<void> {
   const signature = header(event, 'x-twilio-signature');
   if (!signature) throw new HttpError(403, 'missing X-Twilio-Signature');
@@ -111,7 +113,7 @@ async function verifySignature(
     valid = false;
   }
   if (!valid) {
-    logger.warn('Twilio webhook with an invalid signature', { routeKey: event.routeKey, requestId: event.requestContext?.requestId });
+    log.warn('Twilio webhook with an invalid signature', { routeKey: event.routeKey, requestId: event.requestContext?.requestId });
     throw new HttpError(403, 'invalid X-Twilio-Signature');
   }
 }

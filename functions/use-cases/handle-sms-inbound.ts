@@ -18,13 +18,13 @@ import { isEnded } from '../domain/enrollment';
 import type { Enrollment, Prospect } from '../domain/records';
 import type { PublishedSequence } from '../domain/sequence';
 import { classifySms, helpText, keywordOf, type SmsIntent } from '../domain/sms-keywords';
-import type { EmailSender } from '../ports';
-import { loadSequenceVersion, type UseCaseContext } from './context';
+import { loadSequenceVersion, type NotifyingContext, type UseCaseContext } from './context';
 import { notifyOwner } from './notify-owner';
 import { recordReply } from './record-reply';
 import { suppressAddress } from './suppress-address';
 
-export type InboundContext = UseCaseContext & { email: EmailSender };
+/** Inbound handling emails the owner (notifications, forwards) but never texts. */
+export type InboundContext = NotifyingContext;
 
 export interface InboundSms {
   /** The prospect's number (E.164, as Twilio sends it). */

@@ -80,13 +80,13 @@ export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddres
       ]);
     }
   }
+  // No address and no hash of it (a phone number's hash is easily reversed): ids and reasons only.
   ctx.logger.info('address suppressed', {
-    addressHash: addressHash(input.address).slice(0, 12),
     channel: input.channel,
     reason: input.reason,
     source: input.source,
     alreadySuppressed: existing !== undefined,
-    prospects: prospectIds.length,
+    prospectIds,
     stopped: stopped.length,
   });
   return { suppressed: !existing, prospectIds, stopped };
