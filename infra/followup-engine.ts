@@ -532,9 +532,11 @@ export class FollowupEngine extends Construct {
       environment: { FOLLOWUP_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn },
     });
     const touchWorker = makeFunction('touchWorker', { environment: { ...unsubscribeSecretEnv, ...twilioSecretEnv } });
-    const twilioWebhook = makeFunction('twilioWebhook', { environment: twilioSecretEnv });
+    // Every function that builds the shared use-case context needs the signing secret.
+    const twilioWebhook = makeFunction('twilioWebhook', { environment: { ...unsubscribeSecretEnv, ...twilioSecretEnv } });
     const unsubscribe = makeFunction('unsubscribe', { environment: unsubscribeSecretEnv });
     const sesEvents = makeFunction('sesEvents', {
+      environment: unsubscribeSecretEnv,
       onFailure: new SqsDestination(this.eventDeadLetterQueue),
       retryAttempts: 2,
     });
@@ -550,13 +552,15 @@ export class FollowupEngine extends Construct {
     // Least privilege, function by function: exactly the AWS calls each handler makes.
     for (const fn of [api, touchWorker, twilioWebhook, unsubscribe, sesEvents]) this.table.grantReadWriteData(fn);
     this.apiKeySecret.grantRead(authorizer);
-    for (const fn of [api, touchWorker, unsubscribe]) this.unsubscribeSecret.grantRead(fn);
+    for (const fn of [api, touchWorker, twilioWebhook, unsubscribe, sesEvents]) this.unsubscribeSecret.grantRead(fn);
     for (const fn of [touchWorker, twilioWebhook]) this.twilioSecret.grantRead(fn);
     const grantSendEmail = (fn: lambda.IFunction) =>
       fn.addToRolePolicy(
         new iam.PolicyStatement({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: sendEmailResources }),
       );
     grantSendEmail(touchWorker);
+    // The SMS webhook emails the sequence owner when a prospect replies by text.
+    grantSendEmail(twilioWebhook);
     const grantSchedules = (fn: lambda.IFunction, access: { create: boolean }) => {
       fn.addToRolePolicy(
         new iam.PolicyStatement({

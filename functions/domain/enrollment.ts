@@ -69,11 +69,23 @@ export function findNextStep(
   return { index: steps.length, skipped };
 }
 
+export type StepCounter =
+  | 'sent'
+  | 'delivered'
+  | 'failed'
+  | 'replied'
+  | 'skipped'
+  | 'opened'
+  | 'clicked'
+  | 'bounced'
+  | 'complained'
+  | 'transientBounce';
+
 /** Counter names, in one place so writers and the stats reader agree. */
 export const counterKeys = {
   status: (status: EnrollmentStatus) => `status.${status}`,
   enrolled: 'enrolled',
-  step: (stepId: string, what: 'sent' | 'delivered' | 'failed' | 'replied' | 'skipped') => `step.${stepId}.${what}`,
+  step: (stepId: string, what: StepCounter) => `step.${stepId}.${what}`,
 } as const;
 
 /** Counter deltas for a status change. */

@@ -75,7 +75,7 @@ export function composeTouch(
         .slice(0, enrollment.stepIndex)
         .every((earlier) => earlier.channel !== 'sms');
       const rendered = renderSms(template, variables(false), { isFirstSmsOfSequence: isFirstSms });
-      const callback = new URL('/webhooks/twilio/status', ctx.settings.publicUrl);
+      const callback = new URL(publicPath(ctx, '/webhooks/twilio/status'));
       callback.searchParams.set('e', enrollment.id);
       callback.searchParams.set('r', String(enrollment.run));
       callback.searchParams.set('s', String(enrollment.stepIndex));
@@ -97,7 +97,12 @@ export function composeTouch(
 
 export function unsubscribeUrlFor(ctx: Pick<UseCaseContext, 'settings'>, prospectId: string, channel: 'email' | 'sms'): string {
   const token = createUnsubscribeToken({ prospectId, channel }, ctx.settings.signingSecret);
-  return new URL(`/unsubscribe/${token}`, ctx.settings.publicUrl).toString();
+  return publicPath(ctx, `/unsubscribe/${token}`);
+}
+
+/** A public route under the base URL, keeping any path it has (e.g. an API Gateway stage). */
+function publicPath(ctx: Pick<UseCaseContext, 'settings'>, path: string): string {
+  return `${ctx.settings.publicUrl.replace(/\/+$/, '')}${path}`;
 }
 
 function listUnsubscribeHeader(ctx: Pick<UseCaseContext, 'settings'>, url: string, prospectId: string): string {

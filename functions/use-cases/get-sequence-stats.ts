@@ -17,6 +17,11 @@ export interface SequenceStats {
     failed: number;
     skipped: number;
     replies: number;
+    /** Email only, from SES events (opens need the tracking pixel SES adds). */
+    opened: number;
+    clicked: number;
+    bounced: number;
+    complained: number;
   }[];
 }
 
@@ -43,6 +48,10 @@ export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string):
       failed: count(counterKeys.step(step.id, 'failed')),
       skipped: count(counterKeys.step(step.id, 'skipped')),
       replies: count(counterKeys.step(step.id, 'replied')),
+      opened: count(counterKeys.step(step.id, 'opened')),
+      clicked: count(counterKeys.step(step.id, 'clicked')),
+      bounced: count(counterKeys.step(step.id, 'bounced')),
+      complained: count(counterKeys.step(step.id, 'complained')),
     })),
   };
 }

@@ -48,14 +48,6 @@ export interface EmailEventInput {
 
 export type EmailEventOutcome = 'suppressed' | 'counted' | 'recorded' | 'duplicate' | 'unknown_touch' | 'ignored';
 
-/** Counter names this use case adds next to `counterKeys.step(...)`. */
-export const emailEventCounters = {
-  opened: (stepId: string) => `step.${stepId}.opened`,
-  clicked: (stepId: string) => `step.${stepId}.clicked`,
-  transientBounce: (stepId: string) => `step.${stepId}.transientBounce`,
-  complained: (stepId: string) => `step.${stepId}.complained`,
-  bounced: (stepId: string) => `step.${stepId}.bounced`,
-} as const;
 
 export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInput): Promise<EmailEventOutcome> {
   const ids = {
@@ -72,7 +64,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
         if (found) {
           await ctx.store.addToCounters({
             sequenceId: found.enrollment.sequenceId,
-            deltas: { [emailEventCounters.transientBounce(found.touch.stepId)]: 1 },
+            deltas: { [counterKeys.step(found.touch.stepId, 'transientBounce')]: 1 },
           });
         }
         ctx.logger.info('transient bounce counted', { ...ids, bounceType: event.bounceType, bounceSubType: event.bounceSubType });
@@ -92,7 +84,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
       }
       if (found) {
         await markTouch(ctx, input, found, 'undelivered', `bounce: ${event.bounceSubType ?? 'Permanent'}`, [
-          emailEventCounters.bounced(found.touch.stepId),
+          counterKeys.step(found.touch.stepId, 'bounced'),
           counterKeys.step(found.touch.stepId, 'failed'),
         ]);
       }
@@ -115,7 +107,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
       if (found) {
         await ctx.store.addToCounters({
           sequenceId: found.enrollment.sequenceId,
-          deltas: { [emailEventCounters.complained(found.touch.stepId)]: 1 },
+          deltas: { [counterKeys.step(found.touch.stepId, 'complained')]: 1 },
         });
       }
       return 'suppressed';
@@ -137,7 +129,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
       const found = await findTouch(ctx, input);
       if (!found) return unknown(ctx, ids);
       const counter =
-        event.type === 'open' ? emailEventCounters.opened(found.touch.stepId) : emailEventCounters.clicked(found.touch.stepId);
+        event.type === 'open' ? counterKeys.step(found.touch.stepId, 'opened') : counterKeys.step(found.touch.stepId, 'clicked');
       await ctx.store.addToCounters({ sequenceId: found.enrollment.sequenceId, deltas: { [counter]: 1 } });
       await ctx.store.appendTimeline([
         timelineEntry(found, input.at, event.type === 'open' ? 'opened' : 'clicked', event.type === 'click' ? linkDetail(event.link) : 'email opened'),

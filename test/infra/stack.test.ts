@@ -144,6 +144,13 @@ describe('Lambda functions', () => {
     }
   });
 
+  it('gives every function that builds the use-case context the signing secret (all but the authorizer)', () => {
+    for (const [name, fn] of Object.entries(functionsByHandler(resources))) {
+      const env = fn!.props.Environment.Variables as Record<string, unknown>;
+      expect(env.FOLLOWUP_UNSUBSCRIBE_SECRET_ARN !== undefined, name).toBe(name !== 'authorizer');
+    }
+  });
+
   it('never puts a Twilio credential in an environment variable', () => {
     const twilioSecretArn = /:secret:followup\/twilio"/;
     for (const [name, fn] of Object.entries(functionsByHandler(resources))) {
@@ -168,10 +175,10 @@ describe('Lambda functions', () => {
       api: ['dynamodb:PutItem', 'scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole', 'secretsmanager:GetSecretValue'],
       authorizer: ['secretsmanager:GetSecretValue'],
       touchWorker: ['dynamodb:PutItem', 'ses:SendEmail', 'scheduler:CreateSchedule', 'iam:PassRole', 'sqs:ReceiveMessage'],
-      twilioWebhook: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'secretsmanager:GetSecretValue'],
+      twilioWebhook: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'secretsmanager:GetSecretValue', 'ses:SendEmail'],
       unsubscribe: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'secretsmanager:GetSecretValue'],
       sesInbound: ['dynamodb:PutItem', 'ses:SendEmail', 'scheduler:CreateSchedule', 'iam:PassRole'],
-      sesEvents: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'sqs:SendMessage'],
+      sesEvents: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'sqs:SendMessage', 'secretsmanager:GetSecretValue'],
     };
     for (const [name, actions] of Object.entries(matrix) as [HandlerName, string[]][]) {
       for (const action of actions) expect(can(name, action), `${name} ${action}`).toBe(true);
@@ -181,8 +188,8 @@ describe('Lambda functions', () => {
     for (const name of ['twilioWebhook', 'unsubscribe', 'sesEvents'] as const) {
       expect(can(name, 'scheduler:CreateSchedule'), name).toBe(false);
       expect(can(name, 'iam:PassRole'), name).toBe(false);
-      expect(can(name, 'ses:SendEmail'), name).toBe(false);
     }
+    for (const name of ['unsubscribe', 'sesEvents'] as const) expect(can(name, 'ses:SendEmail'), name).toBe(false);
     expect(can('api', 'ses:SendEmail')).toBe(false);
   });
 
