@@ -7,6 +7,7 @@
  */
 import { SendEmailCommand, type MessageTag, type SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { EmailSender, OutgoingEmail, SendResult } from '../ports';
+import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors';
 
 export interface SesEmailSenderOptions {
   /** Routes events (delivery, bounce, complaint, open, click) to EventBridge. */
@@ -220,23 +221,6 @@ const SES_PERMANENT = new Set([
   'AccountSuspendedException',
 ]);
 
-/** Socket and DNS failures: the request may not have reached SES, so it is safe to retry. */
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ERR_NETWORK',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
 interface AwsErrorLike {
   name?: unknown;
   message?: unknown;
@@ -264,7 +248,7 @@ export function classifySesError(error: unknown): Exclude<SendResult, { kind: 's
   if (status === 429 || (status !== undefined && status >= 500) || e.$fault === 'server') {
     return { kind: 'retryable', reason };
   }
-  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return { kind: 'retryable', reason };
+  if (typeof e.code === 'string' && TRANSIENT_NETWORK_ERROR_CODES.has(e.code)) return { kind: 'retryable', reason };
   if (status !== undefined && status >= 400) return { kind: 'permanent', reason, code: name };
   // No HTTP answer at all (aborted, socket error without a code, SDK bug): the message
   // was most likely not accepted, and a retry ends in the DLQ at worst.

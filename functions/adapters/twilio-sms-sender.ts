@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type TwilioSDK from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type { OutgoingSms, SendResult, SmsSender } from '../ports';
+import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors';
 
 export interface TwilioCredentials {
   accountSid: string;
@@ -145,20 +146,6 @@ export const PERMANENT_CODES: Record<number, string> = {
 /** Twilio's answer when the recipient texted STOP to this sender: suppress the phone. */
 export const TWILIO_UNSUBSCRIBED_RECIPIENT_CODE = '21610';
 
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED', // axios: request timeout
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ERR_NETWORK',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
 /**
  * Classifies anything `client.messages.create` threw. Pure.
  * - 429, 5xx, codes 20429/21611, socket errors and timeouts → retryable, with the
@@ -185,7 +172,7 @@ export function classifyTwilioError(
   if (status === undefined) {
     const errno = errnoOf(error);
     // No HTTP answer: connection refused/reset, DNS, timeout. Nothing was accepted.
-    if (errno !== undefined && NETWORK_ERROR_CODES.has(errno)) {
+    if (errno !== undefined && TRANSIENT_NETWORK_ERROR_CODES.has(errno)) {
       return { kind: 'retryable', reason: `${errno}: ${message}` };
     }
     return { kind: 'retryable', reason };
