@@ -2,6 +2,7 @@
  * `npm start`: the whole product on this machine, no AWS account needed.
  * Flags and environment are documented in README.md ("Run it locally").
  */
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -72,6 +73,10 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createConsoleLogger(options.verbose ? 'debug' : 'warn');
+  const templatesDir = resolve(options.templates);
+  if (!(await isDirectory(templatesDir))) {
+    throw new StartupError(`the templates folder ${templatesDir} does not exist or is not a folder; point --templates at the folder that holds your sequence folders`);
+  }
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   const clockState = dataDir ? await loadClockState(dataDir) : undefined;
   let runtime: Runtime;
@@ -86,7 +91,7 @@ async function main(): Promise<void> {
       ...(options.env.TWILIO_AUTH_TOKEN ? { twilioAuthToken: options.env.TWILIO_AUTH_TOKEN } : {}),
       ...(options.env.FOLLOWUP_UNSUBSCRIBE_SECRET ? { unsubscribeSecret: options.env.FOLLOWUP_UNSUBSCRIBE_SECRET } : {}),
       ...(options.env.FOLLOWUP_REPLY_DOMAIN ? { replyDomain: options.env.FOLLOWUP_REPLY_DOMAIN } : {}),
-      templatesDir: resolve(options.templates),
+      templatesDir,
       autoRun: true,
       logger,
     });
@@ -110,6 +115,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function banner(runtime: Runtime, speed: number, dataDir: string | undefined): string {

@@ -78,11 +78,15 @@ describe('npm start', () => {
     }
   });
 
-  it('rejects an unknown flag with the usage, and a broken sequence with the file and step named', async () => {
+  it('rejects an unknown flag with the usage, a missing templates folder, and a broken sequence with the file and step named', async () => {
     const unknown = start(['--colour']);
     expect(await unknown.exited).toBe(1);
     expect(unknown.output().stderr).toMatch(/Unknown option '--colour'/);
     expect(unknown.output().stderr).toMatch(/Usage: npm start/);
+
+    const missing = start(['--port', '0', '--templates', '/no/such/folder']);
+    expect(await missing.exited).toBe(1);
+    expect(missing.output().stderr).toMatch(/templates folder \/no\/such\/folder does not exist/);
 
     const dir = await mkdtemp(join(tmpdir(), 'followup-templates-'));
     try {
