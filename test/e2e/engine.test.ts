@@ -229,3 +229,52 @@ describe('manual control', () => {
     expect((await app.outbox()).filter((m) => m.enrollmentId === enrollmentId).map((m) => m.stepId)).toEqual(['intro', 'customer-story']);
   });
 });
+
+describe('publishing over HTTP', () => {
+  async function exampleSources() {
+    const { readFile, readdir } = await import('node:fs/promises');
+    const { parse } = await import('yaml');
+    const dir = new URL('../../templates/inbound-lead-follow-up/', import.meta.url);
+    const definition = parse(await readFile(new URL('sequence.yaml', dir), 'utf8')) as Record<string, unknown>;
+    const templates: Record<string, string> = {};
+    for (const file of await readdir(dir)) if (file.endsWith('.liquid')) templates[file] = await readFile(new URL(file, dir), 'utf8');
+    return { definition, templates };
+  }
+
+  it('rejects a template with an unknown variable, naming the file, the step and the variable', async () => {
+    const { definition, templates } = await exampleSources();
+    templates['02-check-in.sms.liquid'] = 'Hi {{ prospect.nickname }}, quick check-in.';
+    const response = await app.request('PUT', '/sequences/copy-of-inbound', { body: { definition, templates } });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatch(/02-check-in\.sms\.liquid/);
+    expect(response.body.error).toMatch(/check-in/);
+    expect(response.body.error).toMatch(/prospect\.nickname/);
+    expect((await app.request('GET', '/sequences/copy-of-inbound')).status).toBe(404);
+  });
+
+  it('publishes a new version; running enrollments keep the version they started with', async () => {
+    const { definition, templates } = await exampleSources();
+    const first = await app.request('PUT', '/sequences/versioned', { body: { definition, templates } });
+    expect(first.status).toBe(201);
+    expect(first.body.sequence.version).toBe(1);
+    const same = await app.request('PUT', '/sequences/versioned', { body: { definition, templates } });
+    expect(same.status).toBe(200);
+    expect(same.body.created).toBe(false);
+
+    const enrolled = await app.request('POST', '/sequences/versioned/enrollments', {
+      body: { prospects: [{ email: 'versions@example.com', firstName: 'Vera', timezone: 'America/New_York' }] },
+    });
+    const { enrollmentId } = enrolled.body.results[0];
+
+    templates['01-intro.email.liquid'] = templates['01-intro.email.liquid']!.replace('Thanks for reaching out', 'Version two says thanks');
+    const second = await app.request('PUT', '/sequences/versioned', { body: { definition, templates } });
+    expect(second.status).toBe(201);
+    expect(second.body.sequence.version).toBe(2);
+    expect((await app.request('GET', '/sequences/versioned')).body.sequence.version).toBe(2);
+
+    await app.advance('1d');
+    const intro = (await app.outbox()).find((m) => m.enrollmentId === enrollmentId);
+    expect(intro?.text).toContain('Thanks for reaching out');
+    expect(intro?.text).not.toContain('Version two');
+  });
+});
