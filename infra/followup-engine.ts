@@ -317,7 +317,7 @@ export class FollowupEngine extends Construct {
     acknowledge(
       this.apiKeySecret,
       'AwsSolutions-SMG4',
-      'The API key is held by the operators\' own clients; rotating it is a manual, documented step (docs/deploy.md) so clients can be updated first.',
+      'The API key is held by the operators\' own clients; rotating it is a manual, documented step (README, Deploy to AWS) so clients can be updated first.',
     );
     acknowledge(
       this.unsubscribeSecret,
