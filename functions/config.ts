@@ -1,14 +1,15 @@
 /**
  * The process configuration: one zod-validated object per process, read from the
  * environment once. The same names are used in AWS (set by the CDK stack) and by
- * the embedded runtime (`npm start`).
+ * the embedded runtime (`npm start`). Schemas use zod/mini (see functions/zod.ts).
  */
-import { z } from 'zod';
+import * as z from './zod';
 
-const optional = z.string().trim().min(1).optional();
+const optional = z.optional(z.string().check(z.trim(), z.minLength(1)));
+const positiveInt = () => z.coerce.number().check(z.int(), z.positive());
 
 export const configSchema = z.object({
-  TABLE_NAME: z.string().min(1).default('followup'),
+  TABLE_NAME: z._default(z.string().check(z.minLength(1)), 'followup'),
   /** Base URL for unsubscribe links, Twilio status callbacks and Twilio signature checks. */
   FOLLOWUP_PUBLIC_URL: z.url(),
   /** Local: the secret itself. In AWS: FOLLOWUP_UNSUBSCRIBE_SECRET_ARN names a Secrets Manager secret. */
@@ -26,31 +27,31 @@ export const configSchema = z.object({
   /** EventBridge Scheduler target: the touch queue, the role schedules assume, their group and DLQ. */
   TOUCH_QUEUE_ARN: optional,
   SCHEDULER_ROLE_ARN: optional,
-  SCHEDULE_GROUP_NAME: z.string().min(1).default('followup'),
+  SCHEDULE_GROUP_NAME: z._default(z.string().check(z.minLength(1)), 'followup'),
   SCHEDULER_DLQ_ARN: optional,
   SES_CONFIGURATION_SET: optional,
   /** Replies come back to reply+<token>@REPLY_DOMAIN. */
   REPLY_DOMAIN: optional,
   /** SES puts `<MessageId@DOMAIN>` into the Message-ID header; used to thread follow-ups. */
-  SES_MESSAGE_ID_DOMAIN: z.string().min(1).default('email.amazonses.com'),
+  SES_MESSAGE_ID_DOMAIN: z._default(z.string().check(z.minLength(1)), 'email.amazonses.com'),
   /** Region assumed for phone numbers written without a country code. */
-  DEFAULT_PHONE_REGION: z.string().length(2).default('US'),
+  DEFAULT_PHONE_REGION: z._default(z.string().check(z.length(2)), 'US'),
   /** Only when every sequence lacks one: the zone for prospects whose zone is unknown. */
-  DEFAULT_TIMEZONE: z.string().min(1).default('America/New_York'),
+  DEFAULT_TIMEZONE: z._default(z.string().check(z.minLength(1)), 'America/New_York'),
   /** Seconds a touch claim is held before a retry may take it over. */
-  TOUCH_CLAIM_LEASE_SECONDS: z.coerce.number().int().positive().default(300),
+  TOUCH_CLAIM_LEASE_SECONDS: z._default(positiveInt(), 300),
   /** Largest enrollment request body (bytes); larger answers 413. */
-  MAX_ENROLLMENT_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
-  POWERTOOLS_SERVICE_NAME: z.string().default('followup'),
+  MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), 5 * 1024 * 1024),
+  POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'followup'),
   /** Sender of mail the engine writes itself (forwarded replies); an address at the SES sending domain. */
   FOLLOWUP_FROM_EMAIL: optional,
   /**
    * Provider send rates (messages per second) and the touch worker's maximum concurrency,
    * set by the CDK stack: one worker instance stays under rate / concurrency.
    */
-  SES_MAX_SEND_RATE: z.coerce.number().positive().optional(),
-  TWILIO_MAX_SEND_RATE: z.coerce.number().positive().optional(),
-  TOUCH_WORKER_MAX_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  SES_MAX_SEND_RATE: z.optional(z.coerce.number().check(z.positive())),
+  TWILIO_MAX_SEND_RATE: z.optional(z.coerce.number().check(z.positive())),
+  TOUCH_WORKER_MAX_CONCURRENCY: z.optional(positiveInt()),
 });
 
 export type Config = z.infer<typeof configSchema>;

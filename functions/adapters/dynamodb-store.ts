@@ -68,18 +68,7 @@
  * Known limit: a BatchWriteItem cannot be conditional, so a profile re-import overwrites the
  * stored profile including `createdAt`; callers that care pass the stored `createdAt`.
  */
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type BatchWriteCommandInput,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { BatchWriteCommandInput, DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { addressHash } from '../domain/address-hash';
 import {
@@ -101,6 +90,14 @@ import type {
   TouchStatusUpdate,
 } from '../ports';
 import { TABLE_DEFINITION } from '../table-definition';
+
+/**
+ * The SDK's command classes, imported by the first request instead of with this module.
+ * The Lambda bundles leave the AWS SDK to the runtime (external), and esbuild hoists a
+ * static import of an external module to the top of the bundle, so one here would load
+ * the SDK when any handler starts, before it knows whether it needs the table.
+ */
+const sdk = () => import('@aws-sdk/lib-dynamodb');
 
 type Item = Record<string, unknown>;
 interface Key {
@@ -297,6 +294,7 @@ export class DynamoDbStore implements Store {
   // ----- Sequences ---------------------------------------------------------------------
 
   async putSequenceVersion(sequence: PublishedSequence): Promise<ConditionalWriteResult> {
+    const { PutCommand } = await sdk();
     try {
       await this.client.send(
         new PutCommand({
@@ -315,6 +313,7 @@ export class DynamoDbStore implements Store {
 
   /** Moves the pointer forward to `sequence`; never backwards (a newer pointer wins). */
   private async putPointer(sequence: PublishedSequence): Promise<void> {
+    const { PutCommand } = await sdk();
     try {
       await this.client.send(
         new PutCommand({
@@ -335,6 +334,7 @@ export class DynamoDbStore implements Store {
   }
 
   async getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined> {
+    const { QueryCommand } = await sdk();
     // Descending: `V#CURRENT` first, then the highest `V#<n>`.
     const { Items = [] } = await this.client.send(
       new QueryCommand({
@@ -358,6 +358,7 @@ export class DynamoDbStore implements Store {
   }
 
   async getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined> {
+    const { GetCommand } = await sdk();
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.sequenceVersion(sequenceId, version) }),
     );
@@ -376,6 +377,7 @@ export class DynamoDbStore implements Store {
   // ----- Prospects and enrollments -----------------------------------------------------
 
   async getProspect(prospectId: string): Promise<Prospect | undefined> {
+    const { GetCommand } = await sdk();
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.profile(prospectId), ConsistentRead: true }),
     );
@@ -392,6 +394,7 @@ export class DynamoDbStore implements Store {
   }
 
   async getEnrollment(enrollmentId: string): Promise<Enrollment | undefined> {
+    const { GetCommand } = await sdk();
     const ids = parseEnrollmentId(enrollmentId);
     if (!ids) return undefined;
     const { Item } = await this.client.send(
@@ -476,6 +479,7 @@ export class DynamoDbStore implements Store {
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
+    const { PutCommand } = await sdk();
     const endedValues = Object.fromEntries(ENDED_STATUSES.map((status, i) => [`:ended${i}`, status]));
     try {
       await this.client.send(
@@ -542,6 +546,7 @@ export class DynamoDbStore implements Store {
   }
 
   async advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
+    const { UpdateCommand } = await sdk();
     const ids = parseEnrollmentId(advance.enrollmentId);
     if (!ids) return 'conflict';
     const names: Record<string, string> = {
@@ -624,6 +629,7 @@ export class DynamoDbStore implements Store {
   // ----- Exactly-once touches ----------------------------------------------------------
 
   async claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult> {
+    const { UpdateCommand } = await sdk();
     const leaseUntilMs = new Date(claim.leaseUntil).getTime();
     if (Number.isNaN(leaseUntilMs)) throw new RangeError(`Invalid leaseUntil: ${claim.leaseUntil}`);
     try {
@@ -659,6 +665,7 @@ export class DynamoDbStore implements Store {
   }
 
   async releaseTouchClaim(claim: TouchClaim): Promise<void> {
+    const { UpdateCommand } = await sdk();
     try {
       await this.client.send(
         new UpdateCommand({
@@ -682,6 +689,7 @@ export class DynamoDbStore implements Store {
   }
 
   async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
+    const { UpdateCommand } = await sdk();
     const ids = parseEnrollmentId(enrollmentId);
     if (!ids) return;
     const send = (removeClaim: boolean) =>
@@ -716,6 +724,7 @@ export class DynamoDbStore implements Store {
   }
 
   async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+    const { UpdateCommand } = await sdk();
     const ids = parseEnrollmentId(update.enrollmentId);
     if (!ids || update.from.length === 0) return 'conflict';
     const fromValues = Object.fromEntries(update.from.map((status, i) => [`:from${i}`, status]));
@@ -753,6 +762,7 @@ export class DynamoDbStore implements Store {
   // ----- Consent ledger ----------------------------------------------------------------
 
   async getSuppression(address: string): Promise<Suppression | undefined> {
+    const { GetCommand } = await sdk();
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -764,6 +774,7 @@ export class DynamoDbStore implements Store {
   }
 
   async putSuppression(suppression: Suppression): Promise<void> {
+    const { PutCommand } = await sdk();
     if (suppression.address !== undefined && addressHash(suppression.address) !== suppression.addressHash) {
       throw new Error('Suppression.addressHash must be addressHash(address) (domain/address-hash.ts)');
     }
@@ -777,6 +788,7 @@ export class DynamoDbStore implements Store {
   }
 
   async deleteSuppression(address: string): Promise<void> {
+    const { DeleteCommand } = await sdk();
     await this.client.send(
       new DeleteCommand({ TableName: this.tableName, Key: keys.suppression(addressHash(address)) }),
     );
@@ -796,6 +808,7 @@ export class DynamoDbStore implements Store {
   }
 
   async addToCounters(delta: SequenceCounterDelta): Promise<void> {
+    const { UpdateCommand } = await sdk();
     const entries = Object.entries(delta.deltas);
     if (entries.length === 0) return;
     const names: Record<string, string> = {};
@@ -819,6 +832,7 @@ export class DynamoDbStore implements Store {
   }
 
   async getCounters(sequenceId: string): Promise<Record<string, number>> {
+    const { GetCommand } = await sdk();
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.counters(sequenceId), ConsistentRead: true }),
     );
@@ -840,6 +854,7 @@ export class DynamoDbStore implements Store {
   }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const { QueryCommand } = await sdk();
     const items: Item[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -859,6 +874,7 @@ export class DynamoDbStore implements Store {
 
   /** Consistent BatchGetItem: deduplicated keys, chunks of 100, bounded parallelism, retried UnprocessedKeys. */
   private async batchGet(requested: Key[]): Promise<Item[]> {
+    const { BatchGetCommand } = await sdk();
     const unique = [...new Map(requested.map((key) => [keyId(key), key])).values()];
     const results = await mapLimit(chunk(unique, MAX_BATCH_GET), this.batchConcurrency, async (chunkKeys) => {
       const items: Item[] = [];
@@ -884,6 +900,7 @@ export class DynamoDbStore implements Store {
 
   /** BatchWriteItem: deduplicated keys (last wins), chunks of 25, bounded parallelism, retried UnprocessedItems. */
   private async batchWrite(requests: WriteRequest[]): Promise<void> {
+    const { BatchWriteCommand } = await sdk();
     const byKey = new Map<string, WriteRequest>();
     for (const request of requests) {
       const key = (request.PutRequest?.Item ?? request.DeleteRequest?.Key) as { pk: unknown; sk: unknown };

@@ -3,13 +3,11 @@
  * target is the SQS touch queue (the queue, not the worker, so a burst of touches due
  * at the same minute is buffered and drained at the senders' rates).
  */
-import {
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  type CreateScheduleCommandInput,
-  type SchedulerClient,
-} from '@aws-sdk/client-scheduler';
+import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports';
+
+/** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
+const sdk = () => import('@aws-sdk/client-scheduler');
 
 export interface EventBridgeTouchSchedulerOptions {
   client: SchedulerClient;
@@ -52,6 +50,7 @@ export class EventBridgeTouchScheduler implements TouchScheduler {
   }
 
   async schedule(touch: ScheduledTouch): Promise<void> {
+    const { CreateScheduleCommand } = await sdk();
     try {
       await this.options.client.send(new CreateScheduleCommand(this.createScheduleInput(touch)));
     } catch (error) {
@@ -63,6 +62,7 @@ export class EventBridgeTouchScheduler implements TouchScheduler {
   }
 
   async cancel(scheduleName: string): Promise<void> {
+    const { DeleteScheduleCommand } = await sdk();
     try {
       await this.options.client.send(
         new DeleteScheduleCommand({ Name: scheduleName, GroupName: this.options.groupName }),

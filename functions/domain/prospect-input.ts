@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
-import { z } from 'zod';
+import * as z from '../zod';
 import { knownZone } from './schedule';
 
 export { addressHash } from './address-hash';

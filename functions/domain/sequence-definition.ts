@@ -6,7 +6,7 @@
  * field or variable, because the person reading it edits YAML, not TypeScript.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../zod';
 import { canonicalZone, DEFAULT_WINDOW, effectiveWindow, SMS_QUIET_HOURS_END, SMS_QUIET_HOURS_START } from './schedule';
 import type { PublishedSequence, SequenceDefinition, StepDefinition, StepTemplate } from './sequence';
 import { parseTemplateFile, templateChannelOf, type TemplatePart } from './template-file';
@@ -32,76 +32,69 @@ const MAX_STEPS = 50;
 
 const emailAddress = z.email({ error: (issue) => `${JSON.stringify(issue.input)} is not a valid email address` });
 
-const windowField = z.unknown().transform((value, ctx) => {
-  const parsed = parseWindow(value);
-  if (typeof parsed === 'string') {
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }
-  return parsed;
-});
-
-const stepSchema = z.strictObject({
-  id: z.string().regex(SLUG, { error: (issue) => `${JSON.stringify(issue.input)} is not a valid step id — ${SLUG_HINT}` }),
-  channel: z.enum(['email', 'sms'], { error: (issue) => `${JSON.stringify(issue.input)} is not a channel — use email or sms` }),
-  wait: z.unknown().transform((value, ctx) => {
-    const parsed = parseWait(value);
+/** A field read by one of the sequence-fields parsers, which answer a value or a message. */
+function parsedWith<T>(parse: (value: unknown) => T) {
+  return z.transform((value: unknown, ctx): Exclude<T, string> => {
+    const parsed = parse(value);
     if (typeof parsed === 'string') {
-      ctx.addIssue({ code: 'custom', message: parsed });
+      ctx.issues.push({ code: 'custom', message: parsed, input: value });
       return z.NEVER;
     }
-    return parsed;
-  }),
-  template: z.string().regex(TEMPLATE_FILE, { error: 'must be a file name inside the sequence folder (no slashes)' }),
-  window: windowField.optional(),
-  newThread: z.boolean().optional(),
+    return parsed as Exclude<T, string>;
+  });
+}
+
+const windowField = z.pipe(z.unknown(), parsedWith(parseWindow));
+
+const stepSchema = z.strictObject({
+  id: z.string().check(z.regex(SLUG, { error: (issue) => `${JSON.stringify(issue.input)} is not a valid step id — ${SLUG_HINT}` })),
+  channel: z.enum(['email', 'sms'], { error: (issue) => `${JSON.stringify(issue.input)} is not a channel — use email or sms` }),
+  wait: z.pipe(z.unknown(), parsedWith(parseWait)),
+  template: z.string().check(z.regex(TEMPLATE_FILE, { error: 'must be a file name inside the sequence folder (no slashes)' })),
+  window: z.optional(windowField),
+  newThread: z.optional(z.boolean()),
 });
 
 export const sequenceDefinitionSchema = z.strictObject({
-  id: z.string().optional(),
-  name: z.string().trim().min(1).max(120).optional(),
-  description: z.string().max(2000).optional(),
+  id: z.optional(z.string()),
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(120))),
+  description: z.optional(z.string().check(z.maxLength(2000))),
   owner: emailAddress,
-  defaultTimezone: z.string().refine(isValidZone, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not an IANA time zone (e.g. America/New_York, Europe/Berlin)`,
-  }),
-  window: windowField.optional(),
-  stopOnReply: z.boolean().default(true),
-  onPermanentFailure: z
-    .enum(['skip_step', 'fail_enrollment'], {
+  defaultTimezone: z.string().check(
+    z.refine(isValidZone, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not an IANA time zone (e.g. America/New_York, Europe/Berlin)`,
+    }),
+  ),
+  window: z.optional(windowField),
+  stopOnReply: z._default(z.boolean(), true),
+  onPermanentFailure: z._default(
+    z.enum(['skip_step', 'fail_enrollment'], {
       error: (issue) => `${JSON.stringify(issue.input)} is not allowed — use skip_step or fail_enrollment`,
-    })
-    .default('skip_step'),
+    }),
+    'skip_step',
+  ),
   sender: z.strictObject({
-    name: z.string().trim().min(1),
-    company: z.string().trim().min(1).optional(),
-    title: z.string().trim().min(1).optional(),
+    name: z.string().check(z.trim(), z.minLength(1)),
+    company: z.optional(z.string().check(z.trim(), z.minLength(1))),
+    title: z.optional(z.string().check(z.trim(), z.minLength(1))),
     // `email: dana@example.com` is shorthand for `email: { from: dana@example.com }`.
-    email: z
-      .preprocess(
-        (value) => (typeof value === 'string' ? { from: value } : value),
-        z.strictObject({ from: emailAddress, replyTo: emailAddress.optional() }),
-      )
-      .optional(),
-    sms: z
-      .strictObject({
-        from: z.string().regex(E164, { error: (issue) => `${JSON.stringify(issue.input)} is not an E.164 number like +14155550123` }).optional(),
-        messagingServiceSid: z
-          .string()
-          .regex(MESSAGING_SERVICE_SID, { error: 'must be "MG" followed by 32 hex digits' })
-          .optional(),
-      })
-      .optional(),
+    email: z.optional(
+      z.pipe(
+        z.transform((value: unknown) => (typeof value === 'string' ? { from: value } : value)),
+        z.strictObject({ from: emailAddress, replyTo: z.optional(emailAddress) }),
+      ),
+    ),
+    sms: z.optional(
+      z.strictObject({
+        from: z.optional(
+          z.string().check(z.regex(E164, { error: (issue) => `${JSON.stringify(issue.input)} is not an E.164 number like +14155550123` })),
+        ),
+        messagingServiceSid: z.optional(z.string().check(z.regex(MESSAGING_SERVICE_SID, { error: 'must be "MG" followed by 32 hex digits' }))),
+      }),
+    ),
   }),
-  attributes: z.unknown().optional().transform((value, ctx) => {
-    const parsed = parseAttributeSamples(value);
-    if (typeof parsed === 'string') {
-      ctx.addIssue({ code: 'custom', message: parsed });
-      return z.NEVER;
-    }
-    return parsed;
-  }),
-  steps: z.array(stepSchema).min(1, { error: 'needs at least one step' }).max(MAX_STEPS, { error: `at most ${MAX_STEPS} steps` }),
+  attributes: z.pipe(z.optional(z.unknown()), parsedWith(parseAttributeSamples)),
+  steps: z.array(stepSchema).check(z.minLength(1, { error: 'needs at least one step' }), z.maxLength(MAX_STEPS, { error: `at most ${MAX_STEPS} steps` })),
 });
 
 export interface CompileSequenceInput {

@@ -2,23 +2,23 @@
  * The admin API (and `GET /health`), behind API Gateway HTTP API. The Lambda authorizer
  * has already checked the API key on admin routes before this runs. Thin: parse, call a
  * use case, shape the answer.
+ *
+ * The heavy routes import their code with their first request, not when the function
+ * starts: publishing compiles Liquid templates (liquidjs, luxon, html-to-text),
+ * enrolling normalises phone numbers and zones (libphonenumber-js, luxon), pausing
+ * and resuming plan touches in the prospect's zone (luxon). A cold start pays only
+ * for the route it serves.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
-import { compileSequence, SequenceValidationError } from '../domain/sequence-definition';
+import * as z from '../zod';
 import type { PublishedSequence } from '../domain/sequence';
 import type { UseCaseContext } from '../use-cases/context';
-import { enrollProspects } from '../use-cases/enroll-prospects';
 import { eraseProspect } from '../use-cases/erase-prospect';
 import { getProspect } from '../use-cases/get-prospect';
 import { getSequenceStats } from '../use-cases/get-sequence-stats';
 import { getSequence, listSequences } from '../use-cases/list-sequences';
-import { pauseEnrollment } from '../use-cases/pause-enrollment';
-import { publishSequence } from '../use-cases/publish-sequence';
-import { resumeEnrollment } from '../use-cases/resume-enrollment';
 import { stopEnrollment } from '../use-cases/stop-enrollment';
 import { awsContext, getConfig } from './shared/aws-context';
-import { parseEnrollmentBody } from './shared/enrollment-body';
 import { bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, type HttpEvent, type HttpResult } from './shared/http';
 import { logger } from './shared/logger';
 
@@ -32,7 +32,7 @@ const publishBodySchema = z.object({
   templates: z.record(z.string(), z.string()),
 });
 
-const manualControlSchema = z.object({ reason: z.string().trim().min(1).max(200).optional() }).optional();
+const manualControlSchema = z.optional(z.object({ reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }));
 
 export function createApiHandler(options: ApiOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
@@ -60,10 +60,13 @@ export function createApiHandler(options: ApiOptions) {
       }
       case 'POST /enrollments/{id}/pause': {
         const reason = manualReason(event) ?? 'paused by hand';
+        const { pauseEnrollment } = await import('../use-cases/pause-enrollment');
         return json(200, { enrollment: await pauseEnrollment(ctx, { enrollmentId: pathParameter(event, 'id'), reason }) });
       }
-      case 'POST /enrollments/{id}/resume':
+      case 'POST /enrollments/{id}/resume': {
+        const { resumeEnrollment } = await import('../use-cases/resume-enrollment');
         return json(200, { enrollment: await resumeEnrollment(ctx, { enrollmentId: pathParameter(event, 'id') }) });
+      }
       default:
         throw new HttpError(404, `no route ${event.routeKey}`);
     }
@@ -77,6 +80,10 @@ async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResul
   if (!body.success) {
     throw new HttpError(400, 'expected {"definition": {...}, "templates": {"<file name>": "<liquid source>"}}', body.error.issues);
   }
+  const [{ compileSequence, SequenceValidationError }, { publishSequence }] = await Promise.all([
+    import('../domain/sequence-definition'),
+    import('../use-cases/publish-sequence'),
+  ]);
   let compiled;
   try {
     compiled = compileSequence({ id, definition: body.data.definition, templates: body.data.templates });
@@ -91,6 +98,10 @@ async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResul
 async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): Promise<HttpResult> {
   const size = bodySize(event);
   if (size > maxBytes) throw new HttpError(413, `request body is ${size} bytes; the limit is ${maxBytes}. Split the list.`);
+  const [{ parseEnrollmentBody }, { enrollProspects }] = await Promise.all([
+    import('./shared/enrollment-body'),
+    import('../use-cases/enroll-prospects'),
+  ]);
   const rows = parseEnrollmentBody(header(event, 'content-type'), bodyText(event));
   const results = await enrollProspects(ctx, { sequenceId: pathParameter(event, 'id'), rows });
   const summary = { enrolled: 0, skipped: 0, invalid: 0 };

@@ -10,8 +10,8 @@
  * a failure of the table throws, so EventBridge retries it (the use case is idempotent).
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { decodeEmailTagValue } from '../adapters/ses-email-sender';
+import * as z from '../zod';
+import { decodeEmailTagValue } from '../adapters/email-tags';
 import type { UseCaseContext } from '../use-cases/context';
 import { handleEmailEvent, type EmailEvent, type EmailEventInput, type EmailEventOutcome, type TouchTags } from '../use-cases/handle-email-event';
 import { awsContext } from './shared/aws-context';
@@ -20,41 +20,36 @@ export interface SesEventsOptions {
   context: () => Promise<UseCaseContext>;
 }
 
-const recipientList = z.array(z.object({ emailAddress: z.string() }).loose()).default([]);
+const recipientList = z._default(z.array(z.looseObject({ emailAddress: z.string() })), []);
+const optionalText = z.optional(z.string());
 
-const detailSchema = z
-  .object({
-    eventType: z.string(),
-    mail: z
-      .object({
-        messageId: z.string().min(1),
-        timestamp: z.string().optional(),
-        tags: z.record(z.string(), z.array(z.string())).default({}),
-      })
-      .loose(),
-    bounce: z
-      .object({
-        bounceType: z.string(),
-        bounceSubType: z.string().optional(),
-        bouncedRecipients: recipientList,
-        timestamp: z.string().optional(),
-      })
-      .loose()
-      .optional(),
-    complaint: z
-      .object({
-        complainedRecipients: recipientList,
-        complaintFeedbackType: z.string().optional(),
-        timestamp: z.string().optional(),
-      })
-      .loose()
-      .optional(),
-    delivery: z.object({ timestamp: z.string().optional() }).loose().optional(),
-    open: z.object({ timestamp: z.string().optional() }).loose().optional(),
-    click: z.object({ timestamp: z.string().optional(), link: z.string().optional() }).loose().optional(),
-    reject: z.object({ reason: z.string().optional() }).loose().optional(),
-  })
-  .loose();
+const detailSchema = z.looseObject({
+  eventType: z.string(),
+  mail: z.looseObject({
+    messageId: z.string().check(z.minLength(1)),
+    timestamp: optionalText,
+    tags: z._default(z.record(z.string(), z.array(z.string())), {}),
+  }),
+  bounce: z.optional(
+    z.looseObject({
+      bounceType: z.string(),
+      bounceSubType: optionalText,
+      bouncedRecipients: recipientList,
+      timestamp: optionalText,
+    }),
+  ),
+  complaint: z.optional(
+    z.looseObject({
+      complainedRecipients: recipientList,
+      complaintFeedbackType: optionalText,
+      timestamp: optionalText,
+    }),
+  ),
+  delivery: z.optional(z.looseObject({ timestamp: optionalText })),
+  open: z.optional(z.looseObject({ timestamp: optionalText })),
+  click: z.optional(z.looseObject({ timestamp: optionalText, link: optionalText })),
+  reject: z.optional(z.looseObject({ reason: optionalText })),
+});
 
 export type SesEventDetail = z.input<typeof detailSchema>;
 

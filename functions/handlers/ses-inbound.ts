@@ -9,11 +9,13 @@
  * retry something that can never succeed. Real failures (the table, a forward to the
  * owner that SES throttled) throw, so the invocation is retried and the idempotent
  * use case repeats safely.
+ *
+ * The MIME parser (mailparser, with its charset tables) and the use case are imported by
+ * the first message, not when the function starts.
  */
 import type { SNSEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { EmailTooLargeError, MalformedEmailError, MAX_INBOUND_EMAIL_BYTES, parseInboundEmail } from '../adapters/mime-parser';
-import { handleInboundEmail, type InboundEmailOutcome } from '../use-cases/handle-inbound-email';
+import * as z from '../zod';
+import type { InboundEmailOutcome } from '../use-cases/handle-inbound-email';
 import type { InboundContext } from '../use-cases/handle-sms-inbound';
 import { awsContext } from './shared/aws-context';
 
@@ -25,16 +27,14 @@ export interface SesInboundOptions {
 /** The parts of SES's "Received" notification we use (docs: receiving-email-notifications-contents). */
 const receivedNotificationSchema = z.object({
   notificationType: z.literal('Received'),
-  receipt: z
-    .object({
-      recipients: z.array(z.string()).default([]),
-      spamVerdict: z.object({ status: z.string() }).optional(),
-      virusVerdict: z.object({ status: z.string() }).optional(),
-      action: z.object({ type: z.string(), encoding: z.string().optional() }).optional(),
-    })
-    .loose(),
-  mail: z.object({ messageId: z.string(), timestamp: z.string().optional() }).loose(),
-  content: z.string().optional(),
+  receipt: z.looseObject({
+    recipients: z._default(z.array(z.string()), []),
+    spamVerdict: z.optional(z.object({ status: z.string() })),
+    virusVerdict: z.optional(z.object({ status: z.string() })),
+    action: z.optional(z.object({ type: z.string(), encoding: z.optional(z.string()) })),
+  }),
+  mail: z.looseObject({ messageId: z.string(), timestamp: z.optional(z.string()) }),
+  content: z.optional(z.string()),
 });
 
 export function createSesInboundHandler(options: SesInboundOptions) {
@@ -86,6 +86,11 @@ export async function handleRawInboundEmail(
   mime: Buffer,
   options: { envelopeRecipients?: readonly string[]; sourceId?: string; maxBytes?: number } = {},
 ): Promise<InboundEmailOutcome> {
+  const [mimeParser, { handleInboundEmail }] = await Promise.all([
+    import('../adapters/mime-parser'),
+    import('../use-cases/handle-inbound-email'),
+  ]);
+  const { EmailTooLargeError, MalformedEmailError, MAX_INBOUND_EMAIL_BYTES, parseInboundEmail } = mimeParser;
   let email;
   try {
     email = await parseInboundEmail(mime, {

@@ -4,22 +4,23 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../zod';
 import type { TouchMessage } from '../ports';
 import type { SendingContext } from '../use-cases/context';
 import { runTouch } from '../use-cases/run-touch';
 import { TwilioSmsSender } from '../adapters/twilio-sms-sender';
 import { pacedEmailSender, pacedSmsSender, perWorkerRate, SendPacer } from '../adapters/send-pacer';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context';
+import { lazy } from './shared/lazy';
 
 const touchMessageSchema = z.object({
-  enrollmentId: z.string().min(1),
-  prospectId: z.string().min(1),
-  sequenceId: z.string().min(1),
-  run: z.number().int().positive(),
-  stepIndex: z.number().int().nonnegative(),
+  enrollmentId: z.string().check(z.minLength(1)),
+  prospectId: z.string().check(z.minLength(1)),
+  sequenceId: z.string().check(z.minLength(1)),
+  run: z.number().check(z.int(), z.positive()),
+  stepIndex: z.number().check(z.int(), z.nonnegative()),
   dueAt: z.iso.datetime({ offset: true }),
-  addressHashes: z.object({ email: z.string().optional(), phone: z.string().optional() }).optional(),
+  addressHashes: z.optional(z.object({ email: z.optional(z.string()), phone: z.optional(z.string()) })),
 });
 
 export class InvalidTouchMessageError extends Error {
@@ -61,21 +62,18 @@ export function createTouchWorkerHandler(context: () => Promise<SendingContext>)
   };
 }
 
-let sendingContext: Promise<SendingContext> | undefined;
 /** The shared context plus the Twilio sender, which only this function needs. */
-function awsSendingContext(): Promise<SendingContext> {
-  sendingContext ??= awsContext().then((ctx) => {
-    const cfg = getConfig();
-    const concurrency = cfg.TOUCH_WORKER_MAX_CONCURRENCY;
-    const twilio = new TwilioSmsSender(() => twilioCredentials(cfg));
-    return {
-      ...ctx,
-      email: pacedEmailSender(ctx.email, new SendPacer(perWorkerRate(cfg.SES_MAX_SEND_RATE, concurrency))),
-      sms: pacedSmsSender(twilio, new SendPacer(perWorkerRate(cfg.TWILIO_MAX_SEND_RATE, concurrency))),
-    };
-  });
-  return sendingContext;
-}
+const awsSendingContext = lazy(async (): Promise<SendingContext> => {
+  const ctx = await awsContext();
+  const cfg = getConfig();
+  const concurrency = cfg.TOUCH_WORKER_MAX_CONCURRENCY;
+  const twilio = new TwilioSmsSender(() => twilioCredentials(cfg));
+  return {
+    ...ctx,
+    email: pacedEmailSender(ctx.email, new SendPacer(perWorkerRate(cfg.SES_MAX_SEND_RATE, concurrency))),
+    sms: pacedSmsSender(twilio, new SendPacer(perWorkerRate(cfg.TWILIO_MAX_SEND_RATE, concurrency))),
+  };
+});
 
 export const handler = createTouchWorkerHandler(awsSendingContext);
 

@@ -14,7 +14,7 @@
  */
 import middy from '@middy/core';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
-import { z } from 'zod';
+import * as z from '../zod';
 import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound';
 import { recordSmsStatus } from '../use-cases/record-sms-status';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context';
@@ -30,25 +30,27 @@ export interface TwilioWebhookOptions {
   publicUrl: () => string;
 }
 
+const text = z.string().check(z.minLength(1));
+
 const inboundSmsSchema = z.object({
-  MessageSid: z.string().min(1),
-  From: z.string().min(1),
-  To: z.string().default(''),
-  Body: z.string().default(''),
-  OptOutType: z.string().optional(),
+  MessageSid: text,
+  From: text,
+  To: z._default(z.string(), ''),
+  Body: z._default(z.string(), ''),
+  OptOutType: z.optional(z.string()),
 });
 
 const statusSchema = z.object({
-  MessageSid: z.string().min(1),
-  MessageStatus: z.string().min(1),
-  ErrorCode: z.string().optional(),
-  To: z.string().optional(),
+  MessageSid: text,
+  MessageStatus: text,
+  ErrorCode: z.optional(z.string()),
+  To: z.optional(z.string()),
 });
 
 const statusQuerySchema = z.object({
-  e: z.string().min(1),
-  r: z.coerce.number().int().positive(),
-  s: z.coerce.number().int().nonnegative(),
+  e: text,
+  r: z.coerce.number().check(z.int(), z.positive()),
+  s: z.coerce.number().check(z.int(), z.nonnegative()),
 });
 
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {

@@ -2,25 +2,24 @@
  * Production wiring: AWS clients created once per container, adapters built on them,
  * secrets read from Secrets Manager once and cached. Only handlers import this.
  *
+ * Importing this module loads no AWS SDK: the clients and the adapters that use them
+ * are imported and built by the first invocation that asks for the context (`lazy`),
+ * then kept for the container's life. A cold start that never needs them (the health
+ * route, a rejected webhook signature) never pays for them.
+ *
  * No Twilio here: the Twilio client is large, and only the touch worker sends SMS, so
  * only it builds a TwilioSmsSender (see touch-worker.ts). Every other function's bundle
  * stays free of it.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Config } from '../../config';
+import type { NotifyingContext } from '../../use-cases/context';
+import type { PublishedSequence } from '../../domain/sequence';
+import { lazy } from './lazy';
+import { logger } from './logger';
 import { getConfig, readSecret } from './secrets';
 
 export { getConfig, readSecret };
 export { twilioCredentials } from './twilio-credentials';
-import { DynamoDbStore } from '../../adapters/dynamodb-store';
-import { EventBridgeTouchScheduler } from '../../adapters/eventbridge-touch-scheduler';
-import { SesEmailSender } from '../../adapters/ses-email-sender';
-import type { NotifyingContext } from '../../use-cases/context';
-import type { PublishedSequence } from '../../domain/sequence';
-import { logger } from './logger';
 
 export async function signingSecret(cfg: Config): Promise<string> {
   if (cfg.FOLLOWUP_UNSUBSCRIBE_SECRET) return cfg.FOLLOWUP_UNSUBSCRIBE_SECRET;
@@ -28,20 +27,32 @@ export async function signingSecret(cfg: Config): Promise<string> {
   throw new Error('FOLLOWUP_UNSUBSCRIBE_SECRET or FOLLOWUP_UNSUBSCRIBE_SECRET_ARN must be set');
 }
 
-let context: Promise<NotifyingContext> | undefined;
 const sequenceCache = new Map<string, PublishedSequence>();
 
 /** The use-case context of this container, built on first use. */
-export function awsContext(): Promise<NotifyingContext> {
-  context ??= buildContext().catch((error) => {
-    context = undefined;
-    throw error;
-  });
-  return context;
-}
+export const awsContext: () => Promise<NotifyingContext> = lazy(buildContext);
 
 async function buildContext(): Promise<NotifyingContext> {
   const cfg = getConfig();
+  const [
+    { DynamoDBClient },
+    { DynamoDBDocumentClient },
+    { SchedulerClient },
+    { SESv2Client },
+    { DynamoDbStore },
+    { EventBridgeTouchScheduler },
+    { SesEmailSender },
+    secret,
+  ] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/lib-dynamodb'),
+    import('@aws-sdk/client-scheduler'),
+    import('@aws-sdk/client-sesv2'),
+    import('../../adapters/dynamodb-store'),
+    import('../../adapters/eventbridge-touch-scheduler'),
+    import('../../adapters/ses-email-sender'),
+    signingSecret(cfg),
+  ]);
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -60,7 +71,7 @@ async function buildContext(): Promise<NotifyingContext> {
     sequenceCache,
     settings: {
       publicUrl: cfg.FOLLOWUP_PUBLIC_URL,
-      signingSecret: await signingSecret(cfg),
+      signingSecret: secret,
       ...(cfg.REPLY_DOMAIN ? { replyDomain: cfg.REPLY_DOMAIN } : {}),
       defaultPhoneRegion: cfg.DEFAULT_PHONE_REGION,
       claimLeaseSeconds: cfg.TOUCH_CLAIM_LEASE_SECONDS,

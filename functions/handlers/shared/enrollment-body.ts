@@ -4,11 +4,11 @@
  * request; only a body that cannot be read at all is a 400.
  */
 import { parse } from 'csv-parse/sync';
-import { z } from 'zod';
+import * as z from '../../zod';
 import type { EnrollmentRowInput } from '../../use-cases/enroll-prospects';
 import { HttpError, describeZodError } from './http';
 
-const jsonBodySchema = z.object({ prospects: z.array(z.unknown()).min(1, 'at least one prospect is required') });
+const jsonBodySchema = z.object({ prospects: z.array(z.unknown()).check(z.minLength(1, 'at least one prospect is required')) });
 
 export function parseEnrollmentBody(contentType: string | undefined, text: string): EnrollmentRowInput[] {
   const type = (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase();

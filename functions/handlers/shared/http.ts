@@ -4,7 +4,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ZodError } from 'zod';
+import * as z from '../../zod';
 import {
   EnrollmentNotFoundError,
   EnrollmentStateError,
@@ -88,7 +88,7 @@ export function pathParameter(event: HttpEvent, name: string): string {
 }
 
 /** Readable zod issues: `prospects.3.email: Invalid email address`. */
-export function describeZodError(error: ZodError): string {
+export function describeZodError(error: z.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
 }
 
@@ -97,7 +97,7 @@ export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
   if (error instanceof HttpError) {
     return json(error.statusCode, { error: error.message, ...(error.details ? { details: error.details } : {}) });
   }
-  if (error instanceof ZodError) return json(400, { error: describeZodError(error) });
+  if (error instanceof z.$ZodError) return json(400, { error: describeZodError(error) });
   if (
     error instanceof SequenceNotFoundError ||
     error instanceof EnrollmentNotFoundError ||

@@ -1,9 +1,10 @@
 /**
  * Configuration and secrets, read once per container. Kept apart from the AWS clients so
- * a small function (the authorizer) loads only what it needs.
+ * a small function (the authorizer) loads only what it needs; the Secrets Manager client
+ * itself is loaded with the first secret read.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig, type Config } from '../../config';
+import { lazy } from './lazy';
 
 let config: Config | undefined;
 export function getConfig(): Config {
@@ -11,21 +12,26 @@ export function getConfig(): Config {
   return config;
 }
 
+const secretsManager = lazy(async () => {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  return { send: (secretId: string) => client.send(new GetSecretValueCommand({ SecretId: secretId })) };
+});
+
 const secrets = new Map<string, Promise<string>>();
-let secretsClient: SecretsManagerClient | undefined;
 
 /** A secret's string value, fetched once per container. */
 export function readSecret(secretId: string): Promise<string> {
   let value = secrets.get(secretId);
   if (!value) {
-    secretsClient ??= new SecretsManagerClient({});
-    value = secretsClient.send(new GetSecretValueCommand({ SecretId: secretId })).then((out) => {
-      if (!out.SecretString) throw new Error(`secret ${secretId} has no string value`);
-      return out.SecretString;
-    });
+    value = secretsManager()
+      .then((client) => client.send(secretId))
+      .then((out) => {
+        if (!out.SecretString) throw new Error(`secret ${secretId} has no string value`);
+        return out.SecretString;
+      });
     value.catch(() => secrets.delete(secretId));
     secrets.set(secretId, value);
   }
   return value;
 }
-
