@@ -90,22 +90,29 @@ export async function runEngineBench(print: (line: string) => void = console.log
       row: i + 1,
       data: {
         email: `prospect${i}@example.com`,
-        phone: `+1202555${String(1000 + (i % 9000)).padStart(4, '0')}`,
+        phone: `+1202${5_000_000 + i}`,
         firstName: `First${i}`,
         lastName: `Last${i}`,
         company: `Company ${i % 500}`,
         timezone: ['America/New_York', 'Europe/Berlin', 'Asia/Tokyo'][i % 3],
       },
     }));
-    const enrollStarted = performance.now();
-    const results = await enrollProspects(ctx, { sequenceId: sequence.id, rows });
-    const enrollSeconds = (performance.now() - enrollStarted) / 1000;
-    const enrolled = results.filter((r) => r.status === 'enrolled').length;
-    if (enrolled !== PROSPECTS) throw new Error(`only ${enrolled} of ${PROSPECTS} enrolled`);
+    // Both sides get their best showing: the use case the faster of two runs (each into an
+    // empty table), the baseline the fastest of three levels of parallelism.
+    let enrollSeconds = Infinity;
+    for (const table of ['enroll', 'enroll-again']) {
+      await createTable(client, table);
+      const runCtx = { ...ctx, store: new DynamoDbStore({ client, tableName: table }) };
+      await publishSequence(runCtx, compiled);
+      const enrollStarted = performance.now();
+      const results = await enrollProspects(runCtx, { sequenceId: sequence.id, rows });
+      enrollSeconds = Math.min(enrollSeconds, (performance.now() - enrollStarted) / 1000);
+      const enrolled = results.filter((r) => r.status === 'enrolled').length;
+      if (enrolled !== PROSPECTS) throw new Error(`only ${enrolled} of ${PROSPECTS} enrolled`);
+    }
 
     const written = await scanAll(raw, 'enroll');
     const items = written.filter((item) => String(item.pk).startsWith('P#'));
-    // The baseline gets its best showing: the fastest of a few levels of parallelism.
     let rawSeconds = Infinity;
     for (const [index, concurrency] of [8, 16, 32].entries()) {
       const table = `raw${index}`;

@@ -166,12 +166,17 @@ export interface Store {
     enrollmentIds: string[],
     addresses: string[],
   ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }>;
-  /** Writes prospects, new enrollments and their timeline entries in batches. */
+  /**
+   * Writes prospects (batched upserts), then creates the new enrollments, each with a
+   * conditional put that fails when the enrollment already exists (two requests enrolling
+   * the same prospect at once: only one wins), then the timeline entries of the created
+   * ones. Returns the ids of the enrollments that already existed.
+   */
   putEnrollmentBatch(items: {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
-  }): Promise<void>;
+  }): Promise<{ conflicts: Set<string> }>;
   /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
   restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
   /**

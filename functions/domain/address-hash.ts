@@ -10,6 +10,16 @@
  */
 import { createHash } from 'node:crypto';
 
+/** Enrolling one list hashes each address four times (keys, index, touch message): remember recent ones. */
+const recent = new Map<string, string>();
+const RECENT_LIMIT = 20_000;
+
 export function addressHash(address: string): string {
-  return createHash('sha256').update(address.trim().toLowerCase(), 'utf8').digest('hex');
+  let hash = recent.get(address);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(address.trim().toLowerCase(), 'utf8').digest('hex');
+    if (recent.size >= RECENT_LIMIT) recent.clear();
+    recent.set(address, hash);
+  }
+  return hash;
 }

@@ -58,6 +58,8 @@ export interface TouchRecord {
   providerMessageId?: string;
   /** Email only: the Message-ID header the provider gave it, for threading and reply matching. */
   messageIdHeader?: string;
+  /** Email only: the subject as sent (a later step may need it to continue the thread). */
+  subject?: string;
   error?: string;
 }
 

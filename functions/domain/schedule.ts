@@ -208,3 +208,21 @@ export function nextWindowOpening(
   const zone = resolveTimezone(timezone, defaultTimezone);
   return pushIntoWindow(DateTime.fromJSDate(at, { zone }), minuteWindowOrThrow(window, channel)).toJSDate();
 }
+
+/**
+ * `computeNextTouchAt` remembering its answers: a list enrolled at one instant has a few
+ * distinct (zone, step) pairs, so 10,000 prospects need a handful of date computations.
+ * Use one per request, not per process: the answers depend on `from`.
+ */
+export function memoizedNextTouchAt(): typeof computeNextTouchAt {
+  const answers = new Map<string, NextTouch>();
+  return (input) => {
+    const key = JSON.stringify([input.from.getTime(), input.wait, input.window, input.channel, input.timezone, input.defaultTimezone]);
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = computeNextTouchAt(input);
+      answers.set(key, answer);
+    }
+    return answer;
+  };
+}

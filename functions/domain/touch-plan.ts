@@ -30,6 +30,8 @@ export interface PlanInput {
   isSuppressed: (address: string) => boolean;
   /** Resuming: the step's wait has already been served, only the send window applies. */
   ignoreWait?: boolean;
+  /** Enrolling many prospects at one instant: pass `memoizedNextTouchAt()` to compute each zone once. */
+  nextTouchAt?: typeof computeNextTouchAt;
 }
 
 export function planNextTouch(input: PlanInput): TouchPlan {
@@ -41,7 +43,7 @@ export function planNextTouch(input: PlanInput): TouchPlan {
   const next = findNextStep(sequence, input.fromIndex, canUse);
   if (!next.step) return { index: next.index, skipped: next.skipped };
 
-  const { at } = computeNextTouchAt({
+  const { at } = (input.nextTouchAt ?? computeNextTouchAt)({
     from: input.from,
     wait: input.ignoreWait ? { amount: 0, unit: 'minutes' } : next.step.wait,
     window: next.step.window ?? sequence.definition.window,

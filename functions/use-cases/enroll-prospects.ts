@@ -14,6 +14,7 @@
 import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input';
 import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan';
+import { memoizedNextTouchAt } from '../domain/schedule';
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence';
 import type { ScheduledTouch } from '../ports';
@@ -32,7 +33,7 @@ export type EnrollmentRowResult =
 
 /** Rows per round of batched reads and writes; a few rounds run at once to keep the table busy. */
 const CHUNK_SIZE = 250;
-const CHUNKS_IN_FLIGHT = 4;
+const CHUNKS_IN_FLIGHT = 8;
 const SCHEDULE_CONCURRENCY = 16;
 
 export async function enrollProspects(
@@ -86,12 +87,14 @@ function readRows(
       continue;
     }
     const prospectId = prospectIdFor(normalized.value);
-    const firstRow = seen.get(prospectId);
+    // One person per address: a row repeating another row's email or phone is the same person.
+    const addresses = addressesOf(normalized.value);
+    const firstRow = addresses.map((address) => seen.get(address)).find((row) => row !== undefined);
     if (firstRow !== undefined) {
       results.set(input.row, { row: input.row, status: 'skipped', prospectId, reason: `duplicate of row ${firstRow} in this request` });
       continue;
     }
-    seen.set(prospectId, input.row);
+    for (const address of addresses) seen.set(address, input.row);
     candidates.push({
       row: input.row,
       enrollmentId: '',
@@ -110,15 +113,17 @@ async function enrollChunk(
   deltas: Record<string, number>,
 ): Promise<void> {
   const nowIso = now.toISOString();
+  const nextTouchAt = memoizedNextTouchAt();
   for (const candidate of candidates) candidate.enrollmentId = enrollmentIdFor(candidate.prospect.id, sequence.id);
 
   const addresses = candidates.flatMap(({ prospect }) => addressesOf(prospect));
+  const aliases = await aliasEnrollmentIds(ctx, sequence, candidates);
   const existing = await ctx.store.getEnrollmentsAndSuppressions(
-    candidates.map((c) => c.enrollmentId),
+    [...candidates.map((c) => c.enrollmentId), ...[...aliases.values()].flat()],
     addresses,
   );
 
-  const fresh: { enrollment: Enrollment; prospect: Prospect; touch: ScheduledTouch; skipped: StepDefinition[] }[] = [];
+  const fresh: { enrollment: Enrollment; prospect: Prospect; touch: ScheduledTouch; skipped: StepDefinition[]; row: number }[] = [];
   const restarts: {
     enrollment: Enrollment;
     prospect: Prospect;
@@ -136,6 +141,20 @@ async function enrollChunk(
     for (const address of addressesOf(prospect)) {
       const suppression = existing.suppressions.get(address);
       if (suppression) suppressed.set(address, suppression);
+    }
+
+    const twin = (aliases.get(enrollmentId) ?? [])
+      .map((id) => existing.enrollments.get(id))
+      .find((other) => other !== undefined && !isEnded(other.status));
+    if (twin) {
+      results.set(row, {
+        row,
+        status: 'skipped',
+        prospectId: prospect.id,
+        enrollmentId: twin.id,
+        reason: `already ${twin.status} in this sequence as prospect ${twin.prospectId} (same phone)`,
+      });
+      continue;
     }
 
     const previous = existing.enrollments.get(enrollmentId);
@@ -161,6 +180,7 @@ async function enrollChunk(
       fromIndex: 0,
       from: now,
       isSuppressed: (address) => suppressed.has(address),
+      nextTouchAt,
     });
     if (!plan.touch) {
       results.set(row, {
@@ -208,21 +228,35 @@ async function enrollChunk(
     // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.
     if (previous) timeline.push(...endedRunHistory(previous));
     if (previous) restarts.push({ enrollment, prospect, previous, touch: plan.touch, skipped: plan.skipped, row });
-    else fresh.push({ enrollment, prospect, touch: plan.touch, skipped: plan.skipped });
+    else fresh.push({ enrollment, prospect, touch: plan.touch, skipped: plan.skipped, row });
     results.set(row, { row, status: 'enrolled', prospectId: prospect.id, enrollmentId });
   }
 
-  await ctx.store.putEnrollmentBatch({
+  const { conflicts } = await ctx.store.putEnrollmentBatch({
     prospects: [...fresh, ...restarts].map((e) => e.prospect),
     enrollments: fresh.map((f) => f.enrollment),
     timeline,
   });
 
   const bump = (key: string, by: number) => (deltas[key] = (deltas[key] ?? 0) + by);
-  const toSchedule = fresh.map((f) => f.touch);
   // Steps passed over at enrollment (no usable address) count as skipped, like the worker counts them.
   const countSkipped = (steps: StepDefinition[]) => steps.forEach((step) => bump(counterKeys.step(step.id, 'skipped'), 1));
-  fresh.forEach((f) => countSkipped(f.skipped));
+  const toSchedule: ScheduledTouch[] = [];
+  for (const created of fresh) {
+    if (conflicts.has(created.enrollment.id)) {
+      // Another request created this enrollment between our read and our write: theirs stands.
+      results.set(created.row, {
+        row: created.row,
+        status: 'skipped',
+        prospectId: created.prospect.id,
+        enrollmentId: created.enrollment.id,
+        reason: 'enrolled concurrently by another request',
+      });
+      continue;
+    }
+    countSkipped(created.skipped);
+    toSchedule.push(created.touch);
+  }
   for (const restart of restarts) {
     const outcome = await ctx.store.restartEnrollment(restart.enrollment, restart.previous.run);
     if (outcome === 'conflict') {
@@ -261,6 +295,31 @@ function endedRunHistory(previous: Enrollment): TimelineEvent[] {
     }));
   if (previous.status === 'completed' && previous.endedAt) events.push({ ...base, at: previous.endedAt, type: 'completed' });
   return events;
+}
+
+/**
+ * Other enrollments of the same person in this sequence: a prospect is identified by its
+ * email, or its phone when it has none, so one phone can belong to a phone-only prospect
+ * and to one with an email. Either way round, the phone must not get every text twice.
+ */
+async function aliasEnrollmentIds(
+  ctx: UseCaseContext,
+  sequence: PublishedSequence,
+  candidates: Candidate[],
+): Promise<Map<string, string[]>> {
+  const aliases = new Map<string, string[]>();
+  const phoneOnly: Candidate[] = [];
+  for (const { prospect, enrollmentId } of candidates) {
+    if (!prospect.phone) continue;
+    if (prospect.email) aliases.set(enrollmentId, [enrollmentIdFor(prospectIdFor({ phone: prospect.phone }), sequence.id)]);
+    else phoneOnly.push({ prospect, enrollmentId, row: 0 });
+  }
+  // Phone-only rows are rare; the by-address index finds prospects that also have an email.
+  await mapWithConcurrency(phoneOnly, 8, async ({ prospect, enrollmentId }) => {
+    const others = (await ctx.store.findProspectIdsByAddress(prospect.phone as string)).filter((id) => id !== prospect.id);
+    if (others.length > 0) aliases.set(enrollmentId, others.map((id) => enrollmentIdFor(id, sequence.id)));
+  });
+  return aliases;
 }
 
 function addressesOf(prospect: Pick<Prospect, 'email' | 'phone'>): string[] {

@@ -73,6 +73,10 @@ export async function handleSmsInbound(ctx: InboundContext, sms: InboundSms): Pr
     }
     case 'opt_in': {
       const existing = await ctx.store.getSuppression(phone);
+      // "Yes" from someone who never texted STOP answers our message: it is a reply, not an opt-in.
+      if (existing?.reason !== 'sms_stop' && !handledByTwilio && keywordOf(sms.body) === 'YES') {
+        return handleReply(ctx, sms, phone, prospectIds);
+      }
       const lifted = existing?.reason === 'sms_stop';
       if (lifted) await ctx.store.deleteSuppression(phone);
       if (lifted && prospectIds.length > 0) {

@@ -29,14 +29,19 @@ export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentI
   }
 
   const now = ctx.clock.now();
+  // A pause that landed while the pending step was being sent leaves that step on record
+  // but not passed: resume after it, its wait counted from that send, never send it twice.
+  const pendingStep = sequence.definition.steps[enrollment.stepIndex];
+  const done = pendingStep ? enrollment.touches[pendingStep.id] : undefined;
+  const alreadySent = done !== undefined && done.stepIndex === enrollment.stepIndex;
   const plan = planNextTouch({
     sequence,
     enrollment,
     prospect,
-    fromIndex: enrollment.stepIndex,
-    from: now,
+    fromIndex: alreadySent ? enrollment.stepIndex + 1 : enrollment.stepIndex,
+    from: alreadySent ? new Date(done.at) : now,
     isSuppressed: (address) => suppressed.has(address),
-    ignoreWait: true,
+    ignoreWait: !alreadySent,
   });
   if (!plan.touch) {
     const result = await stopEnrollment(ctx, {

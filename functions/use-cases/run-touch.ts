@@ -20,7 +20,7 @@ import { planNextTouch, scheduledTouchFor, type TouchPlan } from '../domain/touc
 import { isWithinWindow, nextWindowOpening } from '../domain/schedule';
 import type { Enrollment, EnrollmentStatus, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence';
-import type { EnrollmentAdvance, SendResult, TouchMessage } from '../ports';
+import type { ConditionalWriteResult, EnrollmentAdvance, SendResult, TouchMessage } from '../ports';
 import { loadSequenceVersion, type SendingContext } from './context';
 import { composeTouch, type ComposedTouch } from './compose-touch';
 
@@ -72,6 +72,15 @@ export async function runTouch(ctx: SendingContext, message: TouchMessage): Prom
   if (!step) return stale(ctx, ids, 'step no longer exists');
 
   const isSuppressed = suppressionCheck(suppressions);
+  const done = enrollment.touches[step.id];
+  if (done && done.stepIndex === enrollment.stepIndex) {
+    // This step already went out in this run: its send is on record, but the enrollment could
+    // not move on (a pause landed during the send, or the write after it failed). Move on
+    // without sending it again.
+    const state = { enrollment, prospect, sequence, step, now, isSuppressed, suppressions };
+    await moveOn(ctx, state, done, {}, threadFrom(enrollment, done), { alreadyRecorded: true });
+    return stale(ctx, ids, 'step already executed in this run; moved on');
+  }
   const address = addressFor(prospect, step.channel);
   if (!address || isSuppressed(address)) {
     const reason = address ? `${step.channel} address is suppressed` : `no ${step.channel} address`;
@@ -186,6 +195,7 @@ async function recordSent(
     at: now.toISOString(),
     providerMessageId: result.providerMessageId,
     ...(result.messageIdHeader ? { messageIdHeader: result.messageIdHeader } : {}),
+    ...(composed.channel === 'email' ? { subject: composed.email.subject } : {}),
   };
   const thread =
     composed.channel === 'email' && !enrollment.thread && result.messageIdHeader
@@ -254,6 +264,7 @@ async function moveOn(
   touch: TouchRecord,
   counters: Record<string, number>,
   thread?: Enrollment['thread'],
+  options: RecordOptions = {},
 ): Promise<'active' | 'completed' | 'conflict'> {
   const { enrollment, prospect, sequence, now } = state;
   const plan: TouchPlan = planNextTouch({
@@ -266,10 +277,8 @@ async function moveOn(
   });
   if (!plan.touch) {
     const status = endStatusWhenNothingReachable(state, plan);
-    return (await endRun(ctx, state, touch, counters, status, status === 'completed' ? undefined : 'no reachable step left', plan)) ===
-      'ok'
-      ? 'completed'
-      : 'conflict';
+    const reason = status === 'completed' ? undefined : 'no reachable step left';
+    return (await endRun(ctx, state, touch, counters, status, reason, plan, options)) === 'ok' ? 'completed' : 'conflict';
   }
   const advance: EnrollmentAdvance = {
     enrollmentId: enrollment.id,
@@ -284,18 +293,16 @@ async function moveOn(
     },
     touch,
   };
-  // Schedule first: a stop that lands right after the advance then finds, and deletes,
-  // the schedule it names. If the advance loses to a stop, the schedule is ours to delete.
-  await ctx.scheduler.schedule(plan.touch);
-  if ((await ctx.store.advanceEnrollment(advance)) === 'conflict') {
-    // A duplicate delivery that skipped the same step plans the very same schedule: keep it then.
-    const current = await ctx.store.getEnrollment(enrollment.id);
-    if (current?.pendingScheduleName !== plan.touch.scheduleName) await ctx.scheduler.cancel(plan.touch.scheduleName);
-    await keepOnRecord(ctx, enrollment, touch, counters);
+  if ((await persistAdvance(ctx, advance)) === 'conflict') {
+    await keepOnRecord(ctx, enrollment, touch, counters, options);
     return 'conflict';
   }
-  await recordSkippedSteps(ctx, state, plan);
   await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: withSkipped(counters, plan) });
+  await recordSkippedSteps(ctx, state, plan);
+  // Advance first, schedule second: if scheduling fails, the send is already on record and
+  // the redelivered message (now one step behind) re-ensures this very schedule. A stop that
+  // lands in between leaves a schedule that fires into a stopped enrollment and does nothing.
+  await ctx.scheduler.schedule(plan.touch);
   return 'active';
 }
 
@@ -307,9 +314,10 @@ async function endRun(
   status: EnrollmentStatus,
   reason: string | undefined,
   plan?: TouchPlan,
+  options: RecordOptions = {},
 ): Promise<'ok' | 'conflict'> {
   const { enrollment, now } = state;
-  const written = await ctx.store.advanceEnrollment({
+  const written = await persistAdvance(ctx, {
     enrollmentId: enrollment.id,
     expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
     next: {
@@ -324,7 +332,7 @@ async function endRun(
     touch,
   });
   if (written === 'conflict') {
-    await keepOnRecord(ctx, enrollment, touch, counters);
+    await keepOnRecord(ctx, enrollment, touch, counters, options);
     return 'conflict';
   }
   if (plan) await recordSkippedSteps(ctx, state, plan);
@@ -333,13 +341,49 @@ async function endRun(
   return 'ok';
 }
 
+interface RecordOptions {
+  /** The touch record is already on the enrollment (a step moved on after the fact). */
+  alreadyRecorded?: boolean;
+}
+
+/**
+ * The write that records a send. After the provider accepted a message, giving up on this
+ * write would let a redelivery send it again, so transient errors get a few more tries here
+ * on top of the SDK's own retries.
+ */
+async function persistAdvance(ctx: SendingContext, advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
+  const delaysMs = [100, 400, 1_600];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.store.advanceEnrollment(advance);
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined) throw error;
+      ctx.logger.warn('recording the touch failed; trying again', {
+        enrollmentId: advance.enrollmentId,
+        attempt: attempt + 1,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** The thread to start from a recorded first email, when the enrollment has none yet. */
+function threadFrom(enrollment: Enrollment, touch: TouchRecord): Enrollment['thread'] {
+  if (enrollment.thread || touch.channel !== 'email' || !touch.messageIdHeader || !touch.subject) return undefined;
+  return { messageIdHeader: touch.messageIdHeader, subject: touch.subject };
+}
+
 /** The enrollment was stopped after our claim: the touch still happened, so it stays on record. */
 async function keepOnRecord(
   ctx: SendingContext,
   enrollment: Enrollment,
   touch: TouchRecord,
   counters: Record<string, number>,
+  options: RecordOptions = {},
 ): Promise<void> {
+  if (options.alreadyRecorded) return;
   if (touch.status === 'skipped') {
     // Nothing went out and nothing was claimed: another delivery of this touch already moved
     // the enrollment on (it recorded and counted the skip), or the enrollment ended meanwhile.

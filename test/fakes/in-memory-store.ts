@@ -185,18 +185,24 @@ export class InMemoryStore implements Store {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
-  }): Promise<void> {
+  }): Promise<{ conflicts: Set<string> }> {
     this.calls.putEnrollmentBatch++;
     for (const prospect of items.prospects) {
       if (prospect.id.includes('.')) throw new Error(`Prospect id must not contain '.': ${prospect.id}`);
       this.prospects.set(prospect.id, clean(clone(prospect)));
     }
+    const conflicts = new Set<string>();
     for (const enrollment of items.enrollments) {
       checkEnrollmentId(enrollment);
+      if (this.enrollments.has(enrollment.id)) {
+        conflicts.add(enrollment.id);
+        continue;
+      }
       this.enrollments.set(enrollment.id, clean(clone(enrollment)));
       this.claims.delete(enrollment.id);
     }
-    this.putTimeline(items.timeline);
+    this.putTimeline(items.timeline.filter((event) => !event.enrollmentId || !conflicts.has(event.enrollmentId)));
+    return { conflicts };
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {

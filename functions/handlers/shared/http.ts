@@ -84,7 +84,11 @@ export function parseJsonBody(event: HttpEvent): unknown {
 export function pathParameter(event: HttpEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value) throw new HttpError(400, `missing path parameter "${name}"`);
-  return decodeURIComponent(value);
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new HttpError(400, `path parameter "${name}" is not valid percent-encoding`);
+  }
 }
 
 /** Readable zod issues: `prospects.3.email: Invalid email address`. */

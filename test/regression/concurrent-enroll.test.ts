@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { enrollProspects } from '../../functions/use-cases/enroll-prospects';
+import { getSequenceStats } from '../../functions/use-cases/get-sequence-stats';
+import { ADA, createTestContext } from '../fakes/test-context';
+
+describe('the same new prospect enrolled by two concurrent requests (double submit)', () => {
+  it('ends with one enrollment, and the stats count one', async () => {
+    const t = await createTestContext({ storeLatency: 'tick' });
+    const rows = [{ row: 1, data: { ...ADA } }];
+    const [a, b] = await Promise.all([
+      enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows }),
+      enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows }),
+    ]);
+    const statuses = [a[0]?.status, b[0]?.status];
+    const stats = await getSequenceStats(t.ctx, t.sequence.id);
+    expect({ statuses, enrolled: stats.enrolled, active: stats.enrollments.active }).toEqual({
+      statuses: expect.arrayContaining(['enrolled', 'skipped']),
+      enrolled: 1,
+      active: 1,
+    });
+  });
+});
+
+describe('a slow enroll request overwrites an enrollment that already moved on', () => {
+  it('the fresh-enrollment write is unconditional: the intro goes out twice', async () => {
+    const t = await createTestContext();
+    const rows = [{ row: 1, data: { ...ADA } }];
+    const store = t.ctx.store;
+    let interleaved = false;
+    const slowCtx = {
+      ...t.ctx,
+      store: new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'getEnrollmentsAndSuppressions') {
+            return async (...args: Parameters<typeof store.getEnrollmentsAndSuppressions>) => {
+              const seen = await store.getEnrollmentsAndSuppressions(...args);
+              if (!interleaved) {
+                interleaved = true;
+                // Meanwhile another request (or the same CSV uploaded again) enrolls Ada and her intro goes out.
+                await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows });
+                t.clock.advance({ minutes: 2 });
+                await t.scheduler.fireDue(t.ctx);
+              }
+              return seen;
+            };
+          }
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+    };
+    await enrollProspects(slowCtx, { sequenceId: t.sequence.id, rows });
+    t.clock.advance({ minutes: 5 });
+    await t.scheduler.fireDue(t.ctx);
+    expect(t.email.sentTo(ADA.email).map((m) => m.touch?.stepId)).toEqual(['intro']);
+  });
+});
