@@ -32,8 +32,8 @@ export type EnrollmentRowResult =
   | { row: number; status: 'invalid'; reason: string };
 
 /** Rows per round of batched reads and writes; a few rounds run at once to keep the table busy. */
-const CHUNK_SIZE = 250;
-const CHUNKS_IN_FLIGHT = 8;
+const CHUNK_SIZE = 100;
+const CHUNKS_IN_FLIGHT = 16;
 const SCHEDULE_CONCURRENCY = 16;
 
 export async function enrollProspects(
