@@ -108,5 +108,6 @@ function publicPath(ctx: Pick<UseCaseContext, 'settings'>, path: string): string
 function listUnsubscribeHeader(ctx: Pick<UseCaseContext, 'settings'>, url: string, prospectId: string): string {
   if (!ctx.settings.replyDomain) return `<${url}>`;
   const token = createUnsubscribeToken({ prospectId, channel: 'email' }, ctx.settings.signingSecret);
-  return `<${url}>, <mailto:unsubscribe+${token}@${ctx.settings.replyDomain}?subject=unsubscribe>`;
+  // `u+`: with the token the local part stays within RFC 5321's 64 octets.
+  return `<${url}>, <mailto:u+${token}@${ctx.settings.replyDomain}?subject=unsubscribe>`;
 }

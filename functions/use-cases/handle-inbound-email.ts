@@ -13,7 +13,7 @@
  *    back to a guess, so it can never stop the wrong enrollment.
  *
  * Then:
- * - `unsubscribe+<token>@reply-domain` (the List-Unsubscribe mailto) → opt-out;
+ * - `u+<token>@reply-domain` (the List-Unsubscribe mailto; `unsubscribe+` too) → opt-out;
  * - delivery/read reports → ignored (bounces arrive as SES events);
  * - auto-replies → the enrollment is paused until the day after the return date found
  *   in the text (or 7 days), never earlier than its next touch was planned;
@@ -199,7 +199,8 @@ function unsubscribeAddressToken(ctx: InboundContext, email: InboundEmail): stri
     const at = recipient.lastIndexOf('@');
     if (at < 0 || recipient.slice(at + 1).toLowerCase() !== domain) continue;
     const local = recipient.slice(0, at);
-    if (/^unsubscribe\+/i.test(local)) return local.slice('unsubscribe+'.length);
+    const prefix = /^(u|unsubscribe)\+/i.exec(local)?.[0];
+    if (prefix) return local.slice(prefix.length);
   }
   return undefined;
 }
