@@ -8,11 +8,11 @@
  * 3. A touch that arrives after its send window closed is moved to the next opening.
  * 4. The claim is a conditional write on the enrollment item itself, so a stop (which
  *    writes the same item) and a claim are strictly ordered.
- * 5. After the send, the next schedule is created, then the enrollment advances to it
- *    (a stop right after the advance thus finds and deletes that schedule; an advance
- *    that loses to a stop deletes it itself). A redelivered message that finds the
- *    enrollment one step further re-ensures that step's schedule (deterministic name),
- *    which repairs a schedule lost to an error.
+ * 5. After the send, the enrollment advances first (recording the send, retried a few
+ *    times in-process, since giving up would let a redelivery send again) and the next
+ *    schedule is created second. A redelivered message that finds the enrollment one step
+ *    further re-ensures that step's schedule (deterministic name), which repairs a
+ *    schedule lost to an error. A step already on record is never sent again.
  */
 import { addressHash } from '../domain/address-hash';
 import { addressFor, counterKeys, statusChangeDeltas } from '../domain/enrollment';
