@@ -12,18 +12,12 @@ import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import * as z from '../zod';
 import { knownZone } from './schedule';
+import type { Prospect } from './records';
 
 export { addressHash } from './address-hash';
 
-export interface ProspectInput {
-  email?: string;
-  phone?: string;
-  firstName?: string;
-  lastName?: string;
-  company?: string;
-  timezone?: string;
-  attributes: Record<string, string>;
-}
+/** A prospect as a row describes it: the stored prospect without its id and timestamps. */
+export type ProspectInput = Omit<Prospect, 'id' | 'createdAt' | 'updatedAt'>;
 
 export type ProspectInputResult = { ok: true; value: ProspectInput } | { ok: false; reason: string };
 
