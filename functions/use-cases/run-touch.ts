@@ -180,19 +180,26 @@ interface TouchState {
   suppressions: Suppression[];
 }
 
+/** What every record of this step's execution has in common. */
+function touchRecord(state: Pick<TouchState, 'enrollment' | 'step' | 'now'>, status: TouchRecord['status']): TouchRecord {
+  return {
+    stepId: state.step.id,
+    stepIndex: state.enrollment.stepIndex,
+    channel: state.step.channel,
+    status,
+    at: state.now.toISOString(),
+  };
+}
+
 async function recordSent(
   ctx: SendingContext,
   state: TouchState,
   composed: ComposedTouch,
   result: Extract<SendResult, { kind: 'sent' }>,
 ): Promise<TouchOutcome> {
-  const { enrollment, step, now } = state;
+  const { enrollment, step } = state;
   const touch: TouchRecord = {
-    stepId: step.id,
-    stepIndex: enrollment.stepIndex,
-    channel: step.channel,
-    status: 'sent',
-    at: now.toISOString(),
+    ...touchRecord(state, 'sent'),
     providerMessageId: result.providerMessageId,
     ...(result.messageIdHeader ? { messageIdHeader: result.messageIdHeader } : {}),
     ...(composed.channel === 'email' ? { subject: composed.email.subject } : {}),
@@ -212,15 +219,8 @@ async function recordSent(
 }
 
 async function skipStep(ctx: SendingContext, state: TouchState, reason: string): Promise<TouchOutcome> {
-  const { enrollment, step, now } = state;
-  const touch: TouchRecord = {
-    stepId: step.id,
-    stepIndex: enrollment.stepIndex,
-    channel: step.channel,
-    status: 'skipped',
-    at: now.toISOString(),
-    error: reason,
-  };
+  const { step } = state;
+  const touch: TouchRecord = { ...touchRecord(state, 'skipped'), error: reason };
   await ctx.store.appendTimeline([
     timelineEvent(state, 'step_skipped', reason),
   ]);
@@ -234,15 +234,8 @@ async function failStep(
   reason: string,
   code: string | undefined,
 ): Promise<TouchOutcome> {
-  const { enrollment, step, now, sequence } = state;
-  const touch: TouchRecord = {
-    stepId: step.id,
-    stepIndex: enrollment.stepIndex,
-    channel: step.channel,
-    status: 'failed',
-    at: now.toISOString(),
-    error: code ? `${code}: ${reason}` : reason,
-  };
+  const { enrollment, step, sequence } = state;
+  const touch: TouchRecord = { ...touchRecord(state, 'failed'), error: code ? `${code}: ${reason}` : reason };
   await ctx.store.appendTimeline([timelineEvent(state, 'send_failed', code ?? 'permanent failure')]);
   ctx.logger.warn('touch failed permanently', { enrollmentId: enrollment.id, stepId: step.id, code });
   const counters = { [counterKeys.step(step.id, 'failed')]: 1 };
