@@ -19,8 +19,8 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { sharedBundling } from '../infra/bundling';
-import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../infra/handlers';
+import { sharedBundling } from '../infra/bundling.js';
+import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../infra/handlers.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Inside the package, so the bundles' external `@aws-sdk/*` imports resolve like in Lambda. */

@@ -3,8 +3,8 @@
  * printed as figures and ratios against baselines measured in the same run (this
  * machine is noisy; absolute times are not compared with anything).
  */
-import { runEngineBench } from './engine';
-import { formatRows, measureBundles } from './bundle-size';
+import { runEngineBench } from './engine.js';
+import { formatRows, measureBundles } from './bundle-size.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -3,7 +3,7 @@
  * environment once. The same names are used in AWS (set by the CDK stack) and by
  * the embedded runtime (`npm start`). Schemas use zod/mini (see functions/zod.ts).
  */
-import * as z from './zod';
+import * as z from './zod.js';
 
 const optional = z.optional(z.string().check(z.trim(), z.minLength(1)));
 const positiveInt = () => z.coerce.number().check(z.int(), z.positive());

@@ -5,7 +5,7 @@
  * Twilio, and the embedded runtime's own clock and scheduler). Use cases never import
  * an SDK; only handlers and `local/` pick concrete adapters.
  */
-import type { Channel, PublishedSequence } from './domain/sequence';
+import type { Channel, PublishedSequence } from './domain/sequence.js';
 import type {
   Enrollment,
   EnrollmentStatus,
@@ -15,7 +15,7 @@ import type {
   TouchClaim,
   TouchRecord,
   TouchStatus,
-} from './domain/records';
+} from './domain/records.js';
 
 /** Structured logging with ids only: never email bodies, addresses or phone numbers. */
 export interface Logger {

@@ -4,9 +4,9 @@
  * credentials: the stack is environment-agnostic unless the CLI knows the account.
  */
 import { App } from 'aws-cdk-lib';
-import { ContextError, readContext, type FollowupContext } from './config';
-import { FollowupStack } from './followup-stack';
-import { addNagChecks } from './nag';
+import { ContextError, readContext, type FollowupContext } from './config.js';
+import { FollowupStack } from './followup-stack.js';
+import { addNagChecks } from './nag.js';
 
 const app = new App();
 

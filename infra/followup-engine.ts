@@ -29,12 +29,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { TABLE_DEFINITION } from '../functions/table-definition';
-import { FollowupAlarms } from './followup-alarms';
-import { sharedBundling } from './bundling';
-import { HANDLERS, type HandlerName } from './handlers';
-import { acknowledge, ScopedWildcardAcknowledger } from './nag';
-import { ROUTES, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNSUBSCRIBE_BASE_PATH } from './routes';
+import { TABLE_DEFINITION } from '../functions/table-definition.js';
+import { FollowupAlarms } from './followup-alarms.js';
+import { sharedBundling } from './bundling.js';
+import { HANDLERS, type HandlerName } from './handlers.js';
+import { acknowledge, ScopedWildcardAcknowledger } from './nag.js';
+import { ROUTES, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNSUBSCRIBE_BASE_PATH } from './routes.js';
 
 /** The repository root: `NodejsFunction` bundles from here with its lockfile. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

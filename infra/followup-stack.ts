@@ -4,7 +4,7 @@
  */
 import { CfnOutput, Fn, Stack, Aws, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { FollowupEngine, type FollowupEngineProps } from './followup-engine';
+import { FollowupEngine, type FollowupEngineProps } from './followup-engine.js';
 
 export interface FollowupStackProps extends StackProps {
   /** Everything the engine needs; see `FollowupEngineProps`. */

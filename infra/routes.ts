@@ -2,7 +2,7 @@
  * The HTTP routes of DESIGN §6 and which function answers each, as data. The
  * construct turns them into API Gateway routes; the tests check them one by one.
  */
-import type { HandlerName } from './handlers';
+import type { HandlerName } from './handlers.js';
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

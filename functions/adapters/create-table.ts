@@ -15,7 +15,7 @@ import {
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TABLE_DEFINITION } from '../table-definition';
+import { TABLE_DEFINITION } from '../table-definition.js';
 
 export interface CreateTableOptions {
   /** Give up waiting for ACTIVE after this long (default 30 s). */

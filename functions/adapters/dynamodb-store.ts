@@ -70,7 +70,7 @@
  */
 import type { BatchWriteCommandInput, DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
-import { addressHash } from '../domain/address-hash';
+import { addressHash } from '../domain/address-hash.js';
 import {
   ENDED_STATUSES,
   type Enrollment,
@@ -79,8 +79,8 @@ import {
   type TimelineEvent,
   type TouchClaim,
   type TouchRecord,
-} from '../domain/records';
-import type { PublishedSequence } from '../domain/sequence';
+} from '../domain/records.js';
+import type { PublishedSequence } from '../domain/sequence.js';
 import type {
   ConditionalWriteResult,
   EnrollmentAdvance,
@@ -88,8 +88,8 @@ import type {
   Store,
   TouchMessage,
   TouchStatusUpdate,
-} from '../ports';
-import { TABLE_DEFINITION } from '../table-definition';
+} from '../ports.js';
+import { TABLE_DEFINITION } from '../table-definition.js';
 
 /**
  * The SDK's command classes, imported by the first request instead of with this module.

@@ -4,7 +4,7 @@
  * at the same minute is buffered and drained at the senders' rates).
  */
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports';
+import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
 const sdk = () => import('@aws-sdk/client-scheduler');

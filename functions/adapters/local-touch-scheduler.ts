@@ -5,7 +5,7 @@
  * gone once it fired; a failed delivery is retried later, like an SQS redelivery.
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
-import type { Clock, Logger, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports';
+import type { Clock, Logger, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
 
 export type DeliveryOutcome = 'done' | 'retry';
 export type Deliver = (message: TouchMessage) => Promise<DeliveryOutcome>;

@@ -12,7 +12,7 @@
  * Only what matching and classification need is kept; attachments are dropped.
  */
 import { simpleParser, type AddressObject } from 'mailparser';
-import { parseMessageIds, type InboundEmail, type MailAddress } from '../domain/email-reply';
+import { parseMessageIds, type InboundEmail, type MailAddress } from '../domain/email-reply.js';
 
 /** SES refuses SNS actions for mail over 150 KB; the local route applies the same limit. */
 export const MAX_INBOUND_EMAIL_BYTES = 150 * 1024;

@@ -4,7 +4,7 @@
  * rate ÷ concurrency, so together they stay under the account's SES or Twilio limit
  * even when 50,000 touches fall due at 09:00 on a Monday.
  */
-import type { EmailSender, OutgoingEmail, OutgoingSms, SendResult, SmsSender } from '../ports';
+import type { EmailSender, OutgoingEmail, OutgoingSms, SendResult, SmsSender } from '../ports.js';
 
 export class SendPacer {
   private nextSlotMs = 0;

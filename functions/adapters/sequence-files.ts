@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { compileSequence, SequenceValidationError, type CompiledSequence } from '../domain/sequence-definition';
+import { compileSequence, SequenceValidationError, type CompiledSequence } from '../domain/sequence-definition.js';
 
 export const SEQUENCE_FILE = 'sequence.yaml';
 

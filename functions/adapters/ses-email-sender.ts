@@ -6,11 +6,11 @@
  * into its events so the events handler can tell which touch a bounce belongs to.
  */
 import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import type { EmailSender, OutgoingEmail, SendResult } from '../ports';
-import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors';
-import { encodeEmailTagValue } from './email-tags';
+import type { EmailSender, OutgoingEmail, SendResult } from '../ports.js';
+import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors.js';
+import { encodeEmailTagValue } from './email-tags.js';
 
-export { decodeEmailTagValue, encodeEmailTagValue } from './email-tags';
+export { decodeEmailTagValue, encodeEmailTagValue } from './email-tags.js';
 
 /** Imported by the first send, not with this module (see `sdk` in dynamodb-store.ts). */
 const sdk = () => import('@aws-sdk/client-sesv2');

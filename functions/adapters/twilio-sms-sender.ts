@@ -8,9 +8,9 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type TwilioSDK from 'twilio';
-import type RequestClient from 'twilio/lib/base/RequestClient';
-import type { OutgoingSms, SendResult, SmsSender } from '../ports';
-import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type { OutgoingSms, SendResult, SmsSender } from '../ports.js';
+import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors.js';
 
 export interface TwilioCredentials {
   accountSid: string;

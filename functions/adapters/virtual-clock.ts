@@ -3,7 +3,7 @@
  * and able to jump forward (`POST /dev/clock`) so a two-week sequence runs in seconds.
  * Time never goes backwards.
  */
-import type { Clock } from '../ports';
+import type { Clock } from '../ports.js';
 
 export interface VirtualClockState {
   /** Virtual time at the anchor (ms since epoch). */

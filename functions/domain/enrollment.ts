@@ -1,8 +1,8 @@
 /**
  * The enrollment state machine and the small rules around it (DESIGN §2). Pure.
  */
-import type { Channel, PublishedSequence, StepDefinition } from './sequence';
-import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records';
+import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
+import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records.js';
 
 export class InvalidTransitionError extends Error {
   override name = 'InvalidTransitionError';

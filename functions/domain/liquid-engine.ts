@@ -12,9 +12,9 @@
  * - No file system: `{% include %}`/`{% render %}` cannot read server files.
  */
 import { Liquid, type Template } from 'liquidjs';
-import { escapeHtmlOnce } from './email-body';
-import type { Prospect } from './records';
-import type { SenderIdentity } from './sequence';
+import { escapeHtmlOnce } from './email-body.js';
+import type { Prospect } from './records.js';
+import type { SenderIdentity } from './sequence.js';
 
 export interface ProspectVars {
   firstName?: string;

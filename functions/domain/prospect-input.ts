@@ -10,11 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
-import * as z from '../zod';
-import { knownZone } from './schedule';
-import type { Prospect } from './records';
+import * as z from '../zod.js';
+import { knownZone } from './schedule.js';
+import type { Prospect } from './records.js';
 
-export { addressHash } from './address-hash';
+export { addressHash } from './address-hash.js';
 
 /** A prospect as a row describes it: the stored prospect without its id and timestamps. */
 export type ProspectInput = Omit<Prospect, 'id' | 'createdAt' | 'updatedAt'>;

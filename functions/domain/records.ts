@@ -1,5 +1,5 @@
 /** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline. */
-import type { Channel } from './sequence';
+import type { Channel } from './sequence.js';
 
 export interface Prospect {
   id: string;

@@ -11,7 +11,7 @@
  * Pure: luxon only reads the process' time zone database, nothing else.
  */
 import { DateTime, IANAZone } from 'luxon';
-import type { Channel, SendWindow, Wait, Weekday } from './sequence';
+import type { Channel, SendWindow, Wait, Weekday } from './sequence.js';
 
 /** SMS may only go out within these local hours (minutes since midnight, end exclusive). */
 export const SMS_QUIET_HOURS_START = '08:00';

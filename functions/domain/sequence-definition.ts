@@ -6,15 +6,15 @@
  * field or variable, because the person reading it edits YAML, not TypeScript.
  */
 import { createHash } from 'node:crypto';
-import * as z from '../zod';
-import { canonicalZone, DEFAULT_WINDOW, effectiveWindow, SMS_QUIET_HOURS_END, SMS_QUIET_HOURS_START } from './schedule';
-import type { PublishedSequence, SequenceDefinition, StepDefinition, StepTemplate } from './sequence';
-import { parseTemplateFile, templateChannelOf, type TemplatePart } from './template-file';
-import { validateTemplates } from './templates';
-import { isValidZone, parseAttributeSamples, parseWait, parseWindow } from './sequence-fields';
-import { formatIssues } from './sequence-issues';
+import * as z from '../zod.js';
+import { canonicalZone, DEFAULT_WINDOW, effectiveWindow, SMS_QUIET_HOURS_END, SMS_QUIET_HOURS_START } from './schedule.js';
+import type { PublishedSequence, SequenceDefinition, StepDefinition, StepTemplate } from './sequence.js';
+import { parseTemplateFile, templateChannelOf, type TemplatePart } from './template-file.js';
+import { validateTemplates } from './templates.js';
+import { isValidZone, parseAttributeSamples, parseWait, parseWindow } from './sequence-fields.js';
+import { formatIssues } from './sequence-issues.js';
 
-export { parseWait } from './sequence-fields';
+export { parseWait } from './sequence-fields.js';
 
 export class SequenceValidationError extends Error {
   override name = 'SequenceValidationError';

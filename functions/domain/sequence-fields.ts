@@ -3,8 +3,8 @@
  * value or, on failure, a message that says what was wrong and what would work.
  */
 import { IANAZone } from 'luxon';
-import { DEFAULT_WINDOW, parseClockTime } from './schedule';
-import type { SendWindow, Wait, WaitUnit, Weekday } from './sequence';
+import { DEFAULT_WINDOW, parseClockTime } from './schedule.js';
+import type { SendWindow, Wait, WaitUnit, Weekday } from './sequence.js';
 
 export function isValidZone(value: string): boolean {
   return IANAZone.isValidZone(value);

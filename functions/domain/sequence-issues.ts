@@ -3,7 +3,7 @@
  * array index) and the field, e.g.
  *   templates/x/sequence.yaml: step "checkin" (steps[1]): wait: "3 weeks" is not a valid wait — …
  */
-import type * as z from '../zod';
+import type * as z from '../zod.js';
 
 type Issue = z.core.$ZodIssue;
 type PathKey = PropertyKey;

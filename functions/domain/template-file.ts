@@ -25,8 +25,8 @@
  *   - Every email gets a visible unsubscribe link appended unless the body already
  *     uses `{{ unsubscribeUrl }}`.
  */
-import { looksLikeHtml } from './email-body';
-import type { Channel, StepTemplate } from './sequence';
+import { looksLikeHtml } from './email-body.js';
+import type { Channel, StepTemplate } from './sequence.js';
 
 export type TemplatePart = 'subject' | 'html' | 'text' | 'body';
 

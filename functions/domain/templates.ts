@@ -11,7 +11,7 @@
  * contain the URL, a footer is appended. The first SMS of a sequence carries the
  * opt-out instructions unless it already mentions STOP.
  */
-import { htmlToText, textToHtml, withUnsubscribeFooter } from './email-body';
+import { htmlToText, textToHtml, withUnsubscribeFooter } from './email-body.js';
 import {
   describeLiquidError,
   parseLiquid,
@@ -21,15 +21,15 @@ import {
   senderVars,
   type LiquidProblem,
   type TemplateVars,
-} from './liquid-engine';
-import type { Channel, SequenceDefinition, StepDefinition, StepTemplate } from './sequence';
-import { countSmsSegments, type SmsEncoding } from './sms-segments';
-import type { TemplatePart } from './template-file';
+} from './liquid-engine.js';
+import type { Channel, SequenceDefinition, StepDefinition, StepTemplate } from './sequence.js';
+import { countSmsSegments, type SmsEncoding } from './sms-segments.js';
+import type { TemplatePart } from './template-file.js';
 
-export { countSmsSegments } from './sms-segments';
-export type { SmsEncoding, SmsSegmentCount } from './sms-segments';
-export { templateVarsFor, type TemplateVars } from './liquid-engine';
-export type { TemplatePart } from './template-file';
+export { countSmsSegments } from './sms-segments.js';
+export type { SmsEncoding, SmsSegmentCount } from './sms-segments.js';
+export { templateVarsFor, type TemplateVars } from './liquid-engine.js';
+export type { TemplatePart } from './template-file.js';
 
 export type EmailTemplate = Extract<StepTemplate, { channel: 'email' }>;
 export type SmsTemplate = Extract<StepTemplate, { channel: 'sms' }>;

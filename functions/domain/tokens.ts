@@ -6,7 +6,7 @@
  * the other. Pure functions over node:crypto: no I/O.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Channel } from './sequence';
+import type { Channel } from './sequence.js';
 
 export class TokenSecretError extends Error {
   override name = 'TokenSecretError';

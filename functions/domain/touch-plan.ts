@@ -2,13 +2,13 @@
  * Planning the next touch of an enrollment: which step, when, and under which schedule
  * name. Pure; the use cases execute the plan.
  */
-import type { Channel, PublishedSequence, StepDefinition } from './sequence';
-import type { Prospect } from './records';
-import type { ScheduledTouch, TouchMessage } from '../ports';
-import { addressFor, findNextStep } from './enrollment';
-import { computeNextTouchAt } from './schedule';
-import { scheduleNameFor } from './schedule-name';
-import { addressHash } from './address-hash';
+import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
+import type { Prospect } from './records.js';
+import type { ScheduledTouch, TouchMessage } from '../ports.js';
+import { addressFor, findNextStep } from './enrollment.js';
+import { computeNextTouchAt } from './schedule.js';
+import { scheduleNameFor } from './schedule-name.js';
+import { addressHash } from './address-hash.js';
 
 export interface TouchPlan {
   /** Index of the planned step; `steps.length` when nothing is left (the enrollment completes). */

@@ -10,17 +10,17 @@
  * for the route it serves.
  */
 import middy from '@middy/core';
-import * as z from '../zod';
-import type { PublishedSequence } from '../domain/sequence';
-import type { UseCaseContext } from '../use-cases/context';
-import { eraseProspect } from '../use-cases/erase-prospect';
-import { getProspect } from '../use-cases/get-prospect';
-import { getSequenceStats } from '../use-cases/get-sequence-stats';
-import { getSequence, listSequences } from '../use-cases/list-sequences';
-import { stopEnrollment } from '../use-cases/stop-enrollment';
-import { awsContext, getConfig } from './shared/aws-context';
-import { bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, type HttpEvent, type HttpResult } from './shared/http';
-import { logger } from './shared/logger';
+import * as z from '../zod.js';
+import type { PublishedSequence } from '../domain/sequence.js';
+import type { UseCaseContext } from '../use-cases/context.js';
+import { eraseProspect } from '../use-cases/erase-prospect.js';
+import { getProspect } from '../use-cases/get-prospect.js';
+import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
+import { getSequence, listSequences } from '../use-cases/list-sequences.js';
+import { stopEnrollment } from '../use-cases/stop-enrollment.js';
+import { awsContext, getConfig } from './shared/aws-context.js';
+import { bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, type HttpEvent, type HttpResult } from './shared/http.js';
+import { logger } from './shared/logger.js';
 
 export interface ApiOptions {
   context: () => Promise<UseCaseContext>;
@@ -60,11 +60,11 @@ export function createApiHandler(options: ApiOptions) {
       }
       case 'POST /enrollments/{id}/pause': {
         const reason = manualReason(event) ?? 'paused by hand';
-        const { pauseEnrollment } = await import('../use-cases/pause-enrollment');
+        const { pauseEnrollment } = await import('../use-cases/pause-enrollment.js');
         return json(200, { enrollment: await pauseEnrollment(ctx, { enrollmentId: pathParameter(event, 'id'), reason }) });
       }
       case 'POST /enrollments/{id}/resume': {
-        const { resumeEnrollment } = await import('../use-cases/resume-enrollment');
+        const { resumeEnrollment } = await import('../use-cases/resume-enrollment.js');
         return json(200, { enrollment: await resumeEnrollment(ctx, { enrollmentId: pathParameter(event, 'id') }) });
       }
       default:
@@ -81,8 +81,8 @@ async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResul
     throw new HttpError(400, 'expected {"definition": {...}, "templates": {"<file name>": "<liquid source>"}}', body.error.issues);
   }
   const [{ compileSequence, SequenceValidationError }, { publishSequence }] = await Promise.all([
-    import('../domain/sequence-definition'),
-    import('../use-cases/publish-sequence'),
+    import('../domain/sequence-definition.js'),
+    import('../use-cases/publish-sequence.js'),
   ]);
   let compiled;
   try {
@@ -99,8 +99,8 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
   const size = bodySize(event);
   if (size > maxBytes) throw new HttpError(413, `request body is ${size} bytes; the limit is ${maxBytes}. Split the list.`);
   const [{ parseEnrollmentBody }, { enrollProspects }] = await Promise.all([
-    import('./shared/enrollment-body'),
-    import('../use-cases/enroll-prospects'),
+    import('./shared/enrollment-body.js'),
+    import('../use-cases/enroll-prospects.js'),
   ]);
   const rows = parseEnrollmentBody(header(event, 'content-type'), bodyText(event));
   const results = await enrollProspects(ctx, { sequenceId: pathParameter(event, 'id'), rows });

@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from 'aws-lambda';
-import { getConfig, readSecret } from './shared/secrets';
+import { getConfig, readSecret } from './shared/secrets.js';
 
 export function isAuthorizedBearer(authorization: string | undefined, apiKey: string): boolean {
   if (!authorization || !apiKey) return false;

@@ -10,11 +10,11 @@
  * a failure of the table throws, so EventBridge retries it (the use case is idempotent).
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import * as z from '../zod';
-import { decodeEmailTagValue } from '../adapters/email-tags';
-import type { UseCaseContext } from '../use-cases/context';
-import { handleEmailEvent, type EmailEvent, type EmailEventInput, type EmailEventOutcome, type TouchTags } from '../use-cases/handle-email-event';
-import { awsContext } from './shared/aws-context';
+import * as z from '../zod.js';
+import { decodeEmailTagValue } from '../adapters/email-tags.js';
+import type { UseCaseContext } from '../use-cases/context.js';
+import { handleEmailEvent, type EmailEvent, type EmailEventInput, type EmailEventOutcome, type TouchTags } from '../use-cases/handle-email-event.js';
+import { awsContext } from './shared/aws-context.js';
 
 export interface SesEventsOptions {
   context: () => Promise<UseCaseContext>;

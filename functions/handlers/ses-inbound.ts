@@ -14,10 +14,10 @@
  * the first message, not when the function starts.
  */
 import type { SNSEvent } from 'aws-lambda';
-import * as z from '../zod';
-import type { InboundEmailOutcome } from '../use-cases/handle-inbound-email';
-import type { InboundContext } from '../use-cases/handle-sms-inbound';
-import { awsContext } from './shared/aws-context';
+import * as z from '../zod.js';
+import type { InboundEmailOutcome } from '../use-cases/handle-inbound-email.js';
+import type { InboundContext } from '../use-cases/handle-sms-inbound.js';
+import { awsContext } from './shared/aws-context.js';
 
 export interface SesInboundOptions {
   context: () => Promise<InboundContext>;
@@ -87,8 +87,8 @@ export async function handleRawInboundEmail(
   options: { envelopeRecipients?: readonly string[]; sourceId?: string; maxBytes?: number } = {},
 ): Promise<InboundEmailOutcome> {
   const [mimeParser, { handleInboundEmail }] = await Promise.all([
-    import('../adapters/mime-parser'),
-    import('../use-cases/handle-inbound-email'),
+    import('../adapters/mime-parser.js'),
+    import('../use-cases/handle-inbound-email.js'),
   ]);
   const { EmailTooLargeError, MalformedEmailError, MAX_INBOUND_EMAIL_BYTES, parseInboundEmail } = mimeParser;
   let email;

@@ -4,14 +4,14 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from '../zod';
-import type { TouchMessage } from '../ports';
-import type { SendingContext } from '../use-cases/context';
-import { runTouch } from '../use-cases/run-touch';
-import { TwilioSmsSender } from '../adapters/twilio-sms-sender';
-import { pacedEmailSender, pacedSmsSender, perWorkerRate, SendPacer } from '../adapters/send-pacer';
-import { awsContext, getConfig, twilioCredentials } from './shared/aws-context';
-import { lazy } from './shared/lazy';
+import * as z from '../zod.js';
+import type { TouchMessage } from '../ports.js';
+import type { SendingContext } from '../use-cases/context.js';
+import { runTouch } from '../use-cases/run-touch.js';
+import { TwilioSmsSender } from '../adapters/twilio-sms-sender.js';
+import { pacedEmailSender, pacedSmsSender, perWorkerRate, SendPacer } from '../adapters/send-pacer.js';
+import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
+import { lazy } from './shared/lazy.js';
 
 const touchMessageSchema = z.object({
   enrollmentId: z.string().check(z.minLength(1)),

@@ -14,13 +14,13 @@
  */
 import middy from '@middy/core';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
-import * as z from '../zod';
-import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound';
-import { recordSmsStatus } from '../use-cases/record-sms-status';
-import { awsContext, getConfig, twilioCredentials } from './shared/aws-context';
-import { bodyText, header, HttpError, httpErrors, xml, type HttpEvent, type HttpResult } from './shared/http';
-import { logger } from './shared/logger';
-import type { Logger } from '../ports';
+import * as z from '../zod.js';
+import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound.js';
+import { recordSmsStatus } from '../use-cases/record-sms-status.js';
+import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
+import { bodyText, header, HttpError, httpErrors, xml, type HttpEvent, type HttpResult } from './shared/http.js';
+import { logger } from './shared/logger.js';
+import type { Logger } from '../ports.js';
 
 export interface TwilioWebhookOptions {
   context: () => Promise<InboundContext>;

@@ -12,12 +12,12 @@
  * a tampered or truncated token answers 400 and changes nothing.
  */
 import middy from '@middy/core';
-import { verifyUnsubscribeToken, type UnsubscribeClaims } from '../domain/tokens';
-import type { UseCaseContext } from '../use-cases/context';
-import { unsubscribeProspect } from '../use-cases/unsubscribe-prospect';
-import { awsContext } from './shared/aws-context';
-import { bodyText, html, HttpError, httpErrors, type HttpEvent, type HttpResult } from './shared/http';
-import { logger } from './shared/logger';
+import { verifyUnsubscribeToken, type UnsubscribeClaims } from '../domain/tokens.js';
+import type { UseCaseContext } from '../use-cases/context.js';
+import { unsubscribeProspect } from '../use-cases/unsubscribe-prospect.js';
+import { awsContext } from './shared/aws-context.js';
+import { bodyText, html, HttpError, httpErrors, type HttpEvent, type HttpResult } from './shared/http.js';
+import { logger } from './shared/logger.js';
 
 export interface UnsubscribeOptions {
   context: () => Promise<UseCaseContext>;

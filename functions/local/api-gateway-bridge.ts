@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import type { RouteDefinition } from '../routes';
+import type { RouteDefinition } from '../routes.js';
 
 export interface MatchedRoute<T extends RouteDefinition = RouteDefinition> {
   route: T;

@@ -1,5 +1,5 @@
 /** The embedded runtime's logger: one short line per entry, quiet by default. */
-import type { Logger } from '../ports';
+import type { Logger } from '../ports.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];

@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DateTime } from 'luxon';
-import { createConsoleLogger } from './console-logger';
-import { DEV_TWILIO_ACCOUNT_SID, startRuntime } from './runtime';
-import { signTwilioRequest } from './twilio-stub';
+import { createConsoleLogger } from './console-logger.js';
+import { DEV_TWILIO_ACCOUNT_SID, startRuntime } from './runtime.js';
+import { signTwilioRequest } from './twilio-stub.js';
 
 const SEQUENCE = 'inbound-lead-follow-up';
 const API_KEY = 'demo-api-key-not-secret';

@@ -11,13 +11,13 @@ import type {
   APIGatewaySimpleAuthorizerResult,
 } from 'aws-lambda';
 import { z } from 'zod';
-import { parseDuration, DurationFormatError, type VirtualClock } from '../adapters/virtual-clock';
-import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler';
-import type { Logger } from '../ports';
-import { ROUTES, type RouteTarget } from '../routes';
-import { matchRoute, pathExists, readBody, toApiGatewayEvent, toAuthorizerEvent, writeJson, writeResult } from './api-gateway-bridge';
-import type { Outbox } from './outbox';
-import { renderOutboxPage } from './outbox-page';
+import { parseDuration, DurationFormatError, type VirtualClock } from '../adapters/virtual-clock.js';
+import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
+import type { Logger } from '../ports.js';
+import { ROUTES, type RouteTarget } from '../routes.js';
+import { matchRoute, pathExists, readBody, toApiGatewayEvent, toAuthorizerEvent, writeJson, writeResult } from './api-gateway-bridge.js';
+import type { Outbox } from './outbox.js';
+import { renderOutboxPage } from './outbox-page.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 

@@ -6,11 +6,11 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { isWithinWindow } from '../domain/schedule';
-import type { PublishedSequence } from '../domain/sequence';
-import { createConsoleLogger } from './console-logger';
-import { startRuntime, PortInUseError, type Runtime } from './runtime';
-import { loadClockState, saveClockState } from './clock-state';
+import { isWithinWindow } from '../domain/schedule.js';
+import type { PublishedSequence } from '../domain/sequence.js';
+import { createConsoleLogger } from './console-logger.js';
+import { startRuntime, PortInUseError, type Runtime } from './runtime.js';
+import { loadClockState, saveClockState } from './clock-state.js';
 
 const USAGE = `Usage: npm start -- [options]
 

@@ -1,5 +1,5 @@
 /** A readable page of the local outbox, for a person with a browser. */
-import type { OutboxMessage } from './outbox';
+import type { OutboxMessage } from './outbox.js';
 
 export function renderOutboxPage(messages: OutboxMessage[], now: Date): string {
   const rows = messages

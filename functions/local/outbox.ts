@@ -3,7 +3,7 @@
  * and Twilio servers, as the real adapters sent it, stamped with the virtual clock.
  * Recording wraps the real adapters, so what is listed really went out through them.
  */
-import type { Clock, EmailSender, OutgoingEmail, OutgoingSms, SendResult, SmsSender } from '../ports';
+import type { Clock, EmailSender, OutgoingEmail, OutgoingSms, SendResult, SmsSender } from '../ports.js';
 
 export interface OutboxMessage {
   channel: 'email' | 'sms';

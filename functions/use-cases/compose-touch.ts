@@ -2,12 +2,12 @@
  * Turns a step's template into the exact email or SMS to send: personalisation,
  * unsubscribe link and headers, tokenised Reply-To, threading, opt-out wording.
  */
-import { renderEmail, renderSms, templateVarsFor } from '../domain/templates';
-import { createReplyToken, createUnsubscribeToken } from '../domain/tokens';
-import type { Enrollment, Prospect } from '../domain/records';
-import type { PublishedSequence, StepDefinition } from '../domain/sequence';
-import type { OutgoingEmail, OutgoingSms } from '../ports';
-import type { UseCaseContext } from './context';
+import { renderEmail, renderSms, templateVarsFor } from '../domain/templates.js';
+import { createReplyToken, createUnsubscribeToken } from '../domain/tokens.js';
+import type { Enrollment, Prospect } from '../domain/records.js';
+import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
+import type { OutgoingEmail, OutgoingSms } from '../ports.js';
+import type { UseCaseContext } from './context.js';
 
 export type ComposedTouch = { channel: 'email'; email: OutgoingEmail } | { channel: 'sms'; sms: OutgoingSms };
 

@@ -2,8 +2,8 @@
  * What every use case receives: ports plus the few settings they need. Handlers and the
  * embedded runtime build one of these per container (clients created once).
  */
-import type { Clock, EmailSender, Logger, SmsSender, Store, TouchScheduler } from '../ports';
-import type { PublishedSequence } from '../domain/sequence';
+import type { Clock, EmailSender, Logger, SmsSender, Store, TouchScheduler } from '../ports.js';
+import type { PublishedSequence } from '../domain/sequence.js';
 
 export interface UseCaseSettings {
   /** Base URL of the public routes (unsubscribe links, Twilio status callbacks). */

@@ -11,15 +11,15 @@
  * re-ensures its pending schedule (the schedule name is deterministic, so this can never
  * create a second one).
  */
-import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input';
-import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment';
-import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan';
-import { memoizedNextTouchAt } from '../domain/schedule';
-import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records';
-import type { PublishedSequence, StepDefinition } from '../domain/sequence';
-import type { ScheduledTouch } from '../ports';
-import { SequenceNotFoundError, type UseCaseContext } from './context';
-import { mapWithConcurrency } from './concurrency';
+import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
+import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment.js';
+import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
+import { memoizedNextTouchAt } from '../domain/schedule.js';
+import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
+import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
+import type { ScheduledTouch } from '../ports.js';
+import { SequenceNotFoundError, type UseCaseContext } from './context.js';
+import { mapWithConcurrency } from './concurrency.js';
 
 export type EnrollmentRowInput =
   | { row: number; data: Record<string, unknown> }

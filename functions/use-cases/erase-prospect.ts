@@ -4,11 +4,11 @@
  * (an erased person is never re-contacted by a later import), then the prospect's items go.
  * Each step is idempotent, so a retry after a crash finishes the job.
  */
-import { addressHash } from '../domain/address-hash';
-import { addressFor, isEnded } from '../domain/enrollment';
-import { CHANNELS } from '../domain/sequence';
-import { ProspectNotFoundError, type UseCaseContext } from './context';
-import { stopEnrollment } from './stop-enrollment';
+import { addressHash } from '../domain/address-hash.js';
+import { addressFor, isEnded } from '../domain/enrollment.js';
+import { CHANNELS } from '../domain/sequence.js';
+import { ProspectNotFoundError, type UseCaseContext } from './context.js';
+import { stopEnrollment } from './stop-enrollment.js';
 
 export async function eraseProspect(ctx: UseCaseContext, prospectId: string): Promise<{ erased: true }> {
   const prospect = await ctx.store.getProspect(prospectId);

@@ -2,8 +2,8 @@
  * A prospect with its enrollments and one timeline, oldest first. Touches live on the
  * enrollment item (so sending costs no extra write); they are merged into the timeline here.
  */
-import type { Enrollment, Prospect, TimelineEvent } from '../domain/records';
-import { ProspectNotFoundError, type UseCaseContext } from './context';
+import type { Enrollment, Prospect, TimelineEvent } from '../domain/records.js';
+import { ProspectNotFoundError, type UseCaseContext } from './context.js';
 
 export interface ProspectView {
   prospect: Prospect;

@@ -1,8 +1,8 @@
 /** Sequence statistics from the atomic counters: no scans, one read. */
-import { counterKeys } from '../domain/enrollment';
-import { ENROLLMENT_STATUSES, type EnrollmentStatus } from '../domain/records';
-import type { Channel } from '../domain/sequence';
-import { SequenceNotFoundError, type UseCaseContext } from './context';
+import { counterKeys } from '../domain/enrollment.js';
+import { ENROLLMENT_STATUSES, type EnrollmentStatus } from '../domain/records.js';
+import type { Channel } from '../domain/sequence.js';
+import { SequenceNotFoundError, type UseCaseContext } from './context.js';
 
 export interface SequenceStats {
   sequenceId: string;

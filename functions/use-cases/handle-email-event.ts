@@ -15,10 +15,10 @@
  * Events carry their own timestamp; timeline entries use it, so a redelivered event
  * writes the same entry again instead of a second one.
  */
-import { counterKeys, enrollmentIdFor } from '../domain/enrollment';
-import type { Enrollment, TimelineEvent, TouchRecord } from '../domain/records';
-import type { UseCaseContext } from './context';
-import { suppressAddress } from './suppress-address';
+import { counterKeys, enrollmentIdFor } from '../domain/enrollment.js';
+import type { Enrollment, TimelineEvent, TouchRecord } from '../domain/records.js';
+import type { UseCaseContext } from './context.js';
+import { suppressAddress } from './suppress-address.js';
 
 export interface TouchTags {
   prospectId: string;

@@ -21,7 +21,7 @@
  *   forwarded to the owner;
  * - any other reply → `replied` (sequences that stop on reply) and forwarded to the owner.
  */
-import { autoReplyReason, autoReplyResumeAt } from '../domain/auto-reply';
+import { autoReplyReason, autoReplyResumeAt } from '../domain/auto-reply.js';
 import {
   deliveryReportReason,
   freshReplyText,
@@ -30,17 +30,17 @@ import {
   sesMessageIdOf,
   type InboundEmail,
   type MailAddress,
-} from '../domain/email-reply';
-import { isEnded } from '../domain/enrollment';
-import type { Enrollment, Prospect } from '../domain/records';
-import type { PublishedSequence } from '../domain/sequence';
-import { findEnrollmentForReplyToken, replyTokenFromAddress, verifyReplyToken, verifyUnsubscribeToken } from '../domain/tokens';
-import { EnrollmentStateError, loadSequenceVersion } from './context';
-import type { InboundContext } from './handle-sms-inbound';
-import { notifyOwner, RetryableNotificationError, type NotifyResult } from './notify-owner';
-import { pauseEnrollment } from './pause-enrollment';
-import { recordReply } from './record-reply';
-import { unsubscribeProspect } from './unsubscribe-prospect';
+} from '../domain/email-reply.js';
+import { isEnded } from '../domain/enrollment.js';
+import type { Enrollment, Prospect } from '../domain/records.js';
+import type { PublishedSequence } from '../domain/sequence.js';
+import { findEnrollmentForReplyToken, replyTokenFromAddress, verifyReplyToken, verifyUnsubscribeToken } from '../domain/tokens.js';
+import { EnrollmentStateError, loadSequenceVersion } from './context.js';
+import type { InboundContext } from './handle-sms-inbound.js';
+import { notifyOwner, RetryableNotificationError, type NotifyResult } from './notify-owner.js';
+import { pauseEnrollment } from './pause-enrollment.js';
+import { recordReply } from './record-reply.js';
+import { unsubscribeProspect } from './unsubscribe-prospect.js';
 
 export type MatchedBy = 'reply-token' | 'thread' | 'sender';
 

@@ -14,14 +14,14 @@
  *
  * Unknown numbers get an empty answer and are logged by message SID only.
  */
-import { isEnded } from '../domain/enrollment';
-import type { Enrollment, Prospect } from '../domain/records';
-import type { PublishedSequence } from '../domain/sequence';
-import { classifySms, helpText, keywordOf, type SmsIntent } from '../domain/sms-keywords';
-import { loadSequenceVersion, type NotifyingContext, type UseCaseContext } from './context';
-import { notifyOwner } from './notify-owner';
-import { recordReply } from './record-reply';
-import { suppressAddress } from './suppress-address';
+import { isEnded } from '../domain/enrollment.js';
+import type { Enrollment, Prospect } from '../domain/records.js';
+import type { PublishedSequence } from '../domain/sequence.js';
+import { classifySms, helpText, keywordOf, type SmsIntent } from '../domain/sms-keywords.js';
+import { loadSequenceVersion, type NotifyingContext, type UseCaseContext } from './context.js';
+import { notifyOwner } from './notify-owner.js';
+import { recordReply } from './record-reply.js';
+import { suppressAddress } from './suppress-address.js';
 
 /** Inbound handling emails the owner (notifications, forwards) but never texts. */
 export type InboundContext = NotifyingContext;

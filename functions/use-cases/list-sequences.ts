@@ -1,6 +1,6 @@
 /** Every sequence at its current version. */
-import type { PublishedSequence } from '../domain/sequence';
-import { SequenceNotFoundError, type UseCaseContext } from './context';
+import type { PublishedSequence } from '../domain/sequence.js';
+import { SequenceNotFoundError, type UseCaseContext } from './context.js';
 
 export async function listSequences(ctx: UseCaseContext): Promise<PublishedSequence[]> {
   const sequences = await ctx.store.listSequences();

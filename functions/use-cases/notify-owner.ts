@@ -8,9 +8,9 @@
  * out-of-office responder never answers the prospect on the owner's behalf. It carries no
  * email tags: SES events about it are not touches and are ignored.
  */
-import type { Prospect } from '../domain/records';
-import type { PublishedSequence } from '../domain/sequence';
-import type { EmailSender, Logger, OutgoingEmail } from '../ports';
+import type { Prospect } from '../domain/records.js';
+import type { PublishedSequence } from '../domain/sequence.js';
+import type { EmailSender, Logger, OutgoingEmail } from '../ports.js';
 
 export interface OwnerNotification {
   sequence: PublishedSequence;

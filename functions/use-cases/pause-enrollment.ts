@@ -3,10 +3,10 @@
  * date, when the touch worker resumes it on its own (the pending step is rescheduled for
  * `resumeAt` and the worker sees the pause has ended).
  */
-import { scheduledTouchFor } from '../domain/touch-plan';
-import { statusChangeDeltas } from '../domain/enrollment';
-import type { Enrollment } from '../domain/records';
-import { EnrollmentNotFoundError, EnrollmentStateError, type UseCaseContext } from './context';
+import { scheduledTouchFor } from '../domain/touch-plan.js';
+import { statusChangeDeltas } from '../domain/enrollment.js';
+import type { Enrollment } from '../domain/records.js';
+import { EnrollmentNotFoundError, EnrollmentStateError, type UseCaseContext } from './context.js';
 
 export async function pauseEnrollment(
   ctx: UseCaseContext,

@@ -3,8 +3,8 @@
  * again is a no-op, so loading `templates/` at every start creates no new versions.
  * Enrollments keep the version they started with.
  */
-import type { PublishedSequence } from '../domain/sequence';
-import type { UseCaseContext } from './context';
+import type { PublishedSequence } from '../domain/sequence.js';
+import type { UseCaseContext } from './context.js';
 
 export type CompiledSequence = Omit<PublishedSequence, 'version' | 'publishedAt'>;
 

@@ -4,11 +4,11 @@
  * the last step sent (the per-step "replies" counter), and the reply's text goes on the
  * timeline for the team. A sequence with `stopOnReply: false` only records it.
  */
-import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment';
-import type { Enrollment } from '../domain/records';
-import type { PublishedSequence } from '../domain/sequence';
-import { loadSequenceVersion, type UseCaseContext } from './context';
-import { stopEnrollment } from './stop-enrollment';
+import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment.js';
+import type { Enrollment } from '../domain/records.js';
+import type { PublishedSequence } from '../domain/sequence.js';
+import { loadSequenceVersion, type UseCaseContext } from './context.js';
+import { stopEnrollment } from './stop-enrollment.js';
 
 /** Longest reply text kept on the timeline (the owner gets the whole text by email). */
 export const MAX_REPLY_DETAIL = 1000;

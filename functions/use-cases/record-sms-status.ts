@@ -12,10 +12,10 @@
  * Intermediate statuses (queued, sending, sent, accepted) change nothing. Repeats are
  * no-ops (the status update is conditional), so counters count each message once.
  */
-import { addressFor, counterKeys } from '../domain/enrollment';
-import type { TouchRecord, TouchStatus } from '../domain/records';
-import type { UseCaseContext } from './context';
-import { suppressAddress } from './suppress-address';
+import { addressFor, counterKeys } from '../domain/enrollment.js';
+import type { TouchRecord, TouchStatus } from '../domain/records.js';
+import type { UseCaseContext } from './context.js';
+import { suppressAddress } from './suppress-address.js';
 
 export interface SmsStatusReport {
   enrollmentId: string;

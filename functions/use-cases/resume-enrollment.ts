@@ -2,11 +2,11 @@
  * Resumes a paused enrollment by hand: the pending step goes out at the next allowed
  * time, never earlier than it was planned before the pause.
  */
-import { addressFor, statusChangeDeltas } from '../domain/enrollment';
-import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan';
-import type { Enrollment } from '../domain/records';
-import { EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context';
-import { stopEnrollment } from './stop-enrollment';
+import { addressFor, statusChangeDeltas } from '../domain/enrollment.js';
+import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
+import type { Enrollment } from '../domain/records.js';
+import { EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context.js';
+import { stopEnrollment } from './stop-enrollment.js';
 
 export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentId: string }): Promise<Enrollment> {
   const enrollment = await ctx.store.getEnrollment(input.enrollmentId);

@@ -14,15 +14,15 @@
  *    further re-ensures that step's schedule (deterministic name), which repairs a
  *    schedule lost to an error. A step already on record is never sent again.
  */
-import { addressHash } from '../domain/address-hash';
-import { addressFor, counterKeys, statusChangeDeltas } from '../domain/enrollment';
-import { planNextTouch, scheduledTouchFor, type TouchPlan } from '../domain/touch-plan';
-import { isWithinWindow, nextWindowOpening } from '../domain/schedule';
-import type { Enrollment, EnrollmentStatus, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records';
-import type { PublishedSequence, StepDefinition } from '../domain/sequence';
-import type { ConditionalWriteResult, EnrollmentAdvance, SendResult, TouchMessage } from '../ports';
-import { loadSequenceVersion, type SendingContext } from './context';
-import { composeTouch, type ComposedTouch } from './compose-touch';
+import { addressHash } from '../domain/address-hash.js';
+import { addressFor, counterKeys, statusChangeDeltas } from '../domain/enrollment.js';
+import { planNextTouch, scheduledTouchFor, type TouchPlan } from '../domain/touch-plan.js';
+import { isWithinWindow, nextWindowOpening } from '../domain/schedule.js';
+import type { Enrollment, EnrollmentStatus, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
+import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
+import type { ConditionalWriteResult, EnrollmentAdvance, SendResult, TouchMessage } from '../ports.js';
+import { loadSequenceVersion, type SendingContext } from './context.js';
+import { composeTouch, type ComposedTouch } from './compose-touch.js';
 
 export type TouchOutcome =
   | { kind: 'sent'; providerMessageId: string; completed: boolean }

@@ -5,9 +5,9 @@
  * the pending schedule is deleted second. A schedule that fires anyway finds a
  * non-active enrollment and sends nothing; a missing schedule is fine.
  */
-import { isEnded, statusChangeDeltas } from '../domain/enrollment';
-import type { Enrollment, EnrollmentStatus, TimelineEventType } from '../domain/records';
-import { EnrollmentNotFoundError, type UseCaseContext } from './context';
+import { isEnded, statusChangeDeltas } from '../domain/enrollment.js';
+import type { Enrollment, EnrollmentStatus, TimelineEventType } from '../domain/records.js';
+import { EnrollmentNotFoundError, type UseCaseContext } from './context.js';
 
 export type EndStatus = Extract<EnrollmentStatus, 'replied' | 'opted_out' | 'bounced' | 'stopped'>;
 

@@ -8,12 +8,12 @@
  * with `stopEnrollment` (terminal status first, schedule deleted second). A crash in
  * between is repaired by the retry, which repeats both steps idempotently.
  */
-import { addressHash } from '../domain/address-hash';
-import { isEnded } from '../domain/enrollment';
-import type { SuppressionReason, TimelineEventType } from '../domain/records';
-import type { Channel } from '../domain/sequence';
-import type { UseCaseContext } from './context';
-import { stopEnrollment, type EndStatus } from './stop-enrollment';
+import { addressHash } from '../domain/address-hash.js';
+import { isEnded } from '../domain/enrollment.js';
+import type { SuppressionReason, TimelineEventType } from '../domain/records.js';
+import type { Channel } from '../domain/sequence.js';
+import type { UseCaseContext } from './context.js';
+import { stopEnrollment, type EndStatus } from './stop-enrollment.js';
 
 export interface SuppressAddressInput {
   /** Normalised address: lower-case email or E.164 phone. */

@@ -8,10 +8,10 @@
  * enrollment of every prospect with that address ends as `opted_out`. Idempotent: a
  * second click finds the suppression and nothing running.
  */
-import { addressFor } from '../domain/enrollment';
-import type { Channel } from '../domain/sequence';
-import type { UseCaseContext } from './context';
-import { suppressAddress } from './suppress-address';
+import { addressFor } from '../domain/enrollment.js';
+import type { Channel } from '../domain/sequence.js';
+import type { UseCaseContext } from './context.js';
+import { suppressAddress } from './suppress-address.js';
 
 export type UnsubscribeSource = 'one-click' | 'link' | 'mailto' | 'reply';
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { startTestRuntime, type TestRuntime } from '../support/local-runtime';
+import { startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 
 const SEQUENCE = 'inbound-lead-follow-up';
 const STEP_ORDER = ['intro', 'check-in', 'customer-story', 'quick-call', 'break-up'];

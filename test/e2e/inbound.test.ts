@@ -7,9 +7,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../functions/local/runtime';
-import { signTwilioRequest } from '../../functions/local/twilio-stub';
-import type { Logger } from '../../functions/ports';
+import { startRuntime, type Runtime } from '../../functions/local/runtime.js';
+import { signTwilioRequest } from '../../functions/local/twilio-stub.js';
+import type { Logger } from '../../functions/ports.js';
 
 const SEQUENCE = 'inbound-lead-follow-up';
 const OWNER = 'sales@northwind.example';

@@ -1,7 +1,7 @@
 /**
  * A settable, advanceable `Clock` for use-case tests. Time never moves on its own.
  */
-import type { Clock } from '../../functions/ports';
+import type { Clock } from '../../functions/ports.js';
 
 export type Duration = number | { days?: number; hours?: number; minutes?: number; seconds?: number };
 

@@ -3,17 +3,17 @@
  * dynalite table, for handler-level tests of the inbound paths: the example sequence is
  * published, senders/scheduler/clock are the usual fakes.
  */
-import { DynamoDbStore } from '../../functions/adapters/dynamodb-store';
-import type { PublishedSequence } from '../../functions/domain/sequence';
-import type { Logger } from '../../functions/ports';
-import type { SendingContext, UseCaseSettings } from '../../functions/use-cases/context';
-import { publishSequence } from '../../functions/use-cases/publish-sequence';
-import type { RunningDynalite } from '../support/dynalite';
-import { FakeClock } from './clock';
-import { silentLogger } from './logger';
-import { RecordingScheduler } from './scheduler';
-import { FakeEmailSender, FakeSmsSender } from './senders';
-import { loadExampleSequence, MONDAY_10AM_NEW_YORK, TEST_SETTINGS } from './test-context';
+import { DynamoDbStore } from '../../functions/adapters/dynamodb-store.js';
+import type { PublishedSequence } from '../../functions/domain/sequence.js';
+import type { Logger } from '../../functions/ports.js';
+import type { SendingContext, UseCaseSettings } from '../../functions/use-cases/context.js';
+import { publishSequence } from '../../functions/use-cases/publish-sequence.js';
+import type { RunningDynalite } from '../support/dynalite.js';
+import { FakeClock } from './clock.js';
+import { silentLogger } from './logger.js';
+import { RecordingScheduler } from './scheduler.js';
+import { FakeEmailSender, FakeSmsSender } from './senders.js';
+import { loadExampleSequence, MONDAY_10AM_NEW_YORK, TEST_SETTINGS } from './test-context.js';
 
 export interface DynamoInboundContext {
   ctx: SendingContext;

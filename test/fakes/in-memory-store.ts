@@ -6,7 +6,7 @@
  *
  * `calls` counts invocations per method, e.g. `expect(store.calls.claimTouch).toBe(1)`.
  */
-import { addressHash } from '../../functions/domain/address-hash';
+import { addressHash } from '../../functions/domain/address-hash.js';
 import {
   ENDED_STATUSES,
   type Enrollment,
@@ -15,8 +15,8 @@ import {
   type TimelineEvent,
   type TouchClaim,
   type TouchRecord,
-} from '../../functions/domain/records';
-import type { PublishedSequence } from '../../functions/domain/sequence';
+} from '../../functions/domain/records.js';
+import type { PublishedSequence } from '../../functions/domain/sequence.js';
 import type {
   ConditionalWriteResult,
   EnrollmentAdvance,
@@ -24,8 +24,8 @@ import type {
   Store,
   TouchMessage,
   TouchStatusUpdate,
-} from '../../functions/ports';
-import { parseEnrollmentId, timelineSortKey } from '../../functions/adapters/dynamodb-store';
+} from '../../functions/ports.js';
+import { parseEnrollmentId, timelineSortKey } from '../../functions/adapters/dynamodb-store.js';
 
 export type StoreMethod = keyof Store;
 

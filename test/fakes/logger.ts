@@ -1,5 +1,5 @@
 /** Loggers for use-case tests: one that discards, one that keeps entries for assertions. */
-import type { Logger } from '../../functions/ports';
+import type { Logger } from '../../functions/ports.js';
 
 const noop = () => {};
 

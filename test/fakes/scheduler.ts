@@ -6,11 +6,11 @@
  * LocalTouchScheduler: a schedule is gone once fired; a failed delivery is retried
  * later under the same name, like an SQS redelivery).
  */
-import type { ScheduledTouch, TouchMessage, TouchScheduler } from '../../functions/ports';
-import type { SendingContext } from '../../functions/use-cases/context';
-import { runTouch, type TouchOutcome } from '../../functions/use-cases/run-touch';
-import type { FakeClock } from './clock';
-import { pause, type Latency } from './delay';
+import type { ScheduledTouch, TouchMessage, TouchScheduler } from '../../functions/ports.js';
+import type { SendingContext } from '../../functions/use-cases/context.js';
+import { runTouch, type TouchOutcome } from '../../functions/use-cases/run-touch.js';
+import type { FakeClock } from './clock.js';
+import { pause, type Latency } from './delay.js';
 
 export type SchedulerCall =
   | { op: 'schedule'; touch: ScheduledTouch; created: boolean }

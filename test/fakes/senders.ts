@@ -5,8 +5,8 @@
  * per call. An optional `latency` makes the send really asynchronous, so concurrent
  * touches interleave, and `maxInFlight` shows they did.
  */
-import type { EmailSender, OutgoingEmail, OutgoingSms, SendResult, SmsSender } from '../../functions/ports';
-import { pause, type Latency } from './delay';
+import type { EmailSender, OutgoingEmail, OutgoingSms, SendResult, SmsSender } from '../../functions/ports.js';
+import { pause, type Latency } from './delay.js';
 
 export type FailureResult = Exclude<SendResult, { kind: 'sent' }>;
 

@@ -8,19 +8,19 @@
  * `ctx.store` is the same store, wrapped with artificial latency when `storeLatency` is set.
  */
 import { fileURLToPath } from 'node:url';
-import { loadSequenceFromDirectory } from '../../functions/adapters/sequence-files';
-import type { CompiledSequence } from '../../functions/domain/sequence-definition';
-import type { PublishedSequence } from '../../functions/domain/sequence';
-import type { Logger } from '../../functions/ports';
-import type { SendingContext, UseCaseSettings } from '../../functions/use-cases/context';
-import { enrollProspects } from '../../functions/use-cases/enroll-prospects';
-import { publishSequence } from '../../functions/use-cases/publish-sequence';
-import { FakeClock } from './clock';
-import { withLatency, type Latency } from './delay';
-import { InMemoryStore } from './in-memory-store';
-import { silentLogger } from './logger';
-import { RecordingScheduler } from './scheduler';
-import { FakeEmailSender, FakeSmsSender } from './senders';
+import { loadSequenceFromDirectory } from '../../functions/adapters/sequence-files.js';
+import type { CompiledSequence } from '../../functions/domain/sequence-definition.js';
+import type { PublishedSequence } from '../../functions/domain/sequence.js';
+import type { Logger } from '../../functions/ports.js';
+import type { SendingContext, UseCaseSettings } from '../../functions/use-cases/context.js';
+import { enrollProspects } from '../../functions/use-cases/enroll-prospects.js';
+import { publishSequence } from '../../functions/use-cases/publish-sequence.js';
+import { FakeClock } from './clock.js';
+import { withLatency, type Latency } from './delay.js';
+import { InMemoryStore } from './in-memory-store.js';
+import { silentLogger } from './logger.js';
+import { RecordingScheduler } from './scheduler.js';
+import { FakeEmailSender, FakeSmsSender } from './senders.js';
 
 export const EXAMPLE_SEQUENCE_DIR = fileURLToPath(new URL('../../templates/inbound-lead-follow-up/', import.meta.url));
 export const EXAMPLE_SEQUENCE_ID = 'inbound-lead-follow-up';

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coldImport } from '../../bench/bundle-size';
-import { HANDLERS, type HandlerName } from '../../infra/handlers';
-import { CACHE_DIR, realHandlersDir, synthStack } from './helpers';
+import { coldImport } from '../../bench/bundle-size.js';
+import { HANDLERS, type HandlerName } from '../../infra/handlers.js';
+import { CACHE_DIR, realHandlersDir, synthStack } from './helpers.js';
 
 describe('real bundling', () => {
   it('bundles every function to a minified ESM file with a source map that imports cleanly', { timeout: 180_000 }, () => {

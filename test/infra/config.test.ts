@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_EXAMPLES, ContextError, parseContext } from '../../infra/config';
-import { cdkJsonContext } from './helpers';
+import { CONTEXT_EXAMPLES, ContextError, parseContext } from '../../infra/config.js';
+import { cdkJsonContext } from './helpers.js';
 
 const valid = {
   sendingDomain: 'mail.example.com',

@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readContext } from '../../infra/config';
-import { FollowupStack } from '../../infra/followup-stack';
-import type { FollowupEngineProps } from '../../infra/followup-engine';
-import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../../infra/handlers';
-import { addNagChecks } from '../../infra/nag';
+import { readContext } from '../../infra/config.js';
+import { FollowupStack } from '../../infra/followup-stack.js';
+import type { FollowupEngineProps } from '../../infra/followup-engine.js';
+import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../../infra/handlers.js';
+import { addNagChecks } from '../../infra/nag.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REAL_HANDLERS_DIR = path.join(REPO_ROOT, 'functions', 'handlers');

@@ -6,7 +6,7 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthStack } from './helpers';
+import { synthStack } from './helpers.js';
 
 function synthError(app: { synth: () => unknown }): string | undefined {
   try {

@@ -6,12 +6,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../functions/config';
-import { TABLE_DEFINITION } from '../../functions/table-definition';
-import { FollowupEngine } from '../../infra/followup-engine';
-import { HANDLERS, type HandlerName } from '../../infra/handlers';
-import { ROUTES } from '../../infra/routes';
-import { cdkJsonContext, stubHandlersDir, templateOf } from './helpers';
+import { configSchema } from '../../functions/config.js';
+import { TABLE_DEFINITION } from '../../functions/table-definition.js';
+import { FollowupEngine } from '../../infra/followup-engine.js';
+import { HANDLERS, type HandlerName } from '../../infra/handlers.js';
+import { ROUTES } from '../../infra/routes.js';
+import { cdkJsonContext, stubHandlersDir, templateOf } from './helpers.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 

@@ -14,9 +14,9 @@ import {
   EventBridgeTouchScheduler,
   atExpression,
   fireTime,
-} from '../../functions/adapters/eventbridge-touch-scheduler';
-import { SCHEDULE_NAME_PATTERN, ScheduleNameError, scheduleNameFor } from '../../functions/domain/schedule-name';
-import type { ScheduledTouch, TouchMessage } from '../../functions/ports';
+} from '../../functions/adapters/eventbridge-touch-scheduler.js';
+import { SCHEDULE_NAME_PATTERN, ScheduleNameError, scheduleNameFor } from '../../functions/domain/schedule-name.js';
+import type { ScheduledTouch, TouchMessage } from '../../functions/ports.js';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:followup-touches';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:followup-scheduler-dlq';

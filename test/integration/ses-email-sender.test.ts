@@ -9,9 +9,9 @@ import {
   encodeEmailTagValue,
   messageIdHeaderFor,
   sendEmailInput,
-} from '../../functions/adapters/ses-email-sender';
-import { startLocalSes, type LocalSesServer } from '../../functions/local/ses-server';
-import type { OutgoingEmail } from '../../functions/ports';
+} from '../../functions/adapters/ses-email-sender.js';
+import { startLocalSes, type LocalSesServer } from '../../functions/local/ses-server.js';
+import type { OutgoingEmail } from '../../functions/ports.js';
 
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
 

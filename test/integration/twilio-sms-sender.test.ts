@@ -10,8 +10,8 @@ import {
   classifyTwilioError,
   parseRetryAfter,
   type TwilioCredentials,
-} from '../../functions/adapters/twilio-sms-sender';
-import { signTwilioRequest, startTwilioStub, type TwilioStub } from '../../functions/local/twilio-stub';
+} from '../../functions/adapters/twilio-sms-sender.js';
+import { signTwilioRequest, startTwilioStub, type TwilioStub } from '../../functions/local/twilio-stub.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'local-auth-token-0123456789';

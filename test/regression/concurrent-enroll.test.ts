@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { enrollProspects } from '../../functions/use-cases/enroll-prospects';
-import { getSequenceStats } from '../../functions/use-cases/get-sequence-stats';
-import { ADA, createTestContext } from '../fakes/test-context';
+import { enrollProspects } from '../../functions/use-cases/enroll-prospects.js';
+import { getSequenceStats } from '../../functions/use-cases/get-sequence-stats.js';
+import { ADA, createTestContext } from '../fakes/test-context.js';
 
 describe('the same new prospect enrolled by two concurrent requests (double submit)', () => {
   it('ends with one enrollment, and the stats count one', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { enrollProspects } from '../../functions/use-cases/enroll-prospects';
-import { ADA, createTestContext } from '../fakes/test-context';
+import { enrollProspects } from '../../functions/use-cases/enroll-prospects.js';
+import { ADA, createTestContext } from '../fakes/test-context.js';
 
 describe('the same person enrolled twice in one sequence', () => {
   it('a phone-only row, then a row with email + the same phone: the phone must not get every SMS twice', async () => {

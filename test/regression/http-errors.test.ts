@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createApiHandler } from '../../functions/handlers/api';
-import { createTestContext } from '../fakes/test-context';
-import { httpEvent, lambdaContext } from '../fakes/http-event';
+import { createApiHandler } from '../../functions/handlers/api.js';
+import { createTestContext } from '../fakes/test-context.js';
+import { httpEvent, lambdaContext } from '../fakes/http-event.js';
 
 describe('user mistakes answered with 500', () => {
   it('a malformed percent-escape in a path parameter is a 400/404, not a 500', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pauseEnrollment } from '../../functions/use-cases/pause-enrollment';
-import { resumeEnrollment } from '../../functions/use-cases/resume-enrollment';
-import { runTouch } from '../../functions/use-cases/run-touch';
-import { createTestContext, enrollOne } from '../fakes/test-context';
+import { pauseEnrollment } from '../../functions/use-cases/pause-enrollment.js';
+import { resumeEnrollment } from '../../functions/use-cases/resume-enrollment.js';
+import { runTouch } from '../../functions/use-cases/run-touch.js';
+import { createTestContext, enrollOne } from '../fakes/test-context.js';
 
 describe('pause racing an in-flight send', () => {
   it('a manual pause while the intro email is being sent, then resume: the intro must not go out twice', async () => {

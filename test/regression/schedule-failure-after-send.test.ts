@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runTouch } from '../../functions/use-cases/run-touch';
-import { createTestContext, enrollOne } from '../fakes/test-context';
+import { runTouch } from '../../functions/use-cases/run-touch.js';
+import { createTestContext, enrollOne } from '../fakes/test-context.js';
 
 describe('a transient error after a successful send', () => {
   it('EventBridge CreateSchedule throttled once after the intro went out: the retry must not send the intro again', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { handleSmsInbound } from '../../functions/use-cases/handle-sms-inbound';
-import { ADA, createTestContext, enrollOne } from '../fakes/test-context';
+import { handleSmsInbound } from '../../functions/use-cases/handle-sms-inbound.js';
+import { ADA, createTestContext, enrollOne } from '../fakes/test-context.js';
 
 describe('a prospect answers "Yes" to a sequence SMS', () => {
   it('is a reply when the number was never opted out: the sequence stops and the owner hears of it', async () => {

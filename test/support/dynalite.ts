@@ -14,9 +14,9 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTable } from '../../functions/adapters/create-table';
+import { createTable } from '../../functions/adapters/create-table.js';
 
-export { countDynamoDbRequests, type DynamoDbRequestCounter } from '../../functions/adapters/dynamodb-request-counter';
+export { countDynamoDbRequests, type DynamoDbRequestCounter } from '../../functions/adapters/dynamodb-request-counter.js';
 
 interface DynaliteOptions {
   createTableMs?: number;

@@ -3,9 +3,9 @@
  * client that talks to it only over HTTP, as a user or a provider would.
  */
 import { resolve } from 'node:path';
-import { startRuntime, type Runtime, type RuntimeOptions } from '../../functions/local/runtime';
-import { createConsoleLogger } from '../../functions/local/console-logger';
-import type { OutboxMessage } from '../../functions/local/outbox';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../../functions/local/runtime.js';
+import { createConsoleLogger } from '../../functions/local/console-logger.js';
+import type { OutboxMessage } from '../../functions/local/outbox.js';
 
 export const TEST_API_KEY = 'test-api-key-0123456789';
 /** Monday 23 November 2026, 13:00 UTC = 08:00 in New York, 22:00 in Tokyo. */

@@ -10,7 +10,7 @@ import {
   replyTokenFromAddress,
   verifyReplyToken,
   verifyUnsubscribeToken,
-} from '../../functions/domain/tokens';
+} from '../../functions/domain/tokens.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const OTHER_SECRET = 'other-secret-0123456789abcdef';

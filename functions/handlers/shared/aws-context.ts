@@ -11,15 +11,15 @@
  * only it builds a TwilioSmsSender (see touch-worker.ts). Every other function's bundle
  * stays free of it.
  */
-import type { Config } from '../../config';
-import type { NotifyingContext } from '../../use-cases/context';
-import type { PublishedSequence } from '../../domain/sequence';
-import { lazy } from './lazy';
-import { logger } from './logger';
-import { getConfig, readSecret } from './secrets';
+import type { Config } from '../../config.js';
+import type { NotifyingContext } from '../../use-cases/context.js';
+import type { PublishedSequence } from '../../domain/sequence.js';
+import { lazy } from './lazy.js';
+import { logger } from './logger.js';
+import { getConfig, readSecret } from './secrets.js';
 
 export { getConfig, readSecret };
-export { twilioCredentials } from './twilio-credentials';
+export { twilioCredentials } from './twilio-credentials.js';
 
 export async function signingSecret(cfg: Config): Promise<string> {
   if (cfg.FOLLOWUP_UNSUBSCRIBE_SECRET) return cfg.FOLLOWUP_UNSUBSCRIBE_SECRET;
@@ -48,9 +48,9 @@ async function buildContext(): Promise<NotifyingContext> {
     import('@aws-sdk/lib-dynamodb'),
     import('@aws-sdk/client-scheduler'),
     import('@aws-sdk/client-sesv2'),
-    import('../../adapters/dynamodb-store'),
-    import('../../adapters/eventbridge-touch-scheduler'),
-    import('../../adapters/ses-email-sender'),
+    import('../../adapters/dynamodb-store.js'),
+    import('../../adapters/eventbridge-touch-scheduler.js'),
+    import('../../adapters/ses-email-sender.js'),
     signingSecret(cfg),
   ]);
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {

@@ -4,9 +4,9 @@
  * request; only a body that cannot be read at all is a 400.
  */
 import { parse } from 'csv-parse/sync';
-import * as z from '../../zod';
-import type { EnrollmentRowInput } from '../../use-cases/enroll-prospects';
-import { HttpError, describeZodError } from './http';
+import * as z from '../../zod.js';
+import type { EnrollmentRowInput } from '../../use-cases/enroll-prospects.js';
+import { HttpError, describeZodError } from './http.js';
 
 const jsonBodySchema = z.object({ prospects: z.array(z.unknown()).check(z.minLength(1, 'at least one prospect is required')) });
 

@@ -4,14 +4,14 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from '../../zod';
+import * as z from '../../zod.js';
 import {
   EnrollmentNotFoundError,
   EnrollmentStateError,
   ProspectNotFoundError,
   SequenceNotFoundError,
-} from '../../use-cases/context';
-import type { Logger } from '../../ports';
+} from '../../use-cases/context.js';
+import type { Logger } from '../../ports.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;

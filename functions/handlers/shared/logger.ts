@@ -1,7 +1,7 @@
 /** One Powertools logger per container: structured JSON, ids only. */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
-import type { Logger } from '../../ports';
+import type { Logger } from '../../ports.js';
 
 export const powertoolsLogger = new PowertoolsLogger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'followup',

@@ -3,8 +3,8 @@
  * a small function (the authorizer) loads only what it needs; the Secrets Manager client
  * itself is loaded with the first secret read.
  */
-import { loadConfig, type Config } from '../../config';
-import { lazy } from './lazy';
+import { loadConfig, type Config } from '../../config.js';
+import { lazy } from './lazy.js';
 
 let config: Config | undefined;
 export function getConfig(): Config {

@@ -3,9 +3,9 @@
  * accountSid and authToken), or, locally, from plain configuration. Reading them needs
  * no Twilio code, so the webhook can verify signatures without the Twilio client.
  */
-import type { Config } from '../../config';
-import type { TwilioCredentials } from '../../adapters/twilio-sms-sender';
-import { readSecret } from './secrets';
+import type { Config } from '../../config.js';
+import type { TwilioCredentials } from '../../adapters/twilio-sms-sender.js';
+import { readSecret } from './secrets.js';
 
 export async function twilioCredentials(cfg: Config): Promise<TwilioCredentials> {
   if (cfg.TWILIO_SECRET_ARN) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EmailTooLargeError, MalformedEmailError, parseInboundEmail } from '../../../functions/adapters/mime-parser';
-import { fixtureText } from '../../fakes/fixtures';
+import { EmailTooLargeError, MalformedEmailError, parseInboundEmail } from '../../../functions/adapters/mime-parser.js';
+import { fixtureText } from '../../fakes/fixtures.js';
 
 const values = {
   PROSPECT_EMAIL: 'Ada@Example.com',

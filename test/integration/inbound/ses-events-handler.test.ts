@@ -5,12 +5,12 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeEmailTagValue } from '../../../functions/adapters/ses-email-sender';
-import { createSesEventsHandler, touchFromTags } from '../../../functions/handlers/ses-events';
-import { createDynamoInboundContext } from '../../fakes/dynamo-inbound-context';
-import { jsonFixture } from '../../fakes/fixtures';
-import { ADA, enrollOne, EXAMPLE_SEQUENCE_ID } from '../../fakes/test-context';
-import { startDynalite, type RunningDynalite } from '../../support/dynalite';
+import { encodeEmailTagValue } from '../../../functions/adapters/ses-email-sender.js';
+import { createSesEventsHandler, touchFromTags } from '../../../functions/handlers/ses-events.js';
+import { createDynamoInboundContext } from '../../fakes/dynamo-inbound-context.js';
+import { jsonFixture } from '../../fakes/fixtures.js';
+import { ADA, enrollOne, EXAMPLE_SEQUENCE_ID } from '../../fakes/test-context.js';
+import { startDynalite, type RunningDynalite } from '../../support/dynalite.js';
 
 let db: RunningDynalite;
 beforeAll(async () => {

@@ -5,12 +5,12 @@
  */
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSesInboundHandler } from '../../../functions/handlers/ses-inbound';
-import { createDynamoInboundContext } from '../../fakes/dynamo-inbound-context';
-import { fixtureText, jsonFixture } from '../../fakes/fixtures';
-import { RecordingLogger } from '../../fakes/logger';
-import { ADA, enrollOne } from '../../fakes/test-context';
-import { startDynalite, type RunningDynalite } from '../../support/dynalite';
+import { createSesInboundHandler } from '../../../functions/handlers/ses-inbound.js';
+import { createDynamoInboundContext } from '../../fakes/dynamo-inbound-context.js';
+import { fixtureText, jsonFixture } from '../../fakes/fixtures.js';
+import { RecordingLogger } from '../../fakes/logger.js';
+import { ADA, enrollOne } from '../../fakes/test-context.js';
+import { startDynalite, type RunningDynalite } from '../../support/dynalite.js';
 
 let db: RunningDynalite;
 beforeAll(async () => {

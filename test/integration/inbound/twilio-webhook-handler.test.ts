@@ -4,19 +4,19 @@
  * the handler level.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressHash } from '../../../functions/domain/address-hash';
-import { createTwilioWebhookHandler } from '../../../functions/handlers/twilio-webhook';
-import { signTwilioRequest } from '../../../functions/local/twilio-stub';
-import type { Store } from '../../../functions/ports';
-import type { SendingContext } from '../../../functions/use-cases/context';
-import { runTouch } from '../../../functions/use-cases/run-touch';
-import { jitter, pause, seededRandom } from '../../fakes/delay';
-import { createDynamoInboundContext, type DynamoInboundContext } from '../../fakes/dynamo-inbound-context';
-import { jsonFixture } from '../../fakes/fixtures';
-import { httpEvent, lambdaContext } from '../../fakes/http-event';
-import { messageOf } from '../../fakes/scheduler';
-import { ADA, createTestContext, enrollOne } from '../../fakes/test-context';
-import { startDynalite, type RunningDynalite } from '../../support/dynalite';
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { createTwilioWebhookHandler } from '../../../functions/handlers/twilio-webhook.js';
+import { signTwilioRequest } from '../../../functions/local/twilio-stub.js';
+import type { Store } from '../../../functions/ports.js';
+import type { SendingContext } from '../../../functions/use-cases/context.js';
+import { runTouch } from '../../../functions/use-cases/run-touch.js';
+import { jitter, pause, seededRandom } from '../../fakes/delay.js';
+import { createDynamoInboundContext, type DynamoInboundContext } from '../../fakes/dynamo-inbound-context.js';
+import { jsonFixture } from '../../fakes/fixtures.js';
+import { httpEvent, lambdaContext } from '../../fakes/http-event.js';
+import { messageOf } from '../../fakes/scheduler.js';
+import { ADA, createTestContext, enrollOne } from '../../fakes/test-context.js';
+import { startDynalite, type RunningDynalite } from '../../support/dynalite.js';
 
 const AUTH_TOKEN = 'test-twilio-auth-token-0123456789';
 const PUBLIC_URL = 'https://followup.example.com';

@@ -1,9 +1,9 @@
 /** The unsubscribe handler: RFC 8058 one-click POST, the GET page, the page's button, tampered tokens. */
 import { describe, expect, it } from 'vitest';
-import { createUnsubscribeToken } from '../../../functions/domain/tokens';
-import { createUnsubscribeHandler } from '../../../functions/handlers/unsubscribe';
-import { httpEvent, lambdaContext } from '../../fakes/http-event';
-import { ADA, createTestContext, enrollOne, TEST_SETTINGS } from '../../fakes/test-context';
+import { createUnsubscribeToken } from '../../../functions/domain/tokens.js';
+import { createUnsubscribeHandler } from '../../../functions/handlers/unsubscribe.js';
+import { httpEvent, lambdaContext } from '../../fakes/http-event.js';
+import { ADA, createTestContext, enrollOne, TEST_SETTINGS } from '../../fakes/test-context.js';
 
 async function setup() {
   const t = await createTestContext();

@@ -11,18 +11,18 @@ import {
   PutCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store';
-import { addressHash } from '../../../functions/domain/address-hash';
-import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim } from '../../../functions/domain/records';
-import type { PublishedSequence } from '../../../functions/domain/sequence';
-import type { Store, TouchMessage } from '../../../functions/ports';
-import { InMemoryStore } from '../../fakes/in-memory-store';
+import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store.js';
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim } from '../../../functions/domain/records.js';
+import type { PublishedSequence } from '../../../functions/domain/sequence.js';
+import type { Store, TouchMessage } from '../../../functions/ports.js';
+import { InMemoryStore } from '../../fakes/in-memory-store.js';
 import {
   countDynamoDbRequests,
   startDynalite,
   type DynamoDbRequestCounter,
   type RunningDynalite,
-} from '../../support/dynalite';
+} from '../../support/dynalite.js';
 
 // ---------------------------------------------------------------------------------------
 // Fixtures

@@ -4,11 +4,11 @@
  * store-contract.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store';
-import type { Enrollment, Prospect, TouchRecord } from '../../../functions/domain/records';
-import type { Store } from '../../../functions/ports';
-import { InMemoryStore } from '../../fakes/in-memory-store';
-import { countDynamoDbRequests, startDynalite, type RunningDynalite } from '../../support/dynalite';
+import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store.js';
+import type { Enrollment, Prospect, TouchRecord } from '../../../functions/domain/records.js';
+import type { Store } from '../../../functions/ports.js';
+import { InMemoryStore } from '../../fakes/in-memory-store.js';
+import { countDynamoDbRequests, startDynalite, type RunningDynalite } from '../../support/dynalite.js';
 
 const T0 = '2025-03-03T09:00:00.000Z';
 

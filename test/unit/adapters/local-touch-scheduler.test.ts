@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalTouchScheduler } from '../../../functions/adapters/local-touch-scheduler';
-import { VirtualClock } from '../../../functions/adapters/virtual-clock';
-import type { ScheduledTouch, TouchMessage } from '../../../functions/ports';
-import { silentLogger } from '../../fakes/logger';
+import { LocalTouchScheduler } from '../../../functions/adapters/local-touch-scheduler.js';
+import { VirtualClock } from '../../../functions/adapters/virtual-clock.js';
+import type { ScheduledTouch, TouchMessage } from '../../../functions/ports.js';
+import { silentLogger } from '../../fakes/logger.js';
 
 const START = new Date('2026-11-23T13:00:00Z');
 

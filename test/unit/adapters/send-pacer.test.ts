@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perWorkerRate, SendPacer } from '../../../functions/adapters/send-pacer';
+import { perWorkerRate, SendPacer } from '../../../functions/adapters/send-pacer.js';
 
 describe('SendPacer', () => {
   it('spaces sends at the per-worker rate: 5/s over 2 workers is one send every 400 ms', async () => {

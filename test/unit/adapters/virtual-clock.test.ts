@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, VirtualClock } from '../../../functions/adapters/virtual-clock';
+import { parseDuration, VirtualClock } from '../../../functions/adapters/virtual-clock.js';
 
 describe('VirtualClock', () => {
   it('runs at real speed by default and N times faster with a speed', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoReplyReason, autoReplyResumeAt, findReturnDate } from '../../../functions/domain/auto-reply';
+import { autoReplyReason, autoReplyResumeAt, findReturnDate } from '../../../functions/domain/auto-reply.js';
 
 const RECEIVED = new Date('2026-11-23T15:00:00Z'); // Monday
 const day = (iso: string) => new Date(`${iso}T00:00:00.000Z`);

@@ -6,7 +6,7 @@ import {
   normalizeMessageId,
   parseMessageIds,
   sesMessageIdOf,
-} from '../../../functions/domain/email-reply';
+} from '../../../functions/domain/email-reply.js';
 
 describe('Message-IDs', () => {
   it('parses In-Reply-To / References lists', () => {

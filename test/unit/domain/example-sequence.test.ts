@@ -6,10 +6,10 @@ import {
   loadSequenceFromDirectory,
   loadSequencesFromDirectory,
   parseSequenceYaml,
-} from '../../../functions/adapters/sequence-files';
-import { computeNextTouchAt } from '../../../functions/domain/schedule';
-import { isFirstSmsStep, isThreadedStep, SequenceValidationError } from '../../../functions/domain/sequence-definition';
-import { renderEmail, renderSms, templateVarsFor } from '../../../functions/domain/templates';
+} from '../../../functions/adapters/sequence-files.js';
+import { computeNextTouchAt } from '../../../functions/domain/schedule.js';
+import { isFirstSmsStep, isThreadedStep, SequenceValidationError } from '../../../functions/domain/sequence-definition.js';
+import { renderEmail, renderSms, templateVarsFor } from '../../../functions/domain/templates.js';
 
 describe('templates/inbound-lead-follow-up', () => {
   it('compiles with no errors or warnings: 5 touches mixing email and SMS', async () => {

@@ -5,7 +5,7 @@ import {
   addressHash,
   normalizeProspectInput,
   prospectIdFor,
-} from '../../../functions/domain/prospect-input';
+} from '../../../functions/domain/prospect-input.js';
 
 const US = { defaultPhoneRegion: 'US' };
 

@@ -5,8 +5,8 @@ import {
   isWithinWindow,
   nextWindowOpening,
   ScheduleError,
-} from '../../../functions/domain/schedule';
-import type { SendWindow, Wait } from '../../../functions/domain/sequence';
+} from '../../../functions/domain/schedule.js';
+import type { SendWindow, Wait } from '../../../functions/domain/sequence.js';
 
 const WEEKDAYS_9_TO_5: SendWindow = { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' };
 const EVERY_DAY: SendWindow = { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '24:00' };

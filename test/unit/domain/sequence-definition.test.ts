@@ -5,7 +5,7 @@ import {
   isThreadedStep,
   parseWait,
   SequenceValidationError,
-} from '../../../functions/domain/sequence-definition';
+} from '../../../functions/domain/sequence-definition.js';
 
 type Def = Record<string, unknown> & { steps: Record<string, unknown>[] };
 

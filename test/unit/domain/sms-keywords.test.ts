@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySms, helpText, HELP_KEYWORDS, START_KEYWORDS, STOP_KEYWORDS } from '../../../functions/domain/sms-keywords';
+import { classifySms, helpText, HELP_KEYWORDS, START_KEYWORDS, STOP_KEYWORDS } from '../../../functions/domain/sms-keywords.js';
 
 describe('classifySms', () => {
   it.each(STOP_KEYWORDS)('%s (any case, padded) is an opt-out', (keyword) => {

@@ -8,7 +8,7 @@ import {
   templateVarsFor,
   type EmailTemplate,
   type SmsTemplate,
-} from '../../../functions/domain/templates';
+} from '../../../functions/domain/templates.js';
 
 const sender = { name: 'Dana Whitfield', company: 'Northwind Analytics', email: { from: 'dana@northwind.example' } };
 const UNSUBSCRIBE = 'https://followup.example/unsubscribe/tok?x=1&y=2';

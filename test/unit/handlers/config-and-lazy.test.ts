@@ -4,8 +4,8 @@
  * imports no classic zod, so nothing else could have configured them.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../functions/config';
-import { lazy } from '../../../functions/handlers/shared/lazy';
+import { ConfigError, loadConfig } from '../../../functions/config.js';
+import { lazy } from '../../../functions/handlers/shared/lazy.js';
 
 const URL = 'https://abc123.execute-api.us-east-1.amazonaws.com';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addressHash } from '../../../functions/domain/address-hash';
-import { scheduleNameFor } from '../../../functions/domain/schedule-name';
-import { SequenceNotFoundError } from '../../../functions/use-cases/context';
-import { enrollProspects, type EnrollmentRowInput } from '../../../functions/use-cases/enroll-prospects';
-import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats';
-import { runTouch } from '../../../functions/use-cases/run-touch';
-import { messageOf } from '../../fakes/scheduler';
-import { createTestContext, ADA, MONDAY_10AM_NEW_YORK, type TestContext } from '../../fakes/test-context';
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { scheduleNameFor } from '../../../functions/domain/schedule-name.js';
+import { SequenceNotFoundError } from '../../../functions/use-cases/context.js';
+import { enrollProspects, type EnrollmentRowInput } from '../../../functions/use-cases/enroll-prospects.js';
+import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
+import { runTouch } from '../../../functions/use-cases/run-touch.js';
+import { messageOf } from '../../fakes/scheduler.js';
+import { createTestContext, ADA, MONDAY_10AM_NEW_YORK, type TestContext } from '../../fakes/test-context.js';
 
 const rows = (...data: Record<string, unknown>[]): EnrollmentRowInput[] => data.map((d, i) => ({ row: i + 1, data: d }));
 

@@ -1,8 +1,8 @@
 /** SES sending events and Twilio status callbacks against the in-memory store. */
 import { describe, expect, it } from 'vitest';
-import { handleEmailEvent, type EmailEventInput } from '../../../functions/use-cases/handle-email-event';
-import { recordSmsStatus } from '../../../functions/use-cases/record-sms-status';
-import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID } from '../../fakes/test-context';
+import { handleEmailEvent, type EmailEventInput } from '../../../functions/use-cases/handle-email-event.js';
+import { recordSmsStatus } from '../../../functions/use-cases/record-sms-status.js';
+import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID } from '../../fakes/test-context.js';
 
 const DAY = 86_400_000;
 

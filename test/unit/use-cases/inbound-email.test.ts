@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { InboundEmail } from '../../../functions/domain/email-reply';
-import { createReplyToken, createUnsubscribeToken } from '../../../functions/domain/tokens';
-import { handleInboundEmail } from '../../../functions/use-cases/handle-inbound-email';
-import { RetryableNotificationError } from '../../../functions/use-cases/notify-owner';
-import { RecordingLogger } from '../../fakes/logger';
-import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID, TEST_SETTINGS } from '../../fakes/test-context';
+import type { InboundEmail } from '../../../functions/domain/email-reply.js';
+import { createReplyToken, createUnsubscribeToken } from '../../../functions/domain/tokens.js';
+import { handleInboundEmail } from '../../../functions/use-cases/handle-inbound-email.js';
+import { RetryableNotificationError } from '../../../functions/use-cases/notify-owner.js';
+import { RecordingLogger } from '../../fakes/logger.js';
+import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID, TEST_SETTINGS } from '../../fakes/test-context.js';
 
 const REPLY_DOMAIN = TEST_SETTINGS.replyDomain as string;
 const DAY = 86_400_000;

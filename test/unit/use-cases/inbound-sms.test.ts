@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { addressHash } from '../../../functions/domain/address-hash';
-import { handleSmsInbound } from '../../../functions/use-cases/handle-sms-inbound';
-import { enrollProspects } from '../../../functions/use-cases/enroll-prospects';
-import { RecordingLogger } from '../../fakes/logger';
-import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID, type TestContext } from '../../fakes/test-context';
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { handleSmsInbound } from '../../../functions/use-cases/handle-sms-inbound.js';
+import { enrollProspects } from '../../../functions/use-cases/enroll-prospects.js';
+import { RecordingLogger } from '../../fakes/logger.js';
+import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID, type TestContext } from '../../fakes/test-context.js';
 
 const OUR_NUMBER = '+15005550006';
 let sid = 0;
@@ -45,8 +45,8 @@ describe('handleSmsInbound: STOP', () => {
     expect(timeline.map((e) => e.type)).toContain('opted_out');
 
     // A touch that was already queued (its schedule fired anyway) sends nothing.
-    const { runTouch } = await import('../../../functions/use-cases/run-touch');
-    const { messageOf } = await import('../../fakes/scheduler');
+    const { runTouch } = await import('../../../functions/use-cases/run-touch.js');
+    const { messageOf } = await import('../../fakes/scheduler.js');
     const outcome = await runTouch(t.ctx, messageOf(pending[0]!));
     expect(outcome.kind).toBe('stale');
     await t.scheduler.advanceAndFire(t.ctx, 30 * 86_400_000);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { addressHash } from '../../../functions/domain/address-hash';
-import { enrollProspects } from '../../../functions/use-cases/enroll-prospects';
-import { eraseProspect } from '../../../functions/use-cases/erase-prospect';
-import { unsubscribeProspect } from '../../../functions/use-cases/unsubscribe-prospect';
-import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID } from '../../fakes/test-context';
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { enrollProspects } from '../../../functions/use-cases/enroll-prospects.js';
+import { eraseProspect } from '../../../functions/use-cases/erase-prospect.js';
+import { unsubscribeProspect } from '../../../functions/use-cases/unsubscribe-prospect.js';
+import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID } from '../../fakes/test-context.js';
 
 const DAY = 86_400_000;
 

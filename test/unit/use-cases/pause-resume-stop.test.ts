@@ -1,13 +1,13 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { EnrollmentNotFoundError, EnrollmentStateError } from '../../../functions/use-cases/context';
-import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats';
-import { pauseEnrollment } from '../../../functions/use-cases/pause-enrollment';
-import { resumeEnrollment } from '../../../functions/use-cases/resume-enrollment';
-import { runTouch } from '../../../functions/use-cases/run-touch';
-import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment';
-import { messageOf } from '../../fakes/scheduler';
-import { createTestContext, enrollOne, type TestContext } from '../../fakes/test-context';
+import { EnrollmentNotFoundError, EnrollmentStateError } from '../../../functions/use-cases/context.js';
+import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
+import { pauseEnrollment } from '../../../functions/use-cases/pause-enrollment.js';
+import { resumeEnrollment } from '../../../functions/use-cases/resume-enrollment.js';
+import { runTouch } from '../../../functions/use-cases/run-touch.js';
+import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment.js';
+import { messageOf } from '../../fakes/scheduler.js';
+import { createTestContext, enrollOne, type TestContext } from '../../fakes/test-context.js';
 
 const NY = 'America/New_York';
 /** Check-in SMS of an enrollment whose intro went out Monday 2 June 10:00 NY: Wednesday 10:00 NY. */

@@ -3,7 +3,7 @@
  * link and callback must keep it, or unsubscribe links and Twilio signatures break.
  */
 import { describe, expect, it } from 'vitest';
-import { createTestContext, enrollOne } from '../../fakes/test-context';
+import { createTestContext, enrollOne } from '../../fakes/test-context.js';
 
 describe('links under a public URL with a path', () => {
   it('keeps the path in unsubscribe links and the Twilio status callback', async () => {

@@ -5,14 +5,14 @@
  * record, the enrollment ends `replied`, and nothing more is ever sent.
  */
 import { describe, expect, it } from 'vitest';
-import type { EnrollmentAdvance } from '../../../functions/ports';
-import type { TouchClaim } from '../../../functions/domain/records';
-import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats';
-import { RetryableTouchError, runTouch, type TouchOutcome } from '../../../functions/use-cases/run-touch';
-import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment';
-import { jitter, pause, seededRandom } from '../../fakes/delay';
-import { InMemoryStore } from '../../fakes/in-memory-store';
-import { createTestContext, enrollOne } from '../../fakes/test-context';
+import type { EnrollmentAdvance } from '../../../functions/ports.js';
+import type { TouchClaim } from '../../../functions/domain/records.js';
+import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
+import { RetryableTouchError, runTouch, type TouchOutcome } from '../../../functions/use-cases/run-touch.js';
+import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment.js';
+import { jitter, pause, seededRandom } from '../../fakes/delay.js';
+import { InMemoryStore } from '../../fakes/in-memory-store.js';
+import { createTestContext, enrollOne } from '../../fakes/test-context.js';
 
 /** Notes, in the order the writes took effect, when the claim was taken and when the reply was recorded. */
 class OrderedStore extends InMemoryStore {

@@ -1,11 +1,11 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { addressHash } from '../../../functions/domain/address-hash';
-import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats';
-import { runTouch, RetryableTouchError, type TouchOutcome } from '../../../functions/use-cases/run-touch';
-import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment';
-import { messageOf } from '../../fakes/scheduler';
-import { ADA, createTestContext, enrollOne, type TestContext } from '../../fakes/test-context';
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
+import { runTouch, RetryableTouchError, type TouchOutcome } from '../../../functions/use-cases/run-touch.js';
+import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment.js';
+import { messageOf } from '../../fakes/scheduler.js';
+import { ADA, createTestContext, enrollOne, type TestContext } from '../../fakes/test-context.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

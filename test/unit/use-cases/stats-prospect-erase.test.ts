@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { addressHash } from '../../../functions/domain/address-hash';
-import { counterKeys, lastSentStep } from '../../../functions/domain/enrollment';
-import { ProspectNotFoundError } from '../../../functions/use-cases/context';
-import { enrollProspects } from '../../../functions/use-cases/enroll-prospects';
-import { eraseProspect } from '../../../functions/use-cases/erase-prospect';
-import { getProspect } from '../../../functions/use-cases/get-prospect';
-import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats';
-import { runTouch } from '../../../functions/use-cases/run-touch';
-import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment';
-import { messageOf } from '../../fakes/scheduler';
-import { ADA, createTestContext, enrollOne } from '../../fakes/test-context';
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { counterKeys, lastSentStep } from '../../../functions/domain/enrollment.js';
+import { ProspectNotFoundError } from '../../../functions/use-cases/context.js';
+import { enrollProspects } from '../../../functions/use-cases/enroll-prospects.js';
+import { eraseProspect } from '../../../functions/use-cases/erase-prospect.js';
+import { getProspect } from '../../../functions/use-cases/get-prospect.js';
+import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
+import { runTouch } from '../../../functions/use-cases/run-touch.js';
+import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment.js';
+import { messageOf } from '../../fakes/scheduler.js';
+import { ADA, createTestContext, enrollOne } from '../../fakes/test-context.js';
 
 const DAY = 86_400_000;
 

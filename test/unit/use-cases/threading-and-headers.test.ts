@@ -8,8 +8,8 @@ import {
   replyTokenFromAddress,
   verifyReplyToken,
   verifyUnsubscribeToken,
-} from '../../../functions/domain/tokens';
-import { ADA, createTestContext, enrollOne, TEST_SETTINGS } from '../../fakes/test-context';
+} from '../../../functions/domain/tokens.js';
+import { ADA, createTestContext, enrollOne, TEST_SETTINGS } from '../../fakes/test-context.js';
 
 const FIRST_SUBJECT = 'Your Northwind Analytics request';
 
