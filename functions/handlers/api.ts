@@ -19,8 +19,9 @@ import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
 import { awsContext, getConfig } from './shared/aws-context.js';
-import { bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, type HttpEvent, type HttpResult } from './shared/http.js';
+import { bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
+import type { RouteKeyFor } from '../routes.js';
 
 export interface ApiOptions {
   context: () => Promise<UseCaseContext>;
@@ -34,42 +35,49 @@ const publishBodySchema = z.object({
 
 const manualControlSchema = z.optional(z.object({ reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }));
 
+/** What a route function gets: the event, and the use-case context built on first use. */
+interface ApiRequest {
+  event: HttpEvent;
+  options: ApiOptions;
+  context(): Promise<UseCaseContext>;
+}
+type ApiRoute = (request: ApiRequest) => Promise<HttpResult>;
+
+/** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
+const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
+  // Builds no context: health must answer even while the table is unreachable.
+  'GET /health': async () => json(200, { ok: true }),
+  'GET /sequences': async ({ context }) => json(200, { sequences: (await listSequences(await context())).map(sequenceSummary) }),
+  'GET /sequences/{id}': async ({ context, event }) =>
+    json(200, { sequence: await getSequence(await context(), pathParameter(event, 'id')) }),
+  'PUT /sequences/{id}': async ({ context, event }) => publish(await context(), event),
+  'POST /sequences/{id}/enrollments': async ({ context, event, options }) =>
+    enroll(await context(), event, options.maxEnrollmentBodyBytes),
+  'GET /sequences/{id}/stats': async ({ context, event }) =>
+    json(200, await getSequenceStats(await context(), pathParameter(event, 'id'))),
+  'GET /prospects/{id}': async ({ context, event }) => json(200, await getProspect(await context(), pathParameter(event, 'id'))),
+  'DELETE /prospects/{id}': async ({ context, event }) =>
+    json(200, await eraseProspect(await context(), pathParameter(event, 'id'))),
+  'POST /enrollments/{id}/stop': async ({ context, event }) => {
+    const reason = manualReason(event) ?? 'stopped by hand';
+    const result = await stopEnrollment(await context(), { enrollmentId: pathParameter(event, 'id'), status: 'stopped', reason });
+    return json(200, { enrollment: result.enrollment, changed: result.changed });
+  },
+  'POST /enrollments/{id}/pause': async ({ context, event }) => {
+    const reason = manualReason(event) ?? 'paused by hand';
+    const { pauseEnrollment } = await import('../use-cases/pause-enrollment.js');
+    return json(200, { enrollment: await pauseEnrollment(await context(), { enrollmentId: pathParameter(event, 'id'), reason }) });
+  },
+  'POST /enrollments/{id}/resume': async ({ context, event }) => {
+    const { resumeEnrollment } = await import('../use-cases/resume-enrollment.js');
+    return json(200, { enrollment: await resumeEnrollment(await context(), { enrollmentId: pathParameter(event, 'id') }) });
+  },
+};
+
 export function createApiHandler(options: ApiOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
-    if (event.routeKey === 'GET /health') return json(200, { ok: true });
-    const ctx = await options.context();
-    switch (event.routeKey) {
-      case 'GET /sequences':
-        return json(200, { sequences: (await listSequences(ctx)).map(sequenceSummary) });
-      case 'GET /sequences/{id}':
-        return json(200, { sequence: await getSequence(ctx, pathParameter(event, 'id')) });
-      case 'PUT /sequences/{id}':
-        return publish(ctx, event);
-      case 'POST /sequences/{id}/enrollments':
-        return enroll(ctx, event, options.maxEnrollmentBodyBytes);
-      case 'GET /sequences/{id}/stats':
-        return json(200, await getSequenceStats(ctx, pathParameter(event, 'id')));
-      case 'GET /prospects/{id}':
-        return json(200, await getProspect(ctx, pathParameter(event, 'id')));
-      case 'DELETE /prospects/{id}':
-        return json(200, await eraseProspect(ctx, pathParameter(event, 'id')));
-      case 'POST /enrollments/{id}/stop': {
-        const reason = manualReason(event) ?? 'stopped by hand';
-        const result = await stopEnrollment(ctx, { enrollmentId: pathParameter(event, 'id'), status: 'stopped', reason });
-        return json(200, { enrollment: result.enrollment, changed: result.changed });
-      }
-      case 'POST /enrollments/{id}/pause': {
-        const reason = manualReason(event) ?? 'paused by hand';
-        const { pauseEnrollment } = await import('../use-cases/pause-enrollment.js');
-        return json(200, { enrollment: await pauseEnrollment(ctx, { enrollmentId: pathParameter(event, 'id'), reason }) });
-      }
-      case 'POST /enrollments/{id}/resume': {
-        const { resumeEnrollment } = await import('../use-cases/resume-enrollment.js');
-        return json(200, { enrollment: await resumeEnrollment(ctx, { enrollmentId: pathParameter(event, 'id') }) });
-      }
-      default:
-        throw new HttpError(404, `no route ${event.routeKey}`);
-    }
+    const handler = routeFor(API_ROUTES, event);
+    return handler({ event, options, context: options.context });
   };
   return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
 }

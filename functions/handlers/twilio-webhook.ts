@@ -18,7 +18,8 @@ import * as z from '../zod.js';
 import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound.js';
 import { recordSmsStatus } from '../use-cases/record-sms-status.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
-import { bodyText, header, HttpError, httpErrors, xml, type HttpEvent, type HttpResult } from './shared/http.js';
+import { bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
+import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
 import type { Logger } from '../ports.js';
 
@@ -53,47 +54,52 @@ const statusQuerySchema = z.object({
   s: z.coerce.number().check(z.int(), z.nonnegative()),
 });
 
+type Params = Record<string, string | string[]>;
+type TwilioRoute = (ctx: InboundContext, event: HttpEvent, params: Params) => Promise<HttpResult>;
+
+/** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
+const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
+  'POST /webhooks/twilio/sms': async (ctx, _event, params) => {
+    const parsed = inboundSmsSchema.safeParse(single(params));
+    if (!parsed.success) throw new HttpError(400, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
+    const result = await handleSmsInbound(ctx, {
+      from: parsed.data.From,
+      to: parsed.data.To,
+      body: parsed.data.Body,
+      messageSid: parsed.data.MessageSid,
+      ...(parsed.data.OptOutType ? { optOutType: parsed.data.OptOutType } : {}),
+    });
+    return twiml(result.answer);
+  },
+  'POST /webhooks/twilio/status': async (ctx, event, params) => {
+    const query = statusQuerySchema.safeParse(queryParams(event));
+    const parsed = statusSchema.safeParse(single(params));
+    if (!parsed.success) throw new HttpError(400, 'expected Twilio status callback parameters (MessageSid, MessageStatus)');
+    if (!query.success) {
+      // Not one of our touch callbacks (or an old URL format): acknowledged, nothing to record.
+      ctx.logger.info('SMS status callback without touch identity', { messageSid: parsed.data.MessageSid });
+      return twiml(undefined);
+    }
+    await recordSmsStatus(ctx, {
+      enrollmentId: query.data.e,
+      run: query.data.r,
+      stepIndex: query.data.s,
+      messageSid: parsed.data.MessageSid,
+      status: parsed.data.MessageStatus,
+      ...(parsed.data.ErrorCode ? { errorCode: parsed.data.ErrorCode } : {}),
+      ...(parsed.data.To ? { to: parsed.data.To } : {}),
+    });
+    return twiml(undefined);
+  },
+};
+
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
+    const handler = routeFor(TWILIO_ROUTES, event);
     const params = formParams(bodyText(event));
     const ctx = await options.context();
     await verifySignature(event, params, options, ctx.logger);
-    switch (event.routeKey) {
-      case 'POST /webhooks/twilio/sms': {
-        const parsed = inboundSmsSchema.safeParse(single(params));
-        if (!parsed.success) throw new HttpError(400, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
-        const result = await handleSmsInbound(ctx, {
-          from: parsed.data.From,
-          to: parsed.data.To,
-          body: parsed.data.Body,
-          messageSid: parsed.data.MessageSid,
-          ...(parsed.data.OptOutType ? { optOutType: parsed.data.OptOutType } : {}),
-        });
-        return twiml(result.answer);
-      }
-      case 'POST /webhooks/twilio/status': {
-        const query = statusQuerySchema.safeParse(queryParams(event));
-        const parsed = statusSchema.safeParse(single(params));
-        if (!parsed.success) throw new HttpError(400, 'expected Twilio status callback parameters (MessageSid, MessageStatus)');
-        if (!query.success) {
-          // Not one of our touch callbacks (or an old URL format): acknowledged, nothing to record.
-          ctx.logger.info('SMS status callback without touch identity', { messageSid: parsed.data.MessageSid });
-          return twiml(undefined);
-        }
-        await recordSmsStatus(ctx, {
-          enrollmentId: query.data.e,
-          run: query.data.r,
-          stepIndex: query.data.s,
-          messageSid: parsed.data.MessageSid,
-          status: parsed.data.MessageStatus,
-          ...(parsed.data.ErrorCode ? { errorCode: parsed.data.ErrorCode } : {}),
-          ...(parsed.data.To ? { to: parsed.data.To } : {}),
-        });
-        return twiml(undefined);
-      }
-      default:
-        throw new HttpError(404, `no route ${event.routeKey}`);
-    }
+    return handler(ctx, event, params);
   };
   return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
 }

@@ -16,7 +16,8 @@ import { verifyUnsubscribeToken, type UnsubscribeClaims } from '../domain/tokens
 import type { UseCaseContext } from '../use-cases/context.js';
 import { unsubscribeProspect } from '../use-cases/unsubscribe-prospect.js';
 import { awsContext } from './shared/aws-context.js';
-import { bodyText, html, HttpError, httpErrors, type HttpEvent, type HttpResult } from './shared/http.js';
+import { bodyText, html, httpErrors, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
+import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
 
 export interface UnsubscribeOptions {
@@ -25,37 +26,43 @@ export interface UnsubscribeOptions {
 
 const ONE_CLICK = /(?:^|&)List-Unsubscribe=One-Click(?:&|$)/;
 
+type UnsubscribeRoute = (ctx: UseCaseContext, claims: UnsubscribeClaims, event: HttpEvent) => Promise<HttpResult>;
+
+/** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
+const UNSUBSCRIBE_ROUTES: Record<RouteKeyFor<'unsubscribe'>, UnsubscribeRoute> = {
+  'GET /unsubscribe/{token}': async (_ctx, claims) => html(200, confirmationPage(claims)),
+  'POST /unsubscribe/{token}': async (ctx, claims, event) => {
+    const oneClick = isOneClick(event);
+    const result = await unsubscribeProspect(ctx, {
+      prospectId: claims.prospectId,
+      channel: claims.channel,
+      source: oneClick ? 'one-click' : 'link',
+    });
+    ctx.logger.info('unsubscribed', { prospectId: claims.prospectId, channel: claims.channel, oneClick, outcome: result.outcome });
+    // RFC 8058: the mail client needs a 2xx and nothing else.
+    return oneClick ? plain(200, '') : html(200, donePage(claims));
+  },
+};
+
 export function createUnsubscribeHandler(options: UnsubscribeOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
+    const handler = routeFor(UNSUBSCRIBE_ROUTES, event);
     const ctx = await options.context();
     const token = tokenOf(event);
     const claims = token ? verifyUnsubscribeToken(token, ctx.settings.signingSecret) : undefined;
-    const method = event.requestContext?.http?.method ?? event.routeKey.split(' ')[0];
-    const body = method === 'POST' ? bodyText(event) : '';
-    const oneClick = ONE_CLICK.test(body.trim());
-
     if (!claims) {
-      ctx.logger.info('unsubscribe with an invalid token', { method, oneClick });
+      const oneClick = isOneClick(event);
+      ctx.logger.info('unsubscribe with an invalid token', { routeKey: event.routeKey, oneClick });
       return oneClick ? plain(400, 'invalid unsubscribe link') : html(400, invalidPage());
     }
-    switch (method) {
-      case 'GET':
-        return html(200, confirmationPage(claims));
-      case 'POST': {
-        const result = await unsubscribeProspect(ctx, {
-          prospectId: claims.prospectId,
-          channel: claims.channel,
-          source: oneClick ? 'one-click' : 'link',
-        });
-        ctx.logger.info('unsubscribed', { prospectId: claims.prospectId, channel: claims.channel, oneClick, outcome: result.outcome });
-        // RFC 8058: the mail client needs a 2xx and nothing else.
-        return oneClick ? plain(200, '') : html(200, donePage(claims));
-      }
-      default:
-        throw new HttpError(405, `method ${method} not allowed`);
-    }
+    return handler(ctx, claims, event);
   };
   return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+}
+
+/** RFC 8058's body; any other POST is the confirmation page's button. */
+function isOneClick(event: HttpEvent): boolean {
+  return event.routeKey === 'POST /unsubscribe/{token}' && ONE_CLICK.test(bodyText(event).trim());
 }
 
 function tokenOf(event: HttpEvent): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * The embedded runtime's HTTP front door: every route of DESIGN §6 through the Lambda
+ * The embedded runtime's HTTP front door: every route of `functions/routes.ts` through the Lambda
  * handlers (admin routes through the Lambda authorizer first, as API Gateway does), plus
  * the development routes `/dev/outbox`, `/dev/clock` and `/dev/inbound/email`.
  */
@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { parseDuration, DurationFormatError, type VirtualClock } from '../adapters/virtual-clock.js';
 import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import type { Logger } from '../ports.js';
-import { ROUTES, type RouteTarget } from '../routes.js';
+import { ROUTE_LIST, type RouteTarget } from '../routes.js';
 import { matchRoute, pathExists, readBody, toApiGatewayEvent, toAuthorizerEvent, writeJson, writeResult } from './api-gateway-bridge.js';
 import type { Outbox } from './outbox.js';
 import { renderOutboxPage } from './outbox-page.js';
@@ -57,9 +57,9 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
 
     if (path.startsWith('/dev/')) return handleDev(req, res, method, path, body);
 
-    const match = matchRoute(ROUTES, method, path);
+    const match = matchRoute(ROUTE_LIST, method, path);
     if (!match) {
-      return pathExists(ROUTES, path) ? writeJson(res, 405, { message: 'Method Not Allowed' }) : writeJson(res, 404, { message: 'Not Found' });
+      return pathExists(ROUTE_LIST, path) ? writeJson(res, 405, { message: 'Method Not Allowed' }) : writeJson(res, 404, { message: 'Not Found' });
     }
     const event = toApiGatewayEvent(req, body, match);
     if (match.route.admin) {

@@ -10,7 +10,7 @@ import { configSchema } from '../../functions/config.js';
 import { TABLE_DEFINITION } from '../../functions/table-definition.js';
 import { FollowupEngine } from '../../infra/followup-engine.js';
 import { HANDLERS, type HandlerName } from '../../infra/handlers.js';
-import { ROUTES } from '../../infra/routes.js';
+import { ROUTE_LIST as ROUTES } from '../../functions/routes.js';
 import { cdkJsonContext, stubHandlersDir, templateOf } from './helpers.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;

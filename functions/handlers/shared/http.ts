@@ -91,6 +91,16 @@ export function pathParameter(event: HttpEvent, name: string): string {
   }
 }
 
+/**
+ * The function a handler's route map has for this event's route. API Gateway only sends
+ * routes of the table, so a miss is a wiring mistake; it still answers 404, not 500.
+ */
+export function routeFor<T>(routes: Readonly<Record<string, T>>, event: HttpEvent): T {
+  const handler = Object.hasOwn(routes, event.routeKey) ? routes[event.routeKey] : undefined;
+  if (handler === undefined) throw new HttpError(404, `no route ${event.routeKey}`);
+  return handler;
+}
+
 /** Readable zod issues: `prospects.3.email: Invalid email address`. */
 export function describeZodError(error: z.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
