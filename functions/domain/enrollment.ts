@@ -4,10 +4,6 @@
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records.js';
 
-export class InvalidTransitionError extends Error {
-  override name = 'InvalidTransitionError';
-}
-
 /** One enrollment item per prospect and sequence; its id says where it lives, so no index is needed. */
 export function enrollmentIdFor(prospectId: string, sequenceId: string): string {
   return `${prospectId}.${sequenceId}`;
@@ -23,20 +19,66 @@ export function isEnded(status: EnrollmentStatus): boolean {
   return ENDED_STATUSES.includes(status);
 }
 
-/** Which transitions a person or an event may cause. Ended states are final for that run. */
-const ALLOWED: Record<EnrollmentStatus, readonly EnrollmentStatus[]> = {
-  active: ['paused', 'completed', 'replied', 'opted_out', 'bounced', 'stopped', 'failed'],
-  paused: ['active', 'replied', 'opted_out', 'bounced', 'stopped'],
-  completed: [],
-  replied: [],
-  opted_out: [],
-  bounced: [],
-  stopped: [],
-  failed: [],
-};
+/**
+ * The enrollment lifecycle: what may happen to an enrollment, from which statuses, to
+ * which. The one source of allowed transitions (docs/architecture.md, "Lifecycle"): the
+ * touch worker, stop, pause and resume all check it before their conditional write, and
+ * the write's condition on the status read makes the check hold under concurrency.
+ */
+export const LIFECYCLE = {
+  /** The touch worker executed a step: on to the next step, or the end of the run. */
+  touch: { from: ['active'], to: ['active', 'completed', 'failed', 'opted_out', 'bounced'] },
+  /** By hand, or after an auto-reply until a date. */
+  pause: { from: ['active'], to: ['paused'] },
+  /** By hand, or by the touch worker once an auto-reply pause is over. */
+  resume: { from: ['paused'], to: ['active'] },
+  /** A reply, an opt-out, a bounce or complaint, a manual stop, an erasure. */
+  end: { from: ['active', 'paused'], to: ['replied', 'opted_out', 'bounced', 'stopped'] },
+} as const satisfies Record<string, { from: readonly EnrollmentStatus[]; to: readonly EnrollmentStatus[] }>;
 
-export function canTransition(from: EnrollmentStatus, to: EnrollmentStatus): boolean {
-  return ALLOWED[from].includes(to);
+export type LifecycleEvent = keyof typeof LIFECYCLE;
+/** The statuses an event may lead to, e.g. `StatusAfter<'end'>` = replied | opted_out | bounced | stopped. */
+export type StatusAfter<E extends LifecycleEvent> = (typeof LIFECYCLE)[E]['to'][number];
+
+/** A request that conflicts with the enrollment's state (HTTP 409), e.g. it changed meanwhile. */
+export class EnrollmentStateError extends Error {
+  override name = 'EnrollmentStateError';
+}
+
+/** A change the lifecycle does not allow, e.g. resuming a completed enrollment. */
+export class InvalidTransitionError extends EnrollmentStateError {
+  override name = 'InvalidTransitionError';
+  constructor(
+    readonly from: EnrollmentStatus,
+    readonly event: LifecycleEvent,
+  ) {
+    super(`enrollment is ${from}; ${describeEvent(event)}`);
+  }
+}
+
+function describeEvent(event: LifecycleEvent): string {
+  const from = LIFECYCLE[event].from.join(' or ');
+  switch (event) {
+    case 'touch':
+      return `only an ${from} enrollment gets touches`;
+    case 'pause':
+      return `only an ${from} enrollment can be paused`;
+    case 'resume':
+      return `only a ${from} enrollment can be resumed`;
+    case 'end':
+      return `only an ${from} enrollment can be stopped`;
+  }
+}
+
+export function canApply(event: LifecycleEvent, from: EnrollmentStatus): boolean {
+  return (LIFECYCLE[event].from as readonly EnrollmentStatus[]).includes(from);
+}
+
+/** Checks `from --event--> to` against the lifecycle; throws InvalidTransitionError otherwise. */
+export function checkTransition<E extends LifecycleEvent>(from: EnrollmentStatus, event: E, to: StatusAfter<E>): void {
+  if (!canApply(event, from) || !(LIFECYCLE[event].to as readonly EnrollmentStatus[]).includes(to)) {
+    throw new InvalidTransitionError(from, event);
+  }
 }
 
 export function addressFor(prospect: Pick<Prospect, 'email' | 'phone'>, channel: Channel): string | undefined {

@@ -57,10 +57,7 @@ export class ProspectNotFoundError extends Error {
   }
 }
 
-/** A request that conflicts with the enrollment's state, e.g. resuming a completed one. */
-export class EnrollmentStateError extends Error {
-  override name = 'EnrollmentStateError';
-}
+export { EnrollmentStateError } from '../domain/enrollment.js';
 
 /** Reads a published version, from the container's cache when it has it. */
 export async function loadSequenceVersion(

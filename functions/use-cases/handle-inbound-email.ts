@@ -237,6 +237,7 @@ async function handleAutoReply(
   try {
     await pauseEnrollment(ctx, { enrollmentId: enrollment.id, reason: `auto-reply (${reason})`, resumeAt: resume });
   } catch (error) {
+    // The enrollment changed under us (a touch ended it, another pause): nothing to pause.
     if (!(error instanceof EnrollmentStateError)) throw error;
     return { outcome: 'auto_reply', enrollmentId: enrollment.id, matchedBy, paused: false };
   }

@@ -4,7 +4,7 @@
  * `resumeAt` and the worker sees the pause has ended).
  */
 import { scheduledTouchFor } from '../domain/touch-plan.js';
-import { statusChangeDeltas } from '../domain/enrollment.js';
+import { checkTransition, statusChangeDeltas } from '../domain/enrollment.js';
 import type { Enrollment } from '../domain/records.js';
 import { EnrollmentNotFoundError, EnrollmentStateError, type UseCaseContext } from './context.js';
 
@@ -14,9 +14,7 @@ export async function pauseEnrollment(
 ): Promise<Enrollment> {
   const enrollment = await ctx.store.getEnrollment(input.enrollmentId);
   if (!enrollment) throw new EnrollmentNotFoundError(input.enrollmentId);
-  if (enrollment.status !== 'active') {
-    throw new EnrollmentStateError(`enrollment is ${enrollment.status}; only an active enrollment can be paused`);
-  }
+  checkTransition(enrollment.status, 'pause', 'paused');
   const now = ctx.clock.now().toISOString();
   const resumeTouch = input.resumeAt ? scheduledTouchFor(enrollment, input.resumeAt.toISOString()) : undefined;
   if (resumeTouch) await ctx.scheduler.schedule(resumeTouch);

@@ -2,7 +2,7 @@
  * Resumes a paused enrollment by hand: the pending step goes out at the next allowed
  * time, never earlier than it was planned before the pause.
  */
-import { addressFor, statusChangeDeltas } from '../domain/enrollment.js';
+import { addressFor, checkTransition, statusChangeDeltas } from '../domain/enrollment.js';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
 import type { Enrollment } from '../domain/records.js';
 import { EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context.js';
@@ -11,9 +11,7 @@ import { stopEnrollment } from './stop-enrollment.js';
 export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentId: string }): Promise<Enrollment> {
   const enrollment = await ctx.store.getEnrollment(input.enrollmentId);
   if (!enrollment) throw new EnrollmentNotFoundError(input.enrollmentId);
-  if (enrollment.status !== 'paused') {
-    throw new EnrollmentStateError(`enrollment is ${enrollment.status}; only a paused enrollment can be resumed`);
-  }
+  checkTransition(enrollment.status, 'resume', 'active');
   const [prospect, sequence] = await Promise.all([
     ctx.store.getProspect(enrollment.prospectId),
     loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version),

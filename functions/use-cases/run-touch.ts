@@ -1,26 +1,29 @@
 /**
- * Executes one touch, exactly once (DESIGN §3).
+ * Executes one touch, exactly once (docs/architecture.md, "The touch pipeline").
  *
- * Order of work, and why:
- * 1. One consistent read of enrollment + prospect + suppressions. A message that does not
- *    match the enrollment's run, step and due time is stale and is dropped.
- * 2. The consent ledger is checked right before sending, not only at enrollment.
- * 3. A touch that arrives after its send window closed is moved to the next opening.
- * 4. The claim is a conditional write on the enrollment item itself, so a stop (which
- *    writes the same item) and a claim are strictly ordered.
- * 5. After the send, the enrollment advances first (recording the send, retried a few
- *    times in-process, since giving up would let a redelivery send again) and the next
- *    schedule is created second. A redelivered message that finds the enrollment one step
- *    further re-ensures that step's schedule (deterministic name), which repairs a
- *    schedule lost to an error. A step already on record is never sent again.
+ * It reads the facts (one consistent read of enrollment + prospect + suppressions, and
+ * the sequence version), asks `decideTouch` (domain/touch-decision.ts) what to do, and
+ * carries the decision out:
+ * - stale: drop the message (re-ensuring a lost schedule when the enrollment moved on);
+ * - skip / catch-up: record the step and move on without sending;
+ * - reschedule: the window closed meanwhile, move the touch to the next opening;
+ * - send: claim the touch with ONE conditional write on the enrollment item (a stop
+ *   writes the same item, so a stop and a claim are strictly ordered), render, send,
+ *   classify the provider's answer, then move on.
+ *
+ * Moving on writes the enrollment first (recording the send; retried a few times
+ * in-process, since giving up would let a redelivery send again) and creates the next
+ * schedule second. A redelivered message that finds the enrollment one step further
+ * re-ensures that schedule (deterministic name), which repairs a schedule lost to an
+ * error. A step already on record is never sent again.
  */
 import { addressHash } from '../domain/address-hash.js';
-import { addressFor, counterKeys, statusChangeDeltas } from '../domain/enrollment.js';
-import { planNextTouch, scheduledTouchFor, type TouchPlan } from '../domain/touch-plan.js';
-import { isWithinWindow, nextWindowOpening } from '../domain/schedule.js';
-import type { Enrollment, EnrollmentStatus, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
+import { checkTransition, counterKeys, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
+import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
-import type { ConditionalWriteResult, EnrollmentAdvance, SendResult, TouchMessage } from '../ports.js';
+import { decideAfterStep, decideTouch, type TouchDecision } from '../domain/touch-decision.js';
+import type { TouchPlan } from '../domain/touch-plan.js';
+import type { ConditionalWriteResult, EnrollmentAdvance, ScheduledTouch, SendResult, TouchMessage } from '../ports.js';
 import { loadSequenceVersion, type SendingContext } from './context.js';
 import { composeTouch, type ComposedTouch } from './compose-touch.js';
 
@@ -42,80 +45,94 @@ export class RetryableTouchError extends Error {
   }
 }
 
+/** Everything known about the touch once the decision is to act on its step. */
+interface TouchState {
+  enrollment: Enrollment;
+  prospect: Prospect;
+  sequence: PublishedSequence;
+  step: StepDefinition;
+  now: Date;
+  suppressions: Suppression[];
+}
+
 export async function runTouch(ctx: SendingContext, message: TouchMessage): Promise<TouchOutcome> {
   const now = ctx.clock.now();
   const loaded = await ctx.store.loadTouchContext(message);
-  const { prospect, suppressions } = loaded;
   let enrollment = loaded.enrollment;
-  const ids = { enrollmentId: message.enrollmentId, run: message.run, stepIndex: message.stepIndex };
+  const { prospect, suppressions } = loaded;
+  const sequence =
+    enrollment && enrollment.run === message.run
+      ? await loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version)
+      : undefined;
 
-  if (!enrollment || !prospect) return stale(ctx, ids, 'enrollment or prospect not found');
-  if (enrollment.run !== message.run) return stale(ctx, ids, 'message of an earlier run');
-
-  if (isResumeDue(enrollment, message)) {
-    const resumed = await resumeFromPause(ctx, enrollment, now);
-    if (!resumed) return stale(ctx, ids, 'pause changed meanwhile');
-    enrollment = resumed;
+  let decision = decideTouch({ message, enrollment, prospect, sequence, suppressions, now });
+  if (decision.kind === 'resume' && enrollment) {
+    enrollment = await resumeFromPause(ctx, enrollment, now);
+    decision = enrollment
+      ? decideTouch({ message, enrollment, prospect, sequence, suppressions, now })
+      : { kind: 'stale', reason: 'pause changed meanwhile' };
   }
-  if (enrollment.status !== 'active') return stale(ctx, ids, `enrollment is ${enrollment.status}`);
-  if (enrollment.stepIndex !== message.stepIndex) {
-    if (enrollment.stepIndex > message.stepIndex && enrollment.nextTouchAt) {
-      await ctx.scheduler.schedule(scheduledTouchFor(enrollment, enrollment.nextTouchAt, prospect));
-    }
-    return stale(ctx, ids, 'enrollment is at another step');
-  }
-  if (enrollment.nextTouchAt !== message.dueAt) return stale(ctx, ids, 'touch was rescheduled');
+  return carryOut(ctx, message, decision, { enrollment, prospect, sequence, now, suppressions });
+}
 
-  const sequence = await loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version);
-  if (!sequence) throw new Error(`sequence ${enrollment.sequenceId} version ${enrollment.version} is missing`);
-  const step = sequence.definition.steps[message.stepIndex];
-  if (!step) return stale(ctx, ids, 'step no longer exists');
-
-  const isSuppressed = suppressionCheck(suppressions);
-  const done = enrollment.touches[step.id];
-  if (done && done.stepIndex === enrollment.stepIndex) {
-    // This step already went out in this run: its send is on record, but the enrollment could
-    // not move on (a pause landed during the send, or the write after it failed). Move on
-    // without sending it again.
-    const state = { enrollment, prospect, sequence, step, now, isSuppressed, suppressions };
-    await moveOn(ctx, state, done, {}, threadFrom(enrollment, done), { alreadyRecorded: true });
-    return stale(ctx, ids, 'step already executed in this run; moved on');
+async function carryOut(
+  ctx: SendingContext,
+  message: TouchMessage,
+  decision: TouchDecision,
+  facts: { enrollment?: Enrollment; prospect?: Prospect; sequence?: PublishedSequence; now: Date; suppressions: Suppression[] },
+): Promise<TouchOutcome> {
+  if (decision.kind === 'stale' || decision.kind === 'resume') {
+    if (decision.kind === 'stale' && decision.reensure) await ctx.scheduler.schedule(decision.reensure);
+    return stale(ctx, message, decision.kind === 'stale' ? decision.reason : 'pause changed meanwhile');
   }
-  const address = addressFor(prospect, step.channel);
-  if (!address || isSuppressed(address)) {
-    const reason = address ? `${step.channel} address is suppressed` : `no ${step.channel} address`;
-    return skipStep(ctx, { enrollment, prospect, sequence, step, now, isSuppressed, suppressions }, reason);
+  // decideTouch only gets past "stale" with all three present.
+  const state: TouchState = {
+    enrollment: facts.enrollment as Enrollment,
+    prospect: facts.prospect as Prospect,
+    sequence: facts.sequence as PublishedSequence,
+    step: decision.step,
+    now: facts.now,
+    suppressions: facts.suppressions,
+  };
+  switch (decision.kind) {
+    case 'catch-up':
+      // The send is on record, but the enrollment could not move on (a pause landed during
+      // the send, or the write after it failed). Move on without sending it again.
+      await moveOn(ctx, state, decision.touch, {}, threadFrom(state.enrollment, decision.touch), { alreadyRecorded: true });
+      return stale(ctx, message, 'step already executed in this run; moved on');
+    case 'skip':
+      return skipStep(ctx, state, decision.reason);
+    case 'reschedule':
+      return reschedule(ctx, state, decision.touch);
+    case 'send':
+      return send(ctx, state, decision.address);
   }
+}
 
-  const zone = [
-    step.window ?? sequence.definition.window,
-    step.channel,
-    prospect.timezone,
-    sequence.definition.defaultTimezone,
-  ] as const;
-  if (!isWithinWindow(now, ...zone)) {
-    const dueAt = nextWindowOpening(now, ...zone).toISOString();
-    const touch = scheduledTouchFor(enrollment, dueAt, prospect);
-    await ctx.scheduler.schedule(touch);
-    const moved = await ctx.store.advanceEnrollment({
-      enrollmentId: enrollment.id,
-      expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
-      next: {
-        status: 'active',
-        stepIndex: enrollment.stepIndex,
-        nextTouchAt: dueAt,
-        pendingScheduleName: touch.scheduleName,
-        updatedAt: now.toISOString(),
-      },
-    });
-    if (moved === 'conflict') {
-      await ctx.scheduler.cancel(touch.scheduleName);
-      return stale(ctx, ids, 'enrollment changed while rescheduling');
-    }
-    ctx.logger.info('touch rescheduled into the send window', { ...ids, dueAt });
-    return { kind: 'rescheduled', dueAt };
+async function reschedule(ctx: SendingContext, state: TouchState, touch: ScheduledTouch): Promise<TouchOutcome> {
+  const { enrollment, now } = state;
+  await ctx.scheduler.schedule(touch);
+  const moved = await ctx.store.advanceEnrollment({
+    enrollmentId: enrollment.id,
+    expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
+    next: {
+      status: 'active',
+      stepIndex: enrollment.stepIndex,
+      nextTouchAt: touch.dueAt,
+      pendingScheduleName: touch.scheduleName,
+      updatedAt: now.toISOString(),
+    },
+  });
+  if (moved === 'conflict') {
+    await ctx.scheduler.cancel(touch.scheduleName);
+    return stale(ctx, touch, 'enrollment changed while rescheduling');
   }
+  ctx.logger.info('touch rescheduled into the send window', { enrollmentId: enrollment.id, run: enrollment.run, stepIndex: enrollment.stepIndex, dueAt: touch.dueAt });
+  return { kind: 'rescheduled', dueAt: touch.dueAt };
+}
 
+async function send(ctx: SendingContext, state: TouchState, address: string): Promise<TouchOutcome> {
+  const { enrollment, prospect, sequence, step, now } = state;
   const claim: TouchClaim = {
     enrollmentId: enrollment.id,
     prospectId: enrollment.prospectId,
@@ -134,50 +151,41 @@ export async function runTouch(ctx: SendingContext, message: TouchMessage): Prom
   try {
     composed = composeTouch(ctx, { sequence, step, enrollment, prospect, address });
   } catch (error) {
-    const reason = `template could not be rendered: ${(error as Error).message}`;
-    return failStep(ctx, { enrollment, prospect, sequence, step, now, isSuppressed, suppressions }, reason, undefined);
+    return failStep(ctx, state, `template could not be rendered: ${(error as Error).message}`, undefined);
   }
 
   const result: SendResult =
     composed.channel === 'email' ? await ctx.email.send(composed.email) : await ctx.sms.send(composed.sms);
-
   switch (result.kind) {
     case 'sent':
-      return recordSent(ctx, { enrollment, prospect, sequence, step, now, isSuppressed, suppressions }, composed, result);
+      return recordSent(ctx, state, composed, result);
     case 'retryable':
       await ctx.store.releaseTouchClaim(claim);
-      ctx.logger.warn('send failed, will retry', { ...ids, channel: step.channel, reason: result.reason });
+      ctx.logger.warn('send failed, will retry', { enrollmentId: enrollment.id, stepIndex: enrollment.stepIndex, channel: step.channel, reason: result.reason });
       throw new RetryableTouchError(result.reason, result.retryAfterSeconds);
-    case 'permanent': {
-      let state: TouchState = { enrollment, prospect, sequence, step, now, isSuppressed, suppressions };
+    case 'permanent':
       if (step.channel === 'sms' && result.code === '21610') {
-        const suppression: Suppression = {
-          address,
-          addressHash: addressHash(address),
-          channel: 'sms',
-          reason: 'sms_stop',
-          source: 'twilio:21610',
-          createdAt: now.toISOString(),
-        };
-        await ctx.store.putSuppression(suppression);
-        // Plan the rest of the run with the number already suppressed: its later SMS steps are
-        // skipped now, and a prospect no step can reach any more ends as opted_out right away.
-        const known = [...suppressions, suppression];
-        state = { ...state, suppressions: known, isSuppressed: suppressionCheck(known) };
+        // Twilio says the number replied STOP to us: put it in the ledger and plan the rest
+        // of the run with it suppressed (its later SMS steps are skipped now, and a prospect
+        // no step can reach any more ends as opted_out right away).
+        const suppression = await suppressAfterTwilioStop(ctx, address, now);
+        return failStep(ctx, { ...state, suppressions: [...state.suppressions, suppression] }, result.reason, result.code);
       }
       return failStep(ctx, state, result.reason, result.code);
-    }
   }
 }
 
-interface TouchState {
-  enrollment: Enrollment;
-  prospect: Prospect;
-  sequence: PublishedSequence;
-  step: StepDefinition;
-  now: Date;
-  isSuppressed: (address: string) => boolean;
-  suppressions: Suppression[];
+async function suppressAfterTwilioStop(ctx: SendingContext, address: string, now: Date): Promise<Suppression> {
+  const suppression: Suppression = {
+    address,
+    addressHash: addressHash(address),
+    channel: 'sms',
+    reason: 'sms_stop',
+    source: 'twilio:21610',
+    createdAt: now.toISOString(),
+  };
+  await ctx.store.putSuppression(suppression);
+  return suppression;
 }
 
 /** What every record of this step's execution has in common. */
@@ -219,24 +227,16 @@ async function recordSent(
 }
 
 async function skipStep(ctx: SendingContext, state: TouchState, reason: string): Promise<TouchOutcome> {
-  const { step } = state;
   const touch: TouchRecord = { ...touchRecord(state, 'skipped'), error: reason };
-  await ctx.store.appendTimeline([
-    timelineEvent(state, 'step_skipped', reason),
-  ]);
-  await moveOn(ctx, state, touch, { [counterKeys.step(step.id, 'skipped')]: 1 });
+  await ctx.store.appendTimeline([timelineEvent(state, state.step, 'step_skipped', reason)]);
+  await moveOn(ctx, state, touch, { [counterKeys.step(state.step.id, 'skipped')]: 1 });
   return { kind: 'skipped', reason };
 }
 
-async function failStep(
-  ctx: SendingContext,
-  state: TouchState,
-  reason: string,
-  code: string | undefined,
-): Promise<TouchOutcome> {
+async function failStep(ctx: SendingContext, state: TouchState, reason: string, code: string | undefined): Promise<TouchOutcome> {
   const { enrollment, step, sequence } = state;
   const touch: TouchRecord = { ...touchRecord(state, 'failed'), error: code ? `${code}: ${reason}` : reason };
-  await ctx.store.appendTimeline([timelineEvent(state, 'send_failed', code ?? 'permanent failure')]);
+  await ctx.store.appendTimeline([timelineEvent(state, step, 'send_failed', code ?? 'permanent failure')]);
   ctx.logger.warn('touch failed permanently', { enrollmentId: enrollment.id, stepId: step.id, code });
   const counters = { [counterKeys.step(step.id, 'failed')]: 1 };
   switch (sequence.definition.onPermanentFailure) {
@@ -244,13 +244,18 @@ async function failStep(
       await moveOn(ctx, state, touch, counters);
       break;
     case 'fail_enrollment':
-      await endRun(ctx, state, touch, counters, 'failed', reason);
+      await endRun(ctx, state, touch, counters, { status: 'failed', reason, plan: undefined });
       break;
   }
   return { kind: 'failed', reason };
 }
 
-/** Advances past the current step: to the next reachable step, or to the end of the sequence. */
+interface RecordOptions {
+  /** The touch record is already on the enrollment (a step moved on after the fact). */
+  alreadyRecorded?: boolean;
+}
+
+/** Advances past the current step: to the next reachable step, or to the end of the run. */
 async function moveOn(
   ctx: SendingContext,
   state: TouchState,
@@ -259,20 +264,13 @@ async function moveOn(
   thread?: Enrollment['thread'],
   options: RecordOptions = {},
 ): Promise<'active' | 'completed' | 'conflict'> {
-  const { enrollment, prospect, sequence, now } = state;
-  const plan: TouchPlan = planNextTouch({
-    sequence,
-    enrollment,
-    prospect,
-    fromIndex: enrollment.stepIndex + 1,
-    from: now,
-    isSuppressed: state.isSuppressed,
-  });
-  if (!plan.touch) {
-    const status = endStatusWhenNothingReachable(state, plan);
-    const reason = status === 'completed' ? undefined : 'no reachable step left';
-    return (await endRun(ctx, state, touch, counters, status, reason, plan, options)) === 'ok' ? 'completed' : 'conflict';
+  const { enrollment, now } = state;
+  const next = decideAfterStep(state);
+  if (next.kind === 'end') {
+    return (await endRun(ctx, state, touch, counters, next, options)) === 'ok' ? 'completed' : 'conflict';
   }
+  const { plan } = next;
+  checkTransition(enrollment.status, 'touch', 'active');
   const advance: EnrollmentAdvance = {
     enrollmentId: enrollment.id,
     expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
@@ -304,23 +302,22 @@ async function endRun(
   state: TouchState,
   touch: TouchRecord,
   counters: Record<string, number>,
-  status: EnrollmentStatus,
-  reason: string | undefined,
-  plan?: TouchPlan,
+  end: { status: StatusAfter<'touch'>; reason?: string; plan: TouchPlan | undefined },
   options: RecordOptions = {},
 ): Promise<'ok' | 'conflict'> {
   const { enrollment, now } = state;
+  checkTransition(enrollment.status, 'touch', end.status);
   const written = await persistAdvance(ctx, {
     enrollmentId: enrollment.id,
     expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
     next: {
-      status,
-      stepIndex: plan?.index ?? enrollment.stepIndex,
+      status: end.status,
+      stepIndex: end.plan?.index ?? enrollment.stepIndex,
       nextTouchAt: undefined,
       pendingScheduleName: undefined,
       updatedAt: now.toISOString(),
       endedAt: now.toISOString(),
-      ...(reason ? { endReason: reason } : {}),
+      ...(end.reason ? { endReason: end.reason } : {}),
     },
     touch,
   });
@@ -328,15 +325,10 @@ async function endRun(
     await keepOnRecord(ctx, enrollment, touch, counters, options);
     return 'conflict';
   }
-  if (plan) await recordSkippedSteps(ctx, state, plan);
-  const deltas = { ...withSkipped(counters, plan), ...statusChangeDeltas('active', status) };
+  if (end.plan) await recordSkippedSteps(ctx, state, end.plan);
+  const deltas = { ...withSkipped(counters, end.plan), ...statusChangeDeltas('active', end.status) };
   await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas });
   return 'ok';
-}
-
-interface RecordOptions {
-  /** The touch record is already on the enrollment (a step moved on after the fact). */
-  alreadyRecorded?: boolean;
 }
 
 /**
@@ -397,9 +389,7 @@ async function keepOnRecord(
 async function recordSkippedSteps(ctx: SendingContext, state: TouchState, plan: TouchPlan): Promise<void> {
   if (plan.skipped.length === 0) return;
   await ctx.store.appendTimeline(
-    plan.skipped.map((step) => ({
-      ...timelineEvent({ ...state, step }, 'step_skipped', `no usable ${step.channel} address`),
-    })),
+    plan.skipped.map((step) => timelineEvent(state, step, 'step_skipped', `no usable ${step.channel} address`)),
   );
 }
 
@@ -412,27 +402,9 @@ function withSkipped(counters: Record<string, number>, plan: TouchPlan | undefin
   return deltas;
 }
 
-/**
- * When no step is left: a prospect whose every address became suppressed did not complete
- * the sequence, they opted out or bounced.
- */
-function endStatusWhenNothingReachable(state: TouchState, plan: TouchPlan): EnrollmentStatus {
-  const blocking = plan.skipped.length > 0 ? state.suppressions : [];
-  if (blocking.some((s) => s.reason === 'bounce' || s.reason === 'complaint')) return 'bounced';
-  if (blocking.length > 0) return 'opted_out';
-  return 'completed';
-}
-
-function isResumeDue(enrollment: Enrollment, message: TouchMessage): boolean {
-  return (
-    enrollment.status === 'paused' &&
-    enrollment.resumeAt !== undefined &&
-    enrollment.stepIndex === message.stepIndex &&
-    enrollment.nextTouchAt === message.dueAt
-  );
-}
-
+/** Ends an auto-reply pause (the touch message is the one the pause scheduled for its end). */
 async function resumeFromPause(ctx: SendingContext, enrollment: Enrollment, now: Date): Promise<Enrollment | undefined> {
+  checkTransition(enrollment.status, 'resume', 'active');
   const next = {
     status: 'active' as const,
     stepIndex: enrollment.stepIndex,
@@ -461,28 +433,24 @@ async function resumeFromPause(ctx: SendingContext, enrollment: Enrollment, now:
   return { ...enrollment, ...next };
 }
 
-function suppressionCheck(suppressions: Suppression[]): (address: string) => boolean {
-  const hashes = new Set(suppressions.map((s) => s.addressHash));
-  return (address) => hashes.has(addressHash(address));
-}
-
-function timelineEvent(state: Pick<TouchState, 'enrollment' | 'step' | 'now'>, type: TimelineEvent['type'], detail: string): TimelineEvent {
+function timelineEvent(
+  state: Pick<TouchState, 'enrollment' | 'now'>,
+  step: StepDefinition,
+  type: TimelineEvent['type'],
+  detail: string,
+): TimelineEvent {
   return {
     prospectId: state.enrollment.prospectId,
     at: state.now.toISOString(),
     type,
     sequenceId: state.enrollment.sequenceId,
     enrollmentId: state.enrollment.id,
-    stepId: state.step.id,
+    stepId: step.id,
     detail,
   };
 }
 
-function stale(
-  ctx: SendingContext,
-  ids: { enrollmentId: string; run: number; stepIndex: number },
-  reason: string,
-): TouchOutcome {
-  ctx.logger.info('stale touch dropped', { ...ids, reason });
+function stale(ctx: SendingContext, message: TouchMessage, reason: string): TouchOutcome {
+  ctx.logger.info('stale touch dropped', { enrollmentId: message.enrollmentId, run: message.run, stepIndex: message.stepIndex, reason });
   return { kind: 'stale', reason };
 }

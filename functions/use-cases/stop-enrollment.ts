@@ -5,11 +5,11 @@
  * the pending schedule is deleted second. A schedule that fires anyway finds a
  * non-active enrollment and sends nothing; a missing schedule is fine.
  */
-import { isEnded, statusChangeDeltas } from '../domain/enrollment.js';
+import { checkTransition, isEnded, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
 import type { Enrollment, EnrollmentStatus, TimelineEventType } from '../domain/records.js';
 import { EnrollmentNotFoundError, type UseCaseContext } from './context.js';
 
-export type EndStatus = Extract<EnrollmentStatus, 'replied' | 'opted_out' | 'bounced' | 'stopped'>;
+export type EndStatus = StatusAfter<'end'>;
 
 export interface StopEnrollmentInput {
   enrollmentId: string;
@@ -34,6 +34,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
     const enrollment = await ctx.store.getEnrollment(input.enrollmentId);
     if (!enrollment) throw new EnrollmentNotFoundError(input.enrollmentId);
     if (isEnded(enrollment.status)) return { changed: false, enrollment };
+    checkTransition(enrollment.status, 'end', input.status);
 
     const now = ctx.clock.now().toISOString();
     const written = await ctx.store.advanceEnrollment({

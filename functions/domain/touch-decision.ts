@@ -1,0 +1,124 @@
+/**
+ * What the touch worker should do with one touch message, decided from what it read:
+ * the enrollment, the prospect, the sequence version, the consent ledger and the clock.
+ * Pure. `use-cases/run-touch.ts` reads the facts, asks here, and carries the decision out
+ * (docs/architecture.md, "The touch pipeline").
+ */
+import { addressFor, canApply, type StatusAfter } from './enrollment.js';
+import type { Enrollment, Prospect, Suppression, TouchRecord } from './records.js';
+import { isWithinWindow, nextWindowOpening } from './schedule.js';
+import type { PublishedSequence, StepDefinition } from './sequence.js';
+import { planNextTouch, scheduledTouchFor, type TouchPlan } from './touch-plan.js';
+import type { ScheduledTouch, TouchMessage } from '../ports.js';
+import { addressHash } from './address-hash.js';
+
+export interface TouchFacts {
+  message: TouchMessage;
+  enrollment: Enrollment | undefined;
+  prospect: Prospect | undefined;
+  /** The version the enrollment runs; undefined when the enrollment is missing or of another run. */
+  sequence: PublishedSequence | undefined;
+  /** The consent-ledger entries of the prospect's current addresses. */
+  suppressions: readonly Suppression[];
+  now: Date;
+}
+
+export type TouchDecision =
+  /** Nothing to do: the message no longer matches the enrollment. `reensure` repairs a lost schedule. */
+  | { kind: 'stale'; reason: string; reensure?: ScheduledTouch }
+  /** Paused by an auto-reply and this is the message that ends the pause: resume, then decide again. */
+  | { kind: 'resume' }
+  /** This step already went out in this run (its send is on record) but the enrollment did not move on. */
+  | { kind: 'catch-up'; step: StepDefinition; touch: TouchRecord }
+  /** No usable address for the step's channel: record the skip and move on. */
+  | { kind: 'skip'; step: StepDefinition; reason: string }
+  /** The send window closed before the message arrived: move the touch to the next opening. */
+  | { kind: 'reschedule'; step: StepDefinition; touch: ScheduledTouch }
+  | { kind: 'send'; step: StepDefinition; address: string };
+
+export class MissingSequenceVersionError extends Error {
+  override name = 'MissingSequenceVersionError';
+}
+
+export function decideTouch(facts: TouchFacts): TouchDecision {
+  const { message, enrollment, prospect, sequence, now } = facts;
+  if (!enrollment || !prospect) return { kind: 'stale', reason: 'enrollment or prospect not found' };
+  if (enrollment.run !== message.run) return { kind: 'stale', reason: 'message of an earlier run' };
+  if (isResumeDue(enrollment, message)) return { kind: 'resume' };
+  if (!canApply('touch', enrollment.status)) return { kind: 'stale', reason: `enrollment is ${enrollment.status}` };
+  if (enrollment.stepIndex !== message.stepIndex) {
+    // A message one step behind is a redelivery after the enrollment moved on: the schedule
+    // of the step it moved on to may have been lost to an error, so ensure it (same name).
+    const behind = enrollment.stepIndex > message.stepIndex && enrollment.nextTouchAt !== undefined;
+    return {
+      kind: 'stale',
+      reason: 'enrollment is at another step',
+      ...(behind ? { reensure: scheduledTouchFor(enrollment, enrollment.nextTouchAt as string, prospect) } : {}),
+    };
+  }
+  if (enrollment.nextTouchAt !== message.dueAt) return { kind: 'stale', reason: 'touch was rescheduled' };
+  if (!sequence) {
+    throw new MissingSequenceVersionError(`sequence ${enrollment.sequenceId} version ${enrollment.version} is missing`);
+  }
+  const step = sequence.definition.steps[message.stepIndex];
+  if (!step) return { kind: 'stale', reason: 'step no longer exists' };
+
+  const done = enrollment.touches[step.id];
+  if (done && done.stepIndex === enrollment.stepIndex) return { kind: 'catch-up', step, touch: done };
+
+  const address = addressFor(prospect, step.channel);
+  if (!address) return { kind: 'skip', step, reason: `no ${step.channel} address` };
+  if (suppressionCheck(facts.suppressions)(address)) return { kind: 'skip', step, reason: `${step.channel} address is suppressed` };
+
+  const zone = [step.window ?? sequence.definition.window, step.channel, prospect.timezone, sequence.definition.defaultTimezone] as const;
+  if (!isWithinWindow(now, ...zone)) {
+    return { kind: 'reschedule', step, touch: scheduledTouchFor(enrollment, nextWindowOpening(now, ...zone).toISOString(), prospect) };
+  }
+  return { kind: 'send', step, address };
+}
+
+/** Where an executed step leads: the next reachable step, or the end of the run. */
+export type NextStepDecision =
+  | { kind: 'advance'; plan: TouchPlan & { touch: ScheduledTouch } }
+  | { kind: 'end'; status: StatusAfter<'touch'>; reason?: string; plan: TouchPlan };
+
+export function decideAfterStep(input: {
+  sequence: PublishedSequence;
+  enrollment: Enrollment;
+  prospect: Prospect;
+  suppressions: readonly Suppression[];
+  now: Date;
+}): NextStepDecision {
+  const plan = planNextTouch({
+    sequence: input.sequence,
+    enrollment: input.enrollment,
+    prospect: input.prospect,
+    fromIndex: input.enrollment.stepIndex + 1,
+    from: input.now,
+    isSuppressed: suppressionCheck(input.suppressions),
+  });
+  if (plan.touch) return { kind: 'advance', plan: { ...plan, touch: plan.touch } };
+  // No step left. A prospect whose every remaining step became unreachable because an
+  // address was suppressed did not complete the sequence: they opted out or bounced.
+  const blocking = plan.skipped.length > 0 ? input.suppressions : [];
+  if (blocking.some((s) => s.reason === 'bounce' || s.reason === 'complaint')) {
+    return { kind: 'end', status: 'bounced', reason: 'no reachable step left', plan };
+  }
+  if (blocking.length > 0) return { kind: 'end', status: 'opted_out', reason: 'no reachable step left', plan };
+  return { kind: 'end', status: 'completed', plan };
+}
+
+/** Paused by an auto-reply, and this message is the resume touch the pause scheduled. */
+function isResumeDue(enrollment: Enrollment, message: TouchMessage): boolean {
+  return (
+    enrollment.status === 'paused' &&
+    enrollment.resumeAt !== undefined &&
+    enrollment.stepIndex === message.stepIndex &&
+    enrollment.nextTouchAt === message.dueAt
+  );
+}
+
+export function suppressionCheck(suppressions: readonly Suppression[]): (address: string) => boolean {
+  const hashes = new Set(suppressions.map((s) => s.addressHash));
+  return (address) => hashes.has(addressHash(address));
+}
