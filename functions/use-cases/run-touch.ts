@@ -17,7 +17,7 @@
 import { addressHash } from '../domain/address-hash.js';
 import { addressFor, counterKeys, statusChangeDeltas } from '../domain/enrollment.js';
 import { planNextTouch, scheduledTouchFor, type TouchPlan } from '../domain/touch-plan.js';
-import { isWithinWindow, nextWindowOpening } from '../domain/schedule.js';
+import { isWithinWindow, nextWindowOpening, zonesOf } from '../domain/schedule.js';
 import type { Enrollment, EnrollmentStatus, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { ConditionalWriteResult, EnrollmentAdvance, SendResult, TouchMessage } from '../ports.js';
@@ -90,7 +90,7 @@ export async function runTouch(ctx: SendingContext, message: TouchMessage): Prom
   const zone = [
     step.window ?? sequence.definition.window,
     step.channel,
-    prospect.timezone,
+    zonesOf(prospect),
     sequence.definition.defaultTimezone,
   ] as const;
   if (!isWithinWindow(now, ...zone)) {
