@@ -209,7 +209,9 @@ class CsvReader {
     const skipped: { line: number; code: string }[] = [];
     const parsed = parse(text, {
       bom: true,
-      trim: true,
+      // Cells are trimmed below, not by csv-parse: its trim turns a stray quote into an
+      // error after which it skips the rest of the file.
+      trim: false,
       relax_quotes: true,
       relax_column_count: true,
       skip_empty_lines: false,
@@ -221,7 +223,7 @@ class CsvReader {
       },
     }) as unknown as { record: string[]; info: { lines: number } }[];
 
-    const ends: { end: number; cells?: string[]; code?: string }[] = parsed.map((p) => ({ end: p.info.lines, cells: p.record }));
+    const ends: { end: number; cells?: string[]; code?: string }[] = parsed.map((p) => ({ end: p.info.lines, cells: p.record.map((cell) => cell.trim()) }));
     if (skipped.length > 0) {
       ends.push(...skipped.map((s) => ({ end: s.line, code: s.code })));
       ends.sort((a, b) => a.end - b.end);
@@ -233,6 +235,14 @@ class CsvReader {
       const absoluteEnd = firstLine + end - 1;
       records.push(cells ? { line, end: absoluteEnd, cells } : { line, end: Math.max(line, absoluteEnd), error: quoteError(code) });
       previousEnd = Math.max(previousEnd, end);
+    }
+    // After an error csv-parse may stop early; whatever it did not reach is read again.
+    if (skipped.length > 0 && this.recoveries < MAX_QUOTE_RECOVERIES) {
+      const rest = this.linesOf(text, previousEnd + 1, Number.MAX_SAFE_INTEGER, true);
+      if (rest.trim() !== '') {
+        this.recoveries += 1;
+        records.push(...this.read(rest, firstLine + previousEnd));
+      }
     }
     return records;
   }
@@ -262,14 +272,15 @@ class CsvReader {
     return out;
   }
 
-  /** The text of lines `from`..`to` (1-based, inclusive) of the body, with their line breaks. */
-  private linesOf(body: string, from: number, to: number): string {
-    if (!this.lineStarts) {
-      const starts = [0];
-      for (const match of body.matchAll(/\r\n|\r|\n/g)) starts.push((match.index ?? 0) + match[0].length);
-      this.lineStarts = starts;
+  /** The text of lines `from`..`to` (1-based, inclusive) of `text`, with their line breaks. */
+  private linesOf(text: string, from: number, to: number, uncached = false): string {
+    let starts = uncached ? undefined : this.lineStarts;
+    if (!starts) {
+      starts = [0];
+      for (const match of text.matchAll(/\r\n|\r|\n/g)) starts.push((match.index ?? 0) + match[0].length);
+      if (!uncached) this.lineStarts = starts;
     }
-    return body.slice(this.lineStarts[from - 1] ?? body.length, this.lineStarts[to] ?? body.length);
+    return text.slice(starts[from - 1] ?? text.length, starts[to] ?? text.length);
   }
 }
 
