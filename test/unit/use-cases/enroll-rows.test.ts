@@ -123,6 +123,21 @@ describe('the zone of a prospect without one comes from the phone number', () =>
     expect(tollFree.timezoneCandidates).toContain('America/Los_Angeles');
   });
 
+  it('GET /prospects/{id} names a source for prospects stored before zones were inferred', async () => {
+    const t = await createTestContext();
+    const stored = { attributes: {}, createdAt: MONDAY_11_LONDON, updatedAt: MONDAY_11_LONDON };
+    await t.store.putEnrollmentBatch({
+      prospects: [
+        { id: 'p_old_zoned', email: 'old1@example.com', timezone: 'Europe/Paris', ...stored },
+        { id: 'p_old_bare', email: 'old2@example.com', ...stored },
+      ],
+      enrollments: [],
+      timeline: [],
+    });
+    expect((await getProspect(t.ctx, 'p_old_zoned')).prospect).toMatchObject({ timezone: 'Europe/Paris', timezoneSource: 'given' });
+    expect((await getProspect(t.ctx, 'p_old_bare')).prospect.timezoneSource).toBe('default');
+  });
+
   it('a prospect with neither zone nor phone has timezoneSource default and no zone', async () => {
     const t = await createTestContext(londonDefault);
     const [result] = await enroll(t, { email: 'nozone@example.com' });
