@@ -21,9 +21,10 @@ import { countDynamoDbRequests } from '../functions/adapters/dynamodb-request-co
 import { EventBridgeTouchScheduler } from '../functions/adapters/eventbridge-touch-scheduler.js';
 import { LocalTouchScheduler } from '../functions/adapters/local-touch-scheduler.js';
 import { VirtualClock } from '../functions/adapters/virtual-clock.js';
+import { libphonenumberTimeZones } from '../functions/adapters/phone-time-zones.js';
 import { loadSequencesFromDirectory } from '../functions/adapters/sequence-files.js';
 import type { EmailSender, Logger, SmsSender } from '../functions/ports.js';
-import type { SendingContext } from '../functions/use-cases/context.js';
+import type { EnrollingContext, SendingContext } from '../functions/use-cases/context.js';
 import { enrollProspects, type EnrollmentRowInput } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
@@ -73,7 +74,8 @@ export async function runEngineBench(print: (line: string) => void = console.log
     // the CPU cost of EventBridge Scheduler's SDK calls is measured on its own below.
     const clock = new VirtualClock({ start: new Date('2026-11-23T15:00:00Z') });
     const enrollScheduler = new LocalTouchScheduler({ clock, logger: silent });
-    const ctx: SendingContext = {
+    const ctx: SendingContext & EnrollingContext = {
+      phoneTimeZones: libphonenumberTimeZones(),
       store: new DynamoDbStore({ client, tableName: 'enroll' }),
       scheduler: enrollScheduler,
       clock,
@@ -145,7 +147,7 @@ export async function runEngineBench(print: (line: string) => void = console.log
     // --- 2. Requests per touch on the happy path ----------------------------------------
     const touchStore = new DynamoDbStore({ client, tableName: 'touch' });
     const local = new LocalTouchScheduler({ clock, logger: silent });
-    const touchCtx: SendingContext = { ...ctx, store: touchStore, scheduler: local, sequenceCache: new Map() };
+    const touchCtx: SendingContext & EnrollingContext = { ...ctx, store: touchStore, scheduler: local, sequenceCache: new Map() };
     await publishSequence(touchCtx, compiled);
     await enrollProspects(touchCtx, { sequenceId: sequence.id, rows: rows.slice(0, TOUCH_PROSPECTS) });
     const counter = countDynamoDbRequests(client);

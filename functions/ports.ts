@@ -26,6 +26,15 @@ export interface Logger {
 }
 
 /** Time as the process sees it: the wall clock in AWS, a virtual clock locally. */
+/**
+ * The IANA zones a phone number's prefix is used in (libphonenumber's time-zone map).
+ * Only the enrollment path needs it, so only the API function loads its data.
+ */
+export interface PhoneTimeZones {
+  /** Zones for an E.164 number, most specific prefix first; empty when the number maps to none. */
+  zonesFor(e164: string): Promise<readonly string[]>;
+}
+
 export interface Clock {
   now(): Date;
 }

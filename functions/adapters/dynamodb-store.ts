@@ -6,7 +6,7 @@
  *
  * | item                       | pk                 | sk                                   | other keys / notes |
  * | -------------------------- | ------------------ | ------------------------------------ | ------------------ |
- * | prospect profile           | `P#<prospectId>`   | `PROFILE`                            | the Prospect's fields as attributes |
+ * | prospect profile           | `P#<prospectId>`   | `PROFILE`                            | the Prospect's fields as attributes; its `attributes` as one JSON string `attributesJson` |
  * | address pointer            | `P#<prospectId>`   | `ADDR#email` / `ADDR#phone`          | `addrKey = A#<addressHash>` → GSI byAddress (pk as its sort key); no plain address |
  * | enrollment                 | `P#<prospectId>`   | `E#<sequenceId>`                     | one per prospect and sequence; `Enrollment.id = <prospectId>.<sequenceId>`; holds the touch claim (below) |
  * | timeline event             | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`          | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
@@ -185,7 +185,9 @@ function clean<T>(value: T): T {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(clean) as T;
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = clean(v);
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) Object.defineProperty(out, k, { value: clean(v), enumerable: true, writable: true, configurable: true });
+    }
     return out as T;
   }
   return value;
@@ -201,6 +203,24 @@ function stableJson(value: unknown): string {
 
 function toItem(key: Key, entity: string, record: object): Item {
   return { ...clean(record), ...key, entity };
+}
+
+/**
+ * A prospect's attributes are stored as one JSON string, not as a DynamoDB map: their
+ * names are whatever a CSV header says, and the SDK's marshaller cannot take every
+ * name (an attribute `constructor` makes it throw, `__proto__` silently vanishes in
+ * both directions). Items written before keep a map under `attributes`; both read back.
+ */
+function prospectItem(prospect: Prospect): Item {
+  const { attributes, ...rest } = prospect;
+  return { ...toItem(keys.profile(prospect.id), 'prospect', rest), attributesJson: JSON.stringify(attributes) };
+}
+
+function prospectFromItem(item: Item): Prospect {
+  const { attributesJson, ...rest } = fromItem<Prospect & { attributesJson?: unknown }>(item);
+  const attributes: Record<string, string> =
+    typeof attributesJson === 'string' ? JSON.parse(attributesJson) : ((rest.attributes as Record<string, string> | undefined) ?? {});
+  return { ...rest, attributes };
 }
 
 function fromItem<T>(item: Item): T {
@@ -381,7 +401,7 @@ export class DynamoDbStore implements Store {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.profile(prospectId), ConsistentRead: true }),
     );
-    return Item ? fromItem<Prospect>(Item) : undefined;
+    return Item ? prospectFromItem(Item) : undefined;
   }
 
   async findProspectIdsByAddress(address: string): Promise<string[]> {
@@ -454,7 +474,7 @@ export class DynamoDbStore implements Store {
     const profileWrites: WriteRequest[] = [];
     for (const prospect of items.prospects) {
       if (prospect.id.includes('.')) throw new Error(`Prospect id must not contain '.': ${prospect.id}`);
-      profileWrites.push({ PutRequest: { Item: toItem(keys.profile(prospect.id), 'prospect', prospect) } });
+      profileWrites.push({ PutRequest: { Item: prospectItem(prospect) } });
       for (const field of ['email', 'phone'] as const) {
         const address = prospect[field];
         const key = keys.addressPointer(prospect.id, field);
@@ -544,7 +564,7 @@ export class DynamoDbStore implements Store {
     for (const item of items) {
       const id = keyId(item as Key);
       if (id === keyId(enrollmentKey)) enrollment = fromItem<Enrollment>(item);
-      else if (id === keyId(profileKey)) prospect = fromItem<Prospect>(item);
+      else if (id === keyId(profileKey)) prospect = prospectFromItem(item);
       else collect(item);
     }
 

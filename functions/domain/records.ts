@@ -1,6 +1,8 @@
 /** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline. */
 import type { Channel } from './sequence.js';
 
+export type TimezoneSource = 'given' | 'phone' | 'default';
+
 export interface Prospect {
   id: string;
   email?: string;
@@ -8,8 +10,18 @@ export interface Prospect {
   firstName?: string;
   lastName?: string;
   company?: string;
-  /** IANA zone as given; unknown zones fall back to the sequence's default at schedule time. */
+  /** ISO 3166-1 alpha-2 region the row gave (national phone numbers are read in it). */
+  country?: string;
+  /**
+   * IANA zone: as given, or inferred from the phone number. Unset when neither is known,
+   * so the default zone of whichever sequence schedules a touch applies.
+   */
   timezone?: string;
+  /** Where `timezone` came from; `default` means no zone is known (see README "Time zones"). */
+  timezoneSource?: TimezoneSource;
+  /** Every zone the phone number's prefix is used in, when more than one: touches respect all of them. */
+  timezoneCandidates?: string[];
+  /** Attribute names are any text (even `constructor` or `__proto__`): read them with Object.hasOwn. */
   attributes: Record<string, string>;
   createdAt: string;
   updatedAt: string;

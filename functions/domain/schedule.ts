@@ -7,6 +7,13 @@
  * 2. The result is pushed into the send window in the prospect's zone. SMS are
  *    further restricted to 08:00–21:00 local (quiet hours, TCPA-style), whatever
  *    the sequence window says.
+ * 3. A prospect may have several candidate zones (a phone prefix used in more than one
+ *    zone, see README "Time zones"). Then a touch goes out only at an instant that is
+ *    inside the window in EVERY candidate zone, for email as for SMS: one rule for both
+ *    channels, and the worker's "still in the window?" check below applies the same one.
+ *    When the candidates share no hour at all (Tokyo and New York, 09–17), there is no
+ *    safe instant; the window is then applied in a single zone: the sequence's default
+ *    zone when it is a candidate (the sequence owner's market), else the first candidate.
  *
  * Pure: luxon only reads the process' time zone database, nothing else.
  */
@@ -30,14 +37,20 @@ export interface NextTouchInput {
   wait: Wait;
   window: SendWindow;
   channel: Channel;
-  /** The prospect's zone; missing or unknown falls back to `defaultTimezone`. */
-  timezone: string | undefined;
+  /**
+   * The prospect's zone, or its candidate zones (see the file comment); missing or
+   * unknown zones fall back to `defaultTimezone`.
+   */
+  timezone: ProspectZones;
   defaultTimezone: string;
 }
 
+/** One IANA zone, or several candidates of which the touch must respect all. */
+export type ProspectZones = string | readonly string[] | undefined;
+
 export interface NextTouch {
   at: Date;
-  /** The zone the window was applied in (the prospect's, or the fallback). */
+  /** The zone the window was applied in (the prospect's first candidate, or the fallback). */
   timezone: string;
 }
 
@@ -68,16 +81,50 @@ export function resolveTimezone(timezone: string | undefined, defaultTimezone: s
   return (timezone && knownZone(timezone)) || knownZone(defaultTimezone) || 'UTC';
 }
 
+/** The zones a prospect's touches must respect: its candidates when it has several, else its zone. */
+export function zonesOf(prospect: { timezone?: string; timezoneCandidates?: readonly string[] }): ProspectZones {
+  return prospect.timezoneCandidates && prospect.timezoneCandidates.length > 0 ? prospect.timezoneCandidates : prospect.timezone;
+}
+
+/** The prospect's known candidate zones (deduplicated, in order), else the fallback alone. */
+export function resolveTimezones(timezone: ProspectZones, defaultTimezone: string): string[] {
+  const given = typeof timezone === 'string' ? [timezone] : (timezone ?? []);
+  const known = [...new Set(given.map((zone) => knownZone(zone)).filter((zone): zone is string => zone !== undefined))];
+  return known.length > 0 ? known : [resolveTimezone(undefined, defaultTimezone)];
+}
+
 /**
  * Zone checks build an Intl.DateTimeFormat, which costs far more than the date math
- * itself; enrolling 10,000 prospects would otherwise build 40,000 of them. Zone names
- * are few, so the answers are kept for the life of the process.
+ * itself; enrolling 10,000 prospects would otherwise build 40,000 of them. Real zone
+ * names are few (about 600), but rows can carry any text, so the answers live in a
+ * small LRU and a string that cannot be a zone name is refused before Intl sees it
+ * (an unbounded cache grew by every unique invalid zone in every request). luxon's own
+ * zone caches only ever see names that passed this check.
  */
+export const ZONE_CACHE_LIMIT = 500;
 const zoneCache = new Map<string, string | undefined>();
+/** IANA names: letters, digits, `/`, `_`, `-`, `+` (Etc/GMT+5), at most a few dozen characters. */
+const ZONE_NAME_SHAPE = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
+
 /** The canonical spelling of a valid IANA zone, or undefined for an unknown one. */
 export function knownZone(zone: string): string | undefined {
-  if (!zoneCache.has(zone)) zoneCache.set(zone, IANAZone.isValidZone(zone) ? canonicalZone(zone) : undefined);
-  return zoneCache.get(zone);
+  if (!ZONE_NAME_SHAPE.test(zone)) return undefined;
+  if (zoneCache.has(zone)) {
+    const answer = zoneCache.get(zone);
+    // Refresh: the Map's insertion order is the recency order.
+    zoneCache.delete(zone);
+    zoneCache.set(zone, answer);
+    return answer;
+  }
+  const answer = IANAZone.isValidZone(zone) ? canonicalZone(zone) : undefined;
+  zoneCache.set(zone, answer);
+  if (zoneCache.size > ZONE_CACHE_LIMIT) zoneCache.delete(zoneCache.keys().next().value as string);
+  return answer;
+}
+
+/** How many zone names are cached (bounded by ZONE_CACHE_LIMIT). */
+export function zoneCacheSize(): number {
+  return zoneCache.size;
 }
 
 /** Zone names are case-insensitive in Intl; store the canonical spelling. */
@@ -174,27 +221,72 @@ function pushIntoWindow(local: DateTime, window: MinuteWindow): DateTime {
   throw new ScheduleError('No send window opening found within ten days');
 }
 
-/** When the next touch goes out: wait applied, then pushed into the (channel's) window in the prospect's zone. */
+/** How far ahead a common opening of several zones is looked for (a week always has one if any). */
+const COMMON_OPENING_HORIZON_MS = 15 * 24 * 3_600_000;
+
+/**
+ * The first instant at or after `from` that is inside the window in every zone, or
+ * undefined when there is none within the horizon. Each zone pushes the instant to its
+ * own next opening until all of them agree; every push is a lower bound for the answer,
+ * so the first instant they agree on is the earliest common one.
+ */
+function commonOpening(from: number, zones: readonly string[], window: MinuteWindow): number | undefined {
+  const horizon = from + COMMON_OPENING_HORIZON_MS;
+  let at = from;
+  for (let round = 0; round < 100; round += 1) {
+    let moved = false;
+    for (const zone of zones) {
+      const local = DateTime.fromMillis(at, { zone });
+      if (isInside(local, window)) continue;
+      at = pushIntoWindow(local, window).toMillis();
+      moved = true;
+      if (at > horizon) return undefined;
+    }
+    if (!moved) return at;
+  }
+  return undefined;
+}
+
+/** The zones the window is applied in from `at` on: all candidates, or one when they share no hour (file comment). */
+function zonesToRespect(at: number, zones: readonly string[], window: MinuteWindow, defaultTimezone: string): readonly string[] {
+  if (zones.length === 1) return zones;
+  if (commonOpening(at, zones, window) !== undefined) return zones;
+  const fallback = knownZone(defaultTimezone);
+  return [fallback && zones.includes(fallback) ? fallback : (zones[0] as string)];
+}
+
+/** `at` when it is inside the window in every zone, else the next instant that is. */
+function openingInZones(at: number, zones: readonly string[], window: MinuteWindow, defaultTimezone: string): { at: Date; timezone: string } {
+  const respected = zonesToRespect(at, zones, window, defaultTimezone);
+  const first = respected[0] as string;
+  if (respected.length === 1) return { at: pushIntoWindow(DateTime.fromMillis(at, { zone: first }), window).toJSDate(), timezone: first };
+  return { at: new Date(commonOpening(at, respected, window) as number), timezone: first };
+}
+
+/** When the next touch goes out: wait applied, then pushed into the (channel's) window in the prospect's zone(s). */
 export function computeNextTouchAt(input: NextTouchInput): NextTouch {
-  const zone = resolveTimezone(input.timezone, input.defaultTimezone);
+  const zones = resolveTimezones(input.timezone, input.defaultTimezone);
   const window = minuteWindowOrThrow(input.window, input.channel);
-  const waited = applyWait(input.from, input.wait, zone);
-  return { at: pushIntoWindow(waited, window).toJSDate(), timezone: zone };
+  // Calendar waits keep the wall-clock time of the first candidate zone.
+  const waited = applyWait(input.from, input.wait, zones[0] as string);
+  return openingInZones(waited.toMillis(), zones, window, input.defaultTimezone);
 }
 
 /**
- * Whether `at` is inside the channel's window in the given zone (an unknown zone
- * falls back to `defaultTimezone`). Used by the worker for late deliveries.
+ * Whether `at` is inside the channel's window in the given zone(s) (unknown zones fall
+ * back to `defaultTimezone`). Used by the worker for late deliveries; applies exactly
+ * the rule computeNextTouchAt plans with.
  */
 export function isWithinWindow(
   at: Date,
   window: SendWindow,
   channel: Channel,
-  timezone: string | undefined,
+  timezone: ProspectZones,
   defaultTimezone = 'UTC',
 ): boolean {
-  const zone = resolveTimezone(timezone, defaultTimezone);
-  return isInside(DateTime.fromJSDate(at, { zone }), minuteWindowOrThrow(window, channel));
+  const minutes = minuteWindowOrThrow(window, channel);
+  const zones = zonesToRespect(at.getTime(), resolveTimezones(timezone, defaultTimezone), minutes, defaultTimezone);
+  return zones.every((zone) => isInside(DateTime.fromJSDate(at, { zone }), minutes));
 }
 
 /** `at` itself when inside the window, else the window's next opening (same zone rules as isWithinWindow). */
@@ -202,11 +294,11 @@ export function nextWindowOpening(
   at: Date,
   window: SendWindow,
   channel: Channel,
-  timezone: string | undefined,
+  timezone: ProspectZones,
   defaultTimezone = 'UTC',
 ): Date {
-  const zone = resolveTimezone(timezone, defaultTimezone);
-  return pushIntoWindow(DateTime.fromJSDate(at, { zone }), minuteWindowOrThrow(window, channel)).toJSDate();
+  const zones = resolveTimezones(timezone, defaultTimezone);
+  return openingInZones(at.getTime(), zones, minuteWindowOrThrow(window, channel), defaultTimezone).at;
 }
 
 /**

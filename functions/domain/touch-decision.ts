@@ -6,7 +6,7 @@
  */
 import { addressFor, canApply, type StatusAfter } from './enrollment.js';
 import type { Enrollment, Prospect, Suppression, TouchRecord } from './records.js';
-import { isWithinWindow, nextWindowOpening } from './schedule.js';
+import { isWithinWindow, nextWindowOpening, zonesOf } from './schedule.js';
 import type { PublishedSequence, StepDefinition } from './sequence.js';
 import { planNextTouch, scheduledTouchFor, type TouchPlan } from './touch-plan.js';
 import type { ScheduledTouch, TouchMessage } from '../ports.js';
@@ -70,7 +70,7 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
   if (!address) return { kind: 'skip', step, reason: `no ${step.channel} address` };
   if (suppressionCheck(facts.suppressions)(address)) return { kind: 'skip', step, reason: `${step.channel} address is suppressed` };
 
-  const zone = [step.window ?? sequence.definition.window, step.channel, prospect.timezone, sequence.definition.defaultTimezone] as const;
+  const zone = [step.window ?? sequence.definition.window, step.channel, zonesOf(prospect), sequence.definition.defaultTimezone] as const;
   if (!isWithinWindow(now, ...zone)) {
     return { kind: 'reschedule', step, touch: scheduledTouchFor(enrollment, nextWindowOpening(now, ...zone).toISOString(), prospect) };
   }

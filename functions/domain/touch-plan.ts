@@ -6,7 +6,7 @@ import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import type { Prospect } from './records.js';
 import type { ScheduledTouch, TouchMessage } from '../ports.js';
 import { addressFor, findNextStep } from './enrollment.js';
-import { computeNextTouchAt } from './schedule.js';
+import { computeNextTouchAt, zonesOf } from './schedule.js';
 import { scheduleNameFor } from './schedule-name.js';
 import { addressHash } from './address-hash.js';
 
@@ -21,7 +21,7 @@ export interface TouchPlan {
 export interface PlanInput {
   sequence: PublishedSequence;
   enrollment: { id: string; prospectId: string; sequenceId: string; run: number };
-  prospect: Pick<Prospect, 'email' | 'phone' | 'timezone'>;
+  prospect: Pick<Prospect, 'email' | 'phone' | 'timezone' | 'timezoneCandidates'>;
   /** First step index to consider. */
   fromIndex: number;
   /** The wait is counted from here: enrollment time for the first step, the previous touch after. */
@@ -48,7 +48,7 @@ export function planNextTouch(input: PlanInput): TouchPlan {
     wait: input.ignoreWait ? { amount: 0, unit: 'minutes' } : next.step.wait,
     window: next.step.window ?? sequence.definition.window,
     channel: next.step.channel,
-    timezone: prospect.timezone,
+    timezone: zonesOf(prospect),
     defaultTimezone: sequence.definition.defaultTimezone,
   });
   return {

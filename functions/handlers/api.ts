@@ -12,6 +12,7 @@
 import middy from '@middy/core';
 import * as z from '../zod.js';
 import type { PublishedSequence } from '../domain/sequence.js';
+import type { PhoneTimeZones } from '../ports.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import { eraseProspect } from '../use-cases/erase-prospect.js';
 import { getProspect } from '../use-cases/get-prospect.js';
@@ -19,7 +20,7 @@ import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
 import { awsContext, getConfig } from './shared/aws-context.js';
-import { bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
+import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
 import type { RouteKeyFor } from '../routes.js';
 
@@ -103,15 +104,27 @@ async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResul
   return json(created ? 201 : 200, { sequence, created });
 }
 
+/** Loaded with the first enrollment: only this route reads phone numbers' zones. */
+let phoneTimeZones: PhoneTimeZones | undefined;
+
 async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): Promise<HttpResult> {
   const size = bodySize(event);
   if (size > maxBytes) throw new HttpError(413, `request body is ${size} bytes; the limit is ${maxBytes}. Split the list.`);
-  const [{ parseEnrollmentBody }, { enrollProspects }] = await Promise.all([
+  const [{ parseEnrollmentBody }, { enrollProspects }, { libphonenumberTimeZones }] = await Promise.all([
     import('./shared/enrollment-body.js'),
     import('../use-cases/enroll-prospects.js'),
+    import('../adapters/phone-time-zones.js'),
   ]);
-  const rows = parseEnrollmentBody(header(event, 'content-type'), bodyText(event));
-  const results = await enrollProspects(ctx, { sequenceId: pathParameter(event, 'id'), rows });
+  phoneTimeZones ??= libphonenumberTimeZones();
+  const { rows, columns } = parseEnrollmentBody({
+    contentType: header(event, 'content-type'),
+    body: bodyBytes(event),
+    query: event.queryStringParameters ?? {},
+  });
+  const results = await enrollProspects(
+    { ...ctx, phoneTimeZones },
+    { sequenceId: pathParameter(event, 'id'), rows, ...(columns ? { columns } : {}) },
+  );
   const summary = { enrolled: 0, skipped: 0, invalid: 0 };
   for (const result of results) summary[result.status] += 1;
   return json(200, { summary, results });

@@ -2,7 +2,7 @@
  * What every use case receives: ports plus the few settings they need. Handlers and the
  * embedded runtime build one of these per container (clients created once).
  */
-import type { Clock, EmailSender, Logger, SmsSender, Store, TouchScheduler } from '../ports.js';
+import type { Clock, EmailSender, Logger, PhoneTimeZones, SmsSender, Store, TouchScheduler } from '../ports.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 
 export interface UseCaseSettings {
@@ -24,6 +24,11 @@ export interface UseCaseContext {
   settings: UseCaseSettings;
   /** Published versions are immutable, so a container may keep them for its lifetime. */
   sequenceCache?: Map<string, PublishedSequence>;
+}
+
+/** Enrolling: rows without a usable zone get one from their phone number. */
+export interface EnrollingContext extends UseCaseContext {
+  phoneTimeZones: PhoneTimeZones;
 }
 
 /** Use cases that email the team (forwarded replies, notifications) but never text. */

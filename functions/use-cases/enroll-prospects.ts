@@ -11,14 +11,15 @@
  * re-ensures its pending schedule (the schedule name is deterministic, so this can never
  * create a second one).
  */
-import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
+import { inferredZone, normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
+import type { ColumnTarget } from '../domain/prospect-columns.js';
 import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment.js';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
 import { memoizedNextTouchAt } from '../domain/schedule.js';
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { ScheduledTouch } from '../ports.js';
-import { SequenceNotFoundError, type UseCaseContext } from './context.js';
+import { SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
 import { mapWithConcurrency } from './concurrency.js';
 
 export type EnrollmentRowInput =
@@ -26,10 +27,12 @@ export type EnrollmentRowInput =
   /** A row the body parser could not read (e.g. a CSV line with too many columns). */
   | { row: number; error: string };
 
-export type EnrollmentRowResult =
+/** `warnings` name fields of the row that were left out (a bad phone next to a good email, a bad zone…). */
+export type EnrollmentRowResult = (
   | { row: number; status: 'enrolled'; prospectId: string; enrollmentId: string }
   | { row: number; status: 'skipped'; prospectId: string; enrollmentId?: string; reason: string }
-  | { row: number; status: 'invalid'; reason: string };
+  | { row: number; status: 'invalid'; reason: string }
+) & { warnings?: string[] };
 
 /** Rows per round of batched reads and writes; a few rounds run at once to keep the table busy. */
 const CHUNK_SIZE = 100;
@@ -37,15 +40,22 @@ const CHUNKS_IN_FLIGHT = 16;
 const SCHEDULE_CONCURRENCY = 16;
 
 export async function enrollProspects(
-  ctx: UseCaseContext,
-  input: { sequenceId: string; rows: EnrollmentRowInput[] },
+  ctx: EnrollingContext,
+  input: {
+    sequenceId: string;
+    rows: EnrollmentRowInput[];
+    /** The request's explicit column mapping (JSON keys → fields); CSV bodies arrive already mapped. */
+    columns?: ReadonlyMap<string, ColumnTarget>;
+  },
 ): Promise<EnrollmentRowResult[]> {
   const sequence = await ctx.store.getCurrentSequence(input.sequenceId);
   if (!sequence) throw new SequenceNotFoundError(input.sequenceId);
 
   const now = ctx.clock.now();
   const results = new Map<number, EnrollmentRowResult>();
-  const candidates = readRows(ctx, input.rows, now, results);
+  const warnings = new Map<number, string[]>();
+  const candidates = readRows(ctx, input, now, results, warnings);
+  await inferZones(ctx, candidates);
   const chunks: Candidate[][] = [];
   for (let start = 0; start < candidates.length; start += CHUNK_SIZE) chunks.push(candidates.slice(start, start + CHUNK_SIZE));
 
@@ -57,7 +67,19 @@ export async function enrollProspects(
     rows: input.rows.length,
     enrolled: deltas[counterKeys.enrolled] ?? 0,
   });
-  return input.rows.map((r) => results.get(r.row) ?? { row: r.row, status: 'invalid', reason: 'row was not processed' });
+  return input.rows.map((r) => {
+    const result: EnrollmentRowResult = results.get(r.row) ?? { row: r.row, status: 'invalid', reason: 'row was not processed' };
+    const rowWarnings = warnings.get(r.row);
+    return rowWarnings && result.status !== 'invalid' ? { ...result, warnings: rowWarnings } : result;
+  });
+}
+
+/** Rows that gave no usable zone get their phone number's zone(s), else none (the sequence default applies). */
+async function inferZones(ctx: EnrollingContext, candidates: Candidate[]): Promise<void> {
+  for (const { prospect } of candidates) {
+    if (prospect.timezone) continue;
+    Object.assign(prospect, inferredZone(prospect.phone ? await ctx.phoneTimeZones.zonesFor(prospect.phone) : []));
+  }
 }
 
 interface Candidate {
@@ -69,9 +91,10 @@ interface Candidate {
 /** Validates and normalises every row, and drops repeats of a prospect within the request. */
 function readRows(
   ctx: UseCaseContext,
-  rows: EnrollmentRowInput[],
+  { rows, columns }: { rows: EnrollmentRowInput[]; columns?: ReadonlyMap<string, ColumnTarget> },
   now: Date,
   results: Map<number, EnrollmentRowResult>,
+  warnings: Map<number, string[]>,
 ): Candidate[] {
   const nowIso = now.toISOString();
   const seen = new Map<string, number>();
@@ -81,11 +104,15 @@ function readRows(
       results.set(input.row, { row: input.row, status: 'invalid', reason: input.error });
       continue;
     }
-    const normalized = normalizeProspectInput(input.data, { defaultPhoneRegion: ctx.settings.defaultPhoneRegion });
+    const normalized = normalizeProspectInput(input.data, {
+      defaultPhoneRegion: ctx.settings.defaultPhoneRegion,
+      ...(columns ? { columns } : {}),
+    });
     if (!normalized.ok) {
       results.set(input.row, { row: input.row, status: 'invalid', reason: normalized.reason });
       continue;
     }
+    if (normalized.warnings.length > 0) warnings.set(input.row, normalized.warnings);
     const prospectId = prospectIdFor(normalized.value);
     // One person per address: a row repeating another row's email or phone is the same person.
     const addresses = addressesOf(normalized.value);

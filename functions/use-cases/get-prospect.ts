@@ -45,7 +45,13 @@ export async function getProspect(ctx: UseCaseContext, prospectId: string): Prom
   const timeline = dedupe([...events, ...touches, ...completions]).sort(
     (a, b) => a.at.localeCompare(b.at) || rank(a) - rank(b),
   );
-  return { prospect, enrollments, timeline };
+  return { prospect: withZoneSource(prospect), enrollments, timeline };
+}
+
+/** Prospects stored before zones were inferred have no source: their zone, if any, was given. */
+function withZoneSource(prospect: Prospect): Prospect {
+  if (prospect.timezoneSource) return prospect;
+  return { ...prospect, timezoneSource: prospect.timezone ? 'given' : 'default' };
 }
 
 /** Events recorded in the same instant read best as cause before effect: the send, then the skips it planned. */

@@ -6,7 +6,8 @@
 import { DynamoDbStore } from '../../functions/adapters/dynamodb-store.js';
 import type { PublishedSequence } from '../../functions/domain/sequence.js';
 import type { Logger } from '../../functions/ports.js';
-import type { SendingContext, UseCaseSettings } from '../../functions/use-cases/context.js';
+import { libphonenumberTimeZones } from '../../functions/adapters/phone-time-zones.js';
+import type { EnrollingContext, SendingContext, UseCaseSettings } from '../../functions/use-cases/context.js';
 import { publishSequence } from '../../functions/use-cases/publish-sequence.js';
 import type { RunningDynalite } from '../support/dynalite.js';
 import { FakeClock } from './clock.js';
@@ -16,7 +17,7 @@ import { FakeEmailSender, FakeSmsSender } from './senders.js';
 import { loadExampleSequence, MONDAY_10AM_NEW_YORK, TEST_SETTINGS } from './test-context.js';
 
 export interface DynamoInboundContext {
-  ctx: SendingContext;
+  ctx: SendingContext & EnrollingContext;
   store: DynamoDbStore;
   scheduler: RecordingScheduler;
   email: FakeEmailSender;
@@ -38,7 +39,8 @@ export async function createDynamoInboundContext(
   const scheduler = new RecordingScheduler(clock);
   const email = new FakeEmailSender();
   const sms = new FakeSmsSender();
-  const ctx: SendingContext = {
+  const ctx: SendingContext & EnrollingContext = {
+    phoneTimeZones: libphonenumberTimeZones(),
     store,
     scheduler,
     clock,

@@ -12,7 +12,8 @@ import { loadSequenceFromDirectory } from '../../functions/adapters/sequence-fil
 import type { CompiledSequence } from '../../functions/domain/sequence-definition.js';
 import type { PublishedSequence } from '../../functions/domain/sequence.js';
 import type { Logger } from '../../functions/ports.js';
-import type { SendingContext, UseCaseSettings } from '../../functions/use-cases/context.js';
+import { libphonenumberTimeZones } from '../../functions/adapters/phone-time-zones.js';
+import type { EnrollingContext, SendingContext, UseCaseSettings } from '../../functions/use-cases/context.js';
 import { enrollProspects } from '../../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../../functions/use-cases/publish-sequence.js';
 import { FakeClock } from './clock.js';
@@ -61,7 +62,8 @@ export interface TestContextOptions {
 }
 
 export interface TestContext {
-  ctx: SendingContext;
+  /** Every port a use case may need; phone → zone lookups use the real (local, read-only) map. */
+  ctx: SendingContext & EnrollingContext;
   store: InMemoryStore;
   scheduler: RecordingScheduler;
   email: FakeEmailSender;
@@ -76,7 +78,8 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const scheduler = new RecordingScheduler(clock, options.schedulerLatency !== undefined ? { latency: options.schedulerLatency } : {});
   const email = new FakeEmailSender(options.emailLatency !== undefined ? { latency: options.emailLatency } : {});
   const sms = new FakeSmsSender(options.smsLatency !== undefined ? { latency: options.smsLatency } : {});
-  const ctx: SendingContext = {
+  const ctx: SendingContext & EnrollingContext = {
+    phoneTimeZones: libphonenumberTimeZones(),
     store: options.storeLatency !== undefined ? withLatency(store, options.storeLatency) : store,
     scheduler,
     clock,

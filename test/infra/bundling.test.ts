@@ -7,7 +7,8 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coldImport } from '../../bench/bundle-size.js';
-import { HANDLERS, type HandlerName } from '../../infra/handlers.js';
+import { PHONE_TIME_ZONES_FILE } from '../../functions/adapters/phone-time-zones.js';
+import { HANDLERS, type HandlerName, type HandlerSpec } from '../../infra/handlers.js';
 import { CACHE_DIR, realHandlersDir, synthStack } from './helpers.js';
 
 describe('real bundling', () => {
@@ -44,10 +45,15 @@ describe('real bundling', () => {
       if (!present.includes(name)) expect(code, name).toContain('from"@aws-sdk/client-dynamodb"');
       expect(statSync(bundle).size, name).toBeGreaterThan(0);
 
+      for (const file of (HANDLERS[name] as HandlerSpec).bundledFiles ?? []) {
+        expect(existsSync(path.join(path.dirname(bundle), file.to)), `${name} ships ${file.to}`).toBe(true);
+      }
       const imported = coldImport(bundle);
       expect('error' in imported ? imported.error : 'ok', `${name} must import in a fresh Node process`).toBe('ok');
       checked.push(name);
     }
     expect(checked.sort()).toEqual(Object.keys(HANDLERS).sort());
+    // The API function's zone lookup finds its map under the name the stack ships it as.
+    expect(HANDLERS.api.bundledFiles.map((file) => file.to)).toEqual([PHONE_TIME_ZONES_FILE]);
   });
 });

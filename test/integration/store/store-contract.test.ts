@@ -248,6 +248,23 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       expect(suppressions.get('P2@Example.com')?.reason).toBe('unsubscribe');
     });
 
+    it('stores attribute names that collide with Object.prototype, and the zone fields, like any other', async () => {
+      const attributes = JSON.parse('{"constructor":"c","__proto__":"p","toString":"t","hasOwnProperty":"h","valueOf":"v","plan":"pro"}');
+      const zoned = prospect('p1', {
+        attributes,
+        country: 'GB',
+        timezone: 'Europe/Guernsey',
+        timezoneSource: 'phone',
+        timezoneCandidates: ['Europe/Guernsey', 'Europe/London'],
+      });
+      await seed(store, [zoned], [enrollment('p1', 'welcome')], []);
+      for (const read of [await store.getProspect('p1'), (await store.loadTouchContext(messageFor(enrollment('p1', 'welcome'), zoned))).prospect]) {
+        expect(Object.entries(read?.attributes ?? {}).sort()).toEqual(Object.entries(attributes).sort());
+        expect(Object.getPrototypeOf(read?.attributes)).not.toBe('p');
+        expect(read).toMatchObject({ country: 'GB', timezone: 'Europe/Guernsey', timezoneSource: 'phone', timezoneCandidates: ['Europe/Guernsey', 'Europe/London'] });
+      }
+    });
+
     it('handles batches larger than one request (chunks of 25 writes / 100 reads)', async () => {
       const prospects = Array.from({ length: 130 }, (_, i) => prospect(`bulk${i}`));
       const enrollments = prospects.map((p) => enrollment(p.id, 'welcome'));

@@ -35,7 +35,7 @@ describe('enrollProspects: one result per row', () => {
       'invalid',
       'invalid',
       'invalid',
-      'invalid',
+      'enrolled',
       'invalid',
       'invalid',
       'skipped',
@@ -48,7 +48,8 @@ describe('enrollProspects: one result per row', () => {
     expect(reason(2)).toMatch(/^email: "not-an-email" is not a valid email address/);
     expect(reason(3)).toMatch(/^phone: "12" is not a valid phone number/);
     expect(reason(4)).toBe('email or phone is required');
-    expect(reason(5)).toMatch(/^timezone: "Mars\/Olympus" is not an IANA time zone/);
+    // A bad zone is left out with a warning; the row is still enrolled.
+    expect(results[4]).toMatchObject({ status: 'enrolled', warnings: [expect.stringMatching(/^timezone: "Mars\/Olympus" is not an IANA time zone/)] });
     expect(reason(6)).toBe('line 7: 9 columns, header has 6');
     expect(reason(7)).toMatch(/^email: must be text/);
     expect(reason(8)).toBe('duplicate of row 1 in this request');
@@ -59,13 +60,13 @@ describe('enrollProspects: one result per row', () => {
     // Invalid rows never create a prospect.
     for (const r of results.filter((r) => r.status === 'invalid')) expect(r).not.toHaveProperty('prospectId');
 
-    // Exactly two enrollments, two first-touch schedules.
+    // Exactly three enrollments, three first-touch schedules.
     expect(t.scheduler.pendingTouches().map((s) => s.enrollmentId).sort()).toEqual(
       results.flatMap((r) => (r.status === 'enrolled' ? [r.enrollmentId] : [])).sort(),
     );
     const stats = await getSequenceStats(t.ctx, t.sequence.id);
-    expect(stats.enrolled).toBe(2);
-    expect(stats.enrollments.active).toBe(2);
+    expect(stats.enrolled).toBe(3);
+    expect(stats.enrollments.active).toBe(3);
   });
 
   it('answers SequenceNotFoundError for an unknown sequence and writes nothing', async () => {
