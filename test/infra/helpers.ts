@@ -12,7 +12,7 @@ import { readContext } from '../../infra/config.js';
 import { FollowupStack } from '../../infra/followup-stack.js';
 import type { FollowupEngineProps } from '../../infra/followup-engine.js';
 import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../../infra/handlers.js';
-import { addNagChecks } from '../../infra/nag.js';
+import { acknowledgeEngineFindings, addNagChecks } from '../../infra/nag.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REAL_HANDLERS_DIR = path.join(REPO_ROOT, 'functions', 'handlers');
@@ -93,7 +93,10 @@ export function synthStack(options: SynthOptions = {}) {
     env: options.env,
     engine: { ...exampleEngineProps(), handlersDir: stubHandlersDir(), ...options.engine },
   });
-  if (options.nag) addNagChecks(app);
+  if (options.nag) {
+    acknowledgeEngineFindings(stack.engine);
+    addNagChecks(app);
+  }
   return { app, stack };
 }
 
