@@ -1,0 +1,106 @@
+/**
+ * The construct the way a platform team gets it: `npm pack` (which builds through
+ * `prepack`), the tarball unpacked into a consumer app's node_modules as `npm install`
+ * would, next to the consumer's own aws-cdk-lib and constructs (the peers) and nothing
+ * else of ours, then the consumer's `tsc` (a `cdk init app --language typescript`
+ * tsconfig: NodeNext, strict) and a synth of its stack (examples/consumer).
+ *
+ * The consumer lives in the system temp dir, outside the repository, so Node cannot fall
+ * back on our node_modules: a synth that needed esbuild, zod or a handler dependency fails.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_ENTRIES } from '../../infra/lambda-code.js';
+import { REPO_ROOT } from './helpers.js';
+
+const repoModules = path.join(REPO_ROOT, 'node_modules');
+let work: string;
+let consumer: string;
+let packed: { files: { path: string }[] };
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    return execFileSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${failed.stdout ?? ''}\n${failed.stderr ?? failed.message}`);
+  }
+}
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'followup-consumer-'));
+  const json = run('npm', ['pack', '--pack-destination', work, '--json', '--silent'], REPO_ROOT);
+  packed = (JSON.parse(json.slice(json.indexOf('['))) as { files: { path: string }[]; filename: string }[])[0]!;
+  const tarball = path.join(work, (packed as unknown as { filename: string }).filename);
+
+  consumer = path.join(work, 'consumer');
+  cpSync(path.join(REPO_ROOT, 'examples', 'consumer'), consumer, { recursive: true });
+  const modules = path.join(consumer, 'node_modules');
+  mkdirSync(path.join(modules, 'followup'), { recursive: true });
+  mkdirSync(path.join(modules, '@types'), { recursive: true });
+  run('tar', ['-xzf', tarball, '-C', path.join(modules, 'followup'), '--strip-components=1'], work);
+  // The consumer's own dependencies (the peers) and its type definitions.
+  for (const name of ['aws-cdk-lib', 'constructs', '@types/node']) symlinkSync(path.join(repoModules, name), path.join(modules, name), 'dir');
+}, 240_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the construct as an installed package', () => {
+  it('ships compiled JavaScript, declarations, the prebuilt Lambda bundles and the LICENSE, no sources', () => {
+    const files = packed.files.map((file) => file.path);
+    expect(files).toContain('LICENSE');
+    expect(files).toContain('dist/infra/index.js');
+    expect(files).toContain('dist/infra/index.d.ts');
+    for (const name of Object.keys(BUNDLE_ENTRIES)) expect(files, name).toContain(`dist/lambda/${name}/index.mjs`);
+    expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+    expect(files.some((file) => file.startsWith('test/') || file.startsWith('bench/') || file.startsWith('functions/'))).toBe(false);
+  });
+
+  it('depends on nothing at run time but its peers, aws-cdk-lib and constructs', () => {
+    const manifest = JSON.parse(readFileSync(path.join(consumer, 'node_modules', 'followup', 'package.json'), 'utf8')) as Record<string, any>;
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
+    expect(manifest.exports['.']).toEqual({ types: './dist/infra/index.d.ts', default: './dist/infra/index.js' });
+    // Nothing of our toolchain is reachable from the consumer.
+    const resolveFromConsumer = createRequire(path.join(consumer, 'package.json')).resolve;
+    for (const name of ['esbuild', 'cdk-nag', 'zod', 'tsx']) expect(() => resolveFromConsumer(name), name).toThrow();
+  });
+
+  it("passes the consumer's tsc (NodeNext, strict) importing 'followup' by its package name", { timeout: 120_000 }, () => {
+    run(process.execPath, [path.join(repoModules, 'typescript', 'bin', 'tsc'), '-p', '.'], consumer);
+  });
+
+  it('synthesises the consumer stack from the prebuilt bundles, without esbuild or Docker', { timeout: 120_000 }, () => {
+    const outdir = path.join(work, 'cdk.out');
+    run(process.execPath, [path.join(repoModules, 'tsx', 'dist', 'cli.mjs'), 'bin/consumer.ts'], consumer, { CDK_OUTDIR: outdir });
+    template = JSON.parse(readFileSync(path.join(outdir, 'PlatformStack.template.json'), 'utf8'));
+    const resources = Object.entries(template.Resources);
+    const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+    expect(ofType('AWS::DynamoDB::Table')).toHaveLength(1);
+    expect(ofType('AWS::ApiGatewayV2::DomainName')).toHaveLength(1);
+    // Every engine function's code is a staged copy of a shipped bundle.
+    const engineFunctions = ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('Followup'));
+    expect(engineFunctions.length).toBe(Object.keys(BUNDLE_ENTRIES).length);
+    for (const [id, fn] of engineFunctions) {
+      const asset = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+      expect(existsSync(asset), id).toBe(true);
+    }
+    // The host's AwsCustomResource keeps its singleton role; the activation has its own.
+    const [, activation] = ofType('Custom::FollowupReceiptRuleSetActivation')[0]!;
+    const provider = template.Resources[activation.Properties.ServiceToken['Fn::GetAtt'][0]]!;
+    expect(provider.Properties.Role['Fn::GetAtt'][0]).toMatch(/^FollowupActivateReceiptRuleSetRole/);
+    // The consumer's key encrypts the table, the queues and the topics.
+    const keyId = ofType('AWS::KMS::Key')[0]![0];
+    for (const [id, r] of [...ofType('AWS::SQS::Queue'), ...ofType('AWS::SNS::Topic')]) {
+      expect(r.Properties.KmsMasterKeyId, id).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    }
+    expect(ofType('AWS::DynamoDB::Table')[0]![1].Properties.SSESpecification.KMSMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+  });
+});
