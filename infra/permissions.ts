@@ -39,12 +39,14 @@ export interface FunctionAccess {
 
 /**
  * Public functions (reachable without credentials: unsubscribe, the Twilio webhooks) never
- * get BatchWriteItem or DeleteItem: a compromised one cannot bulk-rewrite or erase data.
+ * get BatchWriteItem: a compromised one cannot bulk-rewrite data. The Twilio webhook needs
+ * DeleteItem for START (lifting a suppression deletes its ledger entry).
  */
 export const FUNCTION_ACCESS = {
   // Sequences, enrollments (batched), stats, prospects (lookup and erasure), manual control.
+  // Erasure deletes a prospect's items in batches (BatchWriteItem), never one by one.
   api: {
-    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
     indexes: ['byAddress', 'byList'],
     secrets: ['unsubscribe'],
     sendEmail: false,
@@ -53,7 +55,7 @@ export const FUNCTION_ACCESS = {
   authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none' },
   // One touch: the consistent batch read, the claim, the advance, counters, timeline.
   touchWorker: {
-    table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+    table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
     indexes: [],
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
@@ -61,7 +63,7 @@ export const FUNCTION_ACCESS = {
   },
   // STOP / START / replies by phone: address lookup, suppressions, stops; emails the owner on a reply.
   twilioWebhook: {
-    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
     indexes: ['byAddress'],
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
@@ -76,7 +78,7 @@ export const FUNCTION_ACCESS = {
   },
   // Replies, auto-replies (pause, later resume), mailto unsubscribes; forwards replies to the owner.
   sesInbound: {
-    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'],
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
     indexes: ['byAddress'],
     secrets: ['unsubscribe'],
     sendEmail: true,
@@ -84,7 +86,7 @@ export const FUNCTION_ACCESS = {
   },
   // Bounces and complaints (suppress, stop), deliveries, opens, clicks (status, counters).
   sesEvents: {
-    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
     indexes: ['byAddress'],
     secrets: ['unsubscribe'],
     sendEmail: false,
@@ -110,4 +112,9 @@ export interface DynamoDbGap {
   readonly why: string;
 }
 
-export const KNOWN_DYNAMODB_GAPS: readonly DynamoDbGap[] = [];
+const TIMELINE_APPEND = 'Store.appendTimeline writes even one event with BatchWriteItem; small appends become PutItem in the store adapter.';
+
+export const KNOWN_DYNAMODB_GAPS: readonly DynamoDbGap[] = [
+  { function: 'twilioWebhook', uses: 'BatchWriteItem', target: 'PutItem', why: TIMELINE_APPEND },
+  { function: 'unsubscribe', uses: 'BatchWriteItem', target: 'PutItem', why: TIMELINE_APPEND },
+];
