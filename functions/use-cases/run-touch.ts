@@ -19,17 +19,18 @@ import { addressFor, counterKeys, statusChangeDeltas } from '../domain/enrollmen
 import { planNextTouch, scheduledTouchFor, type TouchPlan } from '../domain/touch-plan.js';
 import { isWithinWindow, nextWindowOpening } from '../domain/schedule.js';
 import type { Enrollment, EnrollmentStatus, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
-import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
+import type { Channel, PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { ConditionalWriteResult, EnrollmentAdvance, SendResult, TouchMessage } from '../ports.js';
 import { loadSequenceVersion, type SendingContext } from './context.js';
 import { composeTouch, type ComposedTouch } from './compose-touch.js';
 
+/** `channel` is the step's, so the handler can count outcomes per channel (metrics). */
 export type TouchOutcome =
-  | { kind: 'sent'; providerMessageId: string; completed: boolean }
+  | { kind: 'sent'; channel: Channel; providerMessageId: string; completed: boolean }
   | { kind: 'stale'; reason: string }
   | { kind: 'rescheduled'; dueAt: string }
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'skipped'; channel: Channel; reason: string }
+  | { kind: 'failed'; channel: Channel; reason: string };
 
 /** The touch could not be done now but may succeed later: the queue should redeliver it. */
 export class RetryableTouchError extends Error {
@@ -37,6 +38,7 @@ export class RetryableTouchError extends Error {
   constructor(
     message: string,
     readonly retryAfterSeconds?: number,
+    readonly channel?: Channel,
   ) {
     super(message);
   }
@@ -127,7 +129,7 @@ export async function runTouch(ctx: SendingContext, message: TouchMessage): Prom
   if ((await ctx.store.claimTouch(claim, now)) === 'conflict') {
     // Another delivery holds the touch (or died holding it): let the queue retry later,
     // by which time the enrollment has moved on (stale) or the lease has expired.
-    throw new RetryableTouchError('touch is claimed by another delivery', ctx.settings.claimLeaseSeconds);
+    throw new RetryableTouchError('touch is claimed by another delivery', ctx.settings.claimLeaseSeconds, step.channel);
   }
 
   let composed: ComposedTouch;
@@ -147,7 +149,7 @@ export async function runTouch(ctx: SendingContext, message: TouchMessage): Prom
     case 'retryable':
       await ctx.store.releaseTouchClaim(claim);
       ctx.logger.warn('send failed, will retry', { ...ids, channel: step.channel, reason: result.reason });
-      throw new RetryableTouchError(result.reason, result.retryAfterSeconds);
+      throw new RetryableTouchError(result.reason, result.retryAfterSeconds, step.channel);
     case 'permanent': {
       let state: TouchState = { enrollment, prospect, sequence, step, now, isSuppressed, suppressions };
       if (step.channel === 'sms' && result.code === '21610') {
@@ -215,7 +217,7 @@ async function recordSent(
     channel: step.channel,
     providerMessageId: result.providerMessageId,
   });
-  return { kind: 'sent', providerMessageId: result.providerMessageId, completed: outcome === 'completed' };
+  return { kind: 'sent', channel: step.channel, providerMessageId: result.providerMessageId, completed: outcome === 'completed' };
 }
 
 async function skipStep(ctx: SendingContext, state: TouchState, reason: string): Promise<TouchOutcome> {
@@ -225,7 +227,7 @@ async function skipStep(ctx: SendingContext, state: TouchState, reason: string):
     timelineEvent(state, 'step_skipped', reason),
   ]);
   await moveOn(ctx, state, touch, { [counterKeys.step(step.id, 'skipped')]: 1 });
-  return { kind: 'skipped', reason };
+  return { kind: 'skipped', channel: step.channel, reason };
 }
 
 async function failStep(
@@ -247,7 +249,7 @@ async function failStep(
       await endRun(ctx, state, touch, counters, 'failed', reason);
       break;
   }
-  return { kind: 'failed', reason };
+  return { kind: 'failed', channel: step.channel, reason };
 }
 
 /** Advances past the current step: to the next reachable step, or to the end of the sequence. */
