@@ -6,7 +6,6 @@
  * A handler collects the points of one invocation and publishes them once at its end,
  * one EMF line per channel (a batch of ten touches costs one or two log lines, not ten).
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Channel } from '../../domain/sequence.js';
 import type { TouchMessage } from '../../ports.js';
 import type { EmailEventInput, EmailEventOutcome } from '../../use-cases/handle-email-event.js';
@@ -109,7 +108,10 @@ export class InvocationMetrics implements MetricsRecorder {
     this.points.push(...points);
   }
 
-  publish(): void {
+  /** Powertools Metrics is imported by the first invocation that has something to publish. */
+  async publish(): Promise<void> {
+    if (this.points.length === 0) return;
+    const { Metrics, MetricUnit } = await import('@aws-lambda-powertools/metrics');
     const byChannel = new Map<string, MetricPoint[]>();
     for (const point of this.points) {
       const key = point.channel ?? '';
