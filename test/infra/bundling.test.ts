@@ -49,5 +49,12 @@ describe('real bundling', () => {
       checked.push(name);
     }
     expect(checked.sort()).toEqual(Object.keys(HANDLERS).sort());
+
+    // The engine's own custom-resource provider is bundled the same way.
+    const activation = stack.engine.receiptRuleSetActivation!.function;
+    const activationKey = template.Resources[stack.getLogicalId(activation.node.defaultChild as never)]!.Properties.Code.S3Key as string;
+    const activationBundle = path.join(outdir, `asset.${activationKey.replace(/\.zip$/, '')}`, 'index.mjs');
+    const activationImport = coldImport(activationBundle);
+    expect('error' in activationImport ? activationImport.error : 'ok', 'receipt rule set activation').toBe('ok');
   });
 });
