@@ -12,7 +12,7 @@ import {
   SetActiveReceiptRuleSetCommand,
 } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { respond, type CloudFormationEvent } from '../../infra/receipt-rule-set/activation-handler.js';
 import { decodePhysicalId, handleActivationEvent, type ActivationEvent } from '../../infra/receipt-rule-set/activation-logic.js';
 import { FOLLOWUP_RECEIPT_RULE_PREFIX } from '../../infra/receipt-rule-set/names.js';
@@ -176,7 +176,10 @@ describe('CloudFormation response', () => {
   it('answers FAILED with the reason, and an id whose delete undoes nothing', async () => {
     received.length = 0;
     active = 'other-engine';
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     await respond(await event({}), ses);
+    expect(String(logged.mock.calls[0]?.[0])).toContain('receipt rule set activation failed');
+    logged.mockRestore();
     expect(received[0]?.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('another Followup engine') });
     expect(decodePhysicalId(received[0]?.body.PhysicalResourceId as string)).toBeUndefined();
   });

@@ -18,7 +18,7 @@ type Resources = Record<string, { Type: string; Properties: Record<string, any>;
 let template: Template;
 let resources: Resources;
 
-/** The engine's functions by handler name (the AwsCustomResource provider excluded). */
+/** The engine's functions by handler name (the receipt-rule-set provider excluded). */
 function functionsByHandler(res: Resources): Partial<Record<HandlerName, { id: string; props: Record<string, any> }>> {
   const out: Partial<Record<HandlerName, { id: string; props: Record<string, any> }>> = {};
   for (const [id, r] of Object.entries(res)) {
