@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { ResolvedEngineProps } from '../engine-props.js';
+import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { FOLLOWUP_RECEIPT_RULE_PREFIX, ReceiptRuleSetActivation, type ReceiptRuleSetActivationProps } from '../receipt-rule-set/activation.js';
 import type { EngineKeys } from './encryption.js';
 

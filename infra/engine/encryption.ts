@@ -7,7 +7,7 @@ import { Annotations, Aws, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { ResolvedEngineProps } from '../engine-props.js';
+import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 
 export interface EngineKeys {
   /** Encrypts the SNS topics (the engine's own key unless `encryptionKey` is given). */

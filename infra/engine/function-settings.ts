@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { ResolvedEngineProps } from '../engine-props.js';
+import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import type { HandlerSpec } from '../handlers.js';
 import type { FunctionSettings } from '../lambda-code.js';
 

@@ -9,7 +9,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../functions/handlers/shared/metric-names.js';
-import type { ResolvedEngineProps } from '../engine-props.js';
+import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { HANDLERS, type HandlerName } from '../handlers.js';
 import { createFunction, type LambdaCodeOptions } from '../lambda-code.js';
 import { FUNCTION_ACCESS } from '../permissions.js';

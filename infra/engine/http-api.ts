@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ROUTE_LIST, type RouteKey, type RouteTarget } from '../../functions/routes.js';
-import type { ResolvedEngineProps } from '../engine-props.js';
+import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { HANDLERS } from '../handlers.js';
 
 /**

@@ -3,7 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../../functions/table-definition.js';
-import { FollowupEngineConfigError, type ResolvedEngineProps } from '../engine-props.js';
+import { FollowupEngineConfigError } from '../engine-props.js';
+import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import type { EngineKeys } from './encryption.js';
 
 const attributeType = (type: 'S' | 'N' | 'B') =>
