@@ -15,6 +15,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { sharedBundling } from './bundling.js';
+import { FollowupEngineConfigError } from './engine-props.js';
 import { HANDLERS, type HandlerName } from './handlers.js';
 
 export type LambdaCodeSource = 'prebuilt' | 'esbuild';
@@ -85,9 +86,16 @@ export function createFunction(
     return new lambda.Function(scope, id, { ...settings, code: lambda.Code.fromAsset(dir), handler: 'index.handler' });
   }
   const bundling = sharedBundling(options.bundleAwsSdk);
+  const entry = options.entry ?? path.join(PACKAGE_ROOT, BUNDLE_ENTRIES[name]);
+  if (!existsSync(entry)) {
+    // The installed package ships bundles, not the TypeScript handlers.
+    throw options.entry
+      ? new FollowupEngineConfigError('handlersDir', `must hold the handler entry files; ${entry} does not exist`)
+      : new FollowupEngineConfigError('lambdaCode', `"esbuild" bundles the TypeScript handlers, and ${entry} does not exist (the package ships bundles): use "prebuilt"`);
+  }
   return new nodejs.NodejsFunction(scope, id, {
     ...settings,
-    entry: options.entry ?? path.join(PACKAGE_ROOT, BUNDLE_ENTRIES[name]),
+    entry,
     handler: 'handler',
     projectRoot: PACKAGE_ROOT,
     depsLockFilePath: path.join(PACKAGE_ROOT, 'package-lock.json'),

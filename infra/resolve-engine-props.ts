@@ -2,6 +2,8 @@
  * The up-front check of `FollowupEngineProps`: fills the defaults and turns a wrong prop
  * into ONE `FollowupEngineConfigError` naming it, before any resource is created.
  */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import { ROUTES, type RouteKey } from '../functions/routes.js';
 import {
@@ -11,7 +13,8 @@ import {
   SECONDS_PER_TOUCH,
   type FollowupEngineProps,
 } from './engine-props.js';
-import type { LambdaCodeSource } from './lambda-code.js';
+import { HANDLERS, type HandlerName } from './handlers.js';
+import { BUNDLE_ENTRIES, PACKAGE_ROOT, type LambdaCodeSource } from './lambda-code.js';
 import type { RouteThrottle } from './route-throttles.js';
 
 /** Props with every default filled in: what the builders read. */
@@ -130,6 +133,14 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
   }
   if (props.handlersDir !== undefined && lambdaCode === 'prebuilt') {
     fail('handlersDir', 'needs lambdaCode: "esbuild" (the prebuilt bundles are built from the package\'s own handlers)');
+  }
+  if (lambdaCode === 'esbuild') {
+    for (const name of Object.keys(HANDLERS) as HandlerName[]) {
+      const entry = props.handlersDir !== undefined ? path.join(props.handlersDir, HANDLERS[name].file) : path.join(PACKAGE_ROOT, BUNDLE_ENTRIES[name]);
+      if (existsSync(entry)) continue;
+      if (props.handlersDir !== undefined) fail('handlersDir', `must hold the handler entry files; ${entry} does not exist`);
+      fail('lambdaCode', `"esbuild" bundles the TypeScript handlers, and ${entry} does not exist (the package ships bundles): use "prebuilt"`);
+    }
   }
 
   return {

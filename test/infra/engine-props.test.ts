@@ -83,6 +83,7 @@ describe('props are checked up front, with one error naming the prop', () => {
     ['routeThrottles', { routeThrottles: { 'GET /nope': { rateLimit: 1 } } as never }],
     ['tags', { tags: { 'aws:reserved': 'x' } }],
     ['bundleAwsSdk', { bundleAwsSdk: true, lambdaCode: 'prebuilt' as const, handlersDir: undefined }],
+    ['handlersDir', { handlersDir: '/nonexistent/handlers' }],
   ] as const)('%s', (prop, props) => {
     const { stack } = newStack();
     const error = configError(() => engineIn(stack, props as Partial<FollowupEngineProps>));
