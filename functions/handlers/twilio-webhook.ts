@@ -170,6 +170,9 @@ function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
 }
 
+/** A status callback carries the id of the touch it reports on; an inbound SMS gets its request's. */
+export const twilioCorrelationId = (event: HttpEvent) => event.queryStringParameters?.[CORRELATION_QUERY_PARAMETER] ?? httpRequestId(event);
+
 export const handler = observedHandler(
   (metrics) =>
     createTwilioWebhookHandler({
@@ -178,6 +181,5 @@ export const handler = observedHandler(
       publicUrl: () => getConfig().FOLLOWUP_PUBLIC_URL,
       metrics,
     }),
-  // A status callback carries the id of the touch it reports on; an inbound SMS gets its request's.
-  { correlationId: (event) => event.queryStringParameters?.[CORRELATION_QUERY_PARAMETER] ?? httpRequestId(event) },
+  { correlationId: twilioCorrelationId },
 );

@@ -15,7 +15,7 @@ import { logger } from '../../../functions/handlers/shared/logger.js';
 import { METRIC, METRICS_NAMESPACE } from '../../../functions/handlers/shared/metric-names.js';
 import { httpRequestId, observedHandler } from '../../../functions/handlers/shared/observability.js';
 import { createTouchWorkerHandler } from '../../../functions/handlers/touch-worker.js';
-import { createTwilioWebhookHandler } from '../../../functions/handlers/twilio-webhook.js';
+import { createTwilioWebhookHandler, twilioCorrelationId } from '../../../functions/handlers/twilio-webhook.js';
 import { signTwilioRequest } from '../../../functions/local/twilio-stub.js';
 import type { SendingContext } from '../../../functions/use-cases/context.js';
 import { httpEvent, lambdaContext } from '../../fakes/http-event.js';
@@ -218,5 +218,39 @@ describe('logs', () => {
     for (const secret of [ADA.email, ADA.phone, ADA.firstName, ADA.lastName, ADA.company, t.email.sent[0]!.subject, t.sms.sent[0]!.body.slice(0, 20)]) {
       expect(text).not.toContain(secret);
     }
+  });
+});
+
+describe('events coming back from the providers', () => {
+  it('an SES event carries the correlation id of the touch back (email tag), else its own event id', async () => {
+    const { correlationIdOf } = await import('../../../functions/handlers/ses-events.js');
+    const { encodeEmailTagValue } = await import('../../../functions/adapters/email-tags.js');
+    const event = (tags: Record<string, string[]>) =>
+      ({ id: 'event-1', detail: { eventType: 'Delivery', mail: { messageId: 'm', tags } } }) as never;
+    expect(correlationIdOf(event({ correlationId: [encodeEmailTagValue('Jx1ZbjX7oAMEbXw=')] }))).toBe('Jx1ZbjX7oAMEbXw=');
+    expect(correlationIdOf(event({}))).toBe('event-1');
+  });
+
+  it('a Twilio status callback logs under the id the touch put in its URL', async () => {
+    const t = await createTestContext();
+    const token = 'auth-token-0123456789';
+    const webhook = observedHandler(
+      (metrics) =>
+        createTwilioWebhookHandler({ context: async () => ({ ...t.ctx, logger }), authToken: async () => token, publicUrl: () => 'https://followup.test', metrics }),
+      { correlationId: twilioCorrelationId },
+    );
+    const params = { MessageSid: 'SM1', MessageStatus: 'delivered' };
+    const url = 'https://followup.test/webhooks/twilio/status?c=request-7';
+    await webhook(
+      httpEvent({
+        routeKey: 'POST /webhooks/twilio/status',
+        path: '/webhooks/twilio/status',
+        query: 'c=request-7',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(url, params, token) },
+        body: new URLSearchParams(params).toString(),
+      }),
+      lambdaContext,
+    );
+    expect(logLines().find((line) => line.message === 'SMS status callback without touch identity')).toMatchObject({ correlationId: 'request-7' });
   });
 });
