@@ -43,22 +43,26 @@ export function buildTable(scope: Construct, props: ResolvedEngineProps, keys: E
 /** A table built in this app can be checked against the table definition; an imported one cannot. */
 function checkExistingTable(table: dynamodb.ITable): void {
   if (!(table instanceof dynamodb.Table)) return;
-  const keys = table.schema();
+  const keyNames = (schema: dynamodb.KeySchema) => ({
+    partition: schema.partitionKeys.map((key) => key.name).join(','),
+    sort: schema.sortKeys.map((key) => key.name).join(','),
+  });
   const expected = TABLE_DEFINITION;
-  if (keys.partitionKey?.name !== expected.partitionKey.name || keys.sortKey?.name !== expected.sortKey.name) {
+  const keys = keyNames(table.schemaV2());
+  if (keys.partition !== expected.partitionKey.name || keys.sort !== expected.sortKey.name) {
     throw new FollowupEngineConfigError(
       'existingTableObj',
       `must have partition key "${expected.partitionKey.name}" and sort key "${expected.sortKey.name}" (functions/table-definition.ts)`,
     );
   }
   for (const index of expected.globalSecondaryIndexes) {
-    let schema: dynamodb.SchemaOptions;
+    let indexKeys: { partition: string; sort: string };
     try {
-      schema = table.schema(index.indexName);
+      indexKeys = keyNames(table.schemaV2(index.indexName));
     } catch {
       throw new FollowupEngineConfigError('existingTableObj', `must have the global secondary index "${index.indexName}"`);
     }
-    if (schema.partitionKey?.name !== index.partitionKey.name || schema.sortKey?.name !== index.sortKey.name) {
+    if (indexKeys.partition !== index.partitionKey.name || indexKeys.sort !== index.sortKey.name) {
       throw new FollowupEngineConfigError(
         'existingTableObj',
         `index "${index.indexName}" must be keyed on ${index.partitionKey.name}/${index.sortKey.name}`,

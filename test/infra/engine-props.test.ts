@@ -232,6 +232,17 @@ describe('bring your own resources', () => {
     expect(configError(() => engineIn(stack, { existingTableObj: table })).prop).toBe('existingTableObj');
   });
 
+  it('accepts a table of this app built from the table definition', () => {
+    const { stack } = newStack();
+    const attr = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    const table = new dynamodb.Table(stack, 'Right', { partitionKey: attr(TABLE_DEFINITION.partitionKey.name), sortKey: attr(TABLE_DEFINITION.sortKey.name) });
+    for (const index of TABLE_DEFINITION.globalSecondaryIndexes) {
+      table.addGlobalSecondaryIndex({ indexName: index.indexName, partitionKey: attr(index.partitionKey.name), sortKey: attr(index.sortKey.name) });
+    }
+    engineIn(stack, { existingTableObj: table });
+    expect(Object.values(resourcesOf(stack)).filter((r) => r.Type === 'AWS::DynamoDB::Table')).toHaveLength(1);
+  });
+
   it('uses an existing touch queue for the worker and the schedules, and creates no touch queue of its own', () => {
     const { stack } = newStack();
     const queue = new sqs.Queue(stack, 'PlatformTouches', { visibilityTimeout: Duration.seconds(360) });
