@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { sharedBundling } from '../infra/bundling.js';
+import { esbuildOptions as bundlingRecipe, sharedBundling } from '../infra/bundling.js';
 import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../infra/handlers.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -234,21 +234,7 @@ export async function measureBundles(options: { runs?: number; handlersDir?: str
     }
     const outfile = path.join(OUT_DIR, name, 'index.mjs');
     mkdirSync(path.dirname(outfile), { recursive: true });
-    const esbuildOptions = {
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: bundling.target,
-      minify: bundling.minify,
-      sourcemap: bundling.sourceMap,
-      sourcesContent: false,
-      external: [...bundling.externalModules],
-      mainFields: [...bundling.mainFields],
-      banner: { js: bundling.banner },
-      metafile: true,
-      logLevel: 'silent',
-      absWorkingDir: REPO_ROOT,
-    } satisfies BuildOptions;
+    const esbuildOptions = bundlingRecipe(bundling, REPO_ROOT) satisfies BuildOptions;
     try {
       const result = await build({ ...esbuildOptions, entryPoints: [entry], outfile });
       const twilioInputs = Object.keys(result.metafile.inputs).filter((input) => /(^|\/)node_modules\/twilio\//.test(input));

@@ -43,6 +43,8 @@ export const configSchema = z.object({
   /** Largest enrollment request body (bytes); larger answers 413. */
   MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), 5 * 1024 * 1024),
   POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'followup'),
+  /** How long a secret read from Secrets Manager is kept before it is read again (rotation takes effect). */
+  FOLLOWUP_SECRETS_MAX_AGE_SECONDS: z._default(positiveInt(), 300),
   /** Sender of mail the engine writes itself (forwarded replies); an address at the SES sending domain. */
   FOLLOWUP_FROM_EMAIL: optional,
   /**

@@ -57,6 +57,8 @@ export interface TouchMessage {
    * read on the current address's suppression (correctness first).
    */
   addressHashes?: { email?: string; phone?: string };
+  /** The request that enrolled the prospect (API Gateway request id), carried into every log line of its touches. */
+  correlationId?: string;
 }
 
 export interface ScheduledTouch extends TouchMessage {

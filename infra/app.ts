@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { ContextError, readContext, type FollowupContext } from './config.js';
 import { FollowupStack } from './followup-stack.js';
-import { addNagChecks } from './nag.js';
+import { acknowledgeEngineFindings, addNagChecks } from './nag.js';
 
 const app = new App();
 
@@ -22,9 +22,10 @@ function contextOrExit(): FollowupContext {
 }
 
 const { stackName, ...engine } = contextOrExit();
-new FollowupStack(app, stackName, {
+const stack = new FollowupStack(app, stackName, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   engine,
 });
+acknowledgeEngineFindings(stack.engine);
 addNagChecks(app);
 app.synth();

@@ -46,3 +46,26 @@ export function sharedBundling(bundleAwsSdk: boolean): SharedBundling {
     externalModules: bundleAwsSdk ? [] : AWS_SDK_EXTERNALS,
   };
 }
+
+/**
+ * The same recipe as esbuild options, for the bundles the package ships
+ * (`infra/build-lambda-bundles.ts`) and for `bench/bundle-size.ts`: what `NodejsFunction`
+ * passes to esbuild with the settings above.
+ */
+export function esbuildOptions(bundling: SharedBundling, absWorkingDir: string) {
+  return {
+    bundle: true,
+    platform: 'node' as const,
+    format: 'esm' as const,
+    target: bundling.target,
+    minify: bundling.minify,
+    sourcemap: bundling.sourceMap,
+    sourcesContent: false,
+    external: [...bundling.externalModules],
+    mainFields: [...bundling.mainFields],
+    banner: { js: bundling.banner },
+    metafile: true as const,
+    logLevel: 'silent' as const,
+    absWorkingDir,
+  };
+}

@@ -43,8 +43,20 @@ export class FollowupStack extends Stack {
       engine.functions.authorizer.functionName,
       'Lambda authorizer (update its configuration to drop cached API keys after a rotation)',
     );
-    output('TouchDeadLetterQueueUrl', engine.touchDeadLetterQueue.queueUrl, 'Touches that failed repeatedly (redrive after fixing the cause)');
+    if (engine.touchDeadLetterQueue) {
+      output('TouchDeadLetterQueueUrl', engine.touchDeadLetterQueue.queueUrl, 'Touches that failed repeatedly (redrive after fixing the cause)');
+    }
     output('AlarmTopicArn', engine.alarms.topic.topicArn, 'SNS topic receiving the Followup alarms');
+    if (engine.dashboard) {
+      output(
+        'DashboardUrl',
+        Fn.join('', ['https://console.aws.amazon.com/cloudwatch/home?region=', Aws.REGION, '#dashboards:name=', engine.dashboard.dashboardName]),
+        'CloudWatch dashboard of the engine',
+      );
+    }
+    if (engine.apiDomain) {
+      output('ApiDomainTarget', engine.apiDomain.regionalDomainName, 'Custom domain: point a CNAME (or alias) record at this name');
+    }
     output('TableName', engine.table.tableName, 'DynamoDB table');
     output('ConfigurationSetName', engine.configurationSet.configurationSetName, 'SES configuration set');
     output('ScheduleGroupName', engine.scheduleGroup.scheduleGroupName, 'EventBridge Scheduler group of pending touches');

@@ -22,6 +22,7 @@ import { stopEnrollment } from '../use-cases/stop-enrollment.js';
 import { awsContext, getConfig } from './shared/aws-context.js';
 import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
+import { httpRequestId, observedHandler } from './shared/observability.js';
 import type { RouteKeyFor } from '../routes.js';
 
 export interface ApiOptions {
@@ -148,9 +149,14 @@ function sequenceSummary(sequence: PublishedSequence) {
   };
 }
 
-export const handler = createApiHandler({
-  context: awsContext,
-  get maxEnrollmentBodyBytes() {
-    return getConfig().MAX_ENROLLMENT_BODY_BYTES;
-  },
-});
+// The request id becomes the correlation id of every touch an enrollment request schedules.
+export const handler = observedHandler(
+  () =>
+    createApiHandler({
+      context: awsContext,
+      get maxEnrollmentBodyBytes() {
+        return getConfig().MAX_ENROLLMENT_BODY_BYTES;
+      },
+    }),
+  { correlationId: httpRequestId },
+);

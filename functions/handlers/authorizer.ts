@@ -1,10 +1,12 @@
 /**
  * API Gateway HTTP API Lambda authorizer (payload 2.0, simple responses): admin routes
  * need `Authorization: Bearer <api key>`. The key lives in Secrets Manager and is read
- * once per container; rotating it takes effect as containers recycle (see README).
+ * through Powertools Parameters with a maximum age (secrets.ts): a rotated key takes
+ * effect within that age plus the authorizer cache TTL, with no redeploy (README, API key rotation).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from 'aws-lambda';
+import { httpRequestId, observedHandler } from './shared/observability.js';
 import { getConfig, readSecret } from './shared/secrets.js';
 
 export function isAuthorizedBearer(authorization: string | undefined, apiKey: string): boolean {
@@ -24,9 +26,13 @@ export function createAuthorizerHandler(apiKey: () => Promise<string>) {
   };
 }
 
-export const handler = createAuthorizerHandler(async () => {
-  const config = getConfig();
-  if (config.FOLLOWUP_API_KEY) return config.FOLLOWUP_API_KEY;
-  if (!config.FOLLOWUP_API_KEY_SECRET_ARN) throw new Error('FOLLOWUP_API_KEY_SECRET_ARN must be set');
-  return readSecret(config.FOLLOWUP_API_KEY_SECRET_ARN);
-});
+export const handler = observedHandler(
+  () =>
+    createAuthorizerHandler(async () => {
+      const config = getConfig();
+      if (config.FOLLOWUP_API_KEY) return config.FOLLOWUP_API_KEY;
+      if (!config.FOLLOWUP_API_KEY_SECRET_ARN) throw new Error('FOLLOWUP_API_KEY_SECRET_ARN must be set');
+      return readSecret(config.FOLLOWUP_API_KEY_SECRET_ARN);
+    }),
+  { correlationId: httpRequestId },
+);

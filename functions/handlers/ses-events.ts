@@ -15,9 +15,14 @@ import { decodeEmailTagValue } from '../adapters/email-tags.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import { handleEmailEvent, type EmailEvent, type EmailEventInput, type EmailEventOutcome, type TouchTags } from '../use-cases/handle-email-event.js';
 import { awsContext } from './shared/aws-context.js';
+import { CORRELATION_TAG } from './shared/correlation.js';
+import { emailEventMetrics, noMetrics, type MetricsRecorder } from './shared/metrics.js';
+import { observedHandler } from './shared/observability.js';
 
 export interface SesEventsOptions {
   context: () => Promise<UseCaseContext>;
+  /** Where bounces and complaints are counted. */
+  metrics?: MetricsRecorder;
 }
 
 const recipientList = z._default(z.array(z.looseObject({ emailAddress: z.string() })), []);
@@ -63,6 +68,7 @@ export function createSesEventsHandler(options: SesEventsOptions) {
     }
     const input = toInput(parsed.data, event.time);
     const outcome = await handleEmailEvent(ctx, input);
+    (options.metrics ?? noMetrics).record(emailEventMetrics(input, outcome));
     ctx.logger.info('SES event handled', {
       eventId: event.id,
       detailType: event['detail-type'],
@@ -145,4 +151,13 @@ function normalizeTime(value: string): string {
   return Number.isNaN(date.getTime()) ? new Date().toISOString() : date.toISOString();
 }
 
-export const handler = createSesEventsHandler({ context: awsContext });
+/** The correlation id the touch's email carried as a tag (correlation.ts), else the event's id. */
+export function correlationIdOf(event: EventBridgeEvent<string, unknown>): string | undefined {
+  const tags = (event.detail as { mail?: { tags?: Record<string, string[] | undefined> } } | undefined)?.mail?.tags;
+  const encoded = tags?.[CORRELATION_TAG]?.[0];
+  return (encoded !== undefined ? decodeEmailTagValue(encoded) : undefined) ?? event.id;
+}
+
+export const handler = observedHandler((metrics) => createSesEventsHandler({ context: awsContext, metrics }), {
+  correlationId: correlationIdOf,
+});

@@ -18,10 +18,15 @@ import * as z from '../zod.js';
 import type { InboundEmailOutcome } from '../use-cases/handle-inbound-email.js';
 import type { InboundContext } from '../use-cases/handle-sms-inbound.js';
 import { awsContext } from './shared/aws-context.js';
+import { withCorrelation } from './shared/correlation.js';
+import { inboundEmailMetrics, noMetrics, type MetricsRecorder } from './shared/metrics.js';
+import { observedHandler } from './shared/observability.js';
 
 export interface SesInboundOptions {
   context: () => Promise<InboundContext>;
   maxBytes?: number;
+  /** Where replies, auto-replies and opt-outs are counted. */
+  metrics?: MetricsRecorder;
 }
 
 /** The parts of SES's "Received" notification we use (docs: receiving-email-notifications-contents). */
@@ -68,11 +73,15 @@ export function createSesInboundHandler(options: SesInboundOptions) {
         notification.receipt.action?.encoding?.toUpperCase() === 'BASE64'
           ? Buffer.from(notification.content, 'base64')
           : Buffer.from(notification.content, 'utf8');
-      await handleRawInboundEmail(ctx, mime, {
-        envelopeRecipients: notification.receipt.recipients,
-        sourceId: sesMessageId,
-        ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
-      });
+      // The SES message id follows this mail through the logs.
+      const outcome = await withCorrelation(sesMessageId, () =>
+        handleRawInboundEmail(ctx, mime, {
+          envelopeRecipients: notification.receipt.recipients,
+          sourceId: sesMessageId,
+          ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+        }),
+      );
+      (options.metrics ?? noMetrics).record(inboundEmailMetrics(outcome));
     }
   };
 }
@@ -108,4 +117,4 @@ export async function handleRawInboundEmail(
   return handleInboundEmail(ctx, email);
 }
 
-export const handler = createSesInboundHandler({ context: awsContext });
+export const handler = observedHandler((metrics) => createSesInboundHandler({ context: awsContext, metrics }));

@@ -7,11 +7,15 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from '../zod.js';
 import type { TouchMessage } from '../ports.js';
 import type { SendingContext } from '../use-cases/context.js';
-import { runTouch } from '../use-cases/run-touch.js';
+import { RetryableTouchError, runTouch } from '../use-cases/run-touch.js';
 import { TwilioSmsSender } from '../adapters/twilio-sms-sender.js';
 import { pacedEmailSender, pacedSmsSender, perWorkerRate, SendPacer } from '../adapters/send-pacer.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
+import { correlatedSmsSender, withCorrelation } from './shared/correlation.js';
 import { lazy } from './shared/lazy.js';
+import { logger } from './shared/logger.js';
+import { noMetrics, touchOutcomeMetrics, touchRetryMetrics, type MetricsRecorder } from './shared/metrics.js';
+import { observedHandler } from './shared/observability.js';
 
 const touchMessageSchema = z.object({
   enrollmentId: z.string().check(z.minLength(1)),
@@ -21,6 +25,7 @@ const touchMessageSchema = z.object({
   stepIndex: z.number().check(z.int(), z.nonnegative()),
   dueAt: z.iso.datetime({ offset: true }),
   addressHashes: z.optional(z.object({ email: z.optional(z.string()), phone: z.optional(z.string()) })),
+  correlationId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 export class InvalidTouchMessageError extends Error {
@@ -42,7 +47,13 @@ export function parseTouchMessage(body: string): TouchMessage {
   return parsed.data as TouchMessage;
 }
 
-export function createTouchWorkerHandler(context: () => Promise<SendingContext>) {
+export interface TouchWorkerOptions {
+  /** Where the touch outcomes are counted (sent / retried / failed / skipped per channel, latency). */
+  metrics?: MetricsRecorder;
+}
+
+export function createTouchWorkerHandler(context: () => Promise<SendingContext>, options: TouchWorkerOptions = {}) {
+  const metrics = options.metrics ?? noMetrics;
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const ctx = await context();
     const processor = new BatchProcessor(EventType.SQS);
@@ -50,9 +61,18 @@ export function createTouchWorkerHandler(context: () => Promise<SendingContext>)
       // A malformed message fails like any other; after maxReceiveCount it lands in the
       // DLQ, where an alarm shows it: nothing is silently dropped.
       const message = parseTouchMessage(record.body);
-      const outcome = await runTouch(ctx, message);
-      ctx.logger.debug('touch processed', { messageId: record.messageId, enrollmentId: message.enrollmentId, outcome: outcome.kind });
-      return outcome;
+      // Each record keeps the correlation id of the request that enrolled its prospect.
+      return withCorrelation(message.correlationId, async () => {
+        try {
+          const outcome = await runTouch(ctx, message);
+          metrics.record(touchOutcomeMetrics(outcome, message, ctx.clock.now()));
+          ctx.logger.debug('touch processed', { messageId: record.messageId, enrollmentId: message.enrollmentId, outcome: outcome.kind });
+          return outcome;
+        } catch (error) {
+          if (error instanceof RetryableTouchError) metrics.record(touchRetryMetrics(error.channel));
+          throw error;
+        }
+      });
     };
     // One record at a time: the sends of a batch are paced, not fired together.
     return processPartialResponse(event, handleRecord, processor, {
@@ -71,9 +91,9 @@ const awsSendingContext = lazy(async (): Promise<SendingContext> => {
   return {
     ...ctx,
     email: pacedEmailSender(ctx.email, new SendPacer(perWorkerRate(cfg.SES_MAX_SEND_RATE, concurrency))),
-    sms: pacedSmsSender(twilio, new SendPacer(perWorkerRate(cfg.TWILIO_MAX_SEND_RATE, concurrency))),
+    sms: pacedSmsSender(correlatedSmsSender(twilio, logger), new SendPacer(perWorkerRate(cfg.TWILIO_MAX_SEND_RATE, concurrency))),
   };
 });
 
-export const handler = createTouchWorkerHandler(awsSendingContext);
+export const handler = observedHandler((metrics) => createTouchWorkerHandler(awsSendingContext, { metrics }));
 

@@ -21,6 +21,9 @@ import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.j
 import { bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
 import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
+import { CORRELATION_QUERY_PARAMETER } from './shared/correlation.js';
+import { noMetrics, smsInboundMetrics, type MetricsRecorder } from './shared/metrics.js';
+import { httpRequestId, observedHandler } from './shared/observability.js';
 import type { Logger } from '../ports.js';
 
 export interface TwilioWebhookOptions {
@@ -29,6 +32,8 @@ export interface TwilioWebhookOptions {
   authToken: () => Promise<string>;
   /** The public base URL Twilio was given (FOLLOWUP_PUBLIC_URL). */
   publicUrl: () => string;
+  /** Where replies and opt-outs are counted. */
+  metrics?: MetricsRecorder;
 }
 
 const text = z.string().check(z.minLength(1));
@@ -55,11 +60,11 @@ const statusQuerySchema = z.object({
 });
 
 type Params = Record<string, string | string[]>;
-type TwilioRoute = (ctx: InboundContext, event: HttpEvent, params: Params) => Promise<HttpResult>;
+type TwilioRoute = (ctx: InboundContext, event: HttpEvent, params: Params, metrics: MetricsRecorder) => Promise<HttpResult>;
 
 /** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
 const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
-  'POST /webhooks/twilio/sms': async (ctx, _event, params) => {
+  'POST /webhooks/twilio/sms': async (ctx, _event, params, metrics) => {
     const parsed = inboundSmsSchema.safeParse(single(params));
     if (!parsed.success) throw new HttpError(400, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
     const result = await handleSmsInbound(ctx, {
@@ -69,6 +74,7 @@ const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
       messageSid: parsed.data.MessageSid,
       ...(parsed.data.OptOutType ? { optOutType: parsed.data.OptOutType } : {}),
     });
+    metrics.record(smsInboundMetrics(result));
     return twiml(result.answer);
   },
   'POST /webhooks/twilio/status': async (ctx, event, params) => {
@@ -99,7 +105,7 @@ export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
     const params = formParams(bodyText(event));
     const ctx = await options.context();
     await verifySignature(event, params, options, ctx.logger);
-    return handler(ctx, event, params);
+    return handler(ctx, event, params, options.metrics ?? noMetrics);
   };
   return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
 }
@@ -164,8 +170,16 @@ function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
 }
 
-export const handler = createTwilioWebhookHandler({
-  context: awsContext,
-  authToken: async () => (await twilioCredentials(getConfig())).authToken,
-  publicUrl: () => getConfig().FOLLOWUP_PUBLIC_URL,
-});
+/** A status callback carries the id of the touch it reports on; an inbound SMS gets its request's. */
+export const twilioCorrelationId = (event: HttpEvent) => event.queryStringParameters?.[CORRELATION_QUERY_PARAMETER] ?? httpRequestId(event);
+
+export const handler = observedHandler(
+  (metrics) =>
+    createTwilioWebhookHandler({
+      context: awsContext,
+      authToken: async () => (await twilioCredentials(getConfig())).authToken,
+      publicUrl: () => getConfig().FOLLOWUP_PUBLIC_URL,
+      metrics,
+    }),
+  { correlationId: twilioCorrelationId },
+);

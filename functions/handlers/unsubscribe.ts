@@ -19,25 +19,30 @@ import { awsContext } from './shared/aws-context.js';
 import { bodyText, html, httpErrors, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
+import { noMetrics, unsubscribeMetrics, type MetricsRecorder } from './shared/metrics.js';
+import { httpRequestId, observedHandler } from './shared/observability.js';
 
 export interface UnsubscribeOptions {
   context: () => Promise<UseCaseContext>;
+  /** Where opt-outs are counted. */
+  metrics?: MetricsRecorder;
 }
 
 const ONE_CLICK = /(?:^|&)List-Unsubscribe=One-Click(?:&|$)/;
 
-type UnsubscribeRoute = (ctx: UseCaseContext, claims: UnsubscribeClaims, event: HttpEvent) => Promise<HttpResult>;
+type UnsubscribeRoute = (ctx: UseCaseContext, claims: UnsubscribeClaims, event: HttpEvent, metrics: MetricsRecorder) => Promise<HttpResult>;
 
 /** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
 const UNSUBSCRIBE_ROUTES: Record<RouteKeyFor<'unsubscribe'>, UnsubscribeRoute> = {
   'GET /unsubscribe/{token}': async (_ctx, claims) => html(200, confirmationPage(claims)),
-  'POST /unsubscribe/{token}': async (ctx, claims, event) => {
+  'POST /unsubscribe/{token}': async (ctx, claims, event, metrics) => {
     const oneClick = isOneClick(event);
     const result = await unsubscribeProspect(ctx, {
       prospectId: claims.prospectId,
       channel: claims.channel,
       source: oneClick ? 'one-click' : 'link',
     });
+    metrics.record(unsubscribeMetrics(result, claims.channel));
     ctx.logger.info('unsubscribed', { prospectId: claims.prospectId, channel: claims.channel, oneClick, outcome: result.outcome });
     // RFC 8058: the mail client needs a 2xx and nothing else.
     return oneClick ? plain(200, '') : html(200, donePage(claims));
@@ -55,7 +60,7 @@ export function createUnsubscribeHandler(options: UnsubscribeOptions) {
       ctx.logger.info('unsubscribe with an invalid token', { routeKey: event.routeKey, oneClick });
       return oneClick ? plain(400, 'invalid unsubscribe link') : html(400, invalidPage());
     }
-    return handler(ctx, claims, event);
+    return handler(ctx, claims, event, options.metrics ?? noMetrics);
   };
   return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
 }
@@ -141,4 +146,6 @@ ${content}
 </html>`;
 }
 
-export const handler = createUnsubscribeHandler({ context: awsContext });
+export const handler = observedHandler((metrics) => createUnsubscribeHandler({ context: awsContext, metrics }), {
+  correlationId: httpRequestId,
+});

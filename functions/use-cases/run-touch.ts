@@ -20,19 +20,20 @@
 import { addressHash } from '../domain/address-hash.js';
 import { checkTransition, counterKeys, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
 import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
-import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
+import type { Channel, PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import { decideAfterStep, decideTouch, type TouchDecision } from '../domain/touch-decision.js';
 import type { TouchPlan } from '../domain/touch-plan.js';
 import type { ConditionalWriteResult, EnrollmentAdvance, ScheduledTouch, SendResult, TouchMessage } from '../ports.js';
 import { loadSequenceVersion, type SendingContext } from './context.js';
 import { composeTouch, type ComposedTouch } from './compose-touch.js';
 
+/** `channel` is the step's, so the handler can count outcomes per channel (metrics). */
 export type TouchOutcome =
-  | { kind: 'sent'; providerMessageId: string; completed: boolean }
+  | { kind: 'sent'; channel: Channel; providerMessageId: string; completed: boolean }
   | { kind: 'stale'; reason: string }
   | { kind: 'rescheduled'; dueAt: string }
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'skipped'; channel: Channel; reason: string }
+  | { kind: 'failed'; channel: Channel; reason: string };
 
 /** The touch could not be done now but may succeed later: the queue should redeliver it. */
 export class RetryableTouchError extends Error {
@@ -40,6 +41,7 @@ export class RetryableTouchError extends Error {
   constructor(
     message: string,
     readonly retryAfterSeconds?: number,
+    readonly channel?: Channel,
   ) {
     super(message);
   }
@@ -144,7 +146,7 @@ async function send(ctx: SendingContext, state: TouchState, address: string): Pr
   if ((await ctx.store.claimTouch(claim, now)) === 'conflict') {
     // Another delivery holds the touch (or died holding it): let the queue retry later,
     // by which time the enrollment has moved on (stale) or the lease has expired.
-    throw new RetryableTouchError('touch is claimed by another delivery', ctx.settings.claimLeaseSeconds);
+    throw new RetryableTouchError('touch is claimed by another delivery', ctx.settings.claimLeaseSeconds, step.channel);
   }
 
   let composed: ComposedTouch;
@@ -162,7 +164,7 @@ async function send(ctx: SendingContext, state: TouchState, address: string): Pr
     case 'retryable':
       await ctx.store.releaseTouchClaim(claim);
       ctx.logger.warn('send failed, will retry', { enrollmentId: enrollment.id, stepIndex: enrollment.stepIndex, channel: step.channel, reason: result.reason });
-      throw new RetryableTouchError(result.reason, result.retryAfterSeconds);
+      throw new RetryableTouchError(result.reason, result.retryAfterSeconds, step.channel);
     case 'permanent':
       if (step.channel === 'sms' && result.code === '21610') {
         // Twilio says the number replied STOP to us: put it in the ledger and plan the rest
@@ -223,14 +225,14 @@ async function recordSent(
     channel: step.channel,
     providerMessageId: result.providerMessageId,
   });
-  return { kind: 'sent', providerMessageId: result.providerMessageId, completed: outcome === 'completed' };
+  return { kind: 'sent', channel: step.channel, providerMessageId: result.providerMessageId, completed: outcome === 'completed' };
 }
 
 async function skipStep(ctx: SendingContext, state: TouchState, reason: string): Promise<TouchOutcome> {
   const touch: TouchRecord = { ...touchRecord(state, 'skipped'), error: reason };
   await ctx.store.appendTimeline([timelineEvent(state, state.step, 'step_skipped', reason)]);
   await moveOn(ctx, state, touch, { [counterKeys.step(state.step.id, 'skipped')]: 1 });
-  return { kind: 'skipped', reason };
+  return { kind: 'skipped', channel: state.step.channel, reason };
 }
 
 async function failStep(ctx: SendingContext, state: TouchState, reason: string, code: string | undefined): Promise<TouchOutcome> {
@@ -247,7 +249,7 @@ async function failStep(ctx: SendingContext, state: TouchState, reason: string, 
       await endRun(ctx, state, touch, counters, { status: 'failed', reason, plan: undefined });
       break;
   }
-  return { kind: 'failed', reason };
+  return { kind: 'failed', channel: step.channel, reason };
 }
 
 interface RecordOptions {

@@ -3,7 +3,7 @@
  * values, so tests synthesize what `cdk synth` synthesizes), handler entry files, and
  * one synthesis helper.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
@@ -11,11 +11,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { readContext } from '../../infra/config.js';
 import { FollowupStack } from '../../infra/followup-stack.js';
 import type { FollowupEngineProps } from '../../infra/followup-engine.js';
-import { HANDLERS, HANDLER_NAMES, type HandlerName } from '../../infra/handlers.js';
-import { addNagChecks } from '../../infra/nag.js';
+import { HANDLERS, HANDLER_NAMES } from '../../infra/handlers.js';
+import { acknowledgeEngineFindings, addNagChecks } from '../../infra/nag.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const REAL_HANDLERS_DIR = path.join(REPO_ROOT, 'functions', 'handlers');
 /** Scratch space inside the package root (NodejsFunction entries must live under it). */
 export const CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'followup-infra-test');
 
@@ -46,36 +45,8 @@ export function stubHandlersDir(): string {
   return dir;
 }
 
-/** Which handler entry files exist in `functions/handlers/`. */
-export function existingHandlers(): { present: HandlerName[]; missing: HandlerName[] } {
-  const present: HandlerName[] = [];
-  const missing: HandlerName[] = [];
-  for (const name of HANDLER_NAMES) {
-    (existsSync(path.join(REAL_HANDLERS_DIR, HANDLERS[name].file)) ? present : missing).push(name);
-  }
-  return { present, missing };
-}
-
-/**
- * Entry files for real bundling: each re-exports the real handler when it exists and
- * the fixture otherwise (so the stack is complete either way).
- */
-export function realHandlersDir(): { dir: string; present: HandlerName[]; missing: HandlerName[] } {
-  const dir = path.join(CACHE_DIR, 'real-handlers');
-  mkdirSync(dir, { recursive: true });
-  const { present, missing } = existingHandlers();
-  const fixture = path.join(REPO_ROOT, 'test', 'infra', 'fixtures', 'sample-handler.ts');
-  for (const name of HANDLER_NAMES) {
-    const target = present.includes(name) ? path.join(REAL_HANDLERS_DIR, HANDLERS[name].file) : fixture;
-    writeFileSync(path.join(dir, HANDLERS[name].file), `export { handler } from ${JSON.stringify(target)};\n`);
-  }
-  return { dir, present, missing };
-}
-
 export interface SynthOptions {
   readonly engine?: Partial<FollowupEngineProps>;
-  /** Bundle the functions for real (slow); default: skipped. */
-  readonly bundle?: boolean;
   readonly nag?: boolean;
   readonly outdir?: string;
   readonly env?: { account?: string; region?: string };
@@ -86,14 +57,18 @@ export function synthStack(options: SynthOptions = {}) {
     outdir: options.outdir,
     context: {
       ...cdkJsonContext(),
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      // Unit tests never bundle; test/infra/bundling.test.ts is the one that does.
+      'aws:cdk:bundling-stacks': [],
     },
   });
   const stack = new FollowupStack(app, 'Followup', {
     env: options.env,
     engine: { ...exampleEngineProps(), handlersDir: stubHandlersDir(), ...options.engine },
   });
-  if (options.nag) addNagChecks(app);
+  if (options.nag) {
+    acknowledgeEngineFindings(stack.engine);
+    addNagChecks(app);
+  }
   return { app, stack };
 }
 

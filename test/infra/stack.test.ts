@@ -18,7 +18,7 @@ type Resources = Record<string, { Type: string; Properties: Record<string, any>;
 let template: Template;
 let resources: Resources;
 
-/** The engine's functions by handler name (the AwsCustomResource provider excluded). */
+/** The engine's functions by handler name (the receipt-rule-set provider excluded). */
 function functionsByHandler(res: Resources): Partial<Record<HandlerName, { id: string; props: Record<string, any> }>> {
   const out: Partial<Record<HandlerName, { id: string; props: Record<string, any> }>> = {};
   for (const [id, r] of Object.entries(res)) {
@@ -138,7 +138,14 @@ describe('Lambda functions', () => {
       concrete.FOLLOWUP_PUBLIC_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
       const parsed = configSchema.safeParse(concrete);
       expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
-      const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_LOGGER_LOG_EVENT']);
+      const known = new Set([
+        ...Object.keys(configSchema.shape),
+        'NODE_OPTIONS',
+        // Read by Powertools itself.
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_LOGGER_LOG_EVENT',
+        'POWERTOOLS_METRICS_NAMESPACE',
+      ]);
       for (const key of Object.keys(env)) expect(known.has(key), `${name} sets ${key}, unknown to config.ts`).toBe(true);
       expect(env.FOLLOWUP_PUBLIC_URL, name).toEqual({ 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::ApiGatewayV2::Api', 'EngineHttpApi'), 'ApiEndpoint'] });
     }
@@ -384,7 +391,7 @@ describe('SES', () => {
     }
   });
 
-  it('receives replies: receipt rule -> SNS (raw mail) -> inbound handler, activated by a custom resource', () => {
+  it('receives replies: receipt rule -> encrypted SNS topic (raw mail) -> inbound handler, activated by its own provider', () => {
     const topicId = logicalIdOf(resources, 'AWS::SNS::Topic', 'EngineInboundEmailTopic');
     template.hasResourceProperties('AWS::SES::ReceiptRule', {
       Rule: {
@@ -408,9 +415,19 @@ describe('SES', () => {
         ]),
       },
     });
-    const activation = Object.values(resources).find((r) => r.Type === 'Custom::AWS')!;
-    expect(flat(activation.Properties.Create)).toContain('setActiveReceiptRuleSet');
-    expect(flat(activation.Properties.Delete)).toContain('setActiveReceiptRuleSet');
+    const ruleSetId = logicalIdOf(resources, 'AWS::SES::ReceiptRuleSet', 'EngineReceiptRuleSet');
+    const activation = Object.values(resources).find((r) => r.Type === 'Custom::FollowupReceiptRuleSetActivation')!;
+    expect(activation.Properties.RuleSetName).toEqual({ Ref: ruleSetId });
+    // Its own function and role, never the singleton role of AwsCustomResource.
+    const providerId = activation.Properties.ServiceToken['Fn::GetAtt'][0] as string;
+    expect(providerId).toMatch(/^EngineActivateReceiptRuleSetFunction/);
+    const providerRole = resources[providerId]!.Properties.Role['Fn::GetAtt'][0] as string;
+    expect(providerRole).toMatch(/^EngineActivateReceiptRuleSetRole/);
+    const actions = statementsOfRole(resources, providerRole).flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['ses:DescribeActiveReceiptRuleSet', 'ses:SetActiveReceiptRuleSet']));
+    expect(Object.values(resources).some((r) => r.Type === 'Custom::AWS')).toBe(false);
+    const topic = resources[topicId]!.Properties;
+    expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::KMS::Key', 'EngineTopicKey'), 'Arn'] });
     expect(functionsByHandler(resources).sesInbound!.props.Environment.Variables.REPLY_DOMAIN).toBe('reply.example.com');
   });
 
@@ -433,9 +450,15 @@ describe('alarms', () => {
     }
   });
 
-  it('watches touch worker errors and the SES bounce and complaint rates below the provider limits', () => {
+  it("watches every function's errors and the SES bounce and complaint rates below the provider limits", () => {
     const byMetric = (metric: string) => alarms().find((a) => a.Properties.MetricName === metric)!.Properties;
-    expect(byMetric('Errors').Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: functionsByHandler(resources).touchWorker!.id } }]);
+    const errorAlarms = alarms().filter((a) => a.Properties.MetricName === 'Errors');
+    for (const [name, fn] of Object.entries(functionsByHandler(resources))) {
+      expect(
+        errorAlarms.some((a) => flat(a.Properties.Dimensions) === flat([{ Name: 'FunctionName', Value: { Ref: fn!.id } }])),
+        `${name} has an Errors alarm`,
+      ).toBe(true);
+    }
     const bounce = byMetric('Reputation.BounceRate');
     const complaint = byMetric('Reputation.ComplaintRate');
     expect(bounce.Threshold).toBeLessThan(0.05);
@@ -483,7 +506,7 @@ describe('other configurations', () => {
 
   it('has no inbound pipeline without a reply domain', () => {
     minimalTemplate.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
-    minimalTemplate.resourceCountIs('Custom::AWS', 0);
+    minimalTemplate.resourceCountIs('Custom::FollowupReceiptRuleSetActivation', 0);
     expect(functionsByHandler(minimal).sesInbound).toBeUndefined();
     expect(functionsByHandler(minimal).api!.props.Environment.Variables.REPLY_DOMAIN).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 /**
  * Production wiring: AWS clients created once per container, adapters built on them,
- * secrets read from Secrets Manager once and cached. Only handlers import this.
+ * secrets read through Powertools Parameters (secrets.ts). Only handlers import this.
  *
  * Importing this module loads no AWS SDK: the clients and the adapters that use them
  * are imported and built by the first invocation that asks for the context (`lazy`),
@@ -14,6 +14,7 @@
 import type { Config } from '../../config.js';
 import type { NotifyingContext } from '../../use-cases/context.js';
 import type { PublishedSequence } from '../../domain/sequence.js';
+import { correlatedEmailSender, correlatedScheduler } from './correlation.js';
 import { lazy } from './lazy.js';
 import { logger } from './logger.js';
 import { getConfig, readSecret } from './secrets.js';
@@ -65,7 +66,8 @@ async function buildContext(): Promise<NotifyingContext> {
   });
   return {
     store: new DynamoDbStore({ client: documentClient, tableName: cfg.TABLE_NAME }),
-    scheduler,
+    // Every touch it schedules carries the current correlation id (correlation.ts).
+    scheduler: correlatedScheduler(scheduler),
     clock: { now: () => new Date() },
     logger,
     sequenceCache,
@@ -76,10 +78,13 @@ async function buildContext(): Promise<NotifyingContext> {
       defaultPhoneRegion: cfg.DEFAULT_PHONE_REGION,
       claimLeaseSeconds: cfg.TOUCH_CLAIM_LEASE_SECONDS,
     },
-    email: new SesEmailSender(new SESv2Client({}), {
-      ...(cfg.SES_CONFIGURATION_SET ? { configurationSetName: cfg.SES_CONFIGURATION_SET } : {}),
-      messageIdDomain: cfg.SES_MESSAGE_ID_DOMAIN,
-    }),
+    email: correlatedEmailSender(
+      new SesEmailSender(new SESv2Client({}), {
+        ...(cfg.SES_CONFIGURATION_SET ? { configurationSetName: cfg.SES_CONFIGURATION_SET } : {}),
+        messageIdDomain: cfg.SES_MESSAGE_ID_DOMAIN,
+      }),
+      logger,
+    ),
   };
 }
 

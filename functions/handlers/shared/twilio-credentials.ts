@@ -5,11 +5,12 @@
  */
 import type { Config } from '../../config.js';
 import type { TwilioCredentials } from '../../adapters/twilio-sms-sender.js';
-import { readSecret } from './secrets.js';
+import { readSecret, type SecretReader } from './secrets.js';
 
-export async function twilioCredentials(cfg: Config): Promise<TwilioCredentials> {
+/** Read on every use: the secret reader's max age decides when a rotated token is seen. */
+export async function twilioCredentials(cfg: Config, read: SecretReader = readSecret): Promise<TwilioCredentials> {
   if (cfg.TWILIO_SECRET_ARN) {
-    const parsed = JSON.parse(await readSecret(cfg.TWILIO_SECRET_ARN)) as Partial<TwilioCredentials>;
+    const parsed = JSON.parse(await read(cfg.TWILIO_SECRET_ARN)) as Partial<TwilioCredentials>;
     if (!parsed.accountSid || !parsed.authToken) {
       throw new Error('the Twilio secret must hold JSON with accountSid and authToken');
     }

@@ -165,7 +165,7 @@ describe('runTouch: provider failures', () => {
     t.sms.failNext({ kind: 'permanent', reason: "The 'To' number is not a valid phone number.", code: '21211' });
 
     const fired = await t.scheduler.advanceAndFire(t.ctx, 3 * DAY);
-    expect(fired.map((f) => f.outcome)).toEqual([{ kind: 'failed', reason: "The 'To' number is not a valid phone number." }]);
+    expect(fired.map((f) => f.outcome)).toEqual([{ kind: 'failed', channel: 'sms', reason: "The 'To' number is not a valid phone number." }]);
 
     const enrollment = await t.store.getEnrollment(enrollmentId);
     expect(enrollment).toMatchObject({ status: 'active', stepIndex: 2 });

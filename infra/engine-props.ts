@@ -1,0 +1,327 @@
+/**
+ * `FollowupEngine`'s props and their defaults as data (the style of the
+ * aws-solutions-constructs: `existing…Obj` props, defaults in one place, `@default` on
+ * every prop). resolve-engine-props.ts checks them up front.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { RouteKey } from '../functions/routes.js';
+import type { LambdaCodeSource } from './lambda-code.js';
+import { ROUTE_THROTTLE_DEFAULTS, type RouteThrottle } from './route-throttles.js';
+
+export type FollowupLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export const LOG_LEVELS: readonly FollowupLogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export interface FollowupEngineProps {
+  /**
+   * Domain touches are sent from. The engine creates its SES identity (Easy DKIM,
+   * 2048-bit); publish the three DKIM CNAME records it outputs.
+   */
+  readonly sendingDomain: string;
+
+  /**
+   * Sender used when the engine itself writes mail (forwarded replies). Sequences name
+   * their own senders, which must also be at `sendingDomain`.
+   *
+   * @default `followup@${sendingDomain}`
+   */
+  readonly fromAddress?: string;
+
+  /**
+   * Create the SES domain identity for `sendingDomain`. Set to false when the domain is
+   * already verified in this account and region (CloudFormation cannot adopt it).
+   *
+   * @default true
+   */
+  readonly manageEmailIdentity?: boolean;
+
+  /**
+   * Domain whose MX points at SES inbound, for reply detection
+   * (`reply+<token>@replyDomain`). Creates a receipt rule set, an SNS topic and the
+   * inbound handler.
+   *
+   * @default - no inbound email; replies are detected by SMS only
+   */
+  readonly replyDomain?: string;
+
+  /**
+   * Activate the receipt rule set. An account and region have ONE active rule set: the
+   * engine remembers the one that was active and restores it when it is deleted, and it
+   * refuses to replace another Followup engine's (see README, "Two engines in one account").
+   * Only used with `replyDomain`.
+   *
+   * @default true
+   */
+  readonly activateReceiptRuleSet?: boolean;
+
+  /**
+   * Name of the Secrets Manager secret holding the Twilio credentials as JSON
+   * `{accountSid, authToken}`. Created by you, not by the stack.
+   *
+   * @default 'followup/twilio'
+   */
+  readonly twilioSecretName?: string;
+
+  /**
+   * How long a function keeps a secret it read (the API key, the Twilio credentials)
+   * before reading it again: a rotated value takes effect within this time, with no
+   * redeploy and no cold start.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly secretsMaxAge?: Duration;
+
+  /**
+   * SES sending quota of the account, in messages per second.
+   *
+   * @default 14
+   */
+  readonly sesMaxSendRate?: number;
+
+  /**
+   * Messages per second your Twilio sender may send (10DLC and toll-free numbers: 1 to 3;
+   * short codes: 100).
+   *
+   * @default 1
+   */
+  readonly twilioMaxSendRate?: number;
+
+  /**
+   * Maximum concurrent touch workers (2 to 1000, the SQS event source limits).
+   *
+   * @default - Little's law for the slower channel: max(2, floor(min(sesMaxSendRate, twilioMaxSendRate) × 0.5 s))
+   */
+  readonly touchWorkerMaxConcurrency?: number;
+
+  /**
+   * Touch messages per worker invocation (1 to 10).
+   *
+   * @default 10
+   */
+  readonly touchBatchSize?: number;
+
+  /**
+   * Time zone for prospects without one, when a sequence has none either.
+   *
+   * @default 'America/New_York'
+   */
+  readonly defaultTimezone?: string;
+
+  /**
+   * Country assumed for phone numbers written without a country code (ISO 3166 alpha-2).
+   *
+   * @default 'US'
+   */
+  readonly defaultPhoneRegion?: string;
+
+  /**
+   * Address subscribed to the alarm topic (it must confirm the subscription).
+   *
+   * @default - no subscription; alarms still publish to the topic
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * Public base URL of the API, if something other than `domainName` fronts it (a CDN).
+   * Used in unsubscribe links and to verify Twilio signatures, which cover the exact URL
+   * Twilio called.
+   *
+   * @default - `https://${domainName}` with a custom domain, else the HTTP API's execute-api URL
+   */
+  readonly publicUrl?: string;
+
+  /**
+   * Custom domain of the API (needs `certificate`, an ACM certificate for it in the
+   * stack's region). Point a CNAME or alias record at `engine.apiDomain.regionalDomainName`.
+   *
+   * @default - no custom domain
+   */
+  readonly domainName?: string;
+
+  /**
+   * ACM certificate for `domainName`.
+   *
+   * @default - none; required with `domainName`
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * Bring your own table. It must have the keys, GSIs and TTL attribute of
+   * `functions/table-definition.ts` (checked when it is a `Table`/`TableV2` of this app).
+   *
+   * @default - the engine creates the table
+   */
+  readonly existingTableObj?: dynamodb.ITable;
+
+  /**
+   * Bring your own touch queue (standard queue; visibility timeout at least six times the
+   * worker timeout, 360 s, and its own dead-letter queue).
+   *
+   * @default - the engine creates the queue and its dead-letter queue
+   */
+  readonly existingTouchQueueObj?: sqs.IQueue;
+
+  /**
+   * Customer-managed KMS key for the table, the queues and the SNS topics. The engine adds
+   * the statements SES, CloudWatch, SNS and EventBridge need to its key policy; an imported
+   * key's policy cannot be changed, so it must allow them already (a warning says so).
+   *
+   * @default - one engine key encrypts the SNS topics (SES and CloudWatch cannot use the
+   * AWS-managed SNS key); the table and queues use AWS-owned keys
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Tags added to every resource of the engine.
+   *
+   * @default - none
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+
+  /**
+   * Removal policy of the stateful resources: the table and the unsubscribe secret
+   * (links already sent must keep working if the table is restored).
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * DynamoDB deletion protection.
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * Retention of the functions' logs and the API access logs.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Lambda application log level (Powertools Logger reads it too).
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: FollowupLogLevel;
+
+  /**
+   * Throttling of routes that have no entry in `routeThrottles`.
+   *
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: apigw.ThrottleSettings;
+
+  /**
+   * Per-route throttling, merged over the defaults: each route has its own token bucket,
+   * so a flood on `/unsubscribe/*` cannot starve the Twilio webhooks (Twilio does not retry).
+   *
+   * @default ROUTE_THROTTLE_DEFAULTS (infra/route-throttles.ts)
+   */
+  readonly routeThrottles?: Partial<Readonly<Record<RouteKey, RouteThrottle>>>;
+
+  /**
+   * Lambda active tracing (X-Ray): one trace per invocation, no tracing code in the bundles.
+   *
+   * @default true
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * Create the CloudWatch dashboard.
+   *
+   * @default true
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Where the Lambda code comes from: `'prebuilt'`, the bundles shipped in the package
+   * (`dist/lambda`, built by `npm run build`; no esbuild or Docker needed), or
+   * `'esbuild'`, bundling the TypeScript handlers at synth with the local esbuild.
+   *
+   * @default - 'prebuilt' when the construct runs from the built package, 'esbuild' from the sources
+   */
+  readonly lambdaCode?: LambdaCodeSource;
+
+  /**
+   * Bundle AWS SDK v3 into each function instead of using the runtime's copy
+   * (larger bundles, pinned SDK version). Needs `lambdaCode: 'esbuild'`.
+   *
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
+
+  /**
+   * Account SES bounce rate that raises the alarm (SES reviews accounts at 5 %).
+   *
+   * @default 0.04
+   */
+  readonly bounceRateAlarmThreshold?: number;
+
+  /**
+   * Account SES complaint rate that raises the alarm (SES reviews accounts at 0.1 %).
+   *
+   * @default 0.0008
+   */
+  readonly complaintRateAlarmThreshold?: number;
+
+  /**
+   * Directory holding the handler entry files (with `lambdaCode: 'esbuild'`). Must be
+   * inside the package root (the directory of `package-lock.json`). Override only to
+   * bundle a fork of the handlers.
+   *
+   * @default - `functions/handlers` of this package
+   */
+  readonly handlersDir?: string;
+}
+
+/** Every default of `FollowupEngineProps`, in one place. */
+export const FOLLOWUP_ENGINE_DEFAULTS = {
+  manageEmailIdentity: true,
+  activateReceiptRuleSet: true,
+  twilioSecretName: 'followup/twilio',
+  secretsMaxAge: Duration.minutes(5),
+  sesMaxSendRate: 14,
+  twilioMaxSendRate: 1,
+  touchBatchSize: 10,
+  defaultTimezone: 'America/New_York',
+  defaultPhoneRegion: 'US',
+  removalPolicy: RemovalPolicy.RETAIN,
+  deletionProtection: true,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  logLevel: 'INFO',
+  apiThrottle: { rateLimit: 50, burstLimit: 100 },
+  routeThrottles: ROUTE_THROTTLE_DEFAULTS,
+  tracing: true,
+  dashboard: true,
+  bundleAwsSdk: false,
+  bounceRateAlarmThreshold: 0.04,
+  complaintRateAlarmThreshold: 0.0008,
+  tags: {},
+} as const satisfies Partial<Record<keyof FollowupEngineProps, unknown>>;
+
+/**
+ * Seconds one touch keeps a worker busy: a consistent read, the claim, one provider
+ * call, the message record, the enrollment advance and the next schedule. Used with
+ * Little's law (workers = rate × time per touch) to size the worker's concurrency.
+ */
+export const SECONDS_PER_TOUCH = 0.5;
+
+/** A prop that cannot work; the message names it. */
+export class FollowupEngineConfigError extends Error {
+  override name = 'FollowupEngineConfigError';
+  constructor(
+    readonly prop: string,
+    problem: string,
+  ) {
+    super(`FollowupEngine: prop "${prop}" ${problem}`);
+  }
+}
+

@@ -1,0 +1,112 @@
+/**
+ * The Lambda functions: one per handler of `infra/handlers.ts`, each with its own log
+ * group and role, the configuration `functions/config.ts` reads, and exactly the access
+ * `infra/permissions.ts` lists (applied by grants.ts).
+ */
+import * as path from 'node:path';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/handlers/shared/metric-names.js';
+import type { ResolvedEngineProps } from '../resolve-engine-props.js';
+import { HANDLERS, type HandlerName } from '../handlers.js';
+import { createFunction, type LambdaCodeOptions } from '../lambda-code.js';
+import { FUNCTION_ACCESS } from '../permissions.js';
+import type { EngineEmail } from './email.js';
+import type { EngineKeys } from './encryption.js';
+import { handlerFunctionSettings } from './function-settings.js';
+import { grantFunctionAccess, type GrantTargets } from './grants.js';
+import type { EngineQueues } from './queues.js';
+import type { EngineScheduler } from './scheduler.js';
+import type { EngineSecrets } from './storage.js';
+
+/** The engine's functions; `sesInbound` exists only with a reply domain. */
+export type FollowupFunctions = Readonly<Record<Exclude<HandlerName, 'sesInbound'>, lambda.Function> & { sesInbound?: lambda.Function }>;
+
+export interface FunctionInputs {
+  readonly props: ResolvedEngineProps;
+  readonly code: LambdaCodeOptions;
+  readonly apiUrl: string;
+  readonly table: GrantTargets['table'];
+  readonly keys: EngineKeys;
+  readonly secrets: EngineSecrets;
+  readonly queues: EngineQueues;
+  readonly scheduler: EngineScheduler;
+  readonly email: EngineEmail;
+}
+
+/** Environment every function gets (names from `functions/config.ts`). */
+function commonEnvironment(inputs: FunctionInputs): Record<string, string> {
+  const { props, queues, scheduler, email } = inputs;
+  return {
+    TABLE_NAME: inputs.table.tableName,
+    FOLLOWUP_PUBLIC_URL: inputs.apiUrl,
+    TOUCH_QUEUE_ARN: queues.touchQueue.queueArn,
+    SCHEDULER_ROLE_ARN: scheduler.schedulerRole.roleArn,
+    SCHEDULE_GROUP_NAME: scheduler.scheduleGroup.scheduleGroupName,
+    SCHEDULER_DLQ_ARN: queues.scheduleDeadLetterQueue.queueArn,
+    SES_CONFIGURATION_SET: email.configurationSet.configurationSetName,
+    SES_MESSAGE_ID_DOMAIN: email.messageIdDomain,
+    FOLLOWUP_FROM_EMAIL: props.fromAddress,
+    SES_MAX_SEND_RATE: String(props.sesMaxSendRate),
+    TWILIO_MAX_SEND_RATE: String(props.twilioMaxSendRate),
+    TOUCH_WORKER_MAX_CONCURRENCY: String(props.touchWorkerMaxConcurrency),
+    DEFAULT_PHONE_REGION: props.defaultPhoneRegion,
+    DEFAULT_TIMEZONE: props.defaultTimezone,
+    FOLLOWUP_SECRETS_MAX_AGE_SECONDS: String(props.secretsMaxAge.toSeconds()),
+    // Stack traces in the logs point at the TypeScript sources through the bundled maps.
+    NODE_OPTIONS: '--enable-source-maps',
+    POWERTOOLS_SERVICE_NAME: 'followup',
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: props.logLevel,
+    // Incoming events carry addresses and message bodies: never log them whole.
+    POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+    ...(props.replyDomain !== undefined ? { REPLY_DOMAIN: props.replyDomain } : {}),
+  };
+}
+
+export function buildFunctions(scope: Construct, inputs: FunctionInputs): FollowupFunctions {
+  const { props, secrets, queues } = inputs;
+  const common = commonEnvironment(inputs);
+  // Secret ARNs go only to the functions allowed to read them.
+  const secretEnv = {
+    apiKey: { FOLLOWUP_API_KEY_SECRET_ARN: secrets.apiKeySecret.secretArn },
+    unsubscribe: { FOLLOWUP_UNSUBSCRIBE_SECRET_ARN: secrets.unsubscribeSecret.secretArn },
+    twilio: { TWILIO_SECRET_ARN: secrets.twilioSecret.secretArn },
+  } as const;
+  const asyncFailure = { onFailure: new SqsDestination(queues.eventDeadLetterQueue), retryAttempts: 2 };
+
+  const make = (name: HandlerName, extra: Partial<lambda.FunctionOptions> = {}): lambda.Function => {
+    const spec = HANDLERS[name];
+    const environment = Object.assign({}, common, ...FUNCTION_ACCESS[name].secrets.map((secret) => secretEnv[secret]));
+    const fn = createFunction(
+      scope,
+      spec.constructId,
+      name,
+      { ...handlerFunctionSettings(scope, spec, props, environment), ...extra },
+      { ...inputs.code, ...(props.handlersDir ? { entry: path.join(props.handlersDir, spec.file) } : {}) },
+    );
+    grantFunctionAccess(fn, name, inputs);
+    return fn;
+  };
+
+  const touchWorker = make('touchWorker');
+  // The queue buffers bursts; the concurrency caps the send rate.
+  touchWorker.addEventSource(
+    new SqsEventSource(queues.touchQueue, {
+      batchSize: props.touchBatchSize,
+      reportBatchItemFailures: true,
+      maxConcurrency: props.touchWorkerMaxConcurrency,
+    }),
+  );
+  return {
+    api: make('api'),
+    authorizer: make('authorizer'),
+    touchWorker,
+    twilioWebhook: make('twilioWebhook'),
+    unsubscribe: make('unsubscribe'),
+    sesEvents: make('sesEvents', asyncFailure),
+    ...(props.replyDomain !== undefined ? { sesInbound: make('sesInbound', asyncFailure) } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Applies `infra/permissions.ts` to a function's role: DynamoDB actions on the table,
+ * Query on exactly the indexes it reads, its secrets, SES sending, touch schedules.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { HandlerName } from '../handlers.js';
+import { FUNCTION_ACCESS, type FunctionAccess } from '../permissions.js';
+import type { EngineEmail } from './email.js';
+import type { EngineKeys } from './encryption.js';
+import type { EngineScheduler } from './scheduler.js';
+import type { EngineSecrets } from './storage.js';
+
+export interface GrantTargets {
+  readonly table: dynamodb.ITable;
+  readonly keys: EngineKeys;
+  readonly secrets: EngineSecrets;
+  readonly scheduler: EngineScheduler;
+  readonly email: EngineEmail;
+}
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+export function grantFunctionAccess(fn: lambda.IFunction, name: HandlerName, targets: GrantTargets): void {
+  const access: FunctionAccess = FUNCTION_ACCESS[name];
+  const { table, secrets, scheduler } = targets;
+  if (access.table.length > 0) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TableAccess',
+        actions: access.table.map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn],
+      }),
+    );
+  }
+  if (access.indexes.length > 0) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'IndexQueries',
+        actions: ['dynamodb:Query'],
+        resources: access.indexes.map((index) => `${table.tableArn}/index/${index}`),
+      }),
+    );
+  }
+  const key = table.encryptionKey;
+  if (key && access.table.length > 0) {
+    if (access.table.some((action) => WRITES.has(action))) key.grantEncryptDecrypt(fn);
+    else key.grantDecrypt(fn);
+  }
+  const secretOf = { apiKey: secrets.apiKeySecret, unsubscribe: secrets.unsubscribeSecret, twilio: secrets.twilioSecret } as const;
+  for (const secret of access.secrets) secretOf[secret].grantRead(fn);
+  if (access.sendEmail) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: targets.email.sendEmailResources }),
+    );
+  }
+  if (access.schedules !== 'none') {
+    const create = access.schedules === 'create';
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ManageTouchSchedules',
+        actions: create ? ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'] : ['scheduler:DeleteSchedule'],
+        resources: [scheduler.scheduleArn],
+      }),
+    );
+    if (create) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'PassSchedulerRole',
+          actions: ['iam:PassRole'],
+          resources: [scheduler.schedulerRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      );
+    }
+  }
+}

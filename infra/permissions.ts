@@ -1,0 +1,120 @@
+/**
+ * What each function may do, as data: the ONE place the engine's IAM policies come from
+ * (engine/grants.ts applies it), asserted by the CDK tests, and checked against the code
+ * by `test/infra/dynamodb-permissions.test.ts`, which runs every function's flows against
+ * dynalite and records the DynamoDB operations the store really sends. A change to the
+ * store that needs a new action fails that test until it is listed here.
+ *
+ * DynamoDB actions are the API operation names (`dynamodb:<name>`). No function may Scan.
+ * Index access is `Query` on the named index's ARN only, for the functions that query it.
+ */
+import type { TABLE_DEFINITION } from '../functions/table-definition.js';
+import type { HandlerName } from './handlers.js';
+
+export type DynamoDbAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem';
+
+export type IndexName = (typeof TABLE_DEFINITION)['globalSecondaryIndexes'][number]['indexName'];
+
+export type SecretName = 'apiKey' | 'unsubscribe' | 'twilio';
+
+export interface FunctionAccess {
+  /** Actions on the table itself. */
+  readonly table: readonly DynamoDbAction[];
+  /** GSIs the function queries (`dynamodb:Query` on `<table>/index/<name>`). */
+  readonly indexes: readonly IndexName[];
+  /** Secrets it reads (`secretsmanager:GetSecretValue`). */
+  readonly secrets: readonly SecretName[];
+  /** `ses:SendEmail` on the Followup identities and configuration set. */
+  readonly sendEmail: boolean;
+  /** Touch schedules: none, delete only (stops), or create and delete (plus iam:PassRole of the scheduler role). */
+  readonly schedules: 'none' | 'delete' | 'create';
+}
+
+/**
+ * Public functions (reachable without credentials: unsubscribe, the Twilio webhooks) never
+ * get BatchWriteItem: a compromised one cannot bulk-rewrite data. The Twilio webhook needs
+ * DeleteItem for START (lifting a suppression deletes its ledger entry).
+ */
+export const FUNCTION_ACCESS = {
+  // Sequences, enrollments (batched), stats, prospects (lookup and erasure), manual control.
+  // Erasure deletes a prospect's items in batches (BatchWriteItem), never one by one.
+  api: {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    indexes: ['byAddress', 'byList'],
+    secrets: ['unsubscribe'],
+    sendEmail: false,
+    schedules: 'create',
+  },
+  authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none' },
+  // One touch: the consistent batch read, the claim, the advance, counters, timeline.
+  touchWorker: {
+    table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    indexes: [],
+    secrets: ['unsubscribe', 'twilio'],
+    sendEmail: true,
+    schedules: 'create',
+  },
+  // STOP / START / replies by phone: address lookup, suppressions, stops; emails the owner on a reply.
+  twilioWebhook: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    indexes: ['byAddress'],
+    secrets: ['unsubscribe', 'twilio'],
+    sendEmail: true,
+    schedules: 'delete',
+  },
+  unsubscribe: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    indexes: ['byAddress'],
+    secrets: ['unsubscribe'],
+    sendEmail: false,
+    schedules: 'delete',
+  },
+  // Replies, auto-replies (pause, later resume), mailto unsubscribes; forwards replies to the owner.
+  sesInbound: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    indexes: ['byAddress'],
+    secrets: ['unsubscribe'],
+    sendEmail: true,
+    schedules: 'create',
+  },
+  // Bounces and complaints (suppress, stop), deliveries, opens, clicks (status, counters).
+  sesEvents: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    indexes: ['byAddress'],
+    secrets: ['unsubscribe'],
+    sendEmail: false,
+    schedules: 'delete',
+  },
+} as const satisfies Record<HandlerName, FunctionAccess>;
+
+/** Functions a request without credentials can reach. */
+export const PUBLIC_FUNCTIONS = ['unsubscribe', 'twilioWebhook'] as const satisfies readonly HandlerName[];
+
+/**
+ * Where the code still sends an operation its policy above does not allow: the policy is
+ * written for the target, and the store is being changed to match (small timeline appends
+ * become PutItem instead of BatchWriteItem). Until then the listed flow fails in AWS with
+ * AccessDenied. The permissions test fails when a gap closes, so the entry is removed then.
+ */
+export interface DynamoDbGap {
+  readonly function: HandlerName;
+  /** What the code sends today. */
+  readonly uses: DynamoDbAction;
+  /** What it will send instead (already in the policy). */
+  readonly target: DynamoDbAction;
+  readonly why: string;
+}
+
+const TIMELINE_APPEND = 'Store.appendTimeline writes even one event with BatchWriteItem; small appends become PutItem in the store adapter.';
+
+export const KNOWN_DYNAMODB_GAPS: readonly DynamoDbGap[] = [
+  { function: 'twilioWebhook', uses: 'BatchWriteItem', target: 'PutItem', why: TIMELINE_APPEND },
+  { function: 'unsubscribe', uses: 'BatchWriteItem', target: 'PutItem', why: TIMELINE_APPEND },
+];

@@ -1,0 +1,185 @@
+/**
+ * The up-front check of `FollowupEngineProps`: fills the defaults and turns a wrong prop
+ * into ONE `FollowupEngineConfigError` naming it, before any resource is created.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Token } from 'aws-cdk-lib';
+import { ROUTES, type RouteKey } from '../functions/routes.js';
+import {
+  FOLLOWUP_ENGINE_DEFAULTS,
+  FollowupEngineConfigError,
+  LOG_LEVELS,
+  SECONDS_PER_TOUCH,
+  type FollowupEngineProps,
+} from './engine-props.js';
+import { HANDLERS, type HandlerName } from './handlers.js';
+import { BUNDLE_ENTRIES, PACKAGE_ROOT, type LambdaCodeSource } from './lambda-code.js';
+import type { RouteThrottle } from './route-throttles.js';
+
+/** Props with every default filled in: what the builders read. */
+export type ResolvedEngineProps = ReturnType<typeof resolveEngineProps>;
+
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
+const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+const known = (value: unknown): boolean => !Token.isUnresolved(value);
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fills the defaults and checks every prop; throws `FollowupEngineConfigError` on the first bad one. */
+export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault: LambdaCodeSource) {
+  const fail = (prop: keyof FollowupEngineProps | `${string}.${string}`, problem: string): never => {
+    throw new FollowupEngineConfigError(prop, problem);
+  };
+  const got = (value: unknown) => `(got ${JSON.stringify(value)})`;
+  const d = FOLLOWUP_ENGINE_DEFAULTS;
+
+  if (typeof props.sendingDomain !== 'string' || (known(props.sendingDomain) && !DOMAIN.test(props.sendingDomain))) {
+    fail('sendingDomain', `must be a domain name verified in SES, e.g. "mail.example.com" ${got(props.sendingDomain)}`);
+  }
+  const fromAddress = props.fromAddress ?? `followup@${props.sendingDomain}`;
+  if (known(fromAddress) && known(props.sendingDomain)) {
+    if (!EMAIL.test(fromAddress)) fail('fromAddress', `must be an email address ${got(fromAddress)}`);
+    const host = fromAddress.slice(fromAddress.lastIndexOf('@') + 1).toLowerCase();
+    const domain = props.sendingDomain.toLowerCase();
+    if (host !== domain && !host.endsWith(`.${domain}`)) {
+      fail('fromAddress', `must be an address at ${props.sendingDomain} (the SES-verified sending domain) ${got(fromAddress)}`);
+    }
+  }
+  if (props.replyDomain !== undefined && known(props.replyDomain) && !DOMAIN.test(props.replyDomain)) {
+    fail('replyDomain', `must be a domain name whose MX points at SES ${got(props.replyDomain)}`);
+  }
+  const twilioSecretName = props.twilioSecretName ?? d.twilioSecretName;
+  if (known(twilioSecretName) && !SECRET_NAME.test(twilioSecretName)) {
+    fail('twilioSecretName', `must be a Secrets Manager secret name (letters, digits, /_+=.@-) ${got(twilioSecretName)}`);
+  }
+  const secretsMaxAge = props.secretsMaxAge ?? d.secretsMaxAge;
+  const maxAgeSeconds = secretsMaxAge.toSeconds();
+  if (!(maxAgeSeconds >= 1 && maxAgeSeconds <= 3600)) fail('secretsMaxAge', `must be between 1 second and 1 hour (got ${maxAgeSeconds} s)`);
+
+  const rate = (prop: 'sesMaxSendRate' | 'twilioMaxSendRate', value: number) => {
+    if (!(Number.isFinite(value) && value > 0 && value <= 10_000)) {
+      fail(prop, `must be a number of messages per second above 0 and at most 10000 ${got(value)}`);
+    }
+    return value;
+  };
+  const sesMaxSendRate = rate('sesMaxSendRate', props.sesMaxSendRate ?? d.sesMaxSendRate);
+  const twilioMaxSendRate = rate('twilioMaxSendRate', props.twilioMaxSendRate ?? d.twilioMaxSendRate);
+  const touchWorkerMaxConcurrency =
+    props.touchWorkerMaxConcurrency ??
+    Math.min(1000, Math.max(2, Math.floor(Math.min(sesMaxSendRate, twilioMaxSendRate) * SECONDS_PER_TOUCH)));
+  if (!Number.isInteger(touchWorkerMaxConcurrency) || touchWorkerMaxConcurrency < 2 || touchWorkerMaxConcurrency > 1000) {
+    fail('touchWorkerMaxConcurrency', `must be a whole number from 2 to 1000 (SQS event source limits) ${got(touchWorkerMaxConcurrency)}`);
+  }
+  const touchBatchSize = props.touchBatchSize ?? d.touchBatchSize;
+  if (!Number.isInteger(touchBatchSize) || touchBatchSize < 1 || touchBatchSize > 10) {
+    fail('touchBatchSize', `must be a whole number from 1 to 10 ${got(touchBatchSize)}`);
+  }
+  const defaultTimezone = props.defaultTimezone ?? d.defaultTimezone;
+  if (!isTimeZone(defaultTimezone)) fail('defaultTimezone', `must be an IANA time zone, e.g. "Europe/Paris" ${got(defaultTimezone)}`);
+  const defaultPhoneRegion = props.defaultPhoneRegion ?? d.defaultPhoneRegion;
+  if (!/^[A-Z]{2}$/.test(defaultPhoneRegion)) {
+    fail('defaultPhoneRegion', `must be a two-letter ISO 3166 country code in capitals ${got(defaultPhoneRegion)}`);
+  }
+  if (props.alarmEmail !== undefined && known(props.alarmEmail) && !EMAIL.test(props.alarmEmail)) {
+    fail('alarmEmail', `must be an email address ${got(props.alarmEmail)}`);
+  }
+  if (props.publicUrl !== undefined && known(props.publicUrl) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(props.publicUrl)) {
+    fail('publicUrl', `must be an https:// URL ${got(props.publicUrl)}`);
+  }
+  if (props.domainName !== undefined) {
+    if (known(props.domainName) && !DOMAIN.test(props.domainName)) fail('domainName', `must be a domain name ${got(props.domainName)}`);
+    if (props.certificate === undefined) fail('certificate', 'is required with "domainName" (an ACM certificate for it, in the stack\'s region)');
+  } else if (props.certificate !== undefined) {
+    fail('domainName', 'is required with "certificate" (the custom domain the certificate is for)');
+  }
+  const logLevel = props.logLevel ?? d.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) fail('logLevel', `must be one of ${LOG_LEVELS.join(', ')} ${got(logLevel)}`);
+
+  const threshold = (prop: 'bounceRateAlarmThreshold' | 'complaintRateAlarmThreshold', value: number) => {
+    if (!(value > 0 && value < 1)) fail(prop, `must be a rate between 0 and 1, e.g. 0.04 for 4 % ${got(value)}`);
+    return value;
+  };
+  const apiThrottle = props.apiThrottle ?? d.apiThrottle;
+  checkThrottle('apiThrottle', apiThrottle, fail);
+  const routeThrottles = { ...d.routeThrottles } as Record<RouteKey, RouteThrottle>;
+  for (const [key, value] of Object.entries(props.routeThrottles ?? {})) {
+    if (!Object.hasOwn(ROUTES, key)) {
+      fail('routeThrottles', `has an unknown route "${key}"; routes are the keys of ROUTES in functions/routes.ts`);
+    }
+    checkThrottle(`routeThrottles.${key}`, value as RouteThrottle, fail);
+    routeThrottles[key as RouteKey] = value as RouteThrottle;
+  }
+  const tags = props.tags ?? d.tags;
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > 128 || key.toLowerCase().startsWith('aws:')) {
+      fail('tags', `has an invalid key ${JSON.stringify(key)} (1 to 128 characters, not starting with "aws:")`);
+    }
+    if (typeof value !== 'string' || value.length > 256) fail(`tags.${key}`, 'must be a string of at most 256 characters');
+  }
+  const lambdaCode = props.lambdaCode ?? lambdaCodeDefault;
+  const bundleAwsSdk = props.bundleAwsSdk ?? d.bundleAwsSdk;
+  if (bundleAwsSdk && lambdaCode === 'prebuilt') {
+    fail('bundleAwsSdk', 'needs lambdaCode: "esbuild" (the prebuilt bundles leave the AWS SDK to the Lambda runtime)');
+  }
+  if (props.handlersDir !== undefined && lambdaCode === 'prebuilt') {
+    fail('handlersDir', 'needs lambdaCode: "esbuild" (the prebuilt bundles are built from the package\'s own handlers)');
+  }
+  if (lambdaCode === 'esbuild') {
+    for (const name of Object.keys(HANDLERS) as HandlerName[]) {
+      const entry = props.handlersDir !== undefined ? path.join(props.handlersDir, HANDLERS[name].file) : path.join(PACKAGE_ROOT, BUNDLE_ENTRIES[name]);
+      if (existsSync(entry)) continue;
+      if (props.handlersDir !== undefined) fail('handlersDir', `must hold the handler entry files; ${entry} does not exist`);
+      fail('lambdaCode', `"esbuild" bundles the TypeScript handlers, and ${entry} does not exist (the package ships bundles): use "prebuilt"`);
+    }
+  }
+
+  return {
+    ...props,
+    fromAddress,
+    manageEmailIdentity: props.manageEmailIdentity ?? d.manageEmailIdentity,
+    activateReceiptRuleSet: props.activateReceiptRuleSet ?? d.activateReceiptRuleSet,
+    twilioSecretName,
+    secretsMaxAge,
+    sesMaxSendRate,
+    twilioMaxSendRate,
+    touchWorkerMaxConcurrency,
+    touchBatchSize,
+    defaultTimezone,
+    defaultPhoneRegion,
+    removalPolicy: props.removalPolicy ?? d.removalPolicy,
+    deletionProtection: props.deletionProtection ?? d.deletionProtection,
+    logRetention: props.logRetention ?? d.logRetention,
+    logLevel,
+    apiThrottle,
+    routeThrottles,
+    tracing: props.tracing ?? d.tracing,
+    dashboard: props.dashboard ?? d.dashboard,
+    bundleAwsSdk,
+    bounceRateAlarmThreshold: threshold('bounceRateAlarmThreshold', props.bounceRateAlarmThreshold ?? d.bounceRateAlarmThreshold),
+    complaintRateAlarmThreshold: threshold(
+      'complaintRateAlarmThreshold',
+      props.complaintRateAlarmThreshold ?? d.complaintRateAlarmThreshold,
+    ),
+    tags,
+    lambdaCode,
+  } as const;
+}
+
+function checkThrottle(prop: string, value: RouteThrottle, fail: (prop: never, problem: string) => never): void {
+  for (const field of ['rateLimit', 'burstLimit'] as const) {
+    const limit = value[field];
+    if (limit !== undefined && !(Number.isFinite(limit) && limit >= 0)) {
+      fail(prop as never, `.${field} must be a number of requests, 0 or more (got ${JSON.stringify(limit)})`);
+    }
+  }
+}

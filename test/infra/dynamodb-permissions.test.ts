@@ -1,0 +1,355 @@
+/**
+ * The IAM policy cannot drift from the code: every function's flows run through its real
+ * handler against dynalite, an SDK middleware records the DynamoDB operation (and index)
+ * of every request, and each function must have used exactly what `infra/permissions.ts`
+ * grants it: nothing outside its list (AccessDenied in AWS), nothing in its list it never
+ * uses (least privilege), apart from the known gaps listed there.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { EventBridgeEvent, SNSEvent, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeEmailTagValue } from '../../functions/adapters/ses-email-sender.js';
+import { parseSequenceYaml } from '../../functions/adapters/sequence-files.js';
+import { addressHash } from '../../functions/domain/address-hash.js';
+import { createUnsubscribeToken } from '../../functions/domain/tokens.js';
+import { createApiHandler } from '../../functions/handlers/api.js';
+import { createSesEventsHandler } from '../../functions/handlers/ses-events.js';
+import { createSesInboundHandler } from '../../functions/handlers/ses-inbound.js';
+import { createTouchWorkerHandler } from '../../functions/handlers/touch-worker.js';
+import { createTwilioWebhookHandler } from '../../functions/handlers/twilio-webhook.js';
+import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.js';
+import { signTwilioRequest } from '../../functions/local/twilio-stub.js';
+import type { TouchMessage } from '../../functions/ports.js';
+import { HANDLER_NAMES, type HandlerName } from '../../infra/handlers.js';
+import { FUNCTION_ACCESS, KNOWN_DYNAMODB_GAPS } from '../../infra/permissions.js';
+import { createDynamoInboundContext, type DynamoInboundContext } from '../fakes/dynamo-inbound-context.js';
+import { fixtureText, jsonFixture } from '../fakes/fixtures.js';
+import { httpEvent, lambdaContext } from '../fakes/http-event.js';
+import { ADA, enrollOne, EXAMPLE_SEQUENCE_DIR, EXAMPLE_SEQUENCE_ID, TEST_SETTINGS } from '../fakes/test-context.js';
+import { startDynalite, type RunningDynalite } from '../support/dynalite.js';
+
+const AUTH_TOKEN = 'test-twilio-auth-token-0123456789';
+const PUBLIC_URL = TEST_SETTINGS.publicUrl;
+const DAY = 86_400_000;
+
+let db: RunningDynalite;
+/** The function whose handler is running; requests made by test set-up are not attributed. */
+let current: HandlerName | undefined;
+/** Per function: `Operation` for the table, `Query@index` for an index. */
+const used = new Map<HandlerName, Set<string>>(HANDLER_NAMES.map((name) => [name, new Set<string>()]));
+
+beforeAll(async () => {
+  db = await startDynalite({ createTable: false });
+  // Below the retry middleware: every HTTP request DynamoDB (and IAM) would see.
+  db.rawClient.middlewareStack.add(
+    (next) => async (args) => {
+      if (current !== undefined) {
+        const request = args.request as { headers?: Record<string, string>; body?: string };
+        const target = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'x-amz-target')?.[1];
+        const operation = target?.split('.').pop() ?? 'unknown';
+        let index: string | undefined;
+        try {
+          index = (JSON.parse(String(request.body ?? '{}')) as { IndexName?: string }).IndexName;
+        } catch {
+          index = undefined;
+        }
+        used.get(current)!.add(index ? `${operation}@${index}` : operation);
+      }
+      return next(args);
+    },
+    { step: 'deserialize', name: 'followupPermissionRecorder', priority: 'low' },
+  );
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+async function as<T>(name: HandlerName, work: () => Promise<T>): Promise<T> {
+  current = name;
+  try {
+    return await work();
+  } finally {
+    current = undefined;
+  }
+}
+
+let messageCounter = 0;
+function sqsEvent(messages: TouchMessage[]): SQSEvent {
+  return {
+    Records: messages.map((message) => ({
+      messageId: `m-${++messageCounter}`,
+      receiptHandle: 'handle',
+      body: JSON.stringify(message),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'scheduler',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:touches',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+/** Delivers every touch due by `until` through the worker handler, one message at a time. */
+async function deliverDue(t: DynamoInboundContext, untilMs: number, options: { late?: number } = {}): Promise<void> {
+  const worker = createTouchWorkerHandler(async () => t.ctx);
+  for (;;) {
+    const next = t.scheduler.due(new Date(untilMs))[0];
+    if (!next) break;
+    t.clock.moveTo(new Date(Date.parse(next.dueAt) + (options.late ?? 0)));
+    const message = t.scheduler.take(next.scheduleName);
+    // A retryable failure is redelivered by the queue, the same message a minute later.
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const response = await as('touchWorker', () => worker(sqsEvent([message])));
+      if (response.batchItemFailures.length === 0) break;
+      t.clock.moveTo(new Date(t.clock.now().getTime() + 60_000));
+    }
+  }
+}
+
+async function exampleDefinition(): Promise<{ definition: unknown; templates: Record<string, string> }> {
+  const definition = parseSequenceYaml(await readFile(path.join(EXAMPLE_SEQUENCE_DIR, 'sequence.yaml'), 'utf8'), 'sequence.yaml');
+  const templates: Record<string, string> = {};
+  for (const file of await readdir(EXAMPLE_SEQUENCE_DIR)) {
+    if (file.endsWith('.liquid')) templates[file] = await readFile(path.join(EXAMPLE_SEQUENCE_DIR, file), 'utf8');
+  }
+  return { definition, templates };
+}
+
+async function afterFirstEmail(t: DynamoInboundContext, data: Record<string, unknown> = { ...ADA }) {
+  const ids = await enrollOne(t, data);
+  await deliverDue(t, t.clock.now().getTime());
+  const touch = (await t.store.getEnrollment(ids.enrollmentId))?.touches['intro'];
+  const sent = t.email.sentTo(String(data['email'])).at(-1);
+  if (!touch?.providerMessageId || !sent) throw new Error('first email not sent');
+  return { ...ids, touch, sent };
+}
+
+describe('every function uses exactly the DynamoDB access infra/permissions.ts grants it', () => {
+  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, erasure', async () => {
+    const t = await createDynamoInboundContext(db);
+    const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
+    const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string } = {}) =>
+      as('api', () =>
+        api(
+          httpEvent({
+            routeKey,
+            path: pathValue,
+            ...(options.id ? { pathParameters: { id: options.id } } : {}),
+            headers: { 'content-type': options.contentType ?? 'application/json' },
+            ...(options.body !== undefined ? { body: options.body } : {}),
+          }),
+          lambdaContext,
+        ),
+      );
+    const ok = async (response: Promise<{ statusCode?: number; body?: string }>) => {
+      const { statusCode, body } = await response;
+      expect(statusCode, body).toBeLessThan(300);
+      return JSON.parse(body ?? '{}') as Record<string, any>;
+    };
+    const sequenceId = 'permissions-check';
+    await ok(call('GET /health', '/health'));
+    await ok(call('PUT /sequences/{id}', `/sequences/${sequenceId}`, { id: sequenceId, body: JSON.stringify(await exampleDefinition()) }));
+    await ok(call('GET /sequences', '/sequences'));
+    await ok(call('GET /sequences/{id}', `/sequences/${sequenceId}`, { id: sequenceId }));
+    const enrollments = `/sequences/${sequenceId}/enrollments`;
+    const json = await ok(
+      call('POST /sequences/{id}/enrollments', enrollments, {
+        id: sequenceId,
+        body: JSON.stringify({ prospects: [{ ...ADA }, { phone: '+14155550188', firstName: 'Grace', timezone: 'America/Chicago' }, { email: 'not-an-address' }] }),
+      }),
+    );
+    const csv = await ok(
+      call('POST /sequences/{id}/enrollments', enrollments, {
+        id: sequenceId,
+        contentType: 'text/csv',
+        body: 'email,firstName\nlinus@example.org,Linus\nada@example.com,Ada\n',
+      }),
+    );
+    const [ada, grace] = json.results as { enrollmentId: string; prospectId: string }[];
+    const [linus] = csv.results as { enrollmentId: string; prospectId: string }[];
+    await ok(call('GET /sequences/{id}/stats', `/sequences/${sequenceId}/stats`, { id: sequenceId }));
+    await ok(call('GET /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
+    await ok(call('POST /enrollments/{id}/pause', `/enrollments/${grace!.enrollmentId}/pause`, { id: grace!.enrollmentId }));
+    await ok(call('POST /enrollments/{id}/resume', `/enrollments/${grace!.enrollmentId}/resume`, { id: grace!.enrollmentId }));
+    await ok(call('POST /enrollments/{id}/stop', `/enrollments/${linus!.enrollmentId}/stop`, { id: linus!.enrollmentId, body: '{"reason":"asked by sales"}' }));
+    // Enrolling a stopped prospect again starts a new run.
+    await ok(
+      call('POST /sequences/{id}/enrollments', enrollments, {
+        id: sequenceId,
+        body: JSON.stringify({ prospects: [{ email: 'linus@example.org' }], reenroll: true }),
+      }),
+    );
+    await ok(call('DELETE /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
+  });
+
+  it('touchWorker: emails and SMS sent, a retry, a step skipped for a suppressed number, a permanent failure, a late touch rescheduled, a run completed', async () => {
+    const t = await createDynamoInboundContext(db);
+    await enrollOne(t);
+    t.email.failNext({ kind: 'retryable', reason: 'Throttling' });
+    await deliverDue(t, t.clock.now().getTime() + 60 * DAY);
+    expect(t.email.sentTo(ADA.email).length).toBeGreaterThan(1);
+    expect(t.sms.sentTo(ADA.phone).length).toBeGreaterThan(0);
+
+    const skipped = { ...ADA, email: 'alan@example.org', phone: '+14155550166' };
+    await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'sms_stop', source: 'test', createdAt: t.clock.now().toISOString() });
+    await enrollOne(t, skipped);
+    // 21610: the number replied STOP to Twilio directly; the worker records the suppression.
+    t.sms.failNext({ kind: 'permanent', reason: 'unsubscribed recipient', code: '21610' });
+    const failing = { ...ADA, email: 'edsger@example.org', phone: '+14155550177' };
+    await enrollOne(t, failing);
+    await deliverDue(t, t.clock.now().getTime() + 60 * DAY);
+
+    // A touch delivered hours late, after its send window closed, is moved to the next opening.
+    await enrollOne(t, { ...ADA, email: 'barbara@example.org', phone: '+14155550155' });
+    await deliverDue(t, t.clock.now().getTime() + DAY, { late: 10 * 3_600_000 });
+    expect(t.scheduler.calls.some((c) => c.op === 'schedule')).toBe(true);
+  });
+
+  it('twilioWebhook: STOP, START, HELP, a reply, delivery and failure callbacks', async () => {
+    const t = await createDynamoInboundContext(db);
+    const { enrollmentId } = await enrollOne(t);
+    await deliverDue(t, t.clock.now().getTime() + 3 * DAY);
+    const sms = (await t.store.getEnrollment(enrollmentId))?.touches['check-in'];
+    const handler = createTwilioWebhookHandler({ context: async () => t.ctx, authToken: async () => AUTH_TOKEN, publicUrl: () => PUBLIC_URL });
+    let sid = 0;
+    const post = (route: 'sms' | 'status', params: Record<string, string>, query = '') => {
+      const pathValue = `/webhooks/twilio/${route}`;
+      const url = `${PUBLIC_URL}${pathValue}${query ? `?${query}` : ''}`;
+      return as('twilioWebhook', () =>
+        handler(
+          httpEvent({
+            routeKey: `POST ${pathValue}`,
+            path: pathValue,
+            ...(query ? { query } : {}),
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(url, params, AUTH_TOKEN) },
+            body: new URLSearchParams(params).toString(),
+          }),
+          lambdaContext,
+        ),
+      );
+    };
+    const inbound = (body: string, from: string = ADA.phone) =>
+      post('sms', jsonFixture<Record<string, string>>('twilio/inbound-sms.json', { MESSAGE_SID: `SM${String(++sid).padStart(32, 'a')}`, BODY: body, TO: '+15005550006', FROM: from }));
+    const status = (status: string, errorCode?: string) =>
+      post(
+        'status',
+        { MessageSid: sms?.providerMessageId ?? 'SMx', MessageStatus: status, To: ADA.phone, ...(errorCode ? { ErrorCode: errorCode } : {}) },
+        `e=${encodeURIComponent(enrollmentId)}&r=1&s=${sms?.stepIndex ?? 1}`,
+      );
+    for (const response of [await status('delivered'), await inbound('HELP'), await inbound('Sounds good, call me Tuesday')]) {
+      expect(response.statusCode).toBe(200);
+    }
+    const other = await enrollOne(t, { ...ADA, email: 'joan@example.org', phone: '+14155550144' });
+    expect((await inbound('STOP', '+14155550144')).statusCode).toBe(200);
+    expect((await inbound('START', '+14155550144')).statusCode).toBe(200);
+    expect((await status('undelivered', '21610')).statusCode).toBe(200);
+    expect(other.enrollmentId).toBeDefined();
+  });
+
+  it('unsubscribe: the page, the one-click POST, the button', async () => {
+    const t = await createDynamoInboundContext(db);
+    const { prospectId } = await afterFirstEmail(t);
+    const handler = createUnsubscribeHandler({ context: async () => t.ctx });
+    const token = createUnsubscribeToken({ prospectId, channel: 'email' }, TEST_SETTINGS.signingSecret);
+    const call = (method: 'GET' | 'POST', body?: string) =>
+      as('unsubscribe', () =>
+        handler(
+          httpEvent({ routeKey: `${method} /unsubscribe/{token}`, path: `/unsubscribe/${token}`, pathParameters: { token }, ...(body ? { body } : {}) }),
+          lambdaContext,
+        ),
+      );
+    expect((await call('GET')).statusCode).toBe(200);
+    expect((await call('POST', 'List-Unsubscribe=One-Click')).statusCode).toBe(200);
+    expect((await call('POST', 'confirm=yes')).statusCode).toBe(200);
+  });
+
+  it('sesInbound: a reply, an out-of-office (paused, later resumed by the worker), a mailto unsubscribe, an unknown sender', async () => {
+    const t = await createDynamoInboundContext(db, { settings: { replyDomain: 'reply.followup.test' } });
+    const handler = createSesInboundHandler({ context: async () => t.ctx });
+    const deliver = (file: string, replyTo: string, inReplyTo: string) => {
+      const mime = fixtureText(`email/${file}`, { PROSPECT_EMAIL: ADA.email, REPLY_TO: replyTo, IN_REPLY_TO: inReplyTo, ENVELOPE_RECIPIENT: replyTo });
+      const notification = jsonFixture<Record<string, unknown>>('ses/received-notification.json', {
+        PROSPECT_EMAIL: ADA.email,
+        ENVELOPE_RECIPIENT: replyTo,
+        CONTENT: Buffer.from(mime).toString('base64'),
+      });
+      return as('sesInbound', () => handler(jsonFixture<SNSEvent>('ses/sns-lambda-event.json', { MESSAGE: JSON.stringify(notification) })));
+    };
+    const first = await afterFirstEmail(t);
+    await deliver('out-of-office-de.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
+    expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'paused' });
+    await deliverDue(t, t.clock.now().getTime() + 20 * DAY);
+    await deliver('gmail-reply.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
+    expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'replied' });
+    await deliver('gmail-reply.eml', 'someone@reply.followup.test', '<unknown@example.org>');
+    // Mail to the List-Unsubscribe mailto address.
+    const second = await afterFirstEmail(t, { ...ADA, email: 'grace@example.org', phone: undefined });
+    const mailto = /<mailto:([^>?]+)/.exec(second.sent.headers['List-Unsubscribe'] ?? '')?.[1];
+    expect(mailto).toBeDefined();
+    await deliver('gmail-reply.eml', mailto!, '<unrelated@example.org>');
+    expect(await t.store.getSuppression('grace@example.org')).toBeDefined();
+  });
+
+  it('sesEvents: delivery, open, click, transient and permanent bounce, complaint', async () => {
+    const t = await createDynamoInboundContext(db);
+    const handler = createSesEventsHandler({ context: async () => t.ctx });
+    const eventsFor = async (email: string) => {
+      const { touch, sent } = await afterFirstEmail(t, { ...ADA, email, phone: undefined });
+      const tags = Object.fromEntries(Object.entries(sent.tags).map(([k, v]) => [k, encodeEmailTagValue(v)]));
+      return (file: string) =>
+        as('sesEvents', () =>
+          handler(
+            jsonFixture<EventBridgeEvent<string, unknown>>(`ses/${file}`, {
+              MESSAGE_ID: touch.providerMessageId!,
+              PROSPECT_EMAIL: email,
+              TAG_PROSPECT_ID: tags['prospectId']!,
+              TAG_SEQUENCE_ID: tags['sequenceId']!,
+              TAG_RUN: tags['run']!,
+              TAG_STEP_INDEX: tags['stepIndex']!,
+            }),
+          ),
+        );
+    };
+    const one = await eventsFor(ADA.email);
+    for (const file of ['eventbridge-delivery.json', 'eventbridge-open.json', 'eventbridge-click.json', 'eventbridge-bounce-transient.json', 'eventbridge-bounce-permanent.json']) {
+      await one(file);
+    }
+    const two = await eventsFor('grace@example.org');
+    await two('eventbridge-complaint.json');
+    expect(EXAMPLE_SEQUENCE_ID).toBeTruthy();
+  });
+
+  it('authorizer: never touches DynamoDB (it reads only its secret)', () => {
+    expect(FUNCTION_ACCESS.authorizer.table).toEqual([]);
+    expect(used.get('authorizer')!.size).toBe(0);
+  });
+
+  describe.each(HANDLER_NAMES.filter((name) => name !== 'authorizer'))('%s', (name) => {
+    const granted = () => new Set<string>([...FUNCTION_ACCESS[name].table, ...FUNCTION_ACCESS[name].indexes.map((index) => `Query@${index}`)]);
+    const gaps = KNOWN_DYNAMODB_GAPS.filter((gap) => gap.function === name);
+
+    it('used nothing it is not granted', () => {
+      const uses = [...used.get(name)!];
+      expect(uses.length, `${name}: its flows ran`).toBeGreaterThan(0);
+      const denied = uses.filter((op) => !granted().has(op) && !gaps.some((gap) => gap.uses === op));
+      expect(denied, `${name} would get AccessDenied in AWS for`).toEqual([]);
+      expect(uses).not.toContain('Scan');
+    });
+
+    it('is granted nothing it never used', () => {
+      const unused = [...granted()].filter((op) => !used.get(name)!.has(op) && !gaps.some((gap) => gap.target === op));
+      expect(unused, `${name} is granted but never uses`).toEqual([]);
+    });
+
+    it('lists only gaps that are still open', () => {
+      for (const gap of gaps) expect(used.get(name)!.has(gap.uses), `${name}: ${gap.uses} is no longer used; remove the gap`).toBe(true);
+    });
+  });
+});
