@@ -27,7 +27,7 @@ import type { SendingContext } from '../functions/use-cases/context.js';
 import { enrollProspects, type EnrollmentRowInput } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
-import { mapWithConcurrency } from '../functions/use-cases/concurrency.js';
+import { mapWithConcurrency } from '../functions/shared/concurrency.js';
 
 const PROSPECTS = Number(process.env.BENCH_PROSPECTS ?? 10_000);
 const TOUCH_PROSPECTS = Number(process.env.BENCH_TOUCH_PROSPECTS ?? 200);

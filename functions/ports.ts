@@ -16,6 +16,7 @@ import type {
   TouchRecord,
   TouchStatus,
 } from './domain/records.js';
+import type { ScheduledTouch, TouchMessage } from './domain/touch-message.js';
 
 /** Structured logging with ids only: never email bodies, addresses or phone numbers. */
 export interface Logger {
@@ -30,30 +31,8 @@ export interface Clock {
   now(): Date;
 }
 
-/** The body of a touch message: what a fired schedule puts on the touch queue. */
-export interface TouchMessage {
-  enrollmentId: string;
-  prospectId: string;
-  sequenceId: string;
-  /** Which enrollment run of this prospect in this sequence (re-enrolling starts a new run). */
-  run: number;
-  stepIndex: number;
-  /** When the touch was due (ISO 8601, UTC). */
-  dueAt: string;
-  /**
-   * `addressHash()` (domain/address-hash.ts) of the prospect's email and phone, as known
-   * when the touch was scheduled. With them `Store.loadTouchContext` reads the enrollment,
-   * the profile AND the suppressions in ONE consistent batch read. Optional: without them,
-   * or when the prospect's address changed since scheduling, the store spends one more
-   * read on the current address's suppression (correctness first).
-   */
-  addressHashes?: { email?: string; phone?: string };
-}
-
-export interface ScheduledTouch extends TouchMessage {
-  /** Deterministic schedule name, so a retry can never create a second schedule. */
-  scheduleName: string;
-}
+// Touch messages are domain records (planning builds them); re-exported for the adapters.
+export type { ScheduledTouch, TouchMessage } from './domain/touch-message.js';
 
 /** One-time schedules for touches (EventBridge Scheduler in AWS, an in-process timer locally). */
 export interface TouchScheduler {

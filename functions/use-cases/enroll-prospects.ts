@@ -19,7 +19,7 @@ import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { ScheduledTouch } from '../ports.js';
 import { SequenceNotFoundError, type UseCaseContext } from './context.js';
-import { mapWithConcurrency } from './concurrency.js';
+import { mapWithConcurrency } from '../shared/concurrency.js';
 
 export type EnrollmentRowInput =
   | { row: number; data: Record<string, unknown> }
