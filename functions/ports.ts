@@ -124,20 +124,34 @@ export interface TouchStatusUpdate {
   error?: string;
 }
 
-/**
- * The single DynamoDB table, as seen by use cases. Every method is one request
- * (or one batch); there are no transactions anywhere.
+/*
+ * The single DynamoDB table, as seen by use cases, one interface per aggregate; `Store`
+ * is all of them. Every method is one request (or one batch); there are no transactions
+ * anywhere. A use case may ask for only the part it needs.
  */
-export interface Store {
-  // Sequences (immutable versions plus a pointer to the current one).
+
+/** Sequences: immutable versions plus a pointer to the current one. */
+export interface SequenceStore {
   putSequenceVersion(sequence: PublishedSequence): Promise<ConditionalWriteResult>;
   getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined>;
   getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined>;
   listSequences(): Promise<PublishedSequence[]>;
+}
 
-  // Prospects and enrollments.
+/** Prospect profiles and the lookups by address. */
+export interface ProspectStore {
   getProspect(prospectId: string): Promise<Prospect | undefined>;
   findProspectIdsByAddress(address: string): Promise<string[]>;
+  /**
+   * GDPR erasure: deletes every item of the prospect (profile, address index entries,
+   * enrollments, touch claims, timeline). Suppressions are global and are NOT touched:
+   * the caller replaces them by hashed `erased` entries. Idempotent.
+   */
+  deleteProspectData(prospectId: string): Promise<void>;
+}
+
+/** Enrollments, the touches recorded on them, and the reads enrolling and touching need. */
+export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
   listEnrollments(prospectId: string): Promise<Enrollment[]>;
   /** For enrollment: reads many enrollments (by id) and suppressions (by address) in few round trips. */
@@ -171,12 +185,6 @@ export interface Store {
   }>;
   advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult>;
   /**
-   * GDPR erasure: deletes every item of the prospect (profile, address index entries,
-   * enrollments, touch claims, timeline). Suppressions are global and are NOT touched:
-   * the caller replaces them by hashed `erased` entries. Idempotent.
-   */
-  deleteProspectData(prospectId: string): Promise<void>;
-  /**
    * Records a touch on the enrollment whatever its status, and drops the claim: used when a
    * claimed send went out but the enrollment was stopped meanwhile, so the send is still on record.
    */
@@ -188,8 +196,10 @@ export interface Store {
    * already updated), so callers bump counters only on 'ok' and repeats stay idempotent.
    */
   updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult>;
+}
 
-  // Exactly-once touches.
+/** Exactly-once touches. */
+export interface ClaimStore {
   /**
    * Claims a touch with ONE conditional write ON THE ENROLLMENT ITEM (attribute `claim`):
    * it succeeds only while the enrollment is `active` at this run and step and nobody
@@ -200,17 +210,32 @@ export interface Store {
   claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult>;
   /** Gives a claim back (after a retryable send failure) so the retry need not wait for the lease. */
   releaseTouchClaim(claim: TouchClaim): Promise<void>;
+}
 
-  // Consent ledger.
+/** The consent ledger. */
+export interface ConsentStore {
   getSuppression(address: string): Promise<Suppression | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
   deleteSuppression(address: string): Promise<void>;
+}
 
-  // Timeline and counters.
+export interface TimelineStore {
   appendTimeline(events: TimelineEvent[]): Promise<void>;
   listTimeline(prospectId: string): Promise<TimelineEvent[]>;
+}
+
+export interface CounterStore {
   addToCounters(delta: SequenceCounterDelta): Promise<void>;
   getCounters(sequenceId: string): Promise<Record<string, number>>;
 }
+
+export interface Store
+  extends SequenceStore,
+    ProspectStore,
+    EnrollmentStore,
+    ClaimStore,
+    ConsentStore,
+    TimelineStore,
+    CounterStore {}
 
 export type { Channel };

@@ -25,7 +25,8 @@ import type {
   TouchMessage,
   TouchStatusUpdate,
 } from '../../functions/ports.js';
-import { parseEnrollmentId, timelineSortKey } from '../../functions/adapters/dynamodb-store.js';
+import { parseEnrollmentId } from '../../functions/domain/enrollment.js';
+import { timelineSortKey } from '../../functions/adapters/dynamodb/keys.js';
 
 export type StoreMethod = keyof Store;
 

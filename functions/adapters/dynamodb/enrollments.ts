@@ -1,0 +1,218 @@
+/**
+ * Enrollments: one item per prospect and sequence, holding its touches (and the claim,
+ * see claims.ts). Also the batched reads and writes of enrolling, and the one read of a
+ * touch. Layout in keys.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { addressHash } from '../../domain/address-hash.js';
+import { parseEnrollmentId } from '../../domain/enrollment.js';
+import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
+import type { TouchMessage } from '../../domain/touch-message.js';
+import type {
+  ConditionalWriteResult,
+  EnrollmentAdvance,
+  EnrollmentStore,
+  TouchStatusUpdate,
+} from '../../ports.js';
+import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
+import { fromItem, profileHashes, toItem, type Item } from './items.js';
+import {
+  addressKey,
+  enrollmentKeyOf,
+  enrollmentKeyOfId,
+  keyId,
+  keys,
+  prefix,
+  prospectPk,
+  type Key,
+} from './keys.js';
+import type { Table, WriteRequest } from './requests.js';
+import { timelinePut } from './timeline.js';
+
+export class DynamoEnrollments implements EnrollmentStore {
+  constructor(private readonly table: Table) {}
+
+  async getEnrollment(enrollmentId: string): Promise<Enrollment | undefined> {
+    const key = enrollmentKeyOfId(enrollmentId);
+    if (!key) return undefined;
+    const item = await this.table.get(key);
+    return item ? fromItem<Enrollment>(item) : undefined;
+  }
+
+  async listEnrollments(prospectId: string): Promise<Enrollment[]> {
+    const items = await this.table.queryPartition(prospectPk(prospectId), prefix.enrollment);
+    return items.map((item) => fromItem<Enrollment>(item));
+  }
+
+  async getEnrollmentsAndSuppressions(
+    enrollmentIds: string[],
+    addresses: string[],
+  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }> {
+    const requested: Key[] = [];
+    for (const id of enrollmentIds) {
+      const key = enrollmentKeyOfId(id);
+      if (key) requested.push(key);
+    }
+    const hashOf = new Map(addresses.map((address) => [address, addressHash(address)]));
+    for (const hash of hashOf.values()) requested.push(keys.suppression(hash));
+
+    const items = await this.table.batchGet(requested);
+
+    const enrollments = new Map<string, Enrollment>();
+    const suppressionsByHash = new Map<string, Suppression>();
+    for (const item of items) {
+      if (item['entity'] === 'enrollment') {
+        const enrollment = fromItem<Enrollment>(item);
+        enrollments.set(enrollment.id, enrollment);
+      } else if (item['entity'] === 'suppression') {
+        const suppression = fromItem<Suppression>(item);
+        suppressionsByHash.set(suppression.addressHash, suppression);
+      }
+    }
+    const suppressions = new Map<string, Suppression>();
+    for (const [address, hash] of hashOf) {
+      const suppression = suppressionsByHash.get(hash);
+      if (suppression) suppressions.set(address, suppression);
+    }
+    return { enrollments, suppressions };
+  }
+
+  async putEnrollmentBatch(items: {
+    prospects: Prospect[];
+    enrollments: Enrollment[];
+    timeline: TimelineEvent[];
+  }): Promise<{ conflicts: Set<string> }> {
+    // Phase 1: profiles and their address pointers (a missing address deletes its pointer).
+    const profileWrites: WriteRequest[] = [];
+    for (const prospect of items.prospects) {
+      if (prospect.id.includes('.')) throw new Error(`Prospect id must not contain '.': ${prospect.id}`);
+      profileWrites.push({ PutRequest: { Item: toItem(keys.profile(prospect.id), 'prospect', prospect) } });
+      for (const field of ['email', 'phone'] as const) {
+        const address = prospect[field];
+        const key = keys.addressPointer(prospect.id, field);
+        profileWrites.push(
+          address
+            ? { PutRequest: { Item: { ...key, entity: 'address', field, addrKey: addressKey(addressHash(address)) } } }
+            : { DeleteRequest: { Key: key } },
+        );
+      }
+    }
+    await this.table.batchWrite(profileWrites);
+
+    // Phase 2: enrollments, once every profile they point to exists. A BatchWriteItem
+    // cannot be conditional (and a conditional PutItem per enrollment costs 3x the
+    // throughput), so each item carries this call's write token and is read back: when two
+    // requests enroll the same prospect at once, the last write stands and only its
+    // request reports, schedules and counts it.
+    const writeToken = randomUUID();
+    await this.table.batchWrite(
+      items.enrollments.map((enrollment) => ({
+        PutRequest: { Item: { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), writeToken } },
+      })),
+    );
+    const written = await this.table.batchGet(
+      items.enrollments.map((enrollment) => enrollmentKeyOf(enrollment)),
+      ['pk', 'sk', 'writeToken'],
+    );
+    const ours = new Set(written.filter((item) => item['writeToken'] === writeToken).map((item) => keyId(item as unknown as Key)));
+    const conflicts = new Set(
+      items.enrollments.filter((enrollment) => !ours.has(keyId(enrollmentKeyOf(enrollment)))).map((e) => e.id),
+    );
+
+    // Phase 3: the timeline of the enrollments this call created.
+    await this.table.batchWrite(
+      items.timeline.filter((event) => !event.enrollmentId || !conflicts.has(event.enrollmentId)).map(timelinePut),
+    );
+    return { conflicts };
+  }
+
+  async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
+    return this.table.put(toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), runEnded(previousRun));
+  }
+
+  async loadTouchContext(message: TouchMessage): Promise<{
+    enrollment?: Enrollment;
+    prospect?: Prospect;
+    suppressions: Suppression[];
+  }> {
+    const ids = parseEnrollmentId(message.enrollmentId) ?? {
+      prospectId: message.prospectId,
+      sequenceId: message.sequenceId,
+    };
+    const messageHashes = [
+      ...new Set([message.addressHashes?.email, message.addressHashes?.phone].filter((h): h is string => !!h)),
+    ];
+    const enrollmentKey = keys.enrollment(ids.prospectId, ids.sequenceId);
+    const profileKey = keys.profile(message.prospectId);
+
+    // One consistent BatchGetItem on the happy path.
+    const items = await this.table.batchGet([enrollmentKey, profileKey, ...messageHashes.map(keys.suppression)]);
+    let enrollment: Enrollment | undefined;
+    let prospect: Prospect | undefined;
+    const found = new Map<string, Suppression>();
+    const collect = (item: Item) => {
+      if (item['entity'] === 'suppression') {
+        const suppression = fromItem<Suppression>(item);
+        found.set(suppression.addressHash, suppression);
+      }
+    };
+    for (const item of items) {
+      const id = keyId(item as { pk: unknown; sk: unknown });
+      if (id === keyId(enrollmentKey)) enrollment = fromItem<Enrollment>(item);
+      else if (id === keyId(profileKey)) prospect = fromItem<Prospect>(item);
+      else collect(item);
+    }
+
+    // The prospect's CURRENT addresses decide; an address changed since scheduling (or a
+    // message without hashes) costs one more read.
+    const wanted = prospect ? profileHashes(prospect) : messageHashes;
+    const missing = wanted.filter((hash) => !messageHashes.includes(hash));
+    if (missing.length > 0) (await this.table.batchGet(missing.map(keys.suppression))).forEach(collect);
+
+    const suppressions = wanted.map((hash) => found.get(hash)).filter((s): s is Suppression => !!s);
+    return {
+      ...(enrollment ? { enrollment } : {}),
+      ...(prospect ? { prospect } : {}),
+      suppressions,
+    };
+  }
+
+  async advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
+    const key = enrollmentKeyOfId(advance.enrollmentId);
+    if (!key) return 'conflict';
+    const { next } = advance;
+    const update = new Update().set('status', next.status).set('stepIndex', next.stepIndex).set('updatedAt', next.updatedAt);
+    // Scheduling fields describe "what is pending now": absent means nothing is pending.
+    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt'] as const) update.setOrRemove(field, next[field]);
+    // History fields are only ever set.
+    for (const field of ['thread', 'endedAt', 'endReason'] as const) {
+      if (next[field] !== undefined) update.set(field, next[field]);
+    }
+    // Whoever advances the enrollment ends any claim on it.
+    update.remove('claim');
+    if (advance.touch) update.set(['touches', advance.touch.stepId], advance.touch);
+    return this.table.update(key, update, enrollmentIs(advance.expected));
+  }
+
+  async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
+    const key = enrollmentKeyOfId(enrollmentId);
+    if (!key) return;
+    const record = () => new Update().set(['touches', touch.stepId], touch);
+    // Drops the claim of this step; a claim of another step (a later run) stays.
+    const dropped = await this.table.update(
+      key,
+      record().remove('claim'),
+      and(exists(), or(absent('claim'), equals(['claim', 'stepIndex'], touch.stepIndex))),
+    );
+    // The enrollment is gone (erased) when this conflicts too: nothing left to record on.
+    if (dropped === 'conflict') await this.table.update(key, record(), exists());
+  }
+
+  async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+    const key = enrollmentKeyOfId(update.enrollmentId);
+    if (!key || update.from.length === 0) return 'conflict';
+    const write = new Update().set(['touches', update.stepId, 'status'], update.status);
+    if (update.error !== undefined) write.set(['touches', update.stepId, 'error'], update.error);
+    return this.table.update(key, write, touchIs(update.stepId, update.providerMessageId, update.from));
+  }
+}
