@@ -97,6 +97,18 @@ export interface SequenceCounterDelta {
   sequenceId: string;
   /** e.g. `{ 'status.active': 1, 'step.intro.sent': 1 }` */
   deltas: Record<string, number>;
+  /**
+   * When it happened (the caller's clock: the store has none). It decides the UTC day the
+   * deltas count for in `getDailyCounters`.
+   */
+  at: Date;
+}
+
+/** One UTC day of a sequence's counters. */
+export interface DailyCounters {
+  /** `yyyy-mm-dd` (UTC). */
+  day: string;
+  counters: Record<string, number>;
 }
 
 export interface EnrollmentAdvance {
@@ -225,8 +237,12 @@ export interface TimelineStore {
 }
 
 export interface CounterStore {
+  /** Adds atomically; a throttled write is retried, not lost. */
   addToCounters(delta: SequenceCounterDelta): Promise<void>;
+  /** Every counter of the sequence, summed over all days. */
   getCounters(sequenceId: string): Promise<Record<string, number>>;
+  /** The sums per UTC day from `fromDay` to `toDay` (`yyyy-mm-dd`, both included), oldest first; days without counts are absent. */
+  getDailyCounters(sequenceId: string, fromDay: string, toDay: string): Promise<DailyCounters[]>;
 }
 
 export interface Store

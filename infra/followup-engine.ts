@@ -29,7 +29,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { TABLE_DEFINITION } from '../functions/table-definition.js';
+import { TABLE_DEFINITION, type IndexProjection } from '../functions/table-definition.js';
 import { FollowupAlarms } from './followup-alarms.js';
 import { sharedBundling } from './bundling.js';
 import { HANDLERS, type HandlerName } from './handlers.js';
@@ -291,11 +291,13 @@ export class FollowupEngine extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     for (const index of TABLE_DEFINITION.globalSecondaryIndexes) {
+      const projection: IndexProjection = index.projection;
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
         sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) },
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: dynamodb.ProjectionType[projection.type],
+        ...(projection.type === 'INCLUDE' ? { nonKeyAttributes: [...projection.nonKeyAttributes] } : {}),
       });
     }
 
@@ -714,7 +716,7 @@ export class FollowupEngine extends Construct {
         },
         {
           resource: `${this.table.tableArn}/index/*`,
-          reason: "Reads and writes of the table include its own two GSIs (byAddress, byList), addressed as <table>/index/*.",
+          reason: `Reads and writes of the table include its own GSIs (${TABLE_DEFINITION.globalSecondaryIndexes.map((i) => i.indexName).join(', ')}), addressed as <table>/index/*.`,
         },
         {
           resource: `${this.twilioSecret.secretArn}-??????`,

@@ -1,7 +1,7 @@
 /**
  * Creates THE table from `TABLE_DEFINITION` (the same constant the CDK stack uses), for
- * the embedded runtime and the integration tests: on-demand billing, every GSI with ALL
- * projection. Idempotent: an existing table is fine (a persistent local store restarts).
+ * the embedded runtime and the integration tests: on-demand billing, every GSI with the
+ * projection the constant gives it. Idempotent: an existing table is fine (a persistent local store restarts).
  * Waits until the table and its indexes are ACTIVE.
  *
  * TTL (`expiresAt`) is not configured here: dynalite implements no UpdateTimeToLive and
@@ -13,9 +13,20 @@ import {
   type AttributeDefinition,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
+  type Projection,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TABLE_DEFINITION } from '../table-definition.js';
+import { TABLE_DEFINITION, type IndexProjection } from '../table-definition.js';
+
+function projectionOf(projection: IndexProjection): Projection {
+  switch (projection.type) {
+    case 'ALL':
+    case 'KEYS_ONLY':
+      return { ProjectionType: projection.type };
+    case 'INCLUDE':
+      return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.nonKeyAttributes] };
+  }
+}
 
 export interface CreateTableOptions {
   /** Give up waiting for ACTIVE after this long (default 30 s). */
@@ -47,7 +58,7 @@ export async function createTable(
         { AttributeName: gsi.partitionKey.name, KeyType: 'HASH' },
         { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: projectionOf(gsi.projection),
     };
   });
 

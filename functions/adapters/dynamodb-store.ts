@@ -32,6 +32,7 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import type { TouchMessage } from '../domain/touch-message.js';
 import type {
   ConditionalWriteResult,
+  DailyCounters,
   EnrollmentAdvance,
   SequenceCounterDelta,
   Store,
@@ -160,5 +161,8 @@ export class DynamoDbStore implements Store {
   }
   getCounters(sequenceId: string): Promise<Record<string, number>> {
     return this.counters.getCounters(sequenceId);
+  }
+  getDailyCounters(sequenceId: string, fromDay: string, toDay: string): Promise<DailyCounters[]> {
+    return this.counters.getDailyCounters(sequenceId, fromDay, toDay);
   }
 }

@@ -13,6 +13,7 @@
  */
 import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
 import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment.js';
+import { enrollmentHistory, skippedTouches } from '../domain/enrollment-history.js';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
 import { memoizedNextTouchAt } from '../domain/schedule.js';
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
@@ -51,7 +52,7 @@ export async function enrollProspects(
 
   const deltas: Record<string, number> = {};
   await mapWithConcurrency(chunks, CHUNKS_IN_FLIGHT, (chunk) => enrollChunk(ctx, sequence, chunk, now, results, deltas));
-  if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas });
+  if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas, at: now });
   ctx.logger.info('enrollment done', {
     sequenceId: sequence.id,
     rows: input.rows.length,
@@ -202,7 +203,8 @@ async function enrollChunk(
       stepIndex: plan.index,
       nextTouchAt: plan.touch.dueAt,
       pendingScheduleName: plan.touch.scheduleName,
-      touches: {},
+      // Steps passed over for want of an address ride on the enrollment (no timeline items).
+      touches: skippedTouches(sequence, plan.skipped, nowIso),
       createdAt: nowIso,
       updatedAt: nowIso,
     };
@@ -214,19 +216,8 @@ async function enrollChunk(
       enrollmentId,
       detail: `version ${sequence.version}, run ${run}`,
     });
-    for (const step of plan.skipped) {
-      timeline.push({
-        prospectId: prospect.id,
-        at: nowIso,
-        type: 'step_skipped',
-        sequenceId: sequence.id,
-        enrollmentId,
-        stepId: step.id,
-        detail: `no usable ${step.channel} address`,
-      });
-    }
     // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.
-    if (previous) timeline.push(...endedRunHistory(previous));
+    if (previous) timeline.push(...enrollmentHistory(previous));
     if (previous) restarts.push({ enrollment, prospect, previous, touch: plan.touch, skipped: plan.skipped, row });
     else fresh.push({ enrollment, prospect, touch: plan.touch, skipped: plan.skipped, row });
     results.set(row, { row, status: 'enrolled', prospectId: prospect.id, enrollmentId });
@@ -279,22 +270,6 @@ async function enrollChunk(
     bump(counterKeys.enrolled, toSchedule.length);
     bump(counterKeys.status('active'), toSchedule.length);
   }
-}
-
-/** An ended run's touches and completion as timeline events (the same ones getProspect derives from the item). */
-function endedRunHistory(previous: Enrollment): TimelineEvent[] {
-  const base = { prospectId: previous.prospectId, sequenceId: previous.sequenceId, enrollmentId: previous.id };
-  const events: TimelineEvent[] = Object.values(previous.touches)
-    .filter((touch) => touch.status !== 'skipped')
-    .map((touch) => ({
-      ...base,
-      at: touch.at,
-      type: touch.status === 'failed' ? 'send_failed' : 'sent',
-      stepId: touch.stepId,
-      detail: touch.status === 'failed' ? touch.error : `${touch.channel} ${touch.status}`,
-    }));
-  if (previous.status === 'completed' && previous.endedAt) events.push({ ...base, at: previous.endedAt, type: 'completed' });
-  return events;
 }
 
 /**

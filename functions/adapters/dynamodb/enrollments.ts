@@ -15,18 +15,9 @@ import type {
   TouchStatusUpdate,
 } from '../../ports.js';
 import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
-import { fromItem, profileHashes, toItem, type Item } from './items.js';
-import {
-  addressKey,
-  enrollmentKeyOf,
-  enrollmentKeyOfId,
-  keyId,
-  keys,
-  prefix,
-  prospectPk,
-  type Key,
-} from './keys.js';
-import type { Table, WriteRequest } from './requests.js';
+import { enrollmentItem, fromItem, profileHashes, profileItem, type Item } from './items.js';
+import { enrollmentKeyOf, enrollmentKeyOfId, keyId, keys, prefix, prospectPk, sequenceSort, type Key } from './keys.js';
+import type { Table } from './requests.js';
 import { timelinePut } from './timeline.js';
 
 export class DynamoEnrollments implements EnrollmentStore {
@@ -82,22 +73,8 @@ export class DynamoEnrollments implements EnrollmentStore {
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
   }): Promise<{ conflicts: Set<string> }> {
-    // Phase 1: profiles and their address pointers (a missing address deletes its pointer).
-    const profileWrites: WriteRequest[] = [];
-    for (const prospect of items.prospects) {
-      if (prospect.id.includes('.')) throw new Error(`Prospect id must not contain '.': ${prospect.id}`);
-      profileWrites.push({ PutRequest: { Item: toItem(keys.profile(prospect.id), 'prospect', prospect) } });
-      for (const field of ['email', 'phone'] as const) {
-        const address = prospect[field];
-        const key = keys.addressPointer(prospect.id, field);
-        profileWrites.push(
-          address
-            ? { PutRequest: { Item: { ...key, entity: 'address', field, addrKey: addressKey(addressHash(address)) } } }
-            : { DeleteRequest: { Key: key } },
-        );
-      }
-    }
-    await this.table.batchWrite(profileWrites);
+    // Phase 1: profiles, with their address and search index keys.
+    await this.table.batchWrite(items.prospects.map((prospect) => ({ PutRequest: { Item: profileItem(prospect) } })));
 
     // Phase 2: enrollments, once every profile they point to exists. A BatchWriteItem
     // cannot be conditional (and a conditional PutItem per enrollment costs 3x the
@@ -107,7 +84,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     const writeToken = randomUUID();
     await this.table.batchWrite(
       items.enrollments.map((enrollment) => ({
-        PutRequest: { Item: { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), writeToken } },
+        PutRequest: { Item: { ...enrollmentItem(enrollment), writeToken } },
       })),
     );
     const written = await this.table.batchGet(
@@ -127,7 +104,7 @@ export class DynamoEnrollments implements EnrollmentStore {
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
-    return this.table.put(toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), runEnded(previousRun));
+    return this.table.put(enrollmentItem(enrollment), runEnded(previousRun));
   }
 
   async loadTouchContext(message: TouchMessage): Promise<{
@@ -178,10 +155,15 @@ export class DynamoEnrollments implements EnrollmentStore {
   }
 
   async advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
-    const key = enrollmentKeyOfId(advance.enrollmentId);
-    if (!key) return 'conflict';
+    const ids = parseEnrollmentId(advance.enrollmentId);
+    if (!ids) return 'conflict';
     const { next } = advance;
-    const update = new Update().set('status', next.status).set('stepIndex', next.stepIndex).set('updatedAt', next.updatedAt);
+    const update = new Update()
+      .set('status', next.status)
+      .set('stepIndex', next.stepIndex)
+      .set('updatedAt', next.updatedAt)
+      // The by-sequence index follows status, step and next touch.
+      .set('seqSort', sequenceSort({ ...next, prospectId: ids.prospectId }));
     // Scheduling fields describe "what is pending now": absent means nothing is pending.
     for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt'] as const) update.setOrRemove(field, next[field]);
     // History fields are only ever set.
@@ -191,7 +173,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     // Whoever advances the enrollment ends any claim on it.
     update.remove('claim');
     if (advance.touch) update.set(['touches', advance.touch.stepId], advance.touch);
-    return this.table.update(key, update, enrollmentIs(advance.expected));
+    return this.table.update(keys.enrollment(ids.prospectId, ids.sequenceId), update, enrollmentIs(advance.expected));
   }
 
   async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {

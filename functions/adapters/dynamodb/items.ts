@@ -3,18 +3,42 @@
  * `entity`), and strips again when it reads it back.
  */
 import { addressHash } from '../../domain/address-hash.js';
-import type { Prospect } from '../../domain/records.js';
+import { enrollmentIdFor } from '../../domain/enrollment.js';
+import {
+  ENROLLMENT_SUMMARY_FIELDS,
+  PROSPECT_SUMMARY_FIELDS,
+  type Enrollment,
+  type EnrollmentSummary,
+  type Prospect,
+  type ProspectSummary,
+} from '../../domain/records.js';
 import type { PublishedSequence } from '../../domain/sequence.js';
-import type { Key } from './keys.js';
+import { enrollmentIndexKeys, enrollmentKeyOf, keys, profileIndexKeys, prospectIdOf, type Key } from './keys.js';
 
 export type Item = Record<string, unknown>;
 
 /** Attributes the store adds to an item; stripped when an item is turned back into a record. */
-export const STORAGE_ATTRIBUTES = ['pk', 'sk', 'entity', 'expiresAt', 'addrKey', 'listKey', 'listSort', 'claim', 'writeToken'];
+export const STORAGE_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'entity',
+  'expiresAt',
+  'emailKey',
+  'phoneKey',
+  'nameKey',
+  'nameSort',
+  'companyKey',
+  'companySort',
+  'seqKey',
+  'seqSort',
+  'listKey',
+  'listSort',
+  'claim',
+  'writeToken',
+];
 
 export type Entity =
   | 'prospect'
-  | 'address'
   | 'enrollment'
   | 'timeline'
   | 'suppression'
@@ -40,6 +64,36 @@ export function fromItem<T>(item: Item): T {
   const record: Item = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
   return record as T;
+}
+
+/** A profile with its index keys (byEmail, byPhone, byName, byCompany: only those that apply). */
+export function profileItem(prospect: Prospect): Item {
+  if (prospect.id.includes('.') || prospect.id.includes('#')) {
+    throw new Error(`Prospect id must not contain '.' or '#': ${prospect.id}`);
+  }
+  return { ...toItem(keys.profile(prospect.id), 'prospect', prospect), ...profileIndexKeys(prospect) };
+}
+
+/** An enrollment with its bySequence keys. */
+export function enrollmentItem(enrollment: Enrollment): Item {
+  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), ...enrollmentIndexKeys(enrollment) };
+}
+
+/** A search result as the byName / byCompany / byEmail lookups give it. */
+export function prospectSummaryFromItem(item: Item): ProspectSummary {
+  return { id: prospectIdOf(item['pk']), ...pick(item, PROSPECT_SUMMARY_FIELDS) } as ProspectSummary;
+}
+
+/** An enrollment as bySequence projects it. */
+export function enrollmentSummaryFromItem(item: Item): EnrollmentSummary {
+  const summary = pick(item, ENROLLMENT_SUMMARY_FIELDS) as Omit<EnrollmentSummary, 'id'>;
+  return { id: enrollmentIdFor(summary.prospectId, summary.sequenceId), ...summary };
+}
+
+function pick(item: Item, fields: readonly string[]): Item {
+  const picked: Item = {};
+  for (const field of fields) if (item[field] !== undefined) picked[field] = item[field];
+  return picked;
 }
 
 export function sequenceItem(key: Key, entity: Entity, sequence: PublishedSequence): Item {

@@ -1,5 +1,4 @@
 /** Prospect profiles, the lookup by address, and erasure of a prospect's partition. */
-import { addressHash } from '../../domain/address-hash.js';
 import type { Prospect } from '../../domain/records.js';
 import type { ProspectStore } from '../../ports.js';
 import { fromItem } from './items.js';
@@ -14,11 +13,13 @@ export class DynamoProspects implements ProspectStore {
     return item ? fromItem<Prospect>(item) : undefined;
   }
 
+  /** An address with `@` is an email (byEmail), any other a phone (byPhone). */
   async findProspectIdsByAddress(address: string): Promise<string[]> {
+    const byEmail = address.includes('@');
     const items = await this.table.queryAll({
-      IndexName: INDEX.byAddress,
-      KeyConditionExpression: 'addrKey = :a',
-      ExpressionAttributeValues: { ':a': addressKey(addressHash(address)) },
+      IndexName: byEmail ? INDEX.byEmail : INDEX.byPhone,
+      KeyConditionExpression: `${byEmail ? 'emailKey' : 'phoneKey'} = :a`,
+      ExpressionAttributeValues: { ':a': addressKey(address) },
     });
     return [...new Set(items.map((item) => prospectIdOf(item['pk'])))];
   }

@@ -9,6 +9,7 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store.js';
@@ -508,22 +509,55 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
   });
 
   describe('counters', () => {
+    const monday = new Date(T0);
     it('adds atomically and reads back a plain record', async () => {
       expect(await store.getCounters('welcome')).toEqual({});
-      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 2, 'step.intro.sent': 1 } });
-      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': -1, 'status.replied': 1 } });
-      await store.addToCounters({ sequenceId: 'welcome', deltas: {} });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 2, 'step.intro.sent': 1 }, at: monday });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': -1, 'status.replied': 1 }, at: monday });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: {}, at: monday });
       await Promise.all(
         Array.from({ length: 10 }, () =>
-          store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 } }),
+          store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 }, at: monday }),
         ),
       );
-      await store.addToCounters({ sequenceId: 'other', deltas: { 'status.active': 5 } });
+      await store.addToCounters({ sequenceId: 'other', deltas: { 'status.active': 5 }, at: monday });
       expect(await store.getCounters('welcome')).toEqual({
         'status.active': 1,
         'status.replied': 1,
         'step.intro.sent': 11,
       });
+    });
+
+    it('sums every day for the totals, and per UTC day for the daily series', async () => {
+      const day = (iso: string) => new Date(iso);
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 2 }, at: day('2025-03-01T23:59:59.999Z') });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 3, 'status.active': 1 }, at: day('2025-03-02T00:00:00.000Z') });
+      await Promise.all(
+        Array.from({ length: 12 }, () =>
+          store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 }, at: day('2025-03-02T18:00:00.000Z') }),
+        ),
+      );
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.replied': 1 }, at: day('2025-03-05T09:00:00.000Z') });
+      await store.addToCounters({ sequenceId: 'welcome-2', deltas: { 'step.intro.sent': 100 }, at: day('2025-03-02T10:00:00.000Z') });
+
+      expect(await store.getCounters('welcome')).toEqual({ 'step.intro.sent': 17, 'status.active': 1, 'step.intro.replied': 1 });
+      expect(await store.getDailyCounters('welcome', '2025-03-01', '2025-03-31')).toEqual([
+        { day: '2025-03-01', counters: { 'step.intro.sent': 2 } },
+        { day: '2025-03-02', counters: { 'step.intro.sent': 15, 'status.active': 1 } },
+        { day: '2025-03-05', counters: { 'step.intro.replied': 1 } },
+      ]);
+      expect(await store.getDailyCounters('welcome', '2025-03-02', '2025-03-04')).toEqual([
+        { day: '2025-03-02', counters: { 'step.intro.sent': 15, 'status.active': 1 } },
+      ]);
+      expect(await store.getDailyCounters('welcome', '2025-03-06', '2025-03-05')).toEqual([]);
+      expect(await store.getDailyCounters('nope', '2025-03-01', '2025-03-31')).toEqual([]);
+      await expect(store.getDailyCounters('welcome', '2025-3-1', '2025-03-31')).rejects.toThrow(RangeError);
+    });
+
+    it('refuses names that are not counters and amounts that are not numbers', async () => {
+      await expect(store.addToCounters({ sequenceId: 'welcome', deltas: { pk: 1 }, at: monday })).rejects.toThrow(/Reserved/);
+      await expect(store.addToCounters({ sequenceId: 'welcome', deltas: { x: Number.NaN }, at: monday })).rejects.toThrow(RangeError);
+      expect(await store.getCounters('welcome')).toEqual({});
     });
   });
 
@@ -644,7 +678,7 @@ describe('DynamoDbStore on dynalite', () => {
           touch: { stepId: 'intro', stepIndex: 0, channel: 'email', status: 'sent', at: at(1) },
         }),
       ).toBe('ok');
-      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 } });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 }, at: new Date(at(1)) });
 
       expect(counter.requests).toBe(4);
       expect(counter.commands).toBe(4);
@@ -734,29 +768,77 @@ describe('DynamoDbStore on dynalite', () => {
     expect(await store.listSequences()).toEqual([sequence('new', 1)]);
   });
 
-  it('lays items out as documented', async () => {
+  it('lays items out as documented (functions/adapters/dynamodb/keys.ts)', async () => {
     const get = async (pk: string, sk: string) =>
       (await db.client.send(new GetCommand({ TableName: tableName, Key: { pk, sk } }))).Item;
-    await seed(store, [prospect('p1', { phone: '+15555550101' })], [enrollment('p1', 'welcome')], [event('p1', 1)]);
+    const partition = async (pk: string) =>
+      (
+        await db.client.send(
+          new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+        )
+      ).Items ?? [];
+    const ann = prospect('p1', { phone: '+15555550101', firstName: 'Zoë', lastName: 'Ångström', company: '  Ærø   Shipping ' });
+    await seed(store, [ann, prospect('p2', { firstName: undefined })], [enrollment('p1', 'welcome')], [event('p1', 1)]);
     await store.putSuppression(suppression('p1@example.com'));
     await store.putSequenceVersion(sequence('welcome', 7));
-    await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 1 } });
+    await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 1 }, at: new Date('2025-03-03T23:00:00Z') });
     await store.claimTouch(claimFor(enrollment('p1', 'welcome'), at(5)), new Date(T0));
 
-    expect(await get('P#p1', 'PROFILE')).toMatchObject({ entity: 'prospect', id: 'p1' });
-    expect(await get('P#p1', 'ADDR#email')).toMatchObject({ addrKey: `A#${addressHash('p1@example.com')}` });
-    expect(await get('P#p1', 'ADDR#phone')).toMatchObject({ addrKey: `A#${addressHash('+15555550101')}` });
-    expect(await get('P#p1', 'ADDR#phone')).not.toHaveProperty('address');
+    // The profile carries its index keys: no address pointer items, no plain address in a key.
+    expect(await get('P#p1', 'PROFILE')).toMatchObject({
+      entity: 'prospect',
+      id: 'p1',
+      emailKey: `A#${addressHash('p1@example.com')}`,
+      phoneKey: `A#${addressHash('+15555550101')}`,
+      nameKey: 'N#z',
+      nameSort: 'zoe angstrom#p1',
+      companyKey: 'N#æ',
+      companySort: 'ærø shipping#p1',
+    });
+    expect((await partition('P#p1')).map((item) => String(item['sk']).replace(/#.*/, '#…'))).toEqual([
+      'E#…',
+      'PROFILE',
+      'T#…',
+    ]);
+    // Sparse: no phone, no name, no company → no such index keys.
+    const bare = await get('P#p2', 'PROFILE');
+    expect(bare).toHaveProperty('emailKey');
+    for (const attribute of ['phoneKey', 'nameKey', 'nameSort', 'companyKey', 'companySort']) expect(bare).not.toHaveProperty(attribute);
+
     expect(await get('P#p1', 'E#welcome')).toMatchObject({
       entity: 'enrollment',
+      seqKey: 'Q#welcome',
+      seqSort: `active#000#${at(60)}#p1`,
       claim: { run: 1, stepIndex: 0, leaseUntil: at(5), leaseUntilMs: Date.parse(at(5)) },
     });
     expect(await get(`S#${addressHash('p1@example.com')}`, 'S')).toMatchObject({ address: 'p1@example.com' });
     expect(await get('Q#welcome', 'V#000007')).toMatchObject({ version: 7 });
     expect(await get('Q#welcome', 'V#CURRENT')).toMatchObject({ version: 7, listKey: 'SEQUENCES', listSort: 'welcome' });
-    expect(await get('Q#welcome', 'STATS')).toEqual({ pk: 'Q#welcome', sk: 'STATS', 'status.active': 1 });
+    const counters = (await partition('Q#welcome')).filter((item) => String(item['sk']).startsWith('C#'));
+    expect(counters).toHaveLength(1);
+    expect(counters[0]).toEqual({ pk: 'Q#welcome', sk: expect.stringMatching(/^C#2025-03-03#[0-7]$/), 'status.active': 1 });
     const timeline = await store.listTimeline('p1');
     expect(timeline).toHaveLength(1);
+  });
+
+  it('keeps the enrollment in the by-sequence index in step with its status, step and next touch', async () => {
+    await seed(store, [prospect('p1')], [enrollment('p1', 'welcome')]);
+    await store.advanceEnrollment({
+      enrollmentId: 'p1.welcome',
+      expected: { status: 'active', run: 1, stepIndex: 0 },
+      next: { status: 'active', stepIndex: 12, nextTouchAt: at(900), pendingScheduleName: 's', updatedAt: at(1) },
+    });
+    const item = async () =>
+      (await db.client.send(new GetCommand({ TableName: tableName, Key: { pk: 'P#p1', sk: 'E#welcome' } }))).Item;
+    expect(await item()).toMatchObject({ seqSort: `active#012#${at(900)}#p1` });
+    await store.advanceEnrollment({
+      enrollmentId: 'p1.welcome',
+      expected: { status: 'active', run: 1, stepIndex: 12 },
+      next: { status: 'completed', stepIndex: 13, updatedAt: at(2), endedAt: at(2) },
+    });
+    expect(await item()).toMatchObject({ seqSort: 'completed#013#~#p1' });
+    await store.restartEnrollment(enrollment('p1', 'welcome', { run: 2, nextTouchAt: at(3) }), 1);
+    expect(await item()).toMatchObject({ seqSort: `active#000#${at(3)}#p1` });
   });
 
   describe('batch retries', () => {

@@ -1,0 +1,170 @@
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { parseEnrollmentId } from '../../../functions/domain/enrollment.js';
+import {
+  ENDED_STATUSES,
+  type Enrollment,
+  type Prospect,
+  type Suppression,
+  type TimelineEvent,
+  type TouchRecord,
+} from '../../../functions/domain/records.js';
+import type { TouchMessage } from '../../../functions/domain/touch-message.js';
+import type {
+  ConditionalWriteResult,
+  EnrollmentAdvance,
+  EnrollmentStore,
+  TouchStatusUpdate,
+} from '../../../functions/ports.js';
+import { byString, clone, stored, type FakeTables } from './state.js';
+import { putTimeline } from './timeline.js';
+
+export class FakeEnrollments implements EnrollmentStore {
+  constructor(private readonly tables: FakeTables) {}
+
+  async getEnrollment(enrollmentId: string): Promise<Enrollment | undefined> {
+    const found = this.tables.enrollments.get(enrollmentId);
+    return found ? clone(found) : undefined;
+  }
+
+  async listEnrollments(prospectId: string): Promise<Enrollment[]> {
+    return [...this.tables.enrollments.values()]
+      .filter((e) => e.prospectId === prospectId)
+      .sort((a, b) => byString(a.sequenceId, b.sequenceId))
+      .map(clone);
+  }
+
+  async getEnrollmentsAndSuppressions(
+    enrollmentIds: string[],
+    addresses: string[],
+  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }> {
+    const enrollments = new Map<string, Enrollment>();
+    for (const id of enrollmentIds) {
+      const found = this.tables.enrollments.get(id);
+      if (found) enrollments.set(id, clone(found));
+    }
+    const suppressions = new Map<string, Suppression>();
+    for (const address of addresses) {
+      const found = this.tables.suppressions.get(addressHash(address));
+      if (found) suppressions.set(address, clone(found));
+    }
+    return { enrollments, suppressions };
+  }
+
+  async putEnrollmentBatch(items: {
+    prospects: Prospect[];
+    enrollments: Enrollment[];
+    timeline: TimelineEvent[];
+  }): Promise<{ conflicts: Set<string> }> {
+    for (const prospect of items.prospects) {
+      checkProspectId(prospect.id);
+      this.tables.prospects.set(prospect.id, stored(prospect));
+    }
+    const conflicts = new Set<string>();
+    for (const enrollment of items.enrollments) {
+      checkEnrollmentId(enrollment);
+      if (this.tables.enrollments.has(enrollment.id)) {
+        conflicts.add(enrollment.id);
+        continue;
+      }
+      this.tables.enrollments.set(enrollment.id, stored(enrollment));
+      this.tables.claims.delete(enrollment.id);
+    }
+    putTimeline(
+      this.tables,
+      items.timeline.filter((event) => !event.enrollmentId || !conflicts.has(event.enrollmentId)),
+    );
+    return { conflicts };
+  }
+
+  async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
+    checkEnrollmentId(enrollment);
+    const existing = this.tables.enrollments.get(enrollment.id);
+    if (!existing || existing.run !== previousRun || !ENDED_STATUSES.includes(existing.status)) return 'conflict';
+    this.tables.enrollments.set(enrollment.id, stored(enrollment));
+    this.tables.claims.delete(enrollment.id);
+    return 'ok';
+  }
+
+  async loadTouchContext(message: TouchMessage): Promise<{
+    enrollment?: Enrollment;
+    prospect?: Prospect;
+    suppressions: Suppression[];
+  }> {
+    const enrollment = this.tables.enrollments.get(message.enrollmentId);
+    const prospect = this.tables.prospects.get(message.prospectId);
+    const messageHashes = [
+      ...new Set([message.addressHashes?.email, message.addressHashes?.phone].filter((h): h is string => !!h)),
+    ];
+    const wanted = prospect
+      ? [prospect.email, prospect.phone].filter((a): a is string => !!a).map(addressHash)
+      : messageHashes;
+    const suppressions = wanted
+      .map((hash) => this.tables.suppressions.get(hash))
+      .filter((s): s is Suppression => !!s)
+      .map(clone);
+    return {
+      ...(enrollment ? { enrollment: clone(enrollment) } : {}),
+      ...(prospect ? { prospect: clone(prospect) } : {}),
+      suppressions,
+    };
+  }
+
+  async advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
+    const existing = this.tables.enrollments.get(advance.enrollmentId);
+    const { expected, next } = advance;
+    if (
+      !existing ||
+      existing.status !== expected.status ||
+      existing.run !== expected.run ||
+      existing.stepIndex !== expected.stepIndex
+    ) {
+      return 'conflict';
+    }
+    const updated: Enrollment = clone(existing);
+    updated.status = next.status;
+    updated.stepIndex = next.stepIndex;
+    updated.updatedAt = next.updatedAt;
+    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt'] as const) {
+      if (next[field] !== undefined) updated[field] = next[field];
+      else delete updated[field];
+    }
+    if (next.thread !== undefined) updated.thread = stored(next.thread);
+    if (next.endedAt !== undefined) updated.endedAt = next.endedAt;
+    if (next.endReason !== undefined) updated.endReason = next.endReason;
+    if (advance.touch) updated.touches[advance.touch.stepId] = stored(advance.touch);
+    this.tables.enrollments.set(updated.id, updated);
+    this.tables.claims.delete(updated.id);
+    return 'ok';
+  }
+
+  async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
+    const existing = this.tables.enrollments.get(enrollmentId);
+    if (!existing) return;
+    existing.touches[touch.stepId] = stored(touch);
+    const claim = this.tables.claims.get(enrollmentId);
+    if (claim && claim.stepIndex === touch.stepIndex) this.tables.claims.delete(enrollmentId);
+  }
+
+  async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+    const touch = this.tables.enrollments.get(update.enrollmentId)?.touches[update.stepId];
+    if (!touch || touch.providerMessageId !== update.providerMessageId || !update.from.includes(touch.status)) {
+      return 'conflict';
+    }
+    touch.status = update.status;
+    if (update.error !== undefined) touch.error = update.error;
+    return 'ok';
+  }
+}
+
+function checkProspectId(prospectId: string): void {
+  if (prospectId.includes('.') || prospectId.includes('#')) {
+    throw new Error(`Prospect id must not contain '.' or '#': ${prospectId}`);
+  }
+}
+
+function checkEnrollmentId(enrollment: Enrollment): void {
+  const ids = parseEnrollmentId(enrollment.id);
+  if (!ids || ids.prospectId !== enrollment.prospectId || ids.sequenceId !== enrollment.sequenceId) {
+    throw new Error(`Enrollment id ${enrollment.id} must be "<prospectId>.<sequenceId>"`);
+  }
+}
