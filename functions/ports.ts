@@ -166,22 +166,36 @@ export interface ProspectStore {
 export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
   listEnrollments(prospectId: string): Promise<Enrollment[]>;
-  /** For enrollment: reads many enrollments (by id) and suppressions (by address) in few round trips. */
+  /**
+   * For enrollment: reads many enrollments (by id), suppressions (by address) and stored
+   * profiles (by prospect id) in one batched read (few round trips). Maps are keyed by what
+   * was asked for (suppressions by the address string as passed in).
+   */
   getEnrollmentsAndSuppressions(
     enrollmentIds: string[],
     addresses: string[],
-  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }>;
+    prospectIds?: string[],
+  ): Promise<{
+    enrollments: Map<string, Enrollment>;
+    suppressions: Map<string, Suppression>;
+    prospects: Map<string, Prospect>;
+  }>;
   /**
-   * Writes prospects (batched upserts), then creates the new enrollments, each with a
-   * conditional put that fails when the enrollment already exists (two requests enrolling
-   * the same prospect at once: only one wins), then the timeline entries of the created
-   * ones. Returns the ids of the enrollments that already existed.
+   * Writes an enrollment chunk with batched, UNCONDITIONAL writes (a BatchWriteItem cannot
+   * be conditional, and a conditional put per enrollment is several times slower): the
+   * profiles first, then the enrollments and their timeline entries, so a crash never
+   * leaves an enrollment without its profile. Whatever is stored under the same keys is
+   * replaced (last writer wins).
+   *
+   * So the caller must make sure nobody else decides these enrollments at the same time:
+   * it holds the enrollment lane lease (`LeaseStore`, domain/lanes.ts) of every prospect in
+   * the batch from the read that decided them until this call returns.
    */
   putEnrollmentBatch(items: {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
-  }): Promise<{ conflicts: Set<string> }>;
+  }): Promise<void>;
   /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
   restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
   /**
@@ -245,6 +259,30 @@ export interface CounterStore {
   getDailyCounters(sequenceId: string, fromDay: string, toDay: string): Promise<DailyCounters[]>;
 }
 
+/** A named lease: whoever holds it (`owner`) until `until` (ISO 8601) may do the work it guards. */
+export interface Lease {
+  name: string;
+  owner: string;
+  until: string;
+}
+
+/** Leases, e.g. on enrollment lanes (domain/lanes.ts): ONE conditional write each. */
+export interface LeaseStore {
+  /**
+   * Takes the lease when nobody holds it, when its holder's lease expired by `now` (the
+   * holder died), or when `owner` already holds it (then it is extended to `until`).
+   */
+  acquireLease(lease: Lease, now: Date): Promise<ConditionalWriteResult>;
+  /**
+   * Extends a lease only while `owner` still holds it (expired or not, as long as nobody
+   * took it over): 'conflict' when someone else acquired it or it was released meanwhile.
+   * A holder that was slow calls it before acting on what it read under the lease.
+   */
+  renewLease(lease: Lease): Promise<ConditionalWriteResult>;
+  /** Frees the lease if `owner` holds it; a lease someone else holds now stays theirs. */
+  releaseLease(name: string, owner: string): Promise<void>;
+}
+
 export interface Store
   extends SequenceStore,
     ProspectStore,
@@ -252,6 +290,7 @@ export interface Store
     ClaimStore,
     ConsentStore,
     TimelineStore,
-    CounterStore {}
+    CounterStore,
+    LeaseStore {}
 
 export type { Channel };

@@ -27,21 +27,12 @@
  * Known limit: a BatchWriteItem cannot be conditional, so a profile re-import overwrites the
  * stored profile including `createdAt`; callers that care pass the stored `createdAt`.
  */
-import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
-import type { PublishedSequence } from '../domain/sequence.js';
-import type { TouchMessage } from '../domain/touch-message.js';
-import type {
-  ConditionalWriteResult,
-  DailyCounters,
-  EnrollmentAdvance,
-  SequenceCounterDelta,
-  Store,
-  TouchStatusUpdate,
-} from '../ports.js';
+import type { Store } from '../ports.js';
 import { DynamoClaims } from './dynamodb/claims.js';
 import { DynamoConsent } from './dynamodb/consent.js';
 import { DynamoCounters } from './dynamodb/counters.js';
 import { DynamoEnrollments } from './dynamodb/enrollments.js';
+import { DynamoLeases } from './dynamodb/leases.js';
 import { DynamoProspects } from './dynamodb/prospects.js';
 import { Table, type TableOptions } from './dynamodb/requests.js';
 import { DynamoSequences } from './dynamodb/sequences.js';
@@ -49,6 +40,7 @@ import { DynamoTimeline } from './dynamodb/timeline.js';
 
 export type DynamoDbStoreOptions = TableOptions;
 
+/** Every method is the port's (see functions/ports.ts for the contract), answered by its aggregate. */
 export class DynamoDbStore implements Store {
   private readonly sequences: DynamoSequences;
   private readonly prospects: DynamoProspects;
@@ -57,6 +49,7 @@ export class DynamoDbStore implements Store {
   private readonly consent: DynamoConsent;
   private readonly timeline: DynamoTimeline;
   private readonly counters: DynamoCounters;
+  private readonly leases: DynamoLeases;
 
   constructor(options: DynamoDbStoreOptions) {
     const table = new Table(options);
@@ -67,102 +60,109 @@ export class DynamoDbStore implements Store {
     this.consent = new DynamoConsent(table);
     this.timeline = new DynamoTimeline(table);
     this.counters = new DynamoCounters(table);
+    this.leases = new DynamoLeases(table);
   }
 
-  // ----- Sequences ---------------------------------------------------------------------
-  putSequenceVersion(sequence: PublishedSequence): Promise<ConditionalWriteResult> {
-    return this.sequences.putSequenceVersion(sequence);
+  // ----- Sequences ------------------------------------------------------------
+  putSequenceVersion(...args: Parameters<Store['putSequenceVersion']>): ReturnType<Store['putSequenceVersion']> {
+    return this.sequences.putSequenceVersion(...args);
   }
-  getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined> {
-    return this.sequences.getCurrentSequence(sequenceId);
+  getCurrentSequence(...args: Parameters<Store['getCurrentSequence']>): ReturnType<Store['getCurrentSequence']> {
+    return this.sequences.getCurrentSequence(...args);
   }
-  getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined> {
-    return this.sequences.getSequenceVersion(sequenceId, version);
+  getSequenceVersion(...args: Parameters<Store['getSequenceVersion']>): ReturnType<Store['getSequenceVersion']> {
+    return this.sequences.getSequenceVersion(...args);
   }
-  listSequences(): Promise<PublishedSequence[]> {
-    return this.sequences.listSequences();
-  }
-
-  // ----- Prospects ---------------------------------------------------------------------
-  getProspect(prospectId: string): Promise<Prospect | undefined> {
-    return this.prospects.getProspect(prospectId);
-  }
-  findProspectIdsByAddress(address: string): Promise<string[]> {
-    return this.prospects.findProspectIdsByAddress(address);
-  }
-  deleteProspectData(prospectId: string): Promise<void> {
-    return this.prospects.deleteProspectData(prospectId);
+  listSequences(...args: Parameters<Store['listSequences']>): ReturnType<Store['listSequences']> {
+    return this.sequences.listSequences(...args);
   }
 
-  // ----- Enrollments -------------------------------------------------------------------
-  getEnrollment(enrollmentId: string): Promise<Enrollment | undefined> {
-    return this.enrollments.getEnrollment(enrollmentId);
+  // ----- Prospects ------------------------------------------------------------
+  getProspect(...args: Parameters<Store['getProspect']>): ReturnType<Store['getProspect']> {
+    return this.prospects.getProspect(...args);
   }
-  listEnrollments(prospectId: string): Promise<Enrollment[]> {
-    return this.enrollments.listEnrollments(prospectId);
+  findProspectIdsByAddress(...args: Parameters<Store['findProspectIdsByAddress']>): ReturnType<Store['findProspectIdsByAddress']> {
+    return this.prospects.findProspectIdsByAddress(...args);
   }
-  getEnrollmentsAndSuppressions(
-    enrollmentIds: string[],
-    addresses: string[],
-  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }> {
-    return this.enrollments.getEnrollmentsAndSuppressions(enrollmentIds, addresses);
-  }
-  putEnrollmentBatch(items: {
-    prospects: Prospect[];
-    enrollments: Enrollment[];
-    timeline: TimelineEvent[];
-  }): Promise<{ conflicts: Set<string> }> {
-    return this.enrollments.putEnrollmentBatch(items);
-  }
-  restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
-    return this.enrollments.restartEnrollment(enrollment, previousRun);
-  }
-  loadTouchContext(message: TouchMessage): Promise<{ enrollment?: Enrollment; prospect?: Prospect; suppressions: Suppression[] }> {
-    return this.enrollments.loadTouchContext(message);
-  }
-  advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
-    return this.enrollments.advanceEnrollment(advance);
-  }
-  recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
-    return this.enrollments.recordTouch(enrollmentId, touch);
-  }
-  updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
-    return this.enrollments.updateTouchStatus(update);
+  deleteProspectData(...args: Parameters<Store['deleteProspectData']>): ReturnType<Store['deleteProspectData']> {
+    return this.prospects.deleteProspectData(...args);
   }
 
-  // ----- Claims ------------------------------------------------------------------------
-  claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult> {
-    return this.claims.claimTouch(claim, now);
+  // ----- Enrollments ----------------------------------------------------------
+  getEnrollment(...args: Parameters<Store['getEnrollment']>): ReturnType<Store['getEnrollment']> {
+    return this.enrollments.getEnrollment(...args);
   }
-  releaseTouchClaim(claim: TouchClaim): Promise<void> {
-    return this.claims.releaseTouchClaim(claim);
+  listEnrollments(...args: Parameters<Store['listEnrollments']>): ReturnType<Store['listEnrollments']> {
+    return this.enrollments.listEnrollments(...args);
+  }
+  getEnrollmentsAndSuppressions(...args: Parameters<Store['getEnrollmentsAndSuppressions']>): ReturnType<Store['getEnrollmentsAndSuppressions']> {
+    return this.enrollments.getEnrollmentsAndSuppressions(...args);
+  }
+  putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
+    return this.enrollments.putEnrollmentBatch(...args);
+  }
+  restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
+    return this.enrollments.restartEnrollment(...args);
+  }
+  loadTouchContext(...args: Parameters<Store['loadTouchContext']>): ReturnType<Store['loadTouchContext']> {
+    return this.enrollments.loadTouchContext(...args);
+  }
+  advanceEnrollment(...args: Parameters<Store['advanceEnrollment']>): ReturnType<Store['advanceEnrollment']> {
+    return this.enrollments.advanceEnrollment(...args);
+  }
+  recordTouch(...args: Parameters<Store['recordTouch']>): ReturnType<Store['recordTouch']> {
+    return this.enrollments.recordTouch(...args);
+  }
+  updateTouchStatus(...args: Parameters<Store['updateTouchStatus']>): ReturnType<Store['updateTouchStatus']> {
+    return this.enrollments.updateTouchStatus(...args);
   }
 
-  // ----- Consent ledger ----------------------------------------------------------------
-  getSuppression(address: string): Promise<Suppression | undefined> {
-    return this.consent.getSuppression(address);
+  // ----- Claims ---------------------------------------------------------------
+  claimTouch(...args: Parameters<Store['claimTouch']>): ReturnType<Store['claimTouch']> {
+    return this.claims.claimTouch(...args);
   }
-  putSuppression(suppression: Suppression): Promise<void> {
-    return this.consent.putSuppression(suppression);
-  }
-  deleteSuppression(address: string): Promise<void> {
-    return this.consent.deleteSuppression(address);
+  releaseTouchClaim(...args: Parameters<Store['releaseTouchClaim']>): ReturnType<Store['releaseTouchClaim']> {
+    return this.claims.releaseTouchClaim(...args);
   }
 
-  // ----- Timeline and counters ---------------------------------------------------------
-  appendTimeline(events: TimelineEvent[]): Promise<void> {
-    return this.timeline.appendTimeline(events);
+  // ----- Consent ledger -------------------------------------------------------
+  getSuppression(...args: Parameters<Store['getSuppression']>): ReturnType<Store['getSuppression']> {
+    return this.consent.getSuppression(...args);
   }
-  listTimeline(prospectId: string): Promise<TimelineEvent[]> {
-    return this.timeline.listTimeline(prospectId);
+  putSuppression(...args: Parameters<Store['putSuppression']>): ReturnType<Store['putSuppression']> {
+    return this.consent.putSuppression(...args);
   }
-  addToCounters(delta: SequenceCounterDelta): Promise<void> {
-    return this.counters.addToCounters(delta);
+  deleteSuppression(...args: Parameters<Store['deleteSuppression']>): ReturnType<Store['deleteSuppression']> {
+    return this.consent.deleteSuppression(...args);
   }
-  getCounters(sequenceId: string): Promise<Record<string, number>> {
-    return this.counters.getCounters(sequenceId);
+
+  // ----- Timeline -------------------------------------------------------------
+  appendTimeline(...args: Parameters<Store['appendTimeline']>): ReturnType<Store['appendTimeline']> {
+    return this.timeline.appendTimeline(...args);
   }
-  getDailyCounters(sequenceId: string, fromDay: string, toDay: string): Promise<DailyCounters[]> {
-    return this.counters.getDailyCounters(sequenceId, fromDay, toDay);
+  listTimeline(...args: Parameters<Store['listTimeline']>): ReturnType<Store['listTimeline']> {
+    return this.timeline.listTimeline(...args);
+  }
+
+  // ----- Counters -------------------------------------------------------------
+  addToCounters(...args: Parameters<Store['addToCounters']>): ReturnType<Store['addToCounters']> {
+    return this.counters.addToCounters(...args);
+  }
+  getCounters(...args: Parameters<Store['getCounters']>): ReturnType<Store['getCounters']> {
+    return this.counters.getCounters(...args);
+  }
+  getDailyCounters(...args: Parameters<Store['getDailyCounters']>): ReturnType<Store['getDailyCounters']> {
+    return this.counters.getDailyCounters(...args);
+  }
+
+  // ----- Leases ---------------------------------------------------------------
+  acquireLease(...args: Parameters<Store['acquireLease']>): ReturnType<Store['acquireLease']> {
+    return this.leases.acquireLease(...args);
+  }
+  renewLease(...args: Parameters<Store['renewLease']>): ReturnType<Store['renewLease']> {
+    return this.leases.renewLease(...args);
+  }
+  releaseLease(...args: Parameters<Store['releaseLease']>): ReturnType<Store['releaseLease']> {
+    return this.leases.releaseLease(...args);
   }
 }

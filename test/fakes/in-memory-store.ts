@@ -7,21 +7,13 @@
  *
  * `calls` counts invocations per method, e.g. `expect(store.calls.claimTouch).toBe(1)`.
  */
-import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../../functions/domain/records.js';
-import type { PublishedSequence } from '../../functions/domain/sequence.js';
-import type { TouchMessage } from '../../functions/domain/touch-message.js';
-import type {
-  ConditionalWriteResult,
-  DailyCounters,
-  EnrollmentAdvance,
-  SequenceCounterDelta,
-  Store,
-  TouchStatusUpdate,
-} from '../../functions/ports.js';
+import type { Enrollment } from '../../functions/domain/records.js';
+import type { Store } from '../../functions/ports.js';
 import { FakeClaims } from './in-memory-store/claims.js';
 import { FakeConsent } from './in-memory-store/consent.js';
 import { FakeCounters } from './in-memory-store/counters.js';
 import { FakeEnrollments } from './in-memory-store/enrollments.js';
+import { FakeLeases } from './in-memory-store/leases.js';
 import { FakeProspects } from './in-memory-store/prospects.js';
 import { FakeSequences } from './in-memory-store/sequences.js';
 import { clone, FakeTables, type StoredClaim } from './in-memory-store/state.js';
@@ -56,6 +48,9 @@ const STORE_METHODS = [
   'addToCounters',
   'getCounters',
   'getDailyCounters',
+  'acquireLease',
+  'renewLease',
+  'releaseLease',
 ] as const satisfies readonly StoreMethod[];
 
 // Every method of the port is counted: a method missing from the list fails to compile.
@@ -79,6 +74,7 @@ export class InMemoryStore implements Store {
   private readonly consent = new FakeConsent(this.tables);
   private readonly timeline = new FakeTimeline(this.tables);
   private readonly counters = new FakeCounters(this.tables);
+  private readonly leases = new FakeLeases(this.tables);
 
   resetCalls(): void {
     this.calls = newCalls();
@@ -88,131 +84,137 @@ export class InMemoryStore implements Store {
     this.calls[method]++;
   }
 
-  // ----- Sequences ---------------------------------------------------------------------
-  async putSequenceVersion(sequence: PublishedSequence): Promise<ConditionalWriteResult> {
+  // ----- Sequences ------------------------------------------------------------
+  async putSequenceVersion(...args: Parameters<Store['putSequenceVersion']>): ReturnType<Store['putSequenceVersion']> {
     this.count('putSequenceVersion');
-    return this.sequences.putSequenceVersion(sequence);
+    return this.sequences.putSequenceVersion(...args);
   }
-  async getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined> {
+  async getCurrentSequence(...args: Parameters<Store['getCurrentSequence']>): ReturnType<Store['getCurrentSequence']> {
     this.count('getCurrentSequence');
-    return this.sequences.getCurrentSequence(sequenceId);
+    return this.sequences.getCurrentSequence(...args);
   }
-  async getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined> {
+  async getSequenceVersion(...args: Parameters<Store['getSequenceVersion']>): ReturnType<Store['getSequenceVersion']> {
     this.count('getSequenceVersion');
-    return this.sequences.getSequenceVersion(sequenceId, version);
+    return this.sequences.getSequenceVersion(...args);
   }
-  async listSequences(): Promise<PublishedSequence[]> {
+  async listSequences(...args: Parameters<Store['listSequences']>): ReturnType<Store['listSequences']> {
     this.count('listSequences');
-    return this.sequences.listSequences();
+    return this.sequences.listSequences(...args);
   }
 
-  // ----- Prospects ---------------------------------------------------------------------
-  async getProspect(prospectId: string): Promise<Prospect | undefined> {
+  // ----- Prospects ------------------------------------------------------------
+  async getProspect(...args: Parameters<Store['getProspect']>): ReturnType<Store['getProspect']> {
     this.count('getProspect');
-    return this.prospects.getProspect(prospectId);
+    return this.prospects.getProspect(...args);
   }
-  async findProspectIdsByAddress(address: string): Promise<string[]> {
+  async findProspectIdsByAddress(...args: Parameters<Store['findProspectIdsByAddress']>): ReturnType<Store['findProspectIdsByAddress']> {
     this.count('findProspectIdsByAddress');
-    return this.prospects.findProspectIdsByAddress(address);
+    return this.prospects.findProspectIdsByAddress(...args);
   }
-  async deleteProspectData(prospectId: string): Promise<void> {
+  async deleteProspectData(...args: Parameters<Store['deleteProspectData']>): ReturnType<Store['deleteProspectData']> {
     this.count('deleteProspectData');
-    return this.prospects.deleteProspectData(prospectId);
+    return this.prospects.deleteProspectData(...args);
   }
 
-  // ----- Enrollments -------------------------------------------------------------------
-  async getEnrollment(enrollmentId: string): Promise<Enrollment | undefined> {
+  // ----- Enrollments ----------------------------------------------------------
+  async getEnrollment(...args: Parameters<Store['getEnrollment']>): ReturnType<Store['getEnrollment']> {
     this.count('getEnrollment');
-    return this.enrollments.getEnrollment(enrollmentId);
+    return this.enrollments.getEnrollment(...args);
   }
-  async listEnrollments(prospectId: string): Promise<Enrollment[]> {
+  async listEnrollments(...args: Parameters<Store['listEnrollments']>): ReturnType<Store['listEnrollments']> {
     this.count('listEnrollments');
-    return this.enrollments.listEnrollments(prospectId);
+    return this.enrollments.listEnrollments(...args);
   }
-  async getEnrollmentsAndSuppressions(
-    enrollmentIds: string[],
-    addresses: string[],
-  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }> {
+  async getEnrollmentsAndSuppressions(...args: Parameters<Store['getEnrollmentsAndSuppressions']>): ReturnType<Store['getEnrollmentsAndSuppressions']> {
     this.count('getEnrollmentsAndSuppressions');
-    return this.enrollments.getEnrollmentsAndSuppressions(enrollmentIds, addresses);
+    return this.enrollments.getEnrollmentsAndSuppressions(...args);
   }
-  async putEnrollmentBatch(items: {
-    prospects: Prospect[];
-    enrollments: Enrollment[];
-    timeline: TimelineEvent[];
-  }): Promise<{ conflicts: Set<string> }> {
+  async putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     this.count('putEnrollmentBatch');
-    return this.enrollments.putEnrollmentBatch(items);
+    return this.enrollments.putEnrollmentBatch(...args);
   }
-  async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
+  async restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
     this.count('restartEnrollment');
-    return this.enrollments.restartEnrollment(enrollment, previousRun);
+    return this.enrollments.restartEnrollment(...args);
   }
-  async loadTouchContext(
-    message: TouchMessage,
-  ): Promise<{ enrollment?: Enrollment; prospect?: Prospect; suppressions: Suppression[] }> {
+  async loadTouchContext(...args: Parameters<Store['loadTouchContext']>): ReturnType<Store['loadTouchContext']> {
     this.count('loadTouchContext');
-    return this.enrollments.loadTouchContext(message);
+    return this.enrollments.loadTouchContext(...args);
   }
-  async advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
+  async advanceEnrollment(...args: Parameters<Store['advanceEnrollment']>): ReturnType<Store['advanceEnrollment']> {
     this.count('advanceEnrollment');
-    return this.enrollments.advanceEnrollment(advance);
+    return this.enrollments.advanceEnrollment(...args);
   }
-  async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
+  async recordTouch(...args: Parameters<Store['recordTouch']>): ReturnType<Store['recordTouch']> {
     this.count('recordTouch');
-    return this.enrollments.recordTouch(enrollmentId, touch);
+    return this.enrollments.recordTouch(...args);
   }
-  async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+  async updateTouchStatus(...args: Parameters<Store['updateTouchStatus']>): ReturnType<Store['updateTouchStatus']> {
     this.count('updateTouchStatus');
-    return this.enrollments.updateTouchStatus(update);
+    return this.enrollments.updateTouchStatus(...args);
   }
 
-  // ----- Claims ------------------------------------------------------------------------
-  async claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult> {
+  // ----- Claims ---------------------------------------------------------------
+  async claimTouch(...args: Parameters<Store['claimTouch']>): ReturnType<Store['claimTouch']> {
     this.count('claimTouch');
-    return this.claims.claimTouch(claim, now);
+    return this.claims.claimTouch(...args);
   }
-  async releaseTouchClaim(claim: TouchClaim): Promise<void> {
+  async releaseTouchClaim(...args: Parameters<Store['releaseTouchClaim']>): ReturnType<Store['releaseTouchClaim']> {
     this.count('releaseTouchClaim');
-    return this.claims.releaseTouchClaim(claim);
+    return this.claims.releaseTouchClaim(...args);
   }
 
-  // ----- Consent ledger ----------------------------------------------------------------
-  async getSuppression(address: string): Promise<Suppression | undefined> {
+  // ----- Consent ledger -------------------------------------------------------
+  async getSuppression(...args: Parameters<Store['getSuppression']>): ReturnType<Store['getSuppression']> {
     this.count('getSuppression');
-    return this.consent.getSuppression(address);
+    return this.consent.getSuppression(...args);
   }
-  async putSuppression(suppression: Suppression): Promise<void> {
+  async putSuppression(...args: Parameters<Store['putSuppression']>): ReturnType<Store['putSuppression']> {
     this.count('putSuppression');
-    return this.consent.putSuppression(suppression);
+    return this.consent.putSuppression(...args);
   }
-  async deleteSuppression(address: string): Promise<void> {
+  async deleteSuppression(...args: Parameters<Store['deleteSuppression']>): ReturnType<Store['deleteSuppression']> {
     this.count('deleteSuppression');
-    return this.consent.deleteSuppression(address);
+    return this.consent.deleteSuppression(...args);
   }
 
-  // ----- Timeline and counters ---------------------------------------------------------
-  async appendTimeline(events: TimelineEvent[]): Promise<void> {
+  // ----- Timeline -------------------------------------------------------------
+  async appendTimeline(...args: Parameters<Store['appendTimeline']>): ReturnType<Store['appendTimeline']> {
     this.count('appendTimeline');
-    return this.timeline.appendTimeline(events);
+    return this.timeline.appendTimeline(...args);
   }
-  async listTimeline(prospectId: string): Promise<TimelineEvent[]> {
+  async listTimeline(...args: Parameters<Store['listTimeline']>): ReturnType<Store['listTimeline']> {
     this.count('listTimeline');
-    return this.timeline.listTimeline(prospectId);
-  }
-  async addToCounters(delta: SequenceCounterDelta): Promise<void> {
-    this.count('addToCounters');
-    return this.counters.addToCounters(delta);
-  }
-  async getCounters(sequenceId: string): Promise<Record<string, number>> {
-    this.count('getCounters');
-    return this.counters.getCounters(sequenceId);
-  }
-  async getDailyCounters(sequenceId: string, fromDay: string, toDay: string): Promise<DailyCounters[]> {
-    this.count('getDailyCounters');
-    return this.counters.getDailyCounters(sequenceId, fromDay, toDay);
+    return this.timeline.listTimeline(...args);
   }
 
+  // ----- Counters -------------------------------------------------------------
+  async addToCounters(...args: Parameters<Store['addToCounters']>): ReturnType<Store['addToCounters']> {
+    this.count('addToCounters');
+    return this.counters.addToCounters(...args);
+  }
+  async getCounters(...args: Parameters<Store['getCounters']>): ReturnType<Store['getCounters']> {
+    this.count('getCounters');
+    return this.counters.getCounters(...args);
+  }
+  async getDailyCounters(...args: Parameters<Store['getDailyCounters']>): ReturnType<Store['getDailyCounters']> {
+    this.count('getDailyCounters');
+    return this.counters.getDailyCounters(...args);
+  }
+
+  // ----- Leases ---------------------------------------------------------------
+  async acquireLease(...args: Parameters<Store['acquireLease']>): ReturnType<Store['acquireLease']> {
+    this.count('acquireLease');
+    return this.leases.acquireLease(...args);
+  }
+  async renewLease(...args: Parameters<Store['renewLease']>): ReturnType<Store['renewLease']> {
+    this.count('renewLease');
+    return this.leases.renewLease(...args);
+  }
+  async releaseLease(...args: Parameters<Store['releaseLease']>): ReturnType<Store['releaseLease']> {
+    this.count('releaseLease');
+    return this.leases.releaseLease(...args);
+  }
   // ----- Test helpers (not part of the Store port; not counted in `calls`) -------------
 
   /** The claim currently held on an enrollment. */

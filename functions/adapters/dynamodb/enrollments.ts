@@ -3,7 +3,6 @@
  * see claims.ts). Also the batched reads and writes of enrolling, and the one read of a
  * touch. Layout in keys.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { addressHash } from '../../domain/address-hash.js';
 import { parseEnrollmentId } from '../../domain/enrollment.js';
 import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
@@ -15,8 +14,8 @@ import type {
   TouchStatusUpdate,
 } from '../../ports.js';
 import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
-import { enrollmentItem, fromItem, profileHashes, profileItem, type Item } from './items.js';
-import { enrollmentKeyOf, enrollmentKeyOfId, keyId, keys, prefix, prospectPk, sequenceSort, type Key } from './keys.js';
+import { enrollmentItem, fromItem, profileHashes, profileItem, type Entity, type Item } from './items.js';
+import { enrollmentKeyOfId, keyId, keys, prefix, prospectPk, sequenceSort, type Key } from './keys.js';
 import type { Table } from './requests.js';
 import { timelinePut } from './timeline.js';
 
@@ -38,7 +37,12 @@ export class DynamoEnrollments implements EnrollmentStore {
   async getEnrollmentsAndSuppressions(
     enrollmentIds: string[],
     addresses: string[],
-  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }> {
+    prospectIds: string[] = [],
+  ): Promise<{
+    enrollments: Map<string, Enrollment>;
+    suppressions: Map<string, Suppression>;
+    prospects: Map<string, Prospect>;
+  }> {
     const requested: Key[] = [];
     for (const id of enrollmentIds) {
       const key = enrollmentKeyOfId(id);
@@ -46,18 +50,32 @@ export class DynamoEnrollments implements EnrollmentStore {
     }
     const hashOf = new Map(addresses.map((address) => [address, addressHash(address)]));
     for (const hash of hashOf.values()) requested.push(keys.suppression(hash));
+    for (const id of prospectIds) requested.push(keys.profile(id));
 
     const items = await this.table.batchGet(requested);
 
     const enrollments = new Map<string, Enrollment>();
     const suppressionsByHash = new Map<string, Suppression>();
+    const prospects = new Map<string, Prospect>();
     for (const item of items) {
-      if (item['entity'] === 'enrollment') {
-        const enrollment = fromItem<Enrollment>(item);
-        enrollments.set(enrollment.id, enrollment);
-      } else if (item['entity'] === 'suppression') {
-        const suppression = fromItem<Suppression>(item);
-        suppressionsByHash.set(suppression.addressHash, suppression);
+      switch (item['entity'] as Entity) {
+        case 'enrollment': {
+          const enrollment = fromItem<Enrollment>(item);
+          enrollments.set(enrollment.id, enrollment);
+          break;
+        }
+        case 'suppression': {
+          const suppression = fromItem<Suppression>(item);
+          suppressionsByHash.set(suppression.addressHash, suppression);
+          break;
+        }
+        case 'prospect': {
+          const prospect = fromItem<Prospect>(item);
+          prospects.set(prospect.id, prospect);
+          break;
+        }
+        default:
+          break;
       }
     }
     const suppressions = new Map<string, Suppression>();
@@ -65,42 +83,22 @@ export class DynamoEnrollments implements EnrollmentStore {
       const suppression = suppressionsByHash.get(hash);
       if (suppression) suppressions.set(address, suppression);
     }
-    return { enrollments, suppressions };
+    return { enrollments, suppressions, prospects };
   }
 
   async putEnrollmentBatch(items: {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
-  }): Promise<{ conflicts: Set<string> }> {
-    // Phase 1: profiles, with their address and search index keys.
-    await this.table.batchWrite(items.prospects.map((prospect) => ({ PutRequest: { Item: profileItem(prospect) } })));
-
-    // Phase 2: enrollments, once every profile they point to exists. A BatchWriteItem
-    // cannot be conditional (and a conditional PutItem per enrollment costs 3x the
-    // throughput), so each item carries this call's write token and is read back: when two
-    // requests enroll the same prospect at once, the last write stands and only its
-    // request reports, schedules and counts it.
-    const writeToken = randomUUID();
-    await this.table.batchWrite(
-      items.enrollments.map((enrollment) => ({
-        PutRequest: { Item: { ...enrollmentItem(enrollment), writeToken } },
-      })),
-    );
-    const written = await this.table.batchGet(
-      items.enrollments.map((enrollment) => enrollmentKeyOf(enrollment)),
-      ['pk', 'sk', 'writeToken'],
-    );
-    const ours = new Set(written.filter((item) => item['writeToken'] === writeToken).map((item) => keyId(item as unknown as Key)));
-    const conflicts = new Set(
-      items.enrollments.filter((enrollment) => !ours.has(keyId(enrollmentKeyOf(enrollment)))).map((e) => e.id),
-    );
-
-    // Phase 3: the timeline of the enrollments this call created.
-    await this.table.batchWrite(
-      items.timeline.filter((event) => !event.enrollmentId || !conflicts.has(event.enrollmentId)).map(timelinePut),
-    );
-    return { conflicts };
+  }): Promise<void> {
+    // Every item is built (and its keys checked) before anything is written.
+    const profiles = items.prospects.map((prospect) => ({ PutRequest: { Item: profileItem(prospect) } }));
+    const enrollments = items.enrollments.map((enrollment) => ({ PutRequest: { Item: enrollmentItem(enrollment) } }));
+    const timeline = items.timeline.map(timelinePut);
+    // Profiles first, with their address and search index keys: once an enrollment exists,
+    // so does the profile it points to. Unconditional: the caller holds the lanes' leases.
+    await this.table.batchWrite(profiles);
+    await this.table.batchWrite([...enrollments, ...timeline]);
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {

@@ -34,6 +34,7 @@ export const STORAGE_ATTRIBUTES = [
   'listKey',
   'listSort',
   'claim',
+  // Left on enrollment items by versions before enrollment lanes; never written now.
   'writeToken',
 ];
 
@@ -43,7 +44,8 @@ export type Entity =
   | 'timeline'
   | 'suppression'
   | 'sequence-version'
-  | 'sequence-pointer';
+  | 'sequence-pointer'
+  | 'lease';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {

@@ -17,6 +17,7 @@ import type {
 } from '../../../functions/ports.js';
 import { byString, clone, stored, type FakeTables } from './state.js';
 import { putTimeline } from './timeline.js';
+import { timelineSortKey } from '../../../functions/adapters/dynamodb/keys.js';
 
 export class FakeEnrollments implements EnrollmentStore {
   constructor(private readonly tables: FakeTables) {}
@@ -36,7 +37,12 @@ export class FakeEnrollments implements EnrollmentStore {
   async getEnrollmentsAndSuppressions(
     enrollmentIds: string[],
     addresses: string[],
-  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }> {
+    prospectIds: string[] = [],
+  ): Promise<{
+    enrollments: Map<string, Enrollment>;
+    suppressions: Map<string, Suppression>;
+    prospects: Map<string, Prospect>;
+  }> {
     const enrollments = new Map<string, Enrollment>();
     for (const id of enrollmentIds) {
       const found = this.tables.enrollments.get(id);
@@ -47,33 +53,30 @@ export class FakeEnrollments implements EnrollmentStore {
       const found = this.tables.suppressions.get(addressHash(address));
       if (found) suppressions.set(address, clone(found));
     }
-    return { enrollments, suppressions };
+    const prospects = new Map<string, Prospect>();
+    for (const id of prospectIds) {
+      const found = this.tables.prospects.get(id);
+      if (found) prospects.set(id, clone(found));
+    }
+    return { enrollments, suppressions, prospects };
   }
 
+  /** Unconditional, like the adapter's batched writes: the caller holds the lanes' leases. */
   async putEnrollmentBatch(items: {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
-  }): Promise<{ conflicts: Set<string> }> {
-    for (const prospect of items.prospects) {
-      checkProspectId(prospect.id);
-      this.tables.prospects.set(prospect.id, stored(prospect));
-    }
-    const conflicts = new Set<string>();
+  }): Promise<void> {
+    items.prospects.forEach((prospect) => checkProspectId(prospect.id));
+    items.enrollments.forEach(checkEnrollmentId);
+    items.timeline.forEach(timelineSortKey);
+    for (const prospect of items.prospects) this.tables.prospects.set(prospect.id, stored(prospect));
     for (const enrollment of items.enrollments) {
-      checkEnrollmentId(enrollment);
-      if (this.tables.enrollments.has(enrollment.id)) {
-        conflicts.add(enrollment.id);
-        continue;
-      }
       this.tables.enrollments.set(enrollment.id, stored(enrollment));
+      // A full put replaces the item, and with it any claim that was on it.
       this.tables.claims.delete(enrollment.id);
     }
-    putTimeline(
-      this.tables,
-      items.timeline.filter((event) => !event.enrollmentId || !conflicts.has(event.enrollmentId)),
-    );
-    return { conflicts };
+    putTimeline(this.tables, items.timeline);
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {

@@ -319,6 +319,78 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
     });
   });
 
+  describe('enrollment batches (written under the lanes\' leases)', () => {
+    it('reads stored profiles in the same batch as enrollments and suppressions', async () => {
+      const ann = prospect('p1', { phone: '+15555550101', company: 'Acme' });
+      await seed(store, [ann], [enrollment('p1', 'welcome')]);
+      const read = await store.getEnrollmentsAndSuppressions(['p1.welcome'], ['p1@example.com'], ['p1', 'p9', 'p1']);
+      expect([...read.prospects.keys()]).toEqual(['p1']);
+      expect(read.prospects.get('p1')).toEqual(ann);
+      expect(read.enrollments.get('p1.welcome')).toEqual(enrollment('p1', 'welcome'));
+      expect((await store.getEnrollmentsAndSuppressions(['p1.welcome'], [])).prospects.size).toBe(0);
+    });
+
+    it('writes unconditionally: the last batch stands, and a full put drops a claim', async () => {
+      const first = enrollment('p1', 'welcome', { nextTouchAt: at(60) });
+      await seed(store, [prospect('p1')], [first], [event('p1', 0, 'enrolled')]);
+      expect(await store.claimTouch(claimFor(first, at(5)), new Date(T0))).toBe('ok');
+      const second = enrollment('p1', 'welcome', { nextTouchAt: at(90), pendingScheduleName: 'sched-b' });
+      await seed(store, [prospect('p1', { firstName: 'Anna' })], [second], [event('p1', 1, 'enrolled')]);
+      expect(await store.getEnrollment('p1.welcome')).toEqual(second);
+      expect((await store.getProspect('p1'))?.firstName).toBe('Anna');
+      expect((await store.listTimeline('p1')).map((e) => e.at)).toEqual([at(0), at(1)]);
+      expect(await store.claimTouch(claimFor(second, at(5)), new Date(T0))).toBe('ok');
+    });
+
+    it('refuses ids that cannot be keys, before writing anything', async () => {
+      await expect(seed(store, [prospect('p.1')])).rejects.toThrow(/must not contain/);
+      await expect(seed(store, [prospect('p#1')])).rejects.toThrow(/must not contain/);
+      await expect(seed(store, [prospect('p1')], [{ ...enrollment('p1', 'welcome'), id: 'p1.other' }])).rejects.toThrow(
+        /Enrollment id/,
+      );
+      expect(await store.getProspect('p1')).toBeUndefined();
+    });
+  });
+
+  describe('leases', () => {
+    const now = new Date(T0);
+    const lease = (owner: string, untilMinutes: number, name = 'lane-3') => ({ name, owner, until: at(untilMinutes) });
+
+    it('one holder at a time; the holder extends its own; an expired lease is taken over', async () => {
+      expect(await store.acquireLease(lease('a', 1), now)).toBe('ok');
+      expect(await store.acquireLease(lease('b', 1), now)).toBe('conflict');
+      expect(await store.acquireLease(lease('b', 2), new Date(at(1)))).toBe('conflict'); // still held at its end
+      expect(await store.acquireLease(lease('a', 5), new Date(at(0.5)))).toBe('ok'); // extended
+      expect(await store.acquireLease(lease('b', 10), new Date(at(4)))).toBe('conflict');
+      expect(await store.acquireLease(lease('b', 10), new Date(at(6)))).toBe('ok'); // a died
+      expect(await store.acquireLease(lease('a', 20), new Date(at(7)))).toBe('conflict');
+      expect(await store.acquireLease(lease('c', 10, 'lane-4'), now)).toBe('ok'); // another lane
+    });
+
+    it('renews only while still ours; releases only our own', async () => {
+      expect(await store.acquireLease(lease('a', 1), now)).toBe('ok');
+      expect(await store.renewLease(lease('a', 3))).toBe('ok');
+      expect(await store.renewLease(lease('b', 3))).toBe('conflict');
+      await store.releaseLease('lane-3', 'b'); // not b's: no effect
+      expect(await store.acquireLease(lease('b', 3), new Date(at(2)))).toBe('conflict'); // renewed to 3
+      // a stalls; its lease expires and b takes over: a must not renew any more.
+      expect(await store.acquireLease(lease('b', 9), new Date(at(4)))).toBe('ok');
+      expect(await store.renewLease(lease('a', 10))).toBe('conflict');
+      await store.releaseLease('lane-3', 'a'); // b's now: stays
+      expect(await store.acquireLease(lease('c', 9), new Date(at(5)))).toBe('conflict');
+      await store.releaseLease('lane-3', 'b');
+      // Released: nobody holds it, so nobody renews it (a stale holder finds out), anyone acquires it.
+      expect(await store.renewLease(lease('b', 12))).toBe('conflict');
+      expect(await store.acquireLease(lease('c', 9), new Date(at(5)))).toBe('ok');
+      await store.releaseLease('lane-9', 'c'); // missing: fine
+    });
+
+    it('refuses a lease without owner or with an unreadable time', async () => {
+      await expect(store.acquireLease({ name: 'lane-1', owner: '', until: at(1) }, now)).rejects.toThrow(RangeError);
+      await expect(store.acquireLease({ name: 'lane-1', owner: 'a', until: 'soon' }, now)).rejects.toThrow(RangeError);
+    });
+  });
+
   describe('advanceEnrollment', () => {
     const base = () => enrollment('p1', 'welcome', { run: 2, stepIndex: 1, resumeAt: at(5) });
     beforeEach(async () => {
@@ -890,9 +962,10 @@ describe('DynamoDbStore on dynalite', () => {
       );
       expect(enrollments.size).toBe(10);
       expect(await store.findProspectIdsByAddress('r9@example.com')).toEqual(['r9']);
-      // The enrollment batch reads its writes back (2 requests: the flaked one and its retry),
-      // then the read above (1).
-      expect(flaky.sent.filter((k) => k === 'BatchGetItem')).toHaveLength(3);
+      // The read above: the flaked request and the retry of its unprocessed half.
+      expect(flaky.sent.filter((k) => k === 'BatchGetItem')).toHaveLength(2);
+      // Profiles (10: one request, flaked, and its retry), then enrollments (10: one request).
+      expect(flaky.sent.filter((k) => k === 'BatchWriteItem')).toHaveLength(3);
     });
 
     it('gives up with an error when items stay unprocessed', async () => {
