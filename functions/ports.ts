@@ -6,10 +6,13 @@
  * an SDK; only handlers and `local/` pick concrete adapters.
  */
 import type { Channel, PublishedSequence } from './domain/sequence.js';
+import type { Page } from './domain/page.js';
 import type {
   Enrollment,
   EnrollmentStatus,
+  EnrollmentSummary,
   Prospect,
+  ProspectSummary,
   Suppression,
   TimelineEvent,
   TouchClaim,
@@ -150,10 +153,42 @@ export interface SequenceStore {
   listSequences(): Promise<PublishedSequence[]>;
 }
 
-/** Prospect profiles and the lookups by address. */
+/** A page of a prospect search (`GET /prospects?q=`). */
+export interface ProspectSearch {
+  /**
+   * With `@`: an exact email. Reading as a valid phone number: an exact phone. Otherwise a
+   * prefix of the name ("first last") or the company, case- and accent-insensitive.
+   */
+  q: string;
+  /** 1 to 100. */
+  limit: number;
+  /** `nextCursor` of the previous page of the same search. */
+  cursor?: string;
+  /** Region for numbers written without a country code (e.g. "US"); default US. */
+  phoneRegion?: string;
+}
+
+/** A page of a sequence's enrollments (`GET /sequences/{id}/enrollments`). */
+export interface SequenceEnrollmentsQuery {
+  sequenceId: string;
+  status?: EnrollmentStatus;
+  stepIndex?: number;
+  /** 1 to 100. */
+  limit: number;
+  cursor?: string;
+}
+
+/** Prospect profiles, search, and the lookups by address. */
 export interface ProspectStore {
   getProspect(prospectId: string): Promise<Prospect | undefined>;
+  /** The prospects with this address: an address with `@` is an email, any other a phone. */
   findProspectIdsByAddress(address: string): Promise<string[]>;
+  /**
+   * At most 2 requests per page (an exact address: the index, then the profiles; a prefix:
+   * the name and company indexes at once, merged by their sort text, each prospect once).
+   * A cursor of another search is an `InvalidCursorError`. Eventually consistent (indexes).
+   */
+  searchProspects(search: ProspectSearch): Promise<Page<ProspectSummary>>;
   /**
    * GDPR erasure: deletes every item of the prospect (profile, address index entries,
    * enrollments, touch claims, timeline). Suppressions are global and are NOT touched:
@@ -166,6 +201,15 @@ export interface ProspectStore {
 export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
   listEnrollments(prospectId: string): Promise<Enrollment[]>;
+  /**
+   * ONE Query of the by-sequence index: a sequence's enrollments ordered by status, then
+   * step, then next touch time (soonest first), then prospect. `status` (and `stepIndex`
+   * with it) narrow the key range. `stepIndex` WITHOUT `status` is a filter applied after
+   * the page was read: such pages may hold fewer than `limit` items (even none) and still
+   * have a `nextCursor`. A cursor of another list is an `InvalidCursorError`. Eventually
+   * consistent (index).
+   */
+  listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>>;
   /**
    * For enrollment: reads many enrollments (by id), suppressions (by address) and stored
    * profiles (by prospect id) in one batched read (few round trips). Maps are keyed by what

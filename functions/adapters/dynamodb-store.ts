@@ -81,6 +81,9 @@ export class DynamoDbStore implements Store {
   getProspect(...args: Parameters<Store['getProspect']>): ReturnType<Store['getProspect']> {
     return this.prospects.getProspect(...args);
   }
+  searchProspects(...args: Parameters<Store['searchProspects']>): ReturnType<Store['searchProspects']> {
+    return this.prospects.searchProspects(...args);
+  }
   findProspectIdsByAddress(...args: Parameters<Store['findProspectIdsByAddress']>): ReturnType<Store['findProspectIdsByAddress']> {
     return this.prospects.findProspectIdsByAddress(...args);
   }
@@ -94,6 +97,9 @@ export class DynamoDbStore implements Store {
   }
   listEnrollments(...args: Parameters<Store['listEnrollments']>): ReturnType<Store['listEnrollments']> {
     return this.enrollments.listEnrollments(...args);
+  }
+  listEnrollmentsBySequence(...args: Parameters<Store['listEnrollmentsBySequence']>): ReturnType<Store['listEnrollmentsBySequence']> {
+    return this.enrollments.listEnrollmentsBySequence(...args);
   }
   getEnrollmentsAndSuppressions(...args: Parameters<Store['getEnrollmentsAndSuppressions']>): ReturnType<Store['getEnrollmentsAndSuppressions']> {
     return this.enrollments.getEnrollmentsAndSuppressions(...args);

@@ -22,3 +22,11 @@ export class InvalidCursorError extends Error {
     super(`cursor is not valid for this list: ${reason}`);
   }
 }
+
+/** A page size as lists accept it: a whole number from 1 to 100. */
+export function checkPageLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RangeError(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
+  }
+  return limit;
+}

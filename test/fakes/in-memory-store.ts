@@ -28,9 +28,11 @@ const STORE_METHODS = [
   'listSequences',
   'getProspect',
   'findProspectIdsByAddress',
+  'searchProspects',
   'deleteProspectData',
   'getEnrollment',
   'listEnrollments',
+  'listEnrollmentsBySequence',
   'getEnrollmentsAndSuppressions',
   'putEnrollmentBatch',
   'restartEnrollment',
@@ -107,6 +109,10 @@ export class InMemoryStore implements Store {
     this.count('getProspect');
     return this.prospects.getProspect(...args);
   }
+  async searchProspects(...args: Parameters<Store['searchProspects']>): ReturnType<Store['searchProspects']> {
+    this.count('searchProspects');
+    return this.prospects.searchProspects(...args);
+  }
   async findProspectIdsByAddress(...args: Parameters<Store['findProspectIdsByAddress']>): ReturnType<Store['findProspectIdsByAddress']> {
     this.count('findProspectIdsByAddress');
     return this.prospects.findProspectIdsByAddress(...args);
@@ -124,6 +130,10 @@ export class InMemoryStore implements Store {
   async listEnrollments(...args: Parameters<Store['listEnrollments']>): ReturnType<Store['listEnrollments']> {
     this.count('listEnrollments');
     return this.enrollments.listEnrollments(...args);
+  }
+  async listEnrollmentsBySequence(...args: Parameters<Store['listEnrollmentsBySequence']>): ReturnType<Store['listEnrollmentsBySequence']> {
+    this.count('listEnrollmentsBySequence');
+    return this.enrollments.listEnrollmentsBySequence(...args);
   }
   async getEnrollmentsAndSuppressions(...args: Parameters<Store['getEnrollmentsAndSuppressions']>): ReturnType<Store['getEnrollmentsAndSuppressions']> {
     this.count('getEnrollmentsAndSuppressions');

@@ -5,17 +5,31 @@
  */
 import { addressHash } from '../../domain/address-hash.js';
 import { parseEnrollmentId } from '../../domain/enrollment.js';
-import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
+import type { Enrollment, EnrollmentSummary, Prospect, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
 import type { TouchMessage } from '../../domain/touch-message.js';
+import { checkPageLimit, type Page } from '../../domain/page.js';
 import type {
   ConditionalWriteResult,
   EnrollmentAdvance,
   EnrollmentStore,
+  SequenceEnrollmentsQuery,
   TouchStatusUpdate,
 } from '../../ports.js';
+import { checkStartKey, decodeCursor, encodeCursor, type StartKey } from './cursors.js';
 import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
-import { enrollmentItem, fromItem, profileHashes, profileItem, type Entity, type Item } from './items.js';
-import { enrollmentKeyOfId, keyId, keys, prefix, prospectPk, sequenceSort, type Key } from './keys.js';
+import { enrollmentItem, enrollmentSummaryFromItem, fromItem, profileHashes, profileItem, type Entity, type Item } from './items.js';
+import {
+  enrollmentKeyOfId,
+  INDEX,
+  keyId,
+  keys,
+  prefix,
+  prospectPk,
+  sequencePk,
+  sequenceSort,
+  sequenceSortPrefix,
+  type Key,
+} from './keys.js';
 import type { Table } from './requests.js';
 import { timelinePut } from './timeline.js';
 
@@ -32,6 +46,46 @@ export class DynamoEnrollments implements EnrollmentStore {
   async listEnrollments(prospectId: string): Promise<Enrollment[]> {
     const items = await this.table.queryPartition(prospectPk(prospectId), prefix.enrollment);
     return items.map((item) => fromItem<Enrollment>(item));
+  }
+
+  async listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>> {
+    const limit = checkPageLimit(query.limit);
+    const seqKey = sequencePk(query.sequenceId);
+    const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status, query.stepIndex) : undefined;
+    const filterStep = query.status === undefined && query.stepIndex !== undefined ? query.stepIndex : undefined;
+    if (filterStep !== undefined) sequenceSortPrefix('active', filterStep); // checks the step index
+    const after = query.cursor
+      ? checkStartKey(decodeCursor(query.cursor, 'sequence').after, {
+          attributes: ['pk', 'sk', 'seqKey', 'seqSort'],
+          expected: { seqKey },
+          prefixes: { pk: prefix.prospect, sk: prefix.enrollment, seqSort: sortPrefix ?? '' },
+        })
+      : undefined;
+    const page = await this.table.queryPage(
+      {
+        IndexName: INDEX.bySequence,
+        KeyConditionExpression: sortPrefix ? '#k = :k AND begins_with(#s, :p)' : '#k = :k',
+        ...(filterStep !== undefined ? { FilterExpression: '#step = :step' } : {}),
+        ExpressionAttributeNames: {
+          '#k': 'seqKey',
+          ...(sortPrefix ? { '#s': 'seqSort' } : {}),
+          ...(filterStep !== undefined ? { '#step': 'stepIndex' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':k': seqKey,
+          ...(sortPrefix ? { ':p': sortPrefix } : {}),
+          ...(filterStep !== undefined ? { ':step': filterStep } : {}),
+        },
+        Limit: limit,
+      },
+      after,
+    );
+    return {
+      items: page.items.map(enrollmentSummaryFromItem),
+      ...(page.lastEvaluatedKey
+        ? { nextCursor: encodeCursor({ v: 1, kind: 'sequence', after: page.lastEvaluatedKey as StartKey }) }
+        : {}),
+    };
   }
 
   async getEnrollmentsAndSuppressions(

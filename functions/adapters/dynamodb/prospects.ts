@@ -1,12 +1,22 @@
 /** Prospect profiles, the lookup by address, and erasure of a prospect's partition. */
-import type { Prospect } from '../../domain/records.js';
-import type { ProspectStore } from '../../ports.js';
+import type { Page } from '../../domain/page.js';
+import type { Prospect, ProspectSummary } from '../../domain/records.js';
+import type { ProspectSearch, ProspectStore } from '../../ports.js';
 import { fromItem } from './items.js';
 import { addressKey, INDEX, keys, prospectIdOf, prospectPk } from './keys.js';
 import type { Table } from './requests.js';
+import { DynamoSearch } from './search.js';
 
 export class DynamoProspects implements ProspectStore {
-  constructor(private readonly table: Table) {}
+  private readonly search: DynamoSearch;
+
+  constructor(private readonly table: Table) {
+    this.search = new DynamoSearch(table);
+  }
+
+  searchProspects(search: ProspectSearch): Promise<Page<ProspectSummary>> {
+    return this.search.searchProspects(search);
+  }
 
   async getProspect(prospectId: string): Promise<Prospect | undefined> {
     const item = await this.table.get(keys.profile(prospectId));

@@ -3,6 +3,7 @@ import { parseEnrollmentId } from '../../../functions/domain/enrollment.js';
 import {
   ENDED_STATUSES,
   type Enrollment,
+  type EnrollmentSummary,
   type Prospect,
   type Suppression,
   type TimelineEvent,
@@ -13,8 +14,14 @@ import type {
   ConditionalWriteResult,
   EnrollmentAdvance,
   EnrollmentStore,
+  SequenceEnrollmentsQuery,
   TouchStatusUpdate,
 } from '../../../functions/ports.js';
+import { checkStartKey, decodeCursor, encodeCursor } from '../../../functions/adapters/dynamodb/cursors.js';
+import { enrollmentSummaryFromItem } from '../../../functions/adapters/dynamodb/items.js';
+import { enrollmentIndexKeys, keys, sequencePk, sequenceSortPrefix } from '../../../functions/adapters/dynamodb/keys.js';
+import { checkPageLimit, type Page } from '../../../functions/domain/page.js';
+import { queryIndex, type IndexEntry } from './indexes.js';
 import { byString, clone, stored, type FakeTables } from './state.js';
 import { putTimeline } from './timeline.js';
 import { timelineSortKey } from '../../../functions/adapters/dynamodb/keys.js';
@@ -32,6 +39,42 @@ export class FakeEnrollments implements EnrollmentStore {
       .filter((e) => e.prospectId === prospectId)
       .sort((a, b) => byString(a.sequenceId, b.sequenceId))
       .map(clone);
+  }
+
+  /** Like the adapter: the by-sequence index's order, range, filter, page size and cursors. */
+  async listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>> {
+    const limit = checkPageLimit(query.limit);
+    const seqKey = sequencePk(query.sequenceId);
+    const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status, query.stepIndex) : undefined;
+    const filterStep = query.status === undefined && query.stepIndex !== undefined ? query.stepIndex : undefined;
+    if (filterStep !== undefined) sequenceSortPrefix('active', filterStep);
+    const after = query.cursor
+      ? checkStartKey(decodeCursor(query.cursor, 'sequence').after, {
+          attributes: ['pk', 'sk', 'seqKey', 'seqSort'],
+          expected: { seqKey },
+          prefixes: { pk: 'P#', sk: 'E#', seqSort: sortPrefix ?? '' },
+        })
+      : undefined;
+    const entries: IndexEntry<Enrollment>[] = [...this.tables.enrollments.values()].map((enrollment) => {
+      const indexed = enrollmentIndexKeys(enrollment);
+      return {
+        partition: String(indexed['seqKey']),
+        sort: String(indexed['seqSort']),
+        startKey: { ...keys.enrollment(enrollment.prospectId, enrollment.sequenceId), ...indexed },
+        value: enrollment,
+      };
+    });
+    const page = queryIndex(entries, {
+      partition: seqKey,
+      ...(sortPrefix ? { prefix: sortPrefix } : {}),
+      limit,
+      ...(after ? { after: String(after['seqSort']) } : {}),
+      ...(filterStep !== undefined ? { filter: (enrollment: Enrollment) => enrollment.stepIndex === filterStep } : {}),
+    });
+    return {
+      items: page.values.map((enrollment) => enrollmentSummaryFromItem({ ...clone(enrollment) })),
+      ...(page.lastKey ? { nextCursor: encodeCursor({ v: 1, kind: 'sequence', after: page.lastKey }) } : {}),
+    };
   }
 
   async getEnrollmentsAndSuppressions(
