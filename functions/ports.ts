@@ -156,16 +156,16 @@ export interface SequenceStore {
 /** A page of a prospect search (`GET /prospects?q=`). */
 export interface ProspectSearch {
   /**
-   * With `@`: an exact email. Reading as a valid phone number: an exact phone. Otherwise a
-   * prefix of the name ("first last") or the company, case- and accent-insensitive.
+   * With `@`: an exact email. A phone in international format (`+1 415 555 0123`): an
+   * exact phone; pass what the user typed through `normalizeSearchQuery`
+   * (domain/search-query.ts) first, so a local format finds it too. Otherwise a prefix of
+   * the name ("first last") or the company, case- and accent-insensitive.
    */
   q: string;
   /** 1 to 100. */
   limit: number;
   /** `nextCursor` of the previous page of the same search. */
   cursor?: string;
-  /** Region for numbers written without a country code (e.g. "US"); default US. */
-  phoneRegion?: string;
 }
 
 /** A page of a sequence's enrollments (`GET /sequences/{id}/enrollments`). */

@@ -1,27 +1,16 @@
 /**
- * What a prospect search asks for: an exact email (the query has an `@`), an exact phone
- * (the query reads as a valid number), or a prefix of a name or company. Addresses are
- * normalised exactly as an import normalises them, so a search finds what was imported.
+ * A search query as the user typed it, made ready for the store: a phone number written
+ * the local way ("(415) 555-0123") becomes E.164 exactly as an import normalises it, so a
+ * search finds what was imported. Call it before `Store.searchProspects`.
  *
- * Loaded only by a search: phone parsing pulls in libphonenumber's metadata.
+ * Separate from search-text.ts on purpose: phone parsing pulls in libphonenumber's
+ * metadata, which only the API needs, not every function that uses the store.
  */
-import { normalizeEmail, normalizePhone } from './prospect-input.js';
-import { foldSearchText, searchKeyText } from './search-text.js';
+import { normalizePhone } from './prospect-input.js';
+import { looksLikePhone } from './search-text.js';
 
-export type SearchQuery =
-  | { kind: 'email'; email: string }
-  | { kind: 'phone'; phone: string }
-  | { kind: 'text'; text: string };
-
-/** Digits and the punctuation people write numbers with; at least 6 digits. */
-const PHONE_LIKE = /^\+?[\d\s().-]+$/;
-
-export function classifySearchQuery(q: string, phoneRegion = 'US'): SearchQuery {
+export function normalizeSearchQuery(q: string, phoneRegion: string): string {
   const trimmed = q.trim();
-  if (trimmed.includes('@')) return { kind: 'email', email: normalizeEmail(trimmed) ?? trimmed.toLowerCase() };
-  if (PHONE_LIKE.test(trimmed) && trimmed.replace(/\D/g, '').length >= 6) {
-    const phone = normalizePhone(trimmed, phoneRegion);
-    if (phone) return { kind: 'phone', phone };
-  }
-  return { kind: 'text', text: searchKeyText(foldSearchText(trimmed)) };
+  if (trimmed.includes('@') || !looksLikePhone(trimmed)) return trimmed;
+  return normalizePhone(trimmed, phoneRegion) ?? trimmed;
 }

@@ -2,7 +2,8 @@
  * Prospect search (`GET /prospects?q=`), at most 2 requests per page:
  * - an email (the query has `@`): one keys-only Query of byEmail, then one BatchGetItem
  *   of the profiles found;
- * - a phone (the query reads as a valid number): the same on byPhone;
+ * - a phone (international format; domain/search-query.ts normalises a local one first):
+ *   the same on byPhone;
  * - otherwise a prefix of the name or the company: byName and byCompany queried at once,
  *   merged by their sort text. A prospect whose name matches is listed by its name only,
  *   so nobody appears twice, not even across pages.
@@ -11,7 +12,7 @@
  */
 import { checkPageLimit, type Page } from '../../domain/page.js';
 import type { ProspectSummary } from '../../domain/records.js';
-import { searchKeyText } from '../../domain/search-text.js';
+import { classifySearch, searchKeyText } from '../../domain/search-text.js';
 import type { ProspectSearch } from '../../ports.js';
 import { checkStartKey, decodeCursor, encodeCursor, type StartKey, type StreamPosition } from './cursors.js';
 import { prospectSummaryFromItem, type Item } from './items.js';
@@ -116,9 +117,7 @@ export class DynamoSearch {
 
   async searchProspects(search: ProspectSearch): Promise<Page<ProspectSummary>> {
     const limit = checkPageLimit(search.limit);
-    // Phone parsing needs libphonenumber's metadata: loaded by the first search only.
-    const { classifySearchQuery } = await import('../../domain/search-query.js');
-    const query = classifySearchQuery(search.q, search.phoneRegion);
+    const query = classifySearch(search.q);
     switch (query.kind) {
       case 'email':
         return this.byAddress('email', query.email, limit, search.cursor);

@@ -13,7 +13,7 @@ import {
 import { addressHash } from '../../../functions/domain/address-hash.js';
 import { checkPageLimit, type Page } from '../../../functions/domain/page.js';
 import type { Prospect, ProspectSummary } from '../../../functions/domain/records.js';
-import { classifySearchQuery } from '../../../functions/domain/search-query.js';
+import { classifySearch } from '../../../functions/domain/search-text.js';
 import type { ProspectSearch, ProspectStore } from '../../../functions/ports.js';
 import { queryIndex, type IndexEntry } from './indexes.js';
 import { clone, type FakeTables } from './state.js';
@@ -41,7 +41,7 @@ export class FakeProspects implements ProspectStore {
   /** Like the adapter: the same query rules and cursors over the same index keys, kept in memory. */
   async searchProspects(search: ProspectSearch): Promise<Page<ProspectSummary>> {
     const limit = checkPageLimit(search.limit);
-    const query = classifySearchQuery(search.q, search.phoneRegion);
+    const query = classifySearch(search.q);
     if (query.kind === 'text') return this.byText(query.text, limit, search.cursor);
     const kind = query.kind;
     const attribute = kind === 'email' ? 'emailKey' : 'phoneKey';

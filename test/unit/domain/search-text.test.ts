@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifySearchQuery } from '../../../functions/domain/search-query.js';
-import { firstCharacter, foldSearchText, searchKeyText } from '../../../functions/domain/search-text.js';
+import { normalizeSearchQuery } from '../../../functions/domain/search-query.js';
+import { classifySearch, firstCharacter, foldSearchText, searchKeyText } from '../../../functions/domain/search-text.js';
 
 describe('search text', () => {
   it('folds case, accents, compatibility forms and whitespace', () => {
@@ -21,12 +21,19 @@ describe('search text', () => {
 });
 
 describe('search queries', () => {
-  it('reads an @ as an email, a valid number as a phone, anything else as a prefix', () => {
-    expect(classifySearchQuery(' Ada@Example.COM ')).toEqual({ kind: 'email', email: 'ada@example.com' });
-    expect(classifySearchQuery('(415) 555-0123', 'US')).toEqual({ kind: 'phone', phone: '+14155550123' });
-    expect(classifySearchQuery('+44 20 7946 0958', 'US')).toEqual({ kind: 'phone', phone: '+442079460958' });
-    expect(classifySearchQuery('020 7946 0958', 'GB')).toEqual({ kind: 'phone', phone: '+442079460958' });
-    expect(classifySearchQuery('12345')).toEqual({ kind: 'text', text: '12345' });
-    expect(classifySearchQuery('  Zoë Å ')).toEqual({ kind: 'text', text: 'zoe a' });
+  it('reads an @ as an email, an international number as a phone, anything else as a prefix', () => {
+    expect(classifySearch(' Ada@Example.COM ')).toEqual({ kind: 'email', email: 'ada@example.com' });
+    expect(classifySearch('+1 (415) 555-0123')).toEqual({ kind: 'phone', phone: '+14155550123' });
+    expect(classifySearch('12345')).toEqual({ kind: 'text', text: '12345' });
+    expect(classifySearch('(415) 555-0123')).toEqual({ kind: 'text', text: '(415) 555-0123' });
+    expect(classifySearch('  Zoë Å ')).toEqual({ kind: 'text', text: 'zoe a' });
+  });
+
+  it('normalises a number written the local way as an import would, and leaves the rest', () => {
+    expect(normalizeSearchQuery('(415) 555-0123', 'US')).toBe('+14155550123');
+    expect(normalizeSearchQuery('020 7946 0958', 'GB')).toBe('+442079460958');
+    expect(classifySearch(normalizeSearchQuery('020 7946 0958', 'GB'))).toEqual({ kind: 'phone', phone: '+442079460958' });
+    expect(normalizeSearchQuery(' Ada Love ', 'US')).toBe('Ada Love');
+    expect(normalizeSearchQuery('12345', 'US')).toBe('12345');
   });
 });
