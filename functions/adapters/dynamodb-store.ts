@@ -3,15 +3,17 @@
  * transactions, every state change a single conditional write.
  *
  * This class only composes the aggregates in `dynamodb/`:
- * - `keys.ts`: the key layout (documented there) and every key builder;
+ * - `keys.ts`: THE KEY LAYOUT (items, indexes, hot keys, counters, leases, crash repair,
+ *   documented there) and every key builder;
  * - `items.ts`: records ↔ items; `conditions.ts`: conditions and updates from named parts;
- * - `requests.ts`: the request plumbing (one `conditionalWrite`, batches, pagination, retries);
- * - `sequences.ts`, `prospects.ts`, `enrollments.ts`, `claims.ts`, `consent.ts`,
- *   `timeline.ts`, `counters.ts`: one file per aggregate of the port.
+ * - `requests.ts`: the request plumbing (one `conditionalWrite`, batches, pagination,
+ *   retries); `cursors.ts`: page cursors;
+ * - `sequences.ts`, `prospects.ts` (+ `search.ts`), `enrollments.ts`, `claims.ts`,
+ *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`: one file per aggregate.
  *
  * ## Reads
  *
- * Base-table reads are strongly consistent (`ConsistentRead`), GSI queries cannot be.
+ * Base-table reads are strongly consistent (`ConsistentRead`), index queries cannot be.
  * The happy-path touch is 4 requests: `loadTouchContext` (one BatchGetItem of enrollment +
  * profile + the suppressions of `TouchMessage.addressHashes`), `claimTouch` (UpdateItem),
  * `advanceEnrollment` (UpdateItem), `addToCounters` (UpdateItem). A message without
@@ -24,8 +26,9 @@
  * it with `marshallOptions: { removeUndefinedValues: true }` is still recommended. The
  * client is passed in: handlers create it once per container.
  *
- * Known limit: a BatchWriteItem cannot be conditional, so a profile re-import overwrites the
- * stored profile including `createdAt`; callers that care pass the stored `createdAt`.
+ * Batched writes cannot be conditional: `putEnrollmentBatch` replaces what it writes, and
+ * its callers hold the enrollment lanes' leases (see the port) and pass the stored
+ * `createdAt` of a re-imported profile.
  */
 import type { Store } from '../ports.js';
 import { DynamoClaims } from './dynamodb/claims.js';
