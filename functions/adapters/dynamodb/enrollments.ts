@@ -17,7 +17,16 @@ import type {
 } from '../../ports.js';
 import { checkStartKey, decodeCursor, encodeCursor, type StartKey } from './cursors.js';
 import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
-import { enrollmentItem, enrollmentSummaryFromItem, fromItem, profileHashes, profileItem, type Entity, type Item } from './items.js';
+import {
+  enrollmentItem,
+  enrollmentSummaryFromItem,
+  fromItem,
+  profileHashes,
+  profileItem,
+  prospectFromItem,
+  type Entity,
+  type Item,
+} from './items.js';
 import {
   enrollmentKeyOfId,
   INDEX,
@@ -124,7 +133,7 @@ export class DynamoEnrollments implements EnrollmentStore {
           break;
         }
         case 'prospect': {
-          const prospect = fromItem<Prospect>(item);
+          const prospect = prospectFromItem(item);
           prospects.set(prospect.id, prospect);
           break;
         }
@@ -188,7 +197,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     for (const item of items) {
       const id = keyId(item as { pk: unknown; sk: unknown });
       if (id === keyId(enrollmentKey)) enrollment = fromItem<Enrollment>(item);
-      else if (id === keyId(profileKey)) prospect = fromItem<Prospect>(item);
+      else if (id === keyId(profileKey)) prospect = prospectFromItem(item);
       else collect(item);
     }
 

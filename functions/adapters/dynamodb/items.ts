@@ -44,15 +44,17 @@ export type Entity =
   | 'timeline'
   | 'suppression'
   | 'sequence-version'
-  | 'sequence-pointer'
-  | 'lease';
+  | 'sequence-pointer';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(clean) as T;
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = clean(v);
+    // defineProperty: an attribute named `__proto__` is a key like any other (DynamoDB keeps it too).
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) Object.defineProperty(out, k, { value: clean(v), enumerable: true, writable: true, configurable: true });
+    }
     return out as T;
   }
   return value;
@@ -68,12 +70,30 @@ export function fromItem<T>(item: Item): T {
   return record as T;
 }
 
-/** A profile with its index keys (byEmail, byPhone, byName, byCompany: only those that apply). */
+/**
+ * A profile with its index keys (byEmail, byPhone, byName, byCompany: only those that
+ * apply). Its attributes are one JSON string, not a DynamoDB map: their names are whatever
+ * a CSV header says, and the SDK's marshaller cannot take every name (an attribute
+ * `constructor` makes it throw, `__proto__` silently vanishes in both directions).
+ */
 export function profileItem(prospect: Prospect): Item {
   if (prospect.id.includes('.') || prospect.id.includes('#')) {
     throw new Error(`Prospect id must not contain '.' or '#': ${prospect.id}`);
   }
-  return { ...toItem(keys.profile(prospect.id), 'prospect', prospect), ...profileIndexKeys(prospect) };
+  const { attributes, ...fields } = prospect;
+  return {
+    ...toItem(keys.profile(prospect.id), 'prospect', fields),
+    attributesJson: JSON.stringify(attributes ?? {}),
+    ...profileIndexKeys(prospect),
+  };
+}
+
+/** A profile read back; items written before attributes were JSON keep a map under `attributes`. */
+export function prospectFromItem(item: Item): Prospect {
+  const { attributesJson, ...fields } = fromItem<Prospect & { attributesJson?: unknown }>(item);
+  const attributes: Record<string, string> =
+    typeof attributesJson === 'string' ? (JSON.parse(attributesJson) as Record<string, string>) : (fields.attributes ?? {});
+  return { ...fields, attributes };
 }
 
 /** An enrollment with its bySequence keys. */

@@ -2,7 +2,7 @@
 import type { Page } from '../../domain/page.js';
 import type { Prospect, ProspectSummary } from '../../domain/records.js';
 import type { ProspectSearch, ProspectStore } from '../../ports.js';
-import { fromItem } from './items.js';
+import { prospectFromItem } from './items.js';
 import { addressKey, INDEX, keys, prospectIdOf, prospectPk } from './keys.js';
 import type { Table } from './requests.js';
 import { DynamoSearch } from './search.js';
@@ -20,7 +20,7 @@ export class DynamoProspects implements ProspectStore {
 
   async getProspect(prospectId: string): Promise<Prospect | undefined> {
     const item = await this.table.get(keys.profile(prospectId));
-    return item ? fromItem<Prospect>(item) : undefined;
+    return item ? prospectFromItem(item) : undefined;
   }
 
   /** An address with `@` is an email (byEmail), any other a phone (byPhone). */

@@ -39,7 +39,10 @@ export function clean<T>(value: T): T {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(clean) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = clean(v);
+    // defineProperty: an attribute named `__proto__` is a key like any other (DynamoDB keeps it too).
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) Object.defineProperty(out, k, { value: clean(v), enumerable: true, writable: true, configurable: true });
+    }
     return out as T;
   }
   return value;

@@ -109,6 +109,21 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       expect(suppressions.get('P2@Example.com')?.reason).toBe('unsubscribe');
     });
 
+    it('stores attribute names that collide with Object.prototype like any other', async () => {
+      const attributes = JSON.parse('{"constructor":"c","__proto__":"p","toString":"t","hasOwnProperty":"h","valueOf":"v","plan":"pro"}');
+      const odd = prospect('p1', { attributes });
+      await seed(store, [odd], [enrollment('p1', 'welcome')], []);
+      const batch = await store.getEnrollmentsAndSuppressions([], [], ['p1']);
+      for (const read of [
+        await store.getProspect('p1'),
+        (await store.loadTouchContext(messageFor(enrollment('p1', 'welcome'), odd))).prospect,
+        batch.prospects.get('p1'),
+      ]) {
+        expect(Object.entries(read?.attributes ?? {}).sort()).toEqual(Object.entries(attributes).sort());
+        expect(Object.getPrototypeOf(read?.attributes)).not.toBe('p');
+      }
+    });
+
     it('handles batches larger than one request (chunks of 25 writes / 100 reads)', async () => {
       const prospects = Array.from({ length: 130 }, (_, i) => prospect(`bulk${i}`));
       const enrollments = prospects.map((p) => enrollment(p.id, 'welcome'));
