@@ -28,6 +28,7 @@ import {
   type Item,
 } from './items.js';
 import {
+  checkStepIndex,
   enrollmentKeyOfId,
   INDEX,
   keyId,
@@ -61,8 +62,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     const limit = checkPageLimit(query.limit);
     const seqKey = sequencePk(query.sequenceId);
     const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status, query.stepIndex) : undefined;
-    const filterStep = query.status === undefined && query.stepIndex !== undefined ? query.stepIndex : undefined;
-    if (filterStep !== undefined) sequenceSortPrefix('active', filterStep); // checks the step index
+    const filterStep = query.status === undefined && query.stepIndex !== undefined ? checkStepIndex(query.stepIndex) : undefined;
     const after = query.cursor
       ? checkStartKey(decodeCursor(query.cursor, 'sequence').after, {
           attributes: ['pk', 'sk', 'seqKey', 'seqSort'],

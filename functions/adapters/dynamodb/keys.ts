@@ -266,10 +266,15 @@ export function sequenceSort(
 /** The begins_with prefix of bySequence for a status, or a status and a step. */
 export function sequenceSortPrefix(status: EnrollmentStatus, stepIndex?: number): string {
   if (stepIndex === undefined) return `${status}#`;
+  return `${status}#${String(checkStepIndex(stepIndex)).padStart(3, '0')}#`;
+}
+
+/** A step index bySequence can sort (3 digits). */
+export function checkStepIndex(stepIndex: number): number {
   if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex > 999) {
     throw new RangeError(`Step index must be an integer in 0..999, got ${stepIndex}`);
   }
-  return `${status}#${String(stepIndex).padStart(3, '0')}#`;
+  return stepIndex;
 }
 
 /** The index attributes of an enrollment item. */

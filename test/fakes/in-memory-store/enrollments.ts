@@ -19,7 +19,13 @@ import type {
 } from '../../../functions/ports.js';
 import { checkStartKey, decodeCursor, encodeCursor } from '../../../functions/adapters/dynamodb/cursors.js';
 import { enrollmentSummaryFromItem } from '../../../functions/adapters/dynamodb/items.js';
-import { enrollmentIndexKeys, keys, sequencePk, sequenceSortPrefix } from '../../../functions/adapters/dynamodb/keys.js';
+import {
+  checkStepIndex,
+  enrollmentIndexKeys,
+  keys,
+  sequencePk,
+  sequenceSortPrefix,
+} from '../../../functions/adapters/dynamodb/keys.js';
 import { checkPageLimit, type Page } from '../../../functions/domain/page.js';
 import { queryIndex, type IndexEntry } from './indexes.js';
 import { byString, clone, stored, type FakeTables } from './state.js';
@@ -46,8 +52,7 @@ export class FakeEnrollments implements EnrollmentStore {
     const limit = checkPageLimit(query.limit);
     const seqKey = sequencePk(query.sequenceId);
     const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status, query.stepIndex) : undefined;
-    const filterStep = query.status === undefined && query.stepIndex !== undefined ? query.stepIndex : undefined;
-    if (filterStep !== undefined) sequenceSortPrefix('active', filterStep);
+    const filterStep = query.status === undefined && query.stepIndex !== undefined ? checkStepIndex(query.stepIndex) : undefined;
     const after = query.cursor
       ? checkStartKey(decodeCursor(query.cursor, 'sequence').after, {
           attributes: ['pk', 'sk', 'seqKey', 'seqSort'],
