@@ -17,6 +17,7 @@ console.log(formatRows(rows));
 
 const failures: string[] = [];
 if (engine.ratio < 0.5) failures.push(`enrollment ratio ${engine.ratio.toFixed(2)} < 0.5`);
+if (engine.itemsPerRow > 3) failures.push(`${engine.itemsPerRow.toFixed(2)} items per enrolled row > 3`);
 if (engine.requestsPerTouch > 4) failures.push(`${engine.requestsPerTouch.toFixed(2)} DynamoDB requests per touch > 4`);
 if (engine.scans > 0) failures.push(`${engine.scans} scans on the touch path`);
 console.log(failures.length === 0 ? '\nAll engine targets met.' : `\nTargets missed: ${failures.join('; ')}`);

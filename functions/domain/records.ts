@@ -152,3 +152,23 @@ export interface TimelineEvent {
   /** Short, non-personal detail (reason codes); a reply's text only for `replied`. */
   detail?: string;
 }
+
+/** The fields a list of prospects shows (search results); the by-name and by-company indexes carry them. */
+export const PROSPECT_SUMMARY_FIELDS = ['firstName', 'lastName', 'company', 'email', 'phone', 'timezone', 'updatedAt'] as const;
+export type ProspectSummary = Pick<Prospect, 'id' | (typeof PROSPECT_SUMMARY_FIELDS)[number]>;
+
+/** The fields a list of enrollments shows; the by-sequence index carries them. */
+export const ENROLLMENT_SUMMARY_FIELDS = [
+  'prospectId',
+  'sequenceId',
+  'status',
+  'stepIndex',
+  'nextTouchAt',
+  'version',
+  'run',
+  'createdAt',
+  'updatedAt',
+  'endedAt',
+  'endReason',
+] as const;
+export type EnrollmentSummary = Pick<Enrollment, 'id' | (typeof ENROLLMENT_SUMMARY_FIELDS)[number]>;

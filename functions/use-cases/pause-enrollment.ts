@@ -49,7 +49,7 @@ export async function pauseEnrollment(
       detail: input.resumeAt ? `${input.reason}; resumes ${input.resumeAt.toISOString()}` : input.reason,
     },
   ]);
-  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('active', 'paused') });
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('active', 'paused'), at: ctx.clock.now() });
   ctx.logger.info('enrollment paused', { enrollmentId: enrollment.id, resumeAt: input.resumeAt?.toISOString() });
   return { ...enrollment, status: 'paused', updatedAt: now };
 }

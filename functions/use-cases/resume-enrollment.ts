@@ -82,6 +82,6 @@ export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentI
       detail: `next touch ${touch.dueAt}`,
     },
   ]);
-  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('paused', 'active') });
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('paused', 'active'), at: now });
   return { ...enrollment, status: 'active', stepIndex: plan.index, nextTouchAt: touch.dueAt, pendingScheduleName: touch.scheduleName };
 }

@@ -71,6 +71,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
     await ctx.store.addToCounters({
       sequenceId: enrollment.sequenceId,
       deltas: { ...statusChangeDeltas(enrollment.status, input.status), ...input.counters?.(enrollment) },
+      at: ctx.clock.now(),
     });
     ctx.logger.info('enrollment ended', { enrollmentId: enrollment.id, status: input.status, reason: input.reason });
     const stopped: Enrollment = { ...enrollment, status: input.status, endedAt: now, endReason: input.reason, updatedAt: now };

@@ -68,7 +68,10 @@ describe('DynamoDB table', () => {
           { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection:
+          index.projection.type === 'INCLUDE'
+            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.nonKeyAttributes] }
+            : { ProjectionType: index.projection.type },
       })),
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
