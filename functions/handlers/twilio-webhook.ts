@@ -19,6 +19,7 @@ import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-i
 import { recordSmsStatus } from '../use-cases/record-sms-status.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
 import { bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
+import { parseFormBody } from './shared/form-body.js';
 import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
 import type { Logger } from '../ports.js';
@@ -96,7 +97,7 @@ const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
     const handler = routeFor(TWILIO_ROUTES, event);
-    const params = formParams(bodyText(event));
+    const params = parseFormBody(bodyText(event));
     const ctx = await options.context();
     await verifySignature(event, params, options, ctx.logger);
     return handler(ctx, event, params);
@@ -130,17 +131,6 @@ async function verifySignature(
 export function signedUrl(publicUrl: string, event: Pick<HttpEvent, 'rawPath' | 'rawQueryString'>): string {
   const base = publicUrl.replace(/\/+$/, '');
   return `${base}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
-}
-
-/** Form body → params; a repeated name becomes an array (as Twilio's validator expects). */
-function formParams(body: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(body)) {
-    const existing = params[name];
-    if (existing === undefined) params[name] = value;
-    else params[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return params;
 }
 
 function single(params: Record<string, string | string[]>): Record<string, string> {
