@@ -9,6 +9,9 @@
  * query — behind API Gateway or a custom domain, the Host the Lambda sees is not the one
  * Twilio signed. A missing or wrong signature answers 403 and changes nothing.
  *
+ * Bodies over 64 KB answer 413 before anything is parsed; the rest is parsed in one
+ * linear pass (handlers/shared/form-body.ts), then the signature is checked.
+ *
  * Only Twilio's small webhook module is loaded (node:crypto, url, querystring), not the
  * REST client, so this function stays small.
  */
@@ -18,8 +21,8 @@ import * as z from '../zod.js';
 import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound.js';
 import { recordSmsStatus } from '../use-cases/record-sms-status.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
-import { bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
-import { parseFormBody } from './shared/form-body.js';
+import { bodySize, bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
+import { MAX_FORM_BODY_BYTES, parseFormBody } from './shared/form-body.js';
 import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
 import type { Logger } from '../ports.js';
@@ -97,6 +100,10 @@ const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
     const handler = routeFor(TWILIO_ROUTES, event);
+    const size = bodySize(event);
+    if (size > MAX_FORM_BODY_BYTES) {
+      throw new HttpError(413, `request body is ${size} bytes; Twilio webhooks are limited to ${MAX_FORM_BODY_BYTES} bytes`);
+    }
     const params = parseFormBody(bodyText(event));
     const ctx = await options.context();
     await verifySignature(event, params, options, ctx.logger);
