@@ -18,6 +18,7 @@
 import middy from '@middy/core';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 import * as z from '../zod.js';
+import { ID_RULES, isValidId } from '../domain/ids.js';
 import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound.js';
 import { recordSmsStatus } from '../use-cases/record-sms-status.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
@@ -35,27 +36,35 @@ export interface TwilioWebhookOptions {
   publicUrl: () => string;
 }
 
-const text = z.string().check(z.minLength(1));
+/**
+ * Every parameter is bounded: a value over these limits is no Twilio request we asked for,
+ * and ids among them become store keys (DynamoDB: partition key ≤ 2,048 bytes).
+ */
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const sid = z.string().check(z.refine((value) => isValidId('providerSid', value), { error: ID_RULES.providerSid.expected }));
+/** E.164, a short code, an alphanumeric sender or `whatsapp:+1…`. */
+const ADDRESS_MAX = 64;
 
 const inboundSmsSchema = z.object({
-  MessageSid: text,
-  From: text,
-  To: z._default(z.string(), ''),
+  MessageSid: sid,
+  From: text(ADDRESS_MAX),
+  To: z._default(z.string().check(z.maxLength(ADDRESS_MAX)), ''),
   Body: z._default(z.string(), ''),
-  OptOutType: z.optional(z.string()),
+  OptOutType: z.optional(z.string().check(z.maxLength(32))),
 });
 
 const statusSchema = z.object({
-  MessageSid: text,
-  MessageStatus: text,
-  ErrorCode: z.optional(z.string()),
-  To: z.optional(z.string()),
+  MessageSid: sid,
+  MessageStatus: text(32),
+  ErrorCode: z.optional(z.string().check(z.maxLength(16))),
+  To: z.optional(z.string().check(z.maxLength(ADDRESS_MAX))),
 });
 
+/** The touch identity we put into the callback URL (`?e=<enrollmentId>&r=<run>&s=<stepIndex>`). */
 const statusQuerySchema = z.object({
-  e: text,
-  r: z.coerce.number().check(z.int(), z.positive()),
-  s: z.coerce.number().check(z.int(), z.nonnegative()),
+  e: z.string().check(z.refine((value) => isValidId('enrollmentId', value), { error: ID_RULES.enrollmentId.expected })),
+  r: z.coerce.number().check(z.int(), z.positive(), z.lte(1_000_000)),
+  s: z.coerce.number().check(z.int(), z.nonnegative(), z.lte(1_000)),
 });
 
 type Params = Record<string, string | string[]>;
@@ -65,7 +74,7 @@ type TwilioRoute = (ctx: InboundContext, event: HttpEvent, params: Params) => Pr
 const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
   'POST /webhooks/twilio/sms': async (ctx, _event, params) => {
     const parsed = inboundSmsSchema.safeParse(single(params));
-    if (!parsed.success) throw new HttpError(400, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
+    if (!parsed.success) throw parameterError(parsed.error, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
     const result = await handleSmsInbound(ctx, {
       from: parsed.data.From,
       to: parsed.data.To,
@@ -76,14 +85,16 @@ const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
     return twiml(result.answer);
   },
   'POST /webhooks/twilio/status': async (ctx, event, params) => {
-    const query = statusQuerySchema.safeParse(queryParams(event));
     const parsed = statusSchema.safeParse(single(params));
-    if (!parsed.success) throw new HttpError(400, 'expected Twilio status callback parameters (MessageSid, MessageStatus)');
-    if (!query.success) {
-      // Not one of our touch callbacks (or an old URL format): acknowledged, nothing to record.
+    if (!parsed.success) throw parameterError(parsed.error, 'expected Twilio status callback parameters (MessageSid, MessageStatus)');
+    const identity = queryParams(event);
+    if (!['e', 'r', 's'].some((name) => Object.hasOwn(identity, name))) {
+      // Not one of our touch callbacks (a callback URL set by hand): acknowledged, nothing to record.
       ctx.logger.info('SMS status callback without touch identity', { messageSid: parsed.data.MessageSid });
       return twiml(undefined);
     }
+    const query = statusQuerySchema.safeParse(identity);
+    if (!query.success) throw parameterError(query.error, 'expected the touch identity e, r and s in the callback URL', 'query parameter');
     await recordSmsStatus(ctx, {
       enrollmentId: query.data.e,
       run: query.data.r,
@@ -138,6 +149,14 @@ async function verifySignature(
 export function signedUrl(publicUrl: string, event: Pick<HttpEvent, 'rawPath' | 'rawQueryString'>): string {
   const base = publicUrl.replace(/\/+$/, '');
   return `${base}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+}
+
+/** A 400 naming the first parameter at fault (signed requests only: the signature was checked first). */
+function parameterError(error: z.$ZodError, fallback: string, what = 'parameter'): HttpError {
+  const issue = error.issues[0];
+  const field = typeof issue?.path[0] === 'string' ? issue.path[0] : undefined;
+  if (!field) return new HttpError(400, fallback);
+  return new HttpError(400, `${what} ${field}: ${issue?.message ?? 'invalid'}`, undefined, field);
 }
 
 function single(params: Record<string, string | string[]>): Record<string, string> {

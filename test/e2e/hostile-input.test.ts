@@ -28,3 +28,15 @@ describe('webhook bodies', () => {
     expect((await app.request('GET', '/health', { apiKey: null })).status).toBe(200);
   });
 });
+
+describe('ids in paths', () => {
+  it('an over-long or malformed id is a 400 naming the parameter; a well-formed unknown one is a 404', async () => {
+    for (const path of [`/prospects/${'x'.repeat(2_100)}`, `/prospects/p_${'a'.repeat(2_100)}`, `/enrollments/p_abc.${'s'.repeat(1_100)}/stop`, `/sequences/${'S'.repeat(2_100)}/stats`]) {
+      const method = path.endsWith('/stop') ? 'POST' : 'GET';
+      const response = await app.request(method, path);
+      expect(response.status, path.slice(0, 40)).toBe(400);
+      expect(response.body).toMatchObject({ field: 'id', error: expect.stringMatching(/^path parameter "id"/) });
+    }
+    expect((await app.request('GET', '/prospects/p_000000000000000000000000')).status).toBe(404);
+  });
+});
