@@ -8,7 +8,7 @@
  * the Lambdas run. `npm start`, `npm run demo` and the e2e tests all start it from here.
  */
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -94,8 +94,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   try {
-    // Claim the public port first, so a busy port fails before anything else starts.
-    const server = createServer();
+    // Claim the public port first, so a busy port fails before anything else starts, and
+    // answer 503 until the handlers exist: a request that arrives during start-up gets a
+    // clear "try again" instead of an accepted connection nobody ever answers. (Checking
+    // the port and listening last would leave a window for another process to take it
+    // after dynalite and the rest had started.)
+    let listener: RequestListener = answerStarting;
+    const server = createServer((req, res) => listener(req, res));
     await listen(server, options.port, host);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const port = (server.address() as AddressInfo).port;
@@ -194,7 +199,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       unsubscribe: (event) => unsubscribe(event, lambdaContext('unsubscribe')),
       inboundEmail: async (rawMime) => ({ statusCode: 200, body: await handleRawInboundEmail(context, rawMime) }),
     };
-    server.on('request', createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger }));
+    listener = createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger });
 
     let ticker: NodeJS.Timeout | undefined;
     if (options.autoRun) {
@@ -239,6 +244,12 @@ function listen(server: Pick<Server, 'listen' | 'once' | 'off'>, port: number, h
     });
   });
 }
+
+/** Every request before start-up has finished (the body is drained so the connection stays usable). */
+const answerStarting: RequestListener = (req, res) => {
+  req.resume();
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end('{"error":"starting"}');
+};
 
 /** The bits of a Lambda context our handlers and middy read. */
 function lambdaContext(functionName: string): Context {

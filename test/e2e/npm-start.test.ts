@@ -39,6 +39,14 @@ function start(args: string[], env: Record<string, string> = {}) {
   return { child, exited, output, waitFor };
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 describe('npm start', () => {
   it('prints a banner whose curl enrolls a prospect whose first touch reaches the outbox; Ctrl-C stops it', async () => {
     const app = start(['--port', '0'], { FOLLOWUP_API_KEY: 'cli-test-key-123456' });
@@ -62,6 +70,31 @@ describe('npm start', () => {
     app.child.kill('SIGINT');
     expect(await app.exited).toBe(0);
     expect(app.output().stdout).toMatch(/shutting down/);
+  });
+
+  it('answers every request made during start-up: 503 {"error":"starting"} until the handlers are attached', async () => {
+    const port = await freePort();
+    const app = start(['--port', String(port)], { FOLLOWUP_API_KEY: 'cli-test-key-123456' });
+    const answers: { status: number; body: string }[] = [];
+    let ready = false;
+    void app.waitFor(/Stop: Ctrl-C/).then(() => (ready = true), () => undefined);
+    while (!ready && app.child.exitCode === null) {
+      try {
+        // A request the server accepted but never answers would hang here until the timeout.
+        const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5_000) });
+        answers.push({ status: response.status, body: await response.text() });
+      } catch (error) {
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        if (code !== 'ECONNREFUSED') throw error;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers[0]).toEqual({ status: 503, body: '{"error":"starting"}' });
+    expect(answers.every((a) => a.status === 503 || a.status === 200)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    app.child.kill('SIGINT');
+    expect(await app.exited).toBe(0);
   });
 
   it('says clearly when the port is busy', async () => {
