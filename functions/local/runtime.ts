@@ -199,7 +199,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       unsubscribe: (event) => unsubscribe(event, lambdaContext('unsubscribe')),
       inboundEmail: async (rawMime) => ({ statusCode: 200, body: await handleRawInboundEmail(context, rawMime) }),
     };
-    listener = createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger });
+    const ownOrigins = [url, `http://localhost:${port}`, publicUrl];
+    listener = createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger, ownOrigins });
 
     let ticker: NodeJS.Timeout | undefined;
     if (options.autoRun) {

@@ -59,11 +59,22 @@ describe('npm start', () => {
     const { stdout } = await promisify(execFile)('sh', ['-c', curl.replace(/\\\n/g, ' ')]);
     expect(JSON.parse(stdout).summary).toEqual({ enrolled: 1, skipped: 0, invalid: 0 });
 
-    // Whatever the real day and hour, three days later the first touch has gone out.
-    await fetch(`${url}/dev/clock`, { method: 'POST', body: JSON.stringify({ advance: '3d' }) });
-    const outbox = (await (await fetch(`${url}/dev/outbox`)).json()) as { messages: { to: string; stepId: string }[] };
+    // Whatever the real day and hour, a few days later the first touch has gone out: the
+    // banner's own clock curl, run twice.
+    const clockCurl = /Move time on:\s+(curl .*)$/m.exec(banner)![1]!;
+    expect(clockCurl).toContain('Authorization: Bearer cli-test-key-123456');
+    for (let i = 0; i < 2; i++) {
+      const { stdout: moved } = await promisify(execFile)('sh', ['-c', clockCurl]);
+      expect(JSON.parse(moved).now).toMatch(/^\d{4}-/);
+    }
+    const key = { authorization: 'Bearer cli-test-key-123456' };
+    expect((await fetch(`${url}/dev/outbox`)).status).toBe(401);
+    const outbox = (await (await fetch(`${url}/dev/outbox`, { headers: key })).json()) as { messages: { to: string; stepId: string }[] };
     expect(outbox.messages[0]).toMatchObject({ to: 'ada@example.com', stepId: 'intro' });
-    const page = await fetch(`${url}/dev/outbox`, { headers: { accept: 'text/html' } });
+    // As the banner says: in a browser, the key is the Basic auth password.
+    expect(banner).toMatch(new RegExp(`Outbox in a browser: ${url}/dev/outbox .*password: the admin API key`));
+    const basic = `Basic ${Buffer.from('me:cli-test-key-123456').toString('base64')}`;
+    const page = await fetch(`${url}/dev/outbox`, { headers: { accept: 'text/html', authorization: basic } });
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('ada@example.com');
 
