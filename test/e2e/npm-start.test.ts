@@ -1,51 +1,17 @@
 /**
  * `npm start` as a person runs it: a child process, its banner, its curl, its errors.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { freePort, ROOT, startApp } from '../support/npm-start.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
-const main = join(root, 'functions/local/main.ts');
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(tsx, [main, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  const output = () => ({ stdout, stderr });
-  const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
-    const started = Date.now();
-    while (!pattern.test(stdout)) {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}: ${stdout} ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return stdout;
-  };
-  return { child, exited, output, waitFor };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+const root = ROOT;
+const start = startApp;
 
 describe('npm start', () => {
   it('prints a banner whose curl enrolls a prospect whose first touch reaches the outbox; Ctrl-C stops it', async () => {
