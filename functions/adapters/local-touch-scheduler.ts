@@ -79,6 +79,7 @@ export class LocalTouchScheduler implements TouchScheduler {
   private nextOrder = 1;
   private deliver: Deliver | undefined;
   private running: Promise<void> | undefined;
+  private stopping = false;
   private readonly retryDelayMs: number;
   private readonly maxAttempts: number;
   /** Touches that exhausted their attempts: the local stand-in for the DLQ. */
@@ -155,8 +156,9 @@ export class LocalTouchScheduler implements TouchScheduler {
     if (Number.isFinite(lastMs)) this.options.clock.moveTo(new Date(lastMs));
   }
 
-  /** Waits for the log's pending writes and closes it. */
+  /** Stops delivering after the delivery in flight, then closes the log. */
   async close(): Promise<void> {
+    this.stopping = true;
     await this.running;
     await this.log?.close();
   }
@@ -164,6 +166,7 @@ export class LocalTouchScheduler implements TouchScheduler {
   private async drain(untilMs: number): Promise<void> {
     if (!this.deliver) throw new Error('local scheduler is not connected to a touch worker');
     for (;;) {
+      if (this.stopping) return;
       const next = this.popDue(untilMs);
       if (!next) return;
       this.options.clock.moveTo(new Date(next.fireAtMs));
