@@ -34,7 +34,7 @@ import { handleRawInboundEmail } from '../handlers/ses-inbound.js';
 import { createTwilioWebhookHandler } from '../handlers/twilio-webhook.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
 import type { Logger } from '../ports.js';
-import type { SendingContext } from '../use-cases/context.js';
+import { createSequenceCache, type SendingContext } from '../use-cases/context.js';
 import { publishSequence } from '../use-cases/publish-sequence.js';
 import { Outbox } from './outbox.js';
 import { createRequestListener, type LocalHandlers } from './local-server.js';
@@ -159,7 +159,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       scheduler,
       clock,
       logger: options.logger,
-      sequenceCache: new Map(),
+      sequenceCache: createSequenceCache(),
       settings: {
         publicUrl,
         signingSecret,
