@@ -17,7 +17,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import type { VirtualClock } from '../adapters/virtual-clock.js';
-import type { Logger } from '../ports.js';
 import { writeJson } from './api-gateway-bridge.js';
 import { clockAdvanceTarget } from './clock-advance.js';
 import type { Outbox } from './outbox.js';
@@ -42,7 +41,6 @@ export interface DevRouteOptions {
   clock: VirtualClock;
   scheduler: LocalTouchScheduler;
   outbox: Outbox;
-  logger: Logger;
   /** The origins this server answers as (its own URL, localhost, the public URL). */
   ownOrigins: readonly string[];
   /** The admin routes' check of an `Authorization: Bearer <key>` header. */

@@ -46,7 +46,6 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     clock: options.clock,
     scheduler: options.scheduler,
     outbox: options.outbox,
-    logger: options.logger,
     ownOrigins: options.ownOrigins,
     // The same check as the admin routes: the Lambda authorizer.
     isAuthorized: async (authorization) =>

@@ -223,7 +223,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       inboundEmail: async (rawMime) => ({ statusCode: 200, body: await handleRawInboundEmail(context, rawMime) }),
       emailEvent: (request) => sesEvents.play(request),
     };
-    const ownOrigins = [url, `http://localhost:${port}`, publicUrl];
+    const ownOrigins = [...new Set([url, `http://127.0.0.1:${port}`, `http://localhost:${port}`, publicUrl])];
     listener = createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger, ownOrigins });
 
     let ticker: NodeJS.Timeout | undefined;
