@@ -139,7 +139,7 @@ describe('LocalTouchScheduler', () => {
     expect(order).toEqual(['n3', ...expected]);
   });
 
-  it('drains in O(log n) per touch: 20,000 pending touches cost about ten times 2,000, not a hundred', async () => {
+  it('drains in O(log n) per touch: 20,000 pending touches cost about ten times 2,000, not a hundred times', async () => {
     async function drainTime(count: number): Promise<number> {
       const { scheduler } = setup();
       scheduler.connect(async () => 'done');
@@ -152,9 +152,10 @@ describe('LocalTouchScheduler', () => {
       return elapsed;
     }
     await drainTime(2_000); // warm up
-    const small = Math.min(await drainTime(2_000), await drainTime(2_000));
-    const large = await drainTime(20_000);
-    expect(large / small).toBeLessThan(30);
+    const small = Math.min(await drainTime(2_000), await drainTime(2_000), await drainTime(2_000));
+    const large = Math.min(await drainTime(20_000), await drainTime(20_000));
+    // The heap measures 4–22× here, the scan of every pending touch it replaces 120–150×.
+    expect(large / small).toBeLessThan(50);
   }, 60_000);
 
   describe('with a log (--data-dir)', () => {
