@@ -1,5 +1,5 @@
 /**
- * `npm start -- --data-dir` survives a `kill -9` at any moment: a CSV import, a long
+ * `npm start -- --data-dir` (the real npm script) survives a `kill -9` at any moment: a CSV import, a long
  * clock advance killed half-way, a restart on the same folder, the rest of the advance —
  * and every prospect got every touch exactly once. Read from the outbox, which persists.
  */
@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, type StartedApp } from '../support/npm-start.js';
+import { freePort, portClosed, startApp, type StartedApp } from '../support/npm-start.js';
 
 const KEY = 'crash-test-key-0123456789';
 const SEQUENCE = 'inbound-lead-follow-up';
@@ -30,7 +30,7 @@ interface OutboxMessage {
 }
 
 async function boot(port: number): Promise<{ app: StartedApp; api: (method: string, path: string, body?: string, type?: string) => Promise<Response> }> {
-  const app = startApp(['--port', String(port), '--data-dir', dataDir], { FOLLOWUP_API_KEY: KEY });
+  const app = startApp(['--port', String(port), '--data-dir', dataDir], { FOLLOWUP_API_KEY: KEY }, { viaNpm: true });
   await app.waitFor(/Stop: Ctrl-C/);
   const api = (method: string, path: string, body?: string, type = 'application/json') =>
     fetch(`http://127.0.0.1:${port}${path}`, {
@@ -68,10 +68,12 @@ describe('--data-dir across a kill -9', () => {
       if (sent >= total) throw new Error('the advance finished before it could be killed');
       await new Promise((r) => setTimeout(r, 25));
     }
-    first.app.child.kill('SIGKILL');
+    // kill -9 of `npm start`: npm, its shell, tsx and the runtime, at once.
+    first.app.signal('SIGKILL');
     await first.app.exited;
     await advancing;
     expect(first.app.child.signalCode).toBe('SIGKILL');
+    await portClosed(port);
 
     const second = await boot(port);
     const before = await outbox(second.api);
@@ -89,8 +91,11 @@ describe('--data-dir across a kill -9', () => {
     const final = (await (await second.api('GET', `/sequences/${SEQUENCE}/stats`)).json()) as { enrollments: Record<string, number> };
     expect(final.enrollments).toMatchObject({ completed: PROSPECTS, active: 0 });
 
-    second.app.child.kill('SIGINT');
-    expect(await second.app.exited).toBe(0);
+    // Ctrl-C: the runtime shuts down and saves its clock.
+    second.app.signal('SIGINT');
+    await second.app.exited;
+    await portClosed(port);
+    await expect.poll(async () => readdir(dataDir), { timeout: 10_000 }).toContain('clock.json');
     const files = await readdir(dataDir);
     expect(files).toEqual(expect.arrayContaining(['schedules.log', 'outbox.log', 'clock.json']));
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
