@@ -15,6 +15,7 @@ import { Liquid, type Template } from 'liquidjs';
 import { escapeHtmlOnce } from './email-body.js';
 import type { Prospect } from './records.js';
 import type { SenderIdentity } from './sequence.js';
+import { LruCache } from './lru-cache.js';
 
 export interface ProspectVars {
   firstName?: string;
@@ -70,14 +71,13 @@ const liquid = new Liquid({
 // Parsing is the expensive part; a warm container renders the same few templates
 // thousands of times. Bounded so that many sequence versions cannot grow it forever.
 const PARSE_CACHE_LIMIT = 500;
-const parseCache = new Map<string, Template[]>();
+const parseCache = new LruCache<string, Template[]>(PARSE_CACHE_LIMIT);
 
 /** Parses Liquid source (cached); throws liquidjs errors (see describeLiquidError). */
 export function parseLiquid(source: string): Template[] {
   const cached = parseCache.get(source);
   if (cached) return cached;
   const parsed = liquid.parse(source);
-  if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
   parseCache.set(source, parsed);
   return parsed;
 }

@@ -10,7 +10,7 @@
  * owner that SES throttled) throw, so the invocation is retried and the idempotent
  * use case repeats safely.
  *
- * The MIME parser (mailparser, with its charset tables) and the use case are imported by
+ * The MIME parser (postal-mime) and the use case are imported by
  * the first message, not when the function starts.
  */
 import type { SNSEvent } from 'aws-lambda';

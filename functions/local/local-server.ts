@@ -1,7 +1,7 @@
 /**
  * The embedded runtime's HTTP front door: every route of `functions/routes.ts` through the Lambda
  * handlers (admin routes through the Lambda authorizer first, as API Gateway does), plus
- * the development routes `/dev/outbox`, `/dev/clock` and `/dev/inbound/email`.
+ * the development routes (`/dev/*`, guarded and answered in dev-routes.ts).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type {
@@ -10,21 +10,22 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
 } from 'aws-lambda';
-import { z } from 'zod';
-import { parseDuration, DurationFormatError, type VirtualClock } from '../adapters/virtual-clock.js';
+import type { VirtualClock } from '../adapters/virtual-clock.js';
 import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import type { Logger } from '../ports.js';
 import { ROUTE_LIST, type RouteTarget } from '../routes.js';
 import { matchRoute, pathExists, readBody, toApiGatewayEvent, toAuthorizerEvent, writeJson, writeResult } from './api-gateway-bridge.js';
+import { createDevRoutes, type EmailEventRequest } from './dev-routes.js';
 import type { Outbox } from './outbox.js';
-import { renderOutboxPage } from './outbox-page.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface LocalHandlers extends Partial<Record<RouteTarget, HttpHandler>> {
   authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerResult>;
-  /** Raw MIME in, the same use case as SES inbound mail (absent until inbound mail is built). */
+  /** Raw MIME in, the same use case as SES inbound mail. */
   inboundEmail?: (rawMime: Buffer) => Promise<{ statusCode: number; body: unknown }>;
+  /** An SES event for a sent message, through the EventBridge handler's code. */
+  emailEvent?: (request: EmailEventRequest) => Promise<{ statusCode: number; body: unknown }>;
 }
 
 export interface LocalServerOptions {
@@ -33,14 +34,25 @@ export interface LocalServerOptions {
   scheduler: LocalTouchScheduler;
   outbox: Outbox;
   logger: Logger;
+  /** The origins this server answers as: its URL, `http://localhost:<port>`, the public URL. */
+  ownOrigins: readonly string[];
   /** API Gateway's payload limit is 10 MB. */
   maxBodyBytes?: number;
 }
 
-const clockBodySchema = z.object({ advance: z.string().min(1) });
-
 export function createRequestListener(options: LocalServerOptions): RequestListener {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const handleDev = createDevRoutes({
+    clock: options.clock,
+    scheduler: options.scheduler,
+    outbox: options.outbox,
+    ownOrigins: options.ownOrigins,
+    // The same check as the admin routes: the Lambda authorizer.
+    isAuthorized: async (authorization) =>
+      (await options.handlers.authorizer(bearerAuthorizerEvent(authorization))).isAuthorized,
+    ...(options.handlers.inboundEmail ? { inboundEmail: options.handlers.inboundEmail } : {}),
+    ...(options.handlers.emailEvent ? { emailEvent: options.handlers.emailEvent } : {}),
+  });
   return (req, res) => {
     handle(req, res).catch((error) => {
       options.logger.error('local request failed', { error: error instanceof Error ? error.message : String(error) });
@@ -72,44 +84,9 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     if (!handler) return writeJson(res, 501, { error: `${match.route.routeKey} is not available in this build yet` });
     writeResult(res, await handler(event));
   }
-
-  async function handleDev(req: IncomingMessage, res: ServerResponse, method: string, path: string, body: Buffer): Promise<void> {
-    if (path === '/dev/outbox' && method === 'GET') {
-      const messages = options.outbox.list();
-      if (prefersHtml(req)) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderOutboxPage(messages, options.clock.now()));
-        return;
-      }
-      return writeJson(res, 200, { messages });
-    }
-    if (path === '/dev/clock' && method === 'GET') return writeJson(res, 200, { now: options.clock.now().toISOString() });
-    if (path === '/dev/clock' && method === 'POST') {
-      let ms: number;
-      try {
-        const parsed = clockBodySchema.safeParse(JSON.parse(body.toString('utf8') || '{}'));
-        if (!parsed.success) return writeJson(res, 400, { error: 'expected {"advance": "2d"} (also "90m", "12h", "1w")' });
-        ms = parseDuration(parsed.data.advance);
-      } catch (error) {
-        const message = error instanceof DurationFormatError ? error.message : 'body is not valid JSON; expected {"advance": "2d"}';
-        return writeJson(res, 400, { error: message });
-      }
-      const target = new Date(options.clock.now().getTime() + ms);
-      await options.scheduler.runUntil(target);
-      options.clock.moveTo(target);
-      return writeJson(res, 200, { now: options.clock.now().toISOString() });
-    }
-    if (path === '/dev/inbound/email' && method === 'POST') {
-      if (!options.handlers.inboundEmail) {
-        return writeJson(res, 501, { error: 'inbound email handling is not available in this build yet' });
-      }
-      const result = await options.handlers.inboundEmail(body);
-      return writeJson(res, result.statusCode, result.body);
-    }
-    return writeJson(res, 404, { message: 'Not Found' });
-  }
 }
 
-function prefersHtml(req: IncomingMessage): boolean {
-  const accept = req.headers.accept ?? '';
-  return accept.includes('text/html');
+/** What the authorizer reads of a request: its Authorization header. */
+function bearerAuthorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {
+  return { headers: { authorization }, identitySource: [authorization] } as unknown as APIGatewayRequestAuthorizerEventV2;
 }

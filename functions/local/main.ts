@@ -138,6 +138,7 @@ function banner(runtime: Runtime, speed: number, dataDir: string | undefined): s
     `  Sequences          ${runtime.sequences.map((s) => `${s.id} v${s.version} (${s.definition.steps.length} steps)`).join(', ') || 'none found'}`,
     '',
   ];
+  const clockCurl = `curl -s -X POST ${runtime.url}/dev/clock -H 'Authorization: Bearer ${runtime.apiKey}' -H 'Content-Type: application/json' -d '{"advance":"2d"}'`;
   if (sequence) {
     const timezone = zoneInsideWindow(sequence, runtime.clock.now());
     const prospect = { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', company: 'Analytical Engines', timezone: timezone ?? 'America/New_York' };
@@ -148,11 +149,17 @@ function banner(runtime: Runtime, speed: number, dataDir: string | undefined): s
       `    -H 'Authorization: Bearer ${runtime.apiKey}' -H 'Content-Type: application/json' \\`,
       `    -d '${JSON.stringify({ prospects: [prospect] })}'`,
       '',
-      `Then watch ${runtime.url}/dev/outbox in a browser${timezone ? '' : " (it is outside that prospect's send window right now"}${timezone ? '' : `; move time on with: curl -s -X POST ${runtime.url}/dev/clock -d '{"advance":"2d"}')`}.`,
-      `Move time on: curl -s -X POST ${runtime.url}/dev/clock -d '{"advance":"2d"}'    Stop: Ctrl-C`,
-      '',
+      `Then watch the outbox${timezone ? '' : " (it is outside that prospect's send window right now; move time on first)"}.`,
     );
   }
+  lines.push(
+    // The dev routes need the key; a browser asks for it once (Basic auth, any user name).
+    `Outbox in a browser: ${runtime.url}/dev/outbox   (user name: anything, password: the admin API key)`,
+    `Move time on:        ${clockCurl}`,
+    '',
+    'Stop: Ctrl-C',
+    '',
+  );
   return lines.join('\n');
 }
 
