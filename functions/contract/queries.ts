@@ -4,17 +4,16 @@
  * over (strings); a bad value is a 400 naming the parameter (`field`).
  */
 import * as z from '../zod.js';
-import { ENROLLMENT_STATUSES } from '../domain/records.js';
-import { CHANNELS } from '../domain/sequence.js';
+import { ENROLLMENT_STATUSES, INBOX_KINDS, type EnrollmentStatus } from '../domain/records.js';
+import { CHANNELS, type Channel } from '../domain/sequence.js';
 import { cursorParam, instant, limitParam, localTime, pageOf } from './common.js';
 
-export const enrollmentStatus = z.enum(ENROLLMENT_STATUSES as readonly [string, ...string[]], {
+export const enrollmentStatus = z.enum(ENROLLMENT_STATUSES as readonly EnrollmentStatus[] as [EnrollmentStatus, ...EnrollmentStatus[]], {
   error: `status must be one of ${ENROLLMENT_STATUSES.join(', ')}`,
 });
-export const channel = z.enum(CHANNELS as readonly [string, ...string[]]);
+export const channel = z.enum(CHANNELS as readonly Channel[] as [Channel, ...Channel[]]);
 
-export const INBOX_KINDS = ['reply', 'opt_out', 'bounce', 'auto_reply'] as const;
-export type InboxKind = (typeof INBOX_KINDS)[number];
+export { INBOX_KINDS, type InboxKind } from '../domain/records.js';
 export const inboxKind = z.enum(INBOX_KINDS, { error: `kind must be one of ${INBOX_KINDS.join(', ')}` });
 
 // ----- GET /prospects ------------------------------------------------------------------
