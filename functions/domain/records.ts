@@ -1,4 +1,5 @@
 /** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline. */
+import type { Actor } from './roles.js';
 import type { Channel } from './sequence.js';
 
 export type TimezoneSource = 'given' | 'phone' | 'default';
@@ -151,6 +152,8 @@ export interface TimelineEvent {
   stepId?: string;
   /** Short, non-personal detail (reason codes); a reply's text only for `replied`. */
   detail?: string;
+  /** Who did it, when a person or a machine did it through the API: `user:<email>` or `apiKey`. */
+  actor?: Actor;
 }
 
 /** The fields a list of prospects shows (search results); the by-name and by-company indexes carry them. */

@@ -11,6 +11,7 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import { createConsoleLogger } from './console-logger.js';
 import { startRuntime, PortInUseError, type Runtime } from './runtime.js';
 import { loadClockState, saveClockState } from './clock-state.js';
+import { DEFAULT_LOCAL_USER } from './oauth-provider.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -132,6 +133,9 @@ function banner(runtime: Runtime, speed: number, dataDir: string | undefined): s
     '',
     `Followup is running at ${runtime.url}  (virtual clock ${runtime.clock.now().toISOString()}${speed !== 1 ? `, ${speed}x` : ''})`,
     '',
+    `  Console            ${runtime.consoleUrl}`,
+    `  Sign in            ${runtime.signInUrl}`,
+    `                     (one-time link for ${DEFAULT_LOCAL_USER.email}, an editor; valid 10 minutes. More users: POST /dev/users)`,
     `  Admin API key      ${runtime.apiKey}${runtime.apiKeyGenerated ? '   (generated; set FOLLOWUP_API_KEY to keep one)' : ''}`,
     `  Twilio auth token  ${runtime.twilioAuthToken}   (local Twilio stub; webhooks are verified with it)`,
     `  Public URL         ${runtime.publicUrl}`,

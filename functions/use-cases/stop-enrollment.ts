@@ -7,7 +7,7 @@
  */
 import { checkTransition, isEnded, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
 import type { Enrollment, EnrollmentStatus, TimelineEventType } from '../domain/records.js';
-import { EnrollmentNotFoundError, type UseCaseContext } from './context.js';
+import { actedBy, EnrollmentNotFoundError, type UseCaseContext } from './context.js';
 
 export type EndStatus = StatusAfter<'end'>;
 
@@ -66,6 +66,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
         sequenceId: enrollment.sequenceId,
         enrollmentId: enrollment.id,
         detail: input.detail ?? input.reason,
+        ...actedBy(ctx),
       },
     ]);
     await ctx.store.addToCounters({
