@@ -126,7 +126,7 @@ async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResul
     import('../domain/sequence-definition.js'),
     import('../use-cases/publish-sequence.js'),
   ]);
-  let compiled;
+  let compiled: ReturnType<typeof compileSequence>;
   try {
     compiled = compileSequence({ id, definition: body.data.definition, templates: body.data.templates });
   } catch (error) {

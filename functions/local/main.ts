@@ -35,24 +35,25 @@ const envSchema = z.object({
   FOLLOWUP_REPLY_DOMAIN: z.string().min(1).optional(),
 });
 
-function parseOptions() {
-  let parsed;
+const FLAGS = {
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  speed: { type: 'string' },
+  templates: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+function readFlags() {
   try {
-    parsed = parseArgs({
-      options: {
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        speed: { type: 'string' },
-        templates: { type: 'string' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    return parseArgs({ options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new StartupError(`${(error as Error).message}\n\n${USAGE}`);
   }
+}
+
+function parseOptions() {
+  const parsed = readFlags();
   const env = envSchema.safeParse(process.env);
   if (!env.success) {
     const issue = env.error.issues[0];
