@@ -5,7 +5,7 @@
  * the strict CSP), config.json deployed beside it, CORS for the console's origin, and the
  * authorizer's issuer and client id. With `console: false`, none of it.
  */
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FollowupEngineConfigError } from '../../infra/engine-props.js';
 import { synthStack, templateOf } from './helpers.js';
