@@ -49,6 +49,9 @@ export function localTimeOf(instant: string, timezone: string | undefined, defau
   const t = wallClock(ms, zone);
   const sign = t.offset < 0 ? '-' : '+';
   const offset = t.offset === 0 ? 'Z' : `${sign}${pad(Math.trunc(t.offset / 60))}:${pad(t.offset % 60)}`;
-  const local = `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${offset}`;
+  // Milliseconds only when there are some (as luxon's suppressMilliseconds): the same instant, read back.
+  const millis = ((ms % 1000) + 1000) % 1000;
+  const fraction = millis === 0 ? '' : `.${pad(millis, 3)}`;
+  const local = `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${fraction}${offset}`;
   return { local, timezone: zone };
 }
