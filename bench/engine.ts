@@ -134,7 +134,7 @@ export async function runEngineBench(print: (line: string) => void = console.log
         requestHandler: cannedHttpHandler('{"ScheduleArn":"arn:aws:scheduler:us-east-1:000000000000:schedule/followup/bench"}'),
       }),
       groupName: 'followup',
-      targetQueueArn: 'arn:aws:sqs:us-east-1:000000000000:touches',
+      targetQueueArns: { email: 'arn:aws:sqs:us-east-1:000000000000:touches', sms: 'arn:aws:sqs:us-east-1:000000000000:sms-touches' },
       roleArn: 'arn:aws:iam::000000000000:role/scheduler',
       deadLetterQueueArn: 'arn:aws:sqs:us-east-1:000000000000:touches-dlq',
       clock,

@@ -59,6 +59,13 @@ export interface TouchMessage {
   addressHashes?: { email?: string; phone?: string };
   /** The request that enrolled the prospect (API Gateway request id), carried into every log line of its touches. */
   correlationId?: string;
+  /**
+   * The channel of the step at `stepIndex`: the schedule delivers the message to that
+   * channel's touch queue, so email and SMS drain at their own providers' rates.
+   * Optional: messages scheduled before the queues were split lack it (they arrive on
+   * the email queue, and the worker still sends on the step's channel).
+   */
+  channel?: Channel;
 }
 
 export interface ScheduledTouch extends TouchMessage {
