@@ -42,12 +42,24 @@ export const HANDLERS = {
     timeoutSeconds: 5,
     sendsSms: false,
   },
+  // One function per channel queue, same code: each has its own containers, so each
+  // container's pacer (adapters/send-pacer.ts) serves one provider and the event source's
+  // maximum concurrency bounds how many pacers share that provider's rate.
   touchWorker: {
     file: 'touch-worker.ts',
     constructId: 'TouchWorkerFunction',
-    description: 'Followup touch worker: sends one email or SMS touch per queue message',
+    // Also sends SMS touches scheduled before the queues were split (they sit on this queue).
+    description: 'Followup email touch worker: sends the email touches of the email touch queue',
     memorySize: 512,
-    // A batch is sent one touch at a time and paced to the provider rates.
+    // A batch runs in parallel and never waits for its send slots (records are given back).
+    timeoutSeconds: 60,
+    sendsSms: true,
+  },
+  smsTouchWorker: {
+    file: 'touch-worker.ts',
+    constructId: 'SmsTouchWorkerFunction',
+    description: 'Followup SMS touch worker: sends the SMS touches of the SMS touch queue',
+    memorySize: 512,
     timeoutSeconds: 60,
     sendsSms: true,
   },

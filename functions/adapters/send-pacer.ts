@@ -2,7 +2,7 @@
  * Keeps one worker's sends under its share of a provider's rate WITHOUT waiting inside
  * the (billed) invocation.
  *
- * Each channel's queue has a maximum worker concurrency N (infra/engine/touch-sizing.ts);
+ * Each channel's queue has a maximum worker concurrency N (infra/touch-sizing.ts);
  * a worker's share of the provider rate R is R / N, i.e. one send slot every N / R
  * seconds. A fresh message (first receive) takes the worker's next free slot: when that
  * slot is now, it is sent now; otherwise the worker gives it back to the queue with a
