@@ -3,16 +3,24 @@ import {
   deferredRecords,
   MAX_GIVE_BACK_SECONDS,
   perWorkerRate,
+  RATE_MARGIN,
   retryDelaySeconds,
+  SEND_CAP_FACTOR,
   SendPacer,
 } from '../../../functions/adapters/send-pacer.js';
 
 describe('SendPacer', () => {
-  it('gives slots at the per-worker rate: 5/s over 2 workers is one slot every 400 ms, waits rounded up to whole seconds', () => {
-    const pacer = new SendPacer(perWorkerRate(5, 2), () => 1_000);
+  it('shares a provider rate among the workers: 10/s over 4 workers is 2.5/s each', () => {
+    expect(perWorkerRate(10, 4)).toBe(2.5);
+    expect(perWorkerRate(undefined, 4)).toBeUndefined();
+  });
+
+  it(`hands out slots ${RATE_MARGIN} of the share apart, and the wait for each, rounded up to whole seconds`, () => {
+    // 2.5/s at the margin: a slot every 1000 / (2.5 x 0.97) = 412 ms.
+    const pacer = new SendPacer(2.5, () => 1_000);
     const waits = Array.from({ length: 6 }, () => pacer.reserve());
-    // Slots at +0, +0.4, +0.8, +1.2, +1.6, +2.0 s: never before their slot.
-    expect(waits).toEqual([0, 1, 1, 2, 2, 2]);
+    // Slots at +0, +0.41, +0.82, +1.24, +1.65, +2.06 s: never before their slot.
+    expect(waits).toEqual([0, 1, 1, 2, 2, 3]);
   });
 
   it('sends at once when sends are already further apart than the interval', () => {
@@ -23,13 +31,25 @@ describe('SendPacer', () => {
     expect(pacer.reserve()).toBe(0);
   });
 
-  it('keeps a burst in order: slots taken now are not given again when time has moved on a little', () => {
+  it('keeps a burst in order: slots taken are not given again when time has moved on a little', () => {
     let now = 0;
-    const pacer = new SendPacer(1, () => now);
+    const pacer = new SendPacer(1 / RATE_MARGIN, () => now);
     expect([pacer.reserve(), pacer.reserve(), pacer.reserve()]).toEqual([0, 1, 2]);
     now = 1_500;
     // The next free slot is at +3 s, 1.5 s from now.
     expect(pacer.reserve()).toBe(2);
+  });
+
+  it(`sends messages coming back at once, up to ${SEND_CAP_FACTOR} times the share per second; then one second later; then on a new slot`, () => {
+    let now = 0;
+    const pacer = new SendPacer(4, () => now);
+    // 4/s share: a cap of 6 per second.
+    const firstTime = Array.from({ length: 8 }, () => pacer.admit(2));
+    expect(firstTime).toEqual([0, 0, 0, 0, 0, 0, 1, 1]);
+    // A message back for the second time while the cap is spent takes the next slot.
+    expect(pacer.admit(3)).toBe(1);
+    now = 1_000;
+    expect(pacer.admit(3)).toBe(0);
   });
 
   it('never gives a message back for longer than SQS allows (12 hours from its receive)', () => {
@@ -42,7 +62,7 @@ describe('SendPacer', () => {
 
   it('does nothing without a configured rate', () => {
     const pacer = new SendPacer(undefined, () => 0);
-    expect([pacer.reserve(), pacer.reserve(), pacer.reserve()]).toEqual([0, 0, 0]);
+    expect([pacer.reserve(), pacer.admit(2), pacer.reserve()]).toEqual([0, 0, 0]);
   });
 });
 
@@ -53,10 +73,12 @@ describe('deferredRecords', () => {
     channel,
   });
 
-  it('defers fresh records past the slot of this instant; records coming back are sent at once and take no slot', () => {
-    const pacers = { sms: new SendPacer(1, () => 0) };
+  it('defers fresh records past the slot of this instant; records coming back go first and are sent within the cap', () => {
+    const pacers = { sms: new SendPacer(1 / RATE_MARGIN, () => 0) };
     const deferred = deferredRecords([record('a'), record('b'), record('back', 2), record('c')], pacers);
+    // "back" takes a token first; "a" has the slot of now but the one-second cap (1.5) is spent.
     expect([...deferred]).toEqual([
+      ['a', 1],
       ['b', 1],
       ['c', 2],
     ]);
@@ -74,7 +96,7 @@ describe('retryDelaySeconds', () => {
     expect(retryDelaySeconds(2.2, 5)).toBe(3);
   });
 
-  it('backs off by doubling per receive from 10 s, up to 15 minutes', () => {
-    expect([1, 2, 3, 4, 7, 50].map((count) => retryDelaySeconds(undefined, count))).toEqual([10, 20, 40, 80, 640, 900]);
+  it('backs off by doubling per receive from 1 s, up to 15 minutes', () => {
+    expect([1, 2, 3, 4, 7, 50].map((count) => retryDelaySeconds(undefined, count))).toEqual([1, 2, 4, 8, 64, 900]);
   });
 });

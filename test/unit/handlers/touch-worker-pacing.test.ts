@@ -6,7 +6,7 @@
  */
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { SendPacer } from '../../../functions/adapters/send-pacer.js';
+import { RATE_MARGIN, SendPacer } from '../../../functions/adapters/send-pacer.js';
 import type { MessageReturner, ReturnedMessage } from '../../../functions/adapters/sqs-message-returner.js';
 import { createTouchWorkerHandler } from '../../../functions/handlers/touch-worker.js';
 import type { TouchMessage } from '../../../functions/ports.js';
@@ -60,8 +60,8 @@ describe('touch worker pacing', () => {
     const messages = await firstTouches(t, 5);
     expect(messages.every((m) => m.channel === 'email')).toBe(true);
     const returner = new RecordingReturner();
-    // 4 emails per second over 2 workers: this worker may send one every 500 ms.
-    const pacer = new SendPacer(2, () => t.clock.now().getTime());
+    // A share whose slots (at the pacer's margin) are 500 ms apart.
+    const pacer = new SendPacer(2 / RATE_MARGIN, () => t.clock.now().getTime());
     const worker = createTouchWorkerHandler(async () => t.ctx, {
       pacers: { email: pacer },
       queueChannels: { [EMAIL_QUEUE]: 'email', [SMS_QUEUE]: 'sms' },
@@ -84,12 +84,18 @@ describe('touch worker pacing', () => {
     expect(t.store.calls.claimTouch).toBe(1);
     expect(t.store.calls.loadTouchContext).toBe(1);
 
-    // They come back (receive count 2) and are all sent, in parallel, with no second slot.
+    // They come back together (receive count 2): sent at once, in parallel, within the
+    // worker's cap of 1.5 x its share per second (3 here); the fourth tries a second later.
     t.clock.advance({ seconds: 2 });
     const again = await worker({ Records: messages.slice(1).map((m, i) => record(m, `m${i + 1}`, EMAIL_QUEUE, 2)) });
-    expect(again.batchItemFailures).toEqual([]);
-    expect(t.email.sent).toHaveLength(5);
+    expect(again.batchItemFailures).toEqual([{ itemIdentifier: 'm4' }]);
+    expect(returner.returned.at(-1)).toMatchObject({ messageId: 'm4', delaySeconds: 1 });
+    expect(t.email.sent).toHaveLength(4);
     expect(t.email.maxInFlight).toBeGreaterThan(1);
+    t.clock.advance({ seconds: 1 });
+    const last = messages[4];
+    if (!last) throw new Error('no fifth touch');
+    expect((await worker({ Records: [record(last, 'm4', EMAIL_QUEUE, 3)] })).batchItemFailures).toEqual([]);
     expect(new Set(t.email.sent.map((m) => m.to)).size).toBe(5);
   });
 
@@ -132,7 +138,7 @@ describe('touch worker pacing', () => {
 
     await worker({ Records: [record(message, 'e-1', EMAIL_QUEUE, 1)] });
     await worker({ Records: [record(message, 'e-1', EMAIL_QUEUE, 3)] });
-    expect(returner.returned.map((r) => r.delaySeconds)).toEqual([10, 40]);
+    expect(returner.returned.map((r) => r.delaySeconds)).toEqual([1, 4]);
     expect(t.email.sent).toHaveLength(0);
   });
 
