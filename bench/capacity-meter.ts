@@ -11,7 +11,9 @@
  *   images, read with a second, unmetered client around each write.
  */
 import { createRequire } from 'node:module';
-import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_DEFINITION } from '../functions/table-definition.js';
 
 type Item = Record<string, AttributeValue>;
@@ -66,11 +68,13 @@ function indexEntry(index: IndexShape, item: Item | undefined): { key: string; c
 
 export class CapacityMeter {
   private totals: CapacityTotals = emptyTotals();
-  private readonly probe: DynamoDBClient;
+  private readonly probe: DynamoDBDocumentClient;
   private attached = true;
 
   constructor(client: DynamoDBClient, endpoint: string) {
-    this.probe = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+    this.probe = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }),
+    );
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (!this.attached) return next(args);
@@ -98,7 +102,8 @@ export class CapacityMeter {
           writes.forEach((_, i) => this.bill(before[i], after[i], failed));
         }
       },
-      { step: 'serialize', name: 'followupCapacityMeter', priority: 'low' },
+      // Initialize: before the request is serialized, so ReturnConsumedCapacity is sent.
+      { step: 'initialize', name: 'followupCapacityMeter', priority: 'low' },
     );
   }
 
@@ -114,9 +119,9 @@ export class CapacityMeter {
     this.attached = false;
   }
 
-  private async read(table: string, key: Item): Promise<Item | undefined> {
-    const out = await this.probe.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
-    return out.Item;
+  private async read(table: string, key: Record<string, unknown>): Promise<Item | undefined> {
+    const out = await this.probe.send(new GetCommand({ TableName: table, Key: plain(key), ConsistentRead: true }));
+    return out.Item ? marshall(out.Item, { removeUndefinedValues: true, convertClassInstanceToMap: true }) : undefined;
   }
 
   private bill(before: Item | undefined, after: Item | undefined, failed: boolean): void {
@@ -143,9 +148,21 @@ function emptyTotals(): CapacityTotals {
   return { requests: {}, readUnits: 0, tableWriteUnits: 0, indexWriteUnits: 0, indexWrites: {} };
 }
 
-/** The items a write request changes: table and primary key of each. */
-function writtenKeys(operation: string, input: Record<string, any>): { table: string; key: Item }[] {
-  const keyOf = (item: Item) => pick(item, TABLE_KEYS);
+const ATTRIBUTE_TYPES = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS']);
+
+/** A key as the document client gives it (plain values) or as the low-level client does (attribute values). */
+function plain(key: Record<string, unknown>): Record<string, unknown> {
+  const marshalled = Object.values(key).every((v) => typeof v === 'object' && v !== null && Object.keys(v).length === 1 && ATTRIBUTE_TYPES.has(Object.keys(v)[0]!));
+  return marshalled ? unmarshall(key as Item) : key;
+}
+
+/**
+ * The items a write request changes: table and primary key of each. The meter runs at
+ * the low-level client's initialize step, where the document client's input is still
+ * plain JavaScript values.
+ */
+function writtenKeys(operation: string, input: Record<string, any>): { table: string; key: Record<string, unknown> }[] {
+  const keyOf = (item: Record<string, unknown>) => Object.fromEntries(TABLE_KEYS.map((k) => [k, item[k]]));
   switch (operation) {
     case 'PutItem':
       return [{ table: input.TableName, key: keyOf(input.Item) }];
@@ -153,9 +170,10 @@ function writtenKeys(operation: string, input: Record<string, any>): { table: st
     case 'DeleteItem':
       return [{ table: input.TableName, key: input.Key }];
     case 'BatchWriteItem':
-      return Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>).flatMap(
-        ([table, requests]) =>
-          requests.map((r) => ({ table, key: r.PutRequest ? keyOf(r.PutRequest.Item) : (r.DeleteRequest?.Key as Item) })),
+      return Object.entries(
+        input.RequestItems as Record<string, { PutRequest?: { Item: Record<string, unknown> }; DeleteRequest?: { Key: Record<string, unknown> } }[]>,
+      ).flatMap(([table, requests]) =>
+        requests.map((r) => ({ table, key: r.PutRequest ? keyOf(r.PutRequest.Item) : (r.DeleteRequest?.Key ?? {}) })),
       );
     default:
       return [];
