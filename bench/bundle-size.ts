@@ -4,7 +4,7 @@
  * cold import time in a fresh Node process (median of several runs).
  *
  * Handlers defer their heavy dependencies (the AWS SDK clients, libphonenumber, liquidjs,
- * mailparser…) to the first invocation that needs them, with `import()`. That work is
+ * postal-mime…) to the first invocation that needs them, with `import()`. That work is
  * moved, not removed: in Lambda the first invocation pays it instead of the INIT phase.
  * So the bench also reports "+ deferred": importing the function, then every module it
  * imports with `import()` (each route's code, the SDK clients), in one fresh process —

@@ -99,7 +99,7 @@ export class CapacityMeter {
           throw error;
         } finally {
           const after = failed ? before : await Promise.all(writes.map((w) => this.read(w.table, w.key)));
-          writes.forEach((_, i) => this.bill(before[i], after[i], failed));
+          for (let i = 0; i < writes.length; i++) this.bill(before[i], after[i], failed);
         }
       },
       // Initialize: before the request is serialized, so ReturnConsumedCapacity is sent.

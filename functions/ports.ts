@@ -6,16 +6,20 @@
  * an SDK; only handlers and `local/` pick concrete adapters.
  */
 import type { Channel, PublishedSequence } from './domain/sequence.js';
+import type { Page } from './domain/page.js';
 import type {
   Enrollment,
   EnrollmentStatus,
+  EnrollmentSummary,
   Prospect,
+  ProspectSummary,
   Suppression,
   TimelineEvent,
   TouchClaim,
   TouchRecord,
   TouchStatus,
 } from './domain/records.js';
+import type { ScheduledTouch, TouchMessage } from './domain/touch-message.js';
 
 /** Structured logging with ids only: never email bodies, addresses or phone numbers. */
 export interface Logger {
@@ -39,39 +43,8 @@ export interface Clock {
   now(): Date;
 }
 
-/** The body of a touch message: what a fired schedule puts on the touch queue. */
-export interface TouchMessage {
-  enrollmentId: string;
-  prospectId: string;
-  sequenceId: string;
-  /** Which enrollment run of this prospect in this sequence (re-enrolling starts a new run). */
-  run: number;
-  stepIndex: number;
-  /** When the touch was due (ISO 8601, UTC). */
-  dueAt: string;
-  /**
-   * `addressHash()` (domain/address-hash.ts) of the prospect's email and phone, as known
-   * when the touch was scheduled. With them `Store.loadTouchContext` reads the enrollment,
-   * the profile AND the suppressions in ONE consistent batch read. Optional: without them,
-   * or when the prospect's address changed since scheduling, the store spends one more
-   * read on the current address's suppression (correctness first).
-   */
-  addressHashes?: { email?: string; phone?: string };
-  /** The request that enrolled the prospect (API Gateway request id), carried into every log line of its touches. */
-  correlationId?: string;
-  /**
-   * The channel of the step at `stepIndex`: the schedule delivers the message to that
-   * channel's touch queue, so email and SMS drain at their own providers' rates.
-   * Optional: messages scheduled before the queues were split lack it (they arrive on
-   * the email queue, and the worker still sends on the step's channel).
-   */
-  channel?: Channel;
-}
-
-export interface ScheduledTouch extends TouchMessage {
-  /** Deterministic schedule name, so a retry can never create a second schedule. */
-  scheduleName: string;
-}
+// Touch messages are domain records (planning builds them); re-exported for the adapters.
+export type { ScheduledTouch, TouchMessage } from './domain/touch-message.js';
 
 /** One-time schedules for touches (EventBridge Scheduler in AWS, an in-process timer locally). */
 export interface TouchScheduler {
@@ -136,6 +109,18 @@ export interface SequenceCounterDelta {
   sequenceId: string;
   /** e.g. `{ 'status.active': 1, 'step.intro.sent': 1 }` */
   deltas: Record<string, number>;
+  /**
+   * When it happened (the caller's clock: the store has none). It decides the UTC day the
+   * deltas count for in `getDailyCounters`.
+   */
+  at: Date;
+}
+
+/** One UTC day of a sequence's counters. */
+export interface DailyCounters {
+  /** `yyyy-mm-dd` (UTC). */
+  day: string;
+  counters: Record<string, number>;
 }
 
 export interface EnrollmentAdvance {
@@ -163,38 +148,107 @@ export interface TouchStatusUpdate {
   error?: string;
 }
 
-/**
- * The single DynamoDB table, as seen by use cases. Every method is one request
- * (or one batch); there are no transactions anywhere.
+/*
+ * The single DynamoDB table, as seen by use cases, one interface per aggregate; `Store`
+ * is all of them. Every method is one request (or one batch); there are no transactions
+ * anywhere. A use case may ask for only the part it needs.
  */
-export interface Store {
-  // Sequences (immutable versions plus a pointer to the current one).
+
+/** Sequences: immutable versions plus a pointer to the current one. */
+export interface SequenceStore {
   putSequenceVersion(sequence: PublishedSequence): Promise<ConditionalWriteResult>;
   getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined>;
   getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined>;
   listSequences(): Promise<PublishedSequence[]>;
+}
 
-  // Prospects and enrollments.
+/** A page of a prospect search (`GET /prospects?q=`). */
+export interface ProspectSearch {
+  /**
+   * With `@`: an exact email. A phone in international format (`+1 415 555 0123`): an
+   * exact phone; pass what the user typed through `normalizeSearchQuery`
+   * (domain/search-query.ts) first, so a local format finds it too. Otherwise a prefix of
+   * the name ("first last") or the company, case- and accent-insensitive.
+   */
+  q: string;
+  /** 1 to 100. */
+  limit: number;
+  /** `nextCursor` of the previous page of the same search. */
+  cursor?: string;
+}
+
+/** A page of a sequence's enrollments (`GET /sequences/{id}/enrollments`). */
+export interface SequenceEnrollmentsQuery {
+  sequenceId: string;
+  status?: EnrollmentStatus;
+  stepIndex?: number;
+  /** 1 to 100. */
+  limit: number;
+  cursor?: string;
+}
+
+/** Prospect profiles, search, and the lookups by address. */
+export interface ProspectStore {
   getProspect(prospectId: string): Promise<Prospect | undefined>;
+  /** The prospects with this address: an address with `@` is an email, any other a phone. */
   findProspectIdsByAddress(address: string): Promise<string[]>;
+  /**
+   * At most 2 requests per page (an exact address: the index, then the profiles; a prefix:
+   * the name and company indexes at once, merged by their sort text, each prospect once).
+   * A cursor of another search is an `InvalidCursorError`. Eventually consistent (indexes).
+   */
+  searchProspects(search: ProspectSearch): Promise<Page<ProspectSummary>>;
+  /**
+   * GDPR erasure: deletes every item of the prospect (profile, address index entries,
+   * enrollments, touch claims, timeline). Suppressions are global and are NOT touched:
+   * the caller replaces them by hashed `erased` entries. Idempotent.
+   */
+  deleteProspectData(prospectId: string): Promise<void>;
+}
+
+/** Enrollments, the touches recorded on them, and the reads enrolling and touching need. */
+export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
   listEnrollments(prospectId: string): Promise<Enrollment[]>;
-  /** For enrollment: reads many enrollments (by id) and suppressions (by address) in few round trips. */
+  /**
+   * ONE Query of the by-sequence index: a sequence's enrollments ordered by status, then
+   * step, then next touch time (soonest first), then prospect. `status` (and `stepIndex`
+   * with it) narrow the key range. `stepIndex` WITHOUT `status` is a filter applied after
+   * the page was read: such pages may hold fewer than `limit` items (even none) and still
+   * have a `nextCursor`. A cursor of another list is an `InvalidCursorError`. Eventually
+   * consistent (index).
+   */
+  listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>>;
+  /**
+   * For enrollment: reads many enrollments (by id), suppressions (by address) and stored
+   * profiles (by prospect id) in one batched read (few round trips). Maps are keyed by what
+   * was asked for (suppressions by the address string as passed in).
+   */
   getEnrollmentsAndSuppressions(
     enrollmentIds: string[],
     addresses: string[],
-  ): Promise<{ enrollments: Map<string, Enrollment>; suppressions: Map<string, Suppression> }>;
+    prospectIds?: string[],
+  ): Promise<{
+    enrollments: Map<string, Enrollment>;
+    suppressions: Map<string, Suppression>;
+    prospects: Map<string, Prospect>;
+  }>;
   /**
-   * Writes prospects (batched upserts), then creates the new enrollments, each with a
-   * conditional put that fails when the enrollment already exists (two requests enrolling
-   * the same prospect at once: only one wins), then the timeline entries of the created
-   * ones. Returns the ids of the enrollments that already existed.
+   * Writes an enrollment chunk with batched, UNCONDITIONAL writes (a BatchWriteItem cannot
+   * be conditional, and a conditional put per enrollment is several times slower): the
+   * profiles first, then the enrollments and their timeline entries, so a crash never
+   * leaves an enrollment without its profile. Whatever is stored under the same keys is
+   * replaced (last writer wins).
+   *
+   * So the caller must make sure nobody else decides these enrollments at the same time:
+   * it holds the enrollment lane lease (`LeaseStore`, domain/lanes.ts) of every prospect in
+   * the batch from the read that decided them until this call returns.
    */
   putEnrollmentBatch(items: {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
-  }): Promise<{ conflicts: Set<string> }>;
+  }): Promise<void>;
   /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
   restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
   /**
@@ -210,12 +264,6 @@ export interface Store {
   }>;
   advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult>;
   /**
-   * GDPR erasure: deletes every item of the prospect (profile, address index entries,
-   * enrollments, touch claims, timeline). Suppressions are global and are NOT touched:
-   * the caller replaces them by hashed `erased` entries. Idempotent.
-   */
-  deleteProspectData(prospectId: string): Promise<void>;
-  /**
    * Records a touch on the enrollment whatever its status, and drops the claim: used when a
    * claimed send went out but the enrollment was stopped meanwhile, so the send is still on record.
    */
@@ -227,8 +275,10 @@ export interface Store {
    * already updated), so callers bump counters only on 'ok' and repeats stay idempotent.
    */
   updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult>;
+}
 
-  // Exactly-once touches.
+/** Exactly-once touches. */
+export interface ClaimStore {
   /**
    * Claims a touch with ONE conditional write ON THE ENROLLMENT ITEM (attribute `claim`):
    * it succeeds only while the enrollment is `active` at this run and step and nobody
@@ -239,17 +289,61 @@ export interface Store {
   claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult>;
   /** Gives a claim back (after a retryable send failure) so the retry need not wait for the lease. */
   releaseTouchClaim(claim: TouchClaim): Promise<void>;
+}
 
-  // Consent ledger.
+/** The consent ledger. */
+export interface ConsentStore {
   getSuppression(address: string): Promise<Suppression | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
   deleteSuppression(address: string): Promise<void>;
+}
 
-  // Timeline and counters.
+export interface TimelineStore {
   appendTimeline(events: TimelineEvent[]): Promise<void>;
   listTimeline(prospectId: string): Promise<TimelineEvent[]>;
-  addToCounters(delta: SequenceCounterDelta): Promise<void>;
-  getCounters(sequenceId: string): Promise<Record<string, number>>;
 }
+
+export interface CounterStore {
+  /** Adds atomically; a throttled write is retried, not lost. */
+  addToCounters(delta: SequenceCounterDelta): Promise<void>;
+  /** Every counter of the sequence, summed over all days. */
+  getCounters(sequenceId: string): Promise<Record<string, number>>;
+  /** The sums per UTC day from `fromDay` to `toDay` (`yyyy-mm-dd`, both included), oldest first; days without counts are absent. */
+  getDailyCounters(sequenceId: string, fromDay: string, toDay: string): Promise<DailyCounters[]>;
+}
+
+/** A named lease: whoever holds it (`owner`) until `until` (ISO 8601) may do the work it guards. */
+export interface Lease {
+  name: string;
+  owner: string;
+  until: string;
+}
+
+/** Leases, e.g. on enrollment lanes (domain/lanes.ts): ONE conditional write each. */
+export interface LeaseStore {
+  /**
+   * Takes the lease when nobody holds it, when its holder's lease expired by `now` (the
+   * holder died), or when `owner` already holds it (then it is extended to `until`).
+   */
+  acquireLease(lease: Lease, now: Date): Promise<ConditionalWriteResult>;
+  /**
+   * Extends a lease only while `owner` still holds it (expired or not, as long as nobody
+   * took it over): 'conflict' when someone else acquired it or it was released meanwhile.
+   * A holder that was slow calls it before acting on what it read under the lease.
+   */
+  renewLease(lease: Lease): Promise<ConditionalWriteResult>;
+  /** Frees the lease if `owner` holds it; a lease someone else holds now stays theirs. */
+  releaseLease(name: string, owner: string): Promise<void>;
+}
+
+export interface Store
+  extends SequenceStore,
+    ProspectStore,
+    EnrollmentStore,
+    ClaimStore,
+    ConsentStore,
+    TimelineStore,
+    CounterStore,
+    LeaseStore {}
 
 export type { Channel };

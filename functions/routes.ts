@@ -5,6 +5,8 @@
  * here without a handler for it (or a handler for a route that is not here) fails to
  * compile. Data only: importing this file must not pull in aws-cdk-lib or a handler.
  */
+import type { IdKind } from './domain/ids.js';
+import type { Access } from './domain/roles.js';
 
 /** The Lambda function that answers a route (names match `infra/handlers.ts`). */
 export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe';
@@ -17,7 +19,7 @@ export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe';
  * - `editor`: a signed-in editor or the API key: every change of state.
  * `viewer` and `editor` routes go through the authorizer; the role is enforced by the API.
  */
-export type RouteAccess = 'public' | 'signed' | 'viewer' | 'editor';
+export type RouteAccess = Access;
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -26,32 +28,62 @@ interface RouteSpec {
   readonly access: RouteAccess;
   /** One line for people reading the API description. */
   readonly summary: string;
+  /**
+   * The kind of id each `{name}` of the path holds (rules in domain/ids.ts): the handler
+   * refuses a malformed one with a 400 naming it, so no use case ever gets one.
+   */
+  readonly params?: Readonly<Record<string, IdKind>>;
 }
+
+const sequence = { id: 'sequenceId' } as const;
+const prospect = { id: 'prospectId' } as const;
+const enrollment = { id: 'enrollmentId' } as const;
 
 export const ROUTES = {
   'GET /health': { target: 'api', access: 'public', summary: 'Liveness check' },
 
   'GET /sequences': { target: 'api', access: 'viewer', summary: 'Sequences with their current version and steps' },
-  'GET /sequences/{id}': { target: 'api', access: 'viewer', summary: 'One sequence at its current version' },
-  'PUT /sequences/{id}': { target: 'api', access: 'editor', summary: 'Publish a new version of a sequence' },
-  'POST /sequences/{id}/enrollments': { target: 'api', access: 'editor', summary: 'Enroll prospects (JSON or CSV)' },
-  'GET /sequences/{id}/stats': { target: 'api', access: 'viewer', summary: 'Counts by status and per step' },
-  'GET /prospects/{id}': { target: 'api', access: 'viewer', summary: 'A prospect, its enrollments and its timeline' },
-  'DELETE /prospects/{id}': { target: 'api', access: 'editor', summary: "Erase a prospect's personal data" },
-  'POST /enrollments/{id}/stop': { target: 'api', access: 'editor', summary: 'Stop an enrollment' },
-  'POST /enrollments/{id}/pause': { target: 'api', access: 'editor', summary: 'Pause an enrollment' },
-  'POST /enrollments/{id}/resume': { target: 'api', access: 'editor', summary: 'Resume a paused enrollment' },
+  'GET /sequences/{id}': { target: 'api', access: 'viewer', summary: 'One sequence at its current version', params: sequence },
+  'PUT /sequences/{id}': { target: 'api', access: 'editor', summary: 'Publish a new version of a sequence', params: sequence },
+  'POST /sequences/{id}/enrollments': { target: 'api', access: 'editor', summary: 'Enroll prospects (JSON or CSV)', params: sequence },
+  'GET /sequences/{id}/stats': { target: 'api', access: 'viewer', summary: 'Counts by status and per step', params: sequence },
+  'GET /prospects/{id}': { target: 'api', access: 'viewer', summary: 'A prospect, its enrollments and its timeline', params: prospect },
+  'DELETE /prospects/{id}': { target: 'api', access: 'editor', summary: "Erase a prospect's personal data", params: prospect },
+  'POST /enrollments/{id}/stop': { target: 'api', access: 'editor', summary: 'Stop an enrollment', params: enrollment },
+  'POST /enrollments/{id}/pause': { target: 'api', access: 'editor', summary: 'Pause an enrollment', params: enrollment },
+  'POST /enrollments/{id}/resume': { target: 'api', access: 'editor', summary: 'Resume a paused enrollment', params: enrollment },
 
   // Twilio signs these with the account's auth token; the handler verifies the signature.
   'POST /webhooks/twilio/sms': { target: 'twilioWebhook', access: 'signed', summary: 'Inbound SMS (STOP, START, HELP, replies)' },
   'POST /webhooks/twilio/status': { target: 'twilioWebhook', access: 'signed', summary: 'SMS delivery status callback' },
 
   // Prospects follow a link from an email; the token is HMAC-signed, no login possible.
-  'GET /unsubscribe/{token}': { target: 'unsubscribe', access: 'public', summary: 'Unsubscribe confirmation page' },
-  'POST /unsubscribe/{token}': { target: 'unsubscribe', access: 'public', summary: 'Unsubscribe (RFC 8058 one-click)' },
+  'GET /unsubscribe/{token}': { target: 'unsubscribe', access: 'public', summary: 'Unsubscribe confirmation page', params: { token: 'unsubscribeToken' } },
+  'POST /unsubscribe/{token}': { target: 'unsubscribe', access: 'public', summary: 'Unsubscribe (RFC 8058 one-click)', params: { token: 'unsubscribeToken' } },
 } as const satisfies Record<`${RouteMethod} /${string}`, RouteSpec>;
 
 export type RouteKey = keyof typeof ROUTES;
+
+/** `'GET /a/{id}/b/{x}'` → `'id' | 'x'`. */
+type PathParameterNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}` ? Name | PathParameterNames<Rest> : never;
+type DeclaredParams<K extends RouteKey> = (typeof ROUTES)[K] extends { params: infer P } ? keyof P : never;
+/** Fails to compile when a route has a `{name}` in its path without a kind in `params`. */
+const everyPathParameterHasAKind: { [K in RouteKey]: [PathParameterNames<K>] extends [DeclaredParams<K>] ? true : false } = Object.fromEntries(
+  Object.keys(ROUTES).map((key) => [key, true]),
+) as { [K in RouteKey]: true };
+void everyPathParameterHasAKind;
+
+/** The access a route demands (undefined for a route key not in the table). */
+export function routeAccess(routeKey: string): RouteAccess | undefined {
+  return Object.hasOwn(ROUTES, routeKey) ? (ROUTES as Record<string, RouteSpec>)[routeKey]?.access : undefined;
+}
+
+/** The kind of id a route's path parameter holds, from the table. */
+export function pathParameterKind(routeKey: string, name: string): IdKind | undefined {
+  if (!Object.hasOwn(ROUTES, routeKey)) return undefined;
+  const params: Readonly<Record<string, IdKind>> | undefined = (ROUTES as Record<string, RouteSpec>)[routeKey]?.params;
+  return params && Object.hasOwn(params, name) ? params[name] : undefined;
+}
 
 /** The route keys one function answers, e.g. `RouteKeyFor<'twilioWebhook'>`. */
 export type RouteKeyFor<T extends RouteTarget> = {

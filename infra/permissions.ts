@@ -44,10 +44,11 @@ export interface FunctionAccess {
  */
 export const FUNCTION_ACCESS = {
   // Sequences, enrollments (batched), stats, prospects (lookup and erasure), manual control.
-  // Erasure deletes a prospect's items in batches (BatchWriteItem), never one by one.
+  // Erasure deletes a prospect's items in batches (BatchWriteItem), never one by one; an
+  // enrollment lane's lease is released with a conditional DeleteItem.
   api: {
-    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
-    indexes: ['byAddress', 'byList'],
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    indexes: ['byPhone', 'byList'],
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'create',
@@ -73,14 +74,14 @@ export const FUNCTION_ACCESS = {
   // STOP / START / replies by phone: address lookup, suppressions, stops; emails the owner on a reply.
   twilioWebhook: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
-    indexes: ['byAddress'],
+    indexes: ['byPhone'],
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
     schedules: 'delete',
   },
   unsubscribe: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
-    indexes: ['byAddress'],
+    indexes: ['byEmail'],
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'delete',
@@ -88,7 +89,7 @@ export const FUNCTION_ACCESS = {
   // Replies, auto-replies (pause, later resume), mailto unsubscribes; forwards replies to the owner.
   sesInbound: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
-    indexes: ['byAddress'],
+    indexes: ['byEmail'],
     secrets: ['unsubscribe'],
     sendEmail: true,
     schedules: 'create',
@@ -96,7 +97,7 @@ export const FUNCTION_ACCESS = {
   // Bounces and complaints (suppress, stop), deliveries, opens, clicks (status, counters).
   sesEvents: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
-    indexes: ['byAddress'],
+    indexes: ['byEmail'],
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'delete',

@@ -1,7 +1,8 @@
 /**
  * Creates THE table from `TABLE_DEFINITION` (the same constant the CDK stack uses), for
- * the embedded runtime and the integration tests: on-demand billing, every GSI with ALL
- * projection. Idempotent: an existing table is fine (a persistent local store restarts).
+ * the embedded runtime and the integration tests: on-demand billing, every GSI with the
+ * projection the constant gives it. Idempotent: an existing table is fine (a persistent
+ * local store restarts), unless it lacks an index of this version (`OutdatedTableError`).
  * Waits until the table and its indexes are ACTIVE.
  *
  * TTL (`expiresAt`) is not configured here: dynalite implements no UpdateTimeToLive and
@@ -13,9 +14,34 @@ import {
   type AttributeDefinition,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
+  type Projection,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TABLE_DEFINITION } from '../table-definition.js';
+import { TABLE_DEFINITION, type IndexProjection } from '../table-definition.js';
+
+function projectionOf(projection: IndexProjection): Projection {
+  switch (projection.type) {
+    case 'ALL':
+    case 'KEYS_ONLY':
+      return { ProjectionType: projection.type };
+    case 'INCLUDE':
+      return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.nonKeyAttributes] };
+  }
+}
+
+/** The table exists but was created with an older key layout: its items lack this version's index keys. */
+export class OutdatedTableError extends Error {
+  override name = 'OutdatedTableError';
+  constructor(
+    readonly tableName: string,
+    readonly missingIndexes: string[],
+  ) {
+    super(
+      `Table ${tableName} was created by an older version of Followup (it has no ${missingIndexes.join(', ')} ` +
+        'index), so this version cannot read its data. Start with an empty data directory (or delete the table).',
+    );
+  }
+}
 
 export interface CreateTableOptions {
   /** Give up waiting for ACTIVE after this long (default 30 s). */
@@ -47,7 +73,7 @@ export async function createTable(
         { AttributeName: gsi.partitionKey.name, KeyType: 'HASH' },
         { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: projectionOf(gsi.projection),
     };
   });
 
@@ -71,6 +97,11 @@ export async function createTable(
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
     const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    // A table kept from an older version (a persistent local store) may lack an index this
+    // version queries: say so now, not as a failed query later.
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    const missing = def.globalSecondaryIndexes.map((i) => i.indexName).filter((name) => !present.has(name));
+    if (missing.length > 0) throw new OutdatedTableError(tableName, missing);
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
     if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
     if (Date.now() > deadline) {

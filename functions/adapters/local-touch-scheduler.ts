@@ -1,36 +1,85 @@
 /**
- * The embedded runtime's TouchScheduler: same port as EventBridge Scheduler, schedules
- * kept in memory (and in a JSON file with `--data-dir`), delivered to the same touch
- * worker handler the Lambda uses. Like `ActionAfterCompletion: DELETE`, a schedule is
- * gone once it fired; a failed delivery is retried later, like an SQS redelivery.
+ * The embedded runtime's TouchScheduler: same port as EventBridge Scheduler, delivering to
+ * the same touch worker handler the Lambda uses. Like `ActionAfterCompletion: DELETE`, a
+ * schedule is gone once it fired; a failed delivery is retried later, like an SQS
+ * redelivery, and after `maxAttempts` it lands in `deadLetters` (the local DLQ).
+ *
+ * Due touches wait in a binary heap keyed by fire time, so each delivery costs O(log n).
+ * Cancels and retries do not search the heap: the entry is dropped or changed in the map
+ * and its old heap item is skipped when it surfaces (lazy deletion).
+ *
+ * With `--data-dir` (`stateFile`) every change is one JSON line appended to a log through
+ * one write queue (append-only-log.ts): schedule, cancel, start (a delivery begins),
+ * retry, done (the worker returned), dead. On start the log is replayed and compacted to
+ * the live set. A delivery is logged `done` only after the worker returned, so after a
+ * `kill -9` a touch that was in flight is delivered again, flagged `recovered`; the
+ * engine's claim and step checks make that redelivery either the one send or a no-op.
+ * Every line carries the virtual time, and `load` moves the clock to the last one, so
+ * time does not go backwards across a crash either.
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import type { Clock, Logger, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
+import { AppendOnlyLog } from './append-only-log.js';
+import { MinHeap } from './min-heap.js';
 
 export type DeliveryOutcome = 'done' | 'retry';
-export type Deliver = (message: TouchMessage) => Promise<DeliveryOutcome>;
+export interface Delivery {
+  /** 1 for the first delivery of a touch. */
+  attempt: number;
+  /** The previous delivery of this touch was in flight when the process died. */
+  recovered: boolean;
+}
+export type Deliver = (message: TouchMessage, delivery: Delivery) => Promise<DeliveryOutcome>;
 
 export interface LocalTouchSchedulerOptions {
   clock: Clock & { moveTo(at: Date): void };
   logger: Logger;
-  /** Where pending schedules survive a restart (`--data-dir`); in memory only when absent. */
+  /** The log where pending schedules survive a restart (`--data-dir`); in memory only when absent. */
   stateFile?: string;
+  /** A `schedules.json` written by an older version: imported once by `load`, then deleted. */
+  legacyStateFile?: string;
   /** Delay before a failed delivery is tried again (virtual time), like a visibility timeout. */
   retryDelayMs?: number;
   maxAttempts?: number;
 }
 
-interface Pending {
+interface Entry {
+  id: number;
   touch: ScheduledTouch;
   /** When to deliver: the due time, or later for a retry. */
   fireAtMs: number;
   attempts: number;
+  recovered: boolean;
+  /** Which heap item is current (older ones are skipped). */
+  order: number;
 }
 
+interface HeapItem {
+  id: number;
+  fireAtMs: number;
+  order: number;
+}
+
+type LogRecord =
+  | { op: 'schedule'; id: number; at: number; touch: ScheduledTouch; fireAtMs: number; attempts?: number; recovered?: boolean }
+  | { op: 'cancel'; id: number; at: number }
+  | { op: 'start'; id: number; at: number }
+  | { op: 'retry'; id: number; at: number; fireAtMs: number }
+  | { op: 'done'; id: number; at: number }
+  | { op: 'dead'; id: number; at: number; touch: ScheduledTouch; attempts: number };
+
 export class LocalTouchScheduler implements TouchScheduler {
-  private readonly pending = new Map<string, Pending>();
+  /** Pending and in-flight touches by id. */
+  private readonly entries = new Map<number, Entry>();
+  /** Pending (not in flight) touches by schedule name: a second schedule of a name is a no-op. */
+  private readonly pendingByName = new Map<string, number>();
+  private readonly heap = new MinHeap<HeapItem>((a, b) => a.fireAtMs < b.fireAtMs || (a.fireAtMs === b.fireAtMs && a.order < b.order));
+  private readonly log: AppendOnlyLog<LogRecord> | undefined;
+  private nextId = 1;
+  private nextOrder = 1;
   private deliver: Deliver | undefined;
   private running: Promise<void> | undefined;
+  private stopping = false;
   private readonly retryDelayMs: number;
   private readonly maxAttempts: number;
   /** Touches that exhausted their attempts: the local stand-in for the DLQ. */
@@ -39,6 +88,7 @@ export class LocalTouchScheduler implements TouchScheduler {
   constructor(private readonly options: LocalTouchSchedulerOptions) {
     this.retryDelayMs = options.retryDelayMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 10;
+    this.log = options.stateFile ? new AppendOnlyLog<LogRecord>(options.stateFile) : undefined;
   }
 
   /** Set once the worker exists (the worker needs the scheduler too). */
@@ -47,90 +97,229 @@ export class LocalTouchScheduler implements TouchScheduler {
   }
 
   async schedule(touch: ScheduledTouch): Promise<void> {
-    if (this.pending.has(touch.scheduleName)) return;
-    this.pending.set(touch.scheduleName, { touch, fireAtMs: Date.parse(touch.dueAt), attempts: 0 });
-    await this.persist();
+    if (this.pendingByName.has(touch.scheduleName)) return;
+    const entry = this.add({ id: this.nextId++, touch, fireAtMs: Date.parse(touch.dueAt), attempts: 0, recovered: false });
+    await this.write({ op: 'schedule', id: entry.id, at: this.nowMs(), touch, fireAtMs: entry.fireAtMs });
   }
 
   async cancel(scheduleName: string): Promise<void> {
-    if (this.pending.delete(scheduleName)) await this.persist();
+    const id = this.pendingByName.get(scheduleName);
+    if (id === undefined) return;
+    this.pendingByName.delete(scheduleName);
+    this.entries.delete(id);
+    await this.write({ op: 'cancel', id, at: this.nowMs() });
   }
 
   pendingTouches(): ScheduledTouch[] {
-    return [...this.pending.values()].sort((a, b) => a.fireAtMs - b.fireAtMs).map((p) => p.touch);
+    return [...this.pendingByName.values()]
+      .map((id) => this.entries.get(id))
+      .filter((entry): entry is Entry => entry !== undefined)
+      .sort((a, b) => a.fireAtMs - b.fireAtMs || a.order - b.order)
+      .map((entry) => entry.touch);
   }
 
   /**
    * Delivers every schedule due at or before `until`, one at a time in due order, moving
    * the clock to each due time first, so touches see the time they were meant for. Touches
-   * scheduled by those deliveries run too if they fall due before `until`.
+   * scheduled by those deliveries run too if they fall due before `until`. Runs are
+   * serialised; a failed run rejects for its caller only.
    */
   runUntil(until: Date): Promise<void> {
-    const previous = this.running ?? Promise.resolve();
-    const run = previous.then(() => this.drain(until.getTime()));
-    this.running = run.finally(() => {
-      if (this.running === run) this.running = undefined;
+    const run = (this.running ?? Promise.resolve()).then(() => this.drain(until.getTime()));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.running = settled;
+    void settled.then(() => {
+      if (this.running === settled) this.running = undefined;
     });
     return run;
+  }
+
+  /** Replays and compacts the log (`--data-dir`), and moves the clock to its last moment. */
+  async load(): Promise<void> {
+    if (!this.log) return;
+    const { records, unreadable } = await this.log.read();
+    for (const problem of unreadable) {
+      this.options.logger.warn(problem.torn ? 'schedule log: torn last line ignored' : 'schedule log: unreadable line ignored', { line: problem.line });
+    }
+    let lastMs = Number.NEGATIVE_INFINITY;
+    for (const record of records) {
+      lastMs = Math.max(lastMs, record.at);
+      this.replay(record);
+    }
+    const legacyImported = await this.importLegacyState();
+    await this.log.rewrite(this.liveRecords());
+    // Only once its schedules are in the log.
+    if (legacyImported && this.options.legacyStateFile) await rm(this.options.legacyStateFile, { force: true });
+    if (Number.isFinite(lastMs)) this.options.clock.moveTo(new Date(lastMs));
+  }
+
+  /** Stops delivering after the delivery in flight, then closes the log. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+    await this.log?.close();
   }
 
   private async drain(untilMs: number): Promise<void> {
     if (!this.deliver) throw new Error('local scheduler is not connected to a touch worker');
     for (;;) {
-      const next = this.nextDue(untilMs);
+      if (this.stopping) return;
+      const next = this.popDue(untilMs);
       if (!next) return;
       this.options.clock.moveTo(new Date(next.fireAtMs));
-      this.pending.delete(next.touch.scheduleName);
+      if (this.pendingByName.get(next.touch.scheduleName) === next.id) this.pendingByName.delete(next.touch.scheduleName);
       next.attempts += 1;
+      await this.write({ op: 'start', id: next.id, at: this.nowMs() });
       let outcome: DeliveryOutcome;
       try {
         const { scheduleName: _name, ...message } = next.touch;
-        outcome = await this.deliver(message);
+        outcome = await this.deliver(message, { attempt: next.attempts, recovered: next.recovered });
       } catch (error) {
         this.options.logger.error('touch delivery crashed', { scheduleName: next.touch.scheduleName, error: String(error) });
         outcome = 'retry';
       }
-      if (outcome === 'retry') this.retryLater(next);
-      await this.persist();
+      if (outcome === 'done') {
+        this.entries.delete(next.id);
+        await this.write({ op: 'done', id: next.id, at: this.nowMs() });
+      } else {
+        await this.retryLater(next);
+      }
     }
   }
 
-  private nextDue(untilMs: number): Pending | undefined {
-    let best: Pending | undefined;
-    for (const item of this.pending.values()) {
-      if (item.fireAtMs > untilMs) continue;
-      if (!best || item.fireAtMs < best.fireAtMs) best = item;
+  /** The earliest entry due by `untilMs`, skipping heap items of cancelled or moved entries. */
+  private popDue(untilMs: number): Entry | undefined {
+    for (;;) {
+      const top = this.heap.peek();
+      if (!top) return undefined;
+      const entry = this.entries.get(top.id);
+      if (!entry || entry.order !== top.order) {
+        this.heap.pop();
+        continue;
+      }
+      if (top.fireAtMs > untilMs) return undefined;
+      this.heap.pop();
+      return entry;
     }
-    return best;
   }
 
-  private retryLater(item: Pending): void {
-    if (item.attempts >= this.maxAttempts) {
-      this.deadLetters.push({ touch: item.touch, attempts: item.attempts });
-      this.options.logger.error('touch moved to the dead-letter list', { scheduleName: item.touch.scheduleName });
+  private async retryLater(entry: Entry): Promise<void> {
+    if (entry.attempts >= this.maxAttempts) {
+      this.entries.delete(entry.id);
+      this.deadLetters.push({ touch: entry.touch, attempts: entry.attempts });
+      this.options.logger.error('touch moved to the dead-letter list', { scheduleName: entry.touch.scheduleName });
+      await this.write({ op: 'dead', id: entry.id, at: this.nowMs(), touch: entry.touch, attempts: entry.attempts });
       return;
     }
-    const fireAtMs = this.options.clock.now().getTime() + this.retryDelayMs;
-    // A retry keeps its own name so a re-created schedule of the same touch stays a no-op.
-    this.pending.set(item.touch.scheduleName, { ...item, fireAtMs });
+    entry.fireAtMs = this.nowMs() + this.retryDelayMs;
+    this.requeue(entry);
+    await this.write({ op: 'retry', id: entry.id, at: this.nowMs(), fireAtMs: entry.fireAtMs });
   }
 
-  async load(): Promise<void> {
-    if (!this.options.stateFile) return;
+  private add(fields: Omit<Entry, 'order'>): Entry {
+    const entry: Entry = { ...fields, order: 0 };
+    this.entries.set(entry.id, entry);
+    this.requeue(entry);
+    return entry;
+  }
+
+  /** (Re)inserts an entry into the heap; its previous heap item becomes stale. */
+  private requeue(entry: Entry): void {
+    entry.order = this.nextOrder++;
+    this.heap.push({ id: entry.id, fireAtMs: entry.fireAtMs, order: entry.order });
+    // A retry keeps its name, so a re-created schedule of the same touch stays a no-op.
+    if (!this.pendingByName.has(entry.touch.scheduleName)) this.pendingByName.set(entry.touch.scheduleName, entry.id);
+  }
+
+  private replay(record: LogRecord): void {
+    this.nextId = Math.max(this.nextId, record.id + 1);
+    const entry = this.entries.get(record.id);
+    switch (record.op) {
+      case 'schedule':
+        this.add({
+          id: record.id,
+          touch: record.touch,
+          fireAtMs: record.fireAtMs,
+          attempts: record.attempts ?? 0,
+          recovered: record.recovered ?? false,
+        });
+        return;
+      case 'cancel':
+      case 'done':
+        this.forget(record.id);
+        return;
+      case 'start':
+        // Until a later line says how it ended, this delivery was in flight.
+        if (entry) {
+          entry.attempts += 1;
+          entry.recovered = true;
+        }
+        return;
+      case 'retry':
+        if (entry) {
+          entry.fireAtMs = record.fireAtMs;
+          entry.recovered = false;
+          this.requeue(entry);
+        }
+        return;
+      case 'dead':
+        this.forget(record.id);
+        this.deadLetters.push({ touch: record.touch, attempts: record.attempts });
+        return;
+    }
+  }
+
+  private forget(id: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    if (this.pendingByName.get(entry.touch.scheduleName) === id) this.pendingByName.delete(entry.touch.scheduleName);
+  }
+
+  /** What compaction keeps: the dead letters, then every live entry in due order. */
+  private liveRecords(): LogRecord[] {
+    const now = this.nowMs();
+    const dead: LogRecord[] = this.deadLetters.map((letter) => ({ op: 'dead', id: this.nextId++, at: now, touch: letter.touch, attempts: letter.attempts }));
+    const live: LogRecord[] = [...this.entries.values()]
+      .sort((a, b) => a.fireAtMs - b.fireAtMs || a.order - b.order)
+      .map((entry) => ({
+        op: 'schedule',
+        id: entry.id,
+        at: now,
+        touch: entry.touch,
+        fireAtMs: entry.fireAtMs,
+        ...(entry.attempts > 0 ? { attempts: entry.attempts } : {}),
+        ...(entry.recovered ? { recovered: true } : {}),
+      }));
+    return [...dead, ...live];
+  }
+
+  /** `schedules.json` of older versions: an array of {touch, fireAtMs, attempts}. */
+  private async importLegacyState(): Promise<boolean> {
+    const file = this.options.legacyStateFile;
+    if (!file) return false;
     let text: string;
     try {
-      text = await readFile(this.options.stateFile, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch {
-      return;
+      return false;
     }
-    const items = JSON.parse(text) as Pending[];
-    for (const item of items) this.pending.set(item.touch.scheduleName, item);
+    const items = JSON.parse(text) as { touch: ScheduledTouch; fireAtMs: number; attempts?: number }[];
+    for (const item of items) {
+      if (this.pendingByName.has(item.touch.scheduleName)) continue;
+      this.add({ id: this.nextId++, touch: item.touch, fireAtMs: item.fireAtMs, attempts: item.attempts ?? 0, recovered: false });
+    }
+    return true;
   }
 
-  private async persist(): Promise<void> {
-    if (!this.options.stateFile) return;
-    const temp = `${this.options.stateFile}.tmp`;
-    await writeFile(temp, JSON.stringify([...this.pending.values()]));
-    await rename(temp, this.options.stateFile);
+  private async write(record: LogRecord): Promise<void> {
+    await this.log?.append(record);
+  }
+
+  private nowMs(): number {
+    return this.options.clock.now().getTime();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The embedded runtime's clock: real time by default, N times faster with `--speed N`,
- * and able to jump forward (`POST /dev/clock`) so a two-week sequence runs in seconds.
- * Time never goes backwards.
+ * and able to jump forward (`POST /dev/clock`, durations read in local/clock-advance.ts) so
+ * a two-week sequence runs in seconds. Time never goes backwards.
  */
 import type { Clock } from '../ports.js';
 
@@ -34,8 +34,9 @@ export class VirtualClock implements Clock {
     return new Date(this.state.virtualAnchorMs + elapsed * this.state.speed);
   }
 
-  /** Moves to `at` if that is later than now; never backwards. */
+  /** Moves to `at` if that is later than now; never backwards. An invalid date is refused, so the clock can never become NaN. */
   moveTo(at: Date): void {
+    if (!Number.isFinite(at.getTime())) throw new RangeError('the clock cannot move to an invalid date');
     const now = this.now().getTime();
     this.reanchor(Math.max(now, at.getTime()));
   }
@@ -59,21 +60,4 @@ export class VirtualClock implements Clock {
   private reanchor(virtualMs: number): void {
     this.state = { ...this.state, virtualAnchorMs: virtualMs, realAnchorMs: this.realNow() };
   }
-}
-
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-export class DurationFormatError extends Error {
-  override name = 'DurationFormatError';
-}
-
-/** "90m", "12h", "2d", "1w", "30s", or a sum like "1d12h". */
-export function parseDuration(text: string): number {
-  const trimmed = text.trim().toLowerCase();
-  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)\s*([smhdw])/g)];
-  const consumed = parts.map((p) => p[0]).join('');
-  if (parts.length === 0 || consumed.replace(/\s/g, '') !== trimmed.replace(/\s/g, '')) {
-    throw new DurationFormatError(`"${text}" is not a duration; use e.g. "90m", "12h", "2d" or "1w"`);
-  }
-  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (UNIT_MS[unit as string] ?? 0), 0);
 }

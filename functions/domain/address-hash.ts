@@ -9,16 +9,15 @@
  * Pure computation (no I/O): use cases may import it.
  */
 import { createHash } from 'node:crypto';
+import { LruCache } from './lru-cache.js';
 
 /** Enrolling one list hashes each address four times (keys, index, touch message): remember recent ones. */
-const recent = new Map<string, string>();
-const RECENT_LIMIT = 20_000;
+const recent = new LruCache<string, string>(20_000);
 
 export function addressHash(address: string): string {
   let hash = recent.get(address);
   if (hash === undefined) {
     hash = createHash('sha256').update(address.trim().toLowerCase(), 'utf8').digest('hex');
-    if (recent.size >= RECENT_LIMIT) recent.clear();
     recent.set(address, hash);
   }
   return hash;

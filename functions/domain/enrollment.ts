@@ -1,5 +1,5 @@
 /**
- * The enrollment state machine and the small rules around it (DESIGN §2). Pure.
+ * The enrollment state machine and the small rules around it (docs/architecture.md, "The enrollment lifecycle"). Pure.
  */
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records.js';

@@ -15,6 +15,7 @@ import { Liquid, type Template } from 'liquidjs';
 import { escapeHtmlOnce } from './email-body.js';
 import type { Prospect } from './records.js';
 import type { SenderIdentity } from './sequence.js';
+import { LruCache } from './lru-cache.js';
 
 export interface ProspectVars {
   firstName?: string;
@@ -70,14 +71,13 @@ const liquid = new Liquid({
 // Parsing is the expensive part; a warm container renders the same few templates
 // thousands of times. Bounded so that many sequence versions cannot grow it forever.
 const PARSE_CACHE_LIMIT = 500;
-const parseCache = new Map<string, Template[]>();
+const parseCache = new LruCache<string, Template[]>(PARSE_CACHE_LIMIT);
 
 /** Parses Liquid source (cached); throws liquidjs errors (see describeLiquidError). */
 export function parseLiquid(source: string): Template[] {
   const cached = parseCache.get(source);
   if (cached) return cached;
   const parsed = liquid.parse(source);
-  if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
   parseCache.set(source, parsed);
   return parsed;
 }
@@ -138,7 +138,7 @@ export function describeLiquidError(error: unknown): LiquidProblem {
   if (filter) return { kind: 'unknown-filter', filter, message: `unknown filter "${filter}"`, ...position };
   const tag = /^tag "(.+)" not found$/.exec(base)?.[1];
   if (tag) return { kind: 'syntax', message: `unknown tag "{% ${tag} %}"`, ...position };
-  const unclosedTag = /^tag \{%-?\s*(\w+)[^]*not closed$/.exec(base)?.[1];
+  const unclosedTag = /^tag \{%-?\s*(\w+)[\s\S]*not closed$/.exec(base)?.[1];
   if (unclosedTag) {
     return { kind: 'syntax', message: `"{% ${unclosedTag} %}" is not closed — add "{% end${unclosedTag} %}"`, ...position };
   }
@@ -168,7 +168,7 @@ export function templateVarsFor(input: {
   timezone?: string;
 }): TemplateVars {
   const { prospect } = input;
-  const fullName = [prospect.firstName, prospect.lastName].filter((p) => p && p.trim()).join(' ');
+  const fullName = [prospect.firstName, prospect.lastName].filter((p) => p?.trim()).join(' ');
   return {
     prospect: compact({
       firstName: prospect.firstName,

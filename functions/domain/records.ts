@@ -1,4 +1,5 @@
 /** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline. */
+import type { Actor } from './roles.js';
 import type { Channel } from './sequence.js';
 
 export type TimezoneSource = 'given' | 'phone' | 'default';
@@ -151,4 +152,26 @@ export interface TimelineEvent {
   stepId?: string;
   /** Short, non-personal detail (reason codes); a reply's text only for `replied`. */
   detail?: string;
+  /** Who did it, when a person or a machine did it through the API: `user:<email>` or `apiKey`. */
+  actor?: Actor;
 }
+
+/** The fields a list of prospects shows (search results); the by-name and by-company indexes carry them. */
+export const PROSPECT_SUMMARY_FIELDS = ['firstName', 'lastName', 'company', 'email', 'phone', 'timezone', 'updatedAt'] as const;
+export type ProspectSummary = Pick<Prospect, 'id' | (typeof PROSPECT_SUMMARY_FIELDS)[number]>;
+
+/** The fields a list of enrollments shows; the by-sequence index carries them. */
+export const ENROLLMENT_SUMMARY_FIELDS = [
+  'prospectId',
+  'sequenceId',
+  'status',
+  'stepIndex',
+  'nextTouchAt',
+  'version',
+  'run',
+  'createdAt',
+  'updatedAt',
+  'endedAt',
+  'endReason',
+] as const;
+export type EnrollmentSummary = Pick<Enrollment, 'id' | (typeof ENROLLMENT_SUMMARY_FIELDS)[number]>;

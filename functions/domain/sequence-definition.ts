@@ -13,6 +13,7 @@ import { parseTemplateFile, templateChannelOf, type TemplatePart } from './templ
 import { validateTemplates } from './templates.js';
 import { isValidZone, parseAttributeSamples, parseWait, parseWindow } from './sequence-fields.js';
 import { formatIssues } from './sequence-issues.js';
+import { SLUG, SLUG_HINT } from './ids.js';
 
 export { parseWait } from './sequence-fields.js';
 
@@ -23,8 +24,6 @@ export class SequenceValidationError extends Error {
   }
 }
 
-const SLUG = /^[a-z0-9][a-z0-9-]{0,47}$/;
-const SLUG_HINT = 'use 1–48 lower-case letters, digits and dashes, starting with a letter or digit';
 const E164 = /^\+[1-9]\d{6,14}$/;
 const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 const TEMPLATE_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -112,7 +111,7 @@ export type CompiledSequence = Omit<PublishedSequence, 'version' | 'publishedAt'
 /** Email steps reply in the thread of the previous email unless they start a new one. */
 export function isThreadedStep(definition: Pick<SequenceDefinition, 'steps'>, stepIndex: number): boolean {
   const step = definition.steps[stepIndex];
-  if (!step || step.channel !== 'email' || step.newThread) return false;
+  if (step?.channel !== 'email' || step.newThread) return false;
   return definition.steps.slice(0, stepIndex).some((s) => s.channel === 'email');
 }
 

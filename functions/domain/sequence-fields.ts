@@ -11,7 +11,9 @@ export function isValidZone(value: string): boolean {
 }
 
 const UNIT_ALIASES: Record<string, { unit: WaitUnit; factor: number }> = {};
-const alias = (names: string[], unit: WaitUnit, factor = 1) => names.forEach((n) => (UNIT_ALIASES[n] = { unit, factor }));
+const alias = (names: string[], unit: WaitUnit, factor = 1) => {
+  for (const name of names) UNIT_ALIASES[name] = { unit, factor };
+};
 alias(['m', 'min', 'mins', 'minute', 'minutes'], 'minutes');
 alias(['h', 'hr', 'hrs', 'hour', 'hours'], 'hours');
 alias(['d', 'day', 'days'], 'days');
@@ -25,20 +27,22 @@ alias(
 const MAX_AMOUNT: Record<WaitUnit, number> = { minutes: 525_600, hours: 8_760, days: 366, businessDays: 261 };
 const WAIT_HINT = 'use e.g. "0", "30 minutes", "4 hours", "2 days" or "3 business days"';
 
-function waitFrom(amount: number, unitName: string, shown: string): Wait | string {
+function durationFrom(amount: number, unitName: string, shown: string): Wait | string {
   const unit = UNIT_ALIASES[unitName.toLowerCase().replace(/[\s_-]+/g, ' ').trim()] ??
     UNIT_ALIASES[unitName.toLowerCase().replace(/[\s_-]+/g, '')];
   if (!unit) return `${shown} is not a valid wait — unknown unit "${unitName}"; ${WAIT_HINT}`;
   if (!Number.isInteger(amount) || amount < 0) {
     return `${shown} is not a valid wait — use a whole number that is 0 or more (e.g. "90 minutes" instead of "1.5 hours")`;
   }
-  const value = amount * unit.factor;
-  if (value > MAX_AMOUNT[unit.unit]) return `${shown} is too long — waits are limited to about a year`;
-  return { amount: value, unit: unit.unit };
+  return { amount: amount * unit.factor, unit: unit.unit };
 }
 
-/** "0", "immediately", "30 minutes", "90m", "4 hours", "2h", "2 days", "3d", "3 business days", "2bd", or {amount, unit}. */
-export function parseWait(value: unknown): Wait | string {
+/**
+ * The duration grammar of `wait:` — "0", "immediately", "30 minutes", "90m", "4 hours",
+ * "2h", "2 days", "3d", "1 week", "3 business days", "2bd", or {amount, unit} — without an
+ * upper bound: callers set their own (parseWait: about a year; `POST /dev/clock`: 400 days).
+ */
+export function parseDuration(value: unknown): Wait | string {
   const shown = JSON.stringify(value) ?? String(value);
   if (value === 0 || value === '0') return { amount: 0, unit: 'minutes' };
   if (typeof value === 'string') {
@@ -46,7 +50,7 @@ export function parseWait(value: unknown): Wait | string {
     if (['immediately', 'now', 'none', '0'].includes(text)) return { amount: 0, unit: 'minutes' };
     const match = /^(\d+(?:\.\d+)?)\s*([a-z][a-z _-]*)$/.exec(text);
     if (!match) return `${shown} is not a valid wait — ${WAIT_HINT}`;
-    return waitFrom(Number(match[1]), match[2] ?? '', shown);
+    return durationFrom(Number(match[1]), match[2] ?? '', shown);
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const { amount, unit, ...rest } = value as Record<string, unknown>;
@@ -55,10 +59,18 @@ export function parseWait(value: unknown): Wait | string {
     if (typeof amount !== 'number' || typeof unit !== 'string') {
       return `wait must be {amount: <number>, unit: minutes|hours|days|businessDays} — got ${shown}`;
     }
-    return waitFrom(amount, unit, shown);
+    return durationFrom(amount, unit, shown);
   }
   if (typeof value === 'number') return `${shown} is not a valid wait — add a unit, e.g. "${value} days"`;
   return `${value === undefined ? 'is required' : `${shown} is not a valid wait`} — ${WAIT_HINT}`;
+}
+
+/** A step's wait: `parseDuration`, limited to about a year. */
+export function parseWait(value: unknown): Wait | string {
+  const wait = parseDuration(value);
+  if (typeof wait === 'string') return wait;
+  if (wait.amount > MAX_AMOUNT[wait.unit]) return `${JSON.stringify(value) ?? String(value)} is too long — waits are limited to about a year`;
+  return wait;
 }
 
 const DAY_NAMES: Record<string, Weekday> = {};

@@ -1,5 +1,5 @@
 /**
- * What an inbound SMS means (DESIGN §4): an opt-out, an opt-in, a request for help, or a
+ * What an inbound SMS means (docs/architecture.md, "Inbound"): an opt-out, an opt-in, a request for help, or a
  * reply. Pure.
  *
  * Keywords follow the CTIA / Twilio conventions: the WHOLE body (trimmed, any case, a

@@ -4,7 +4,7 @@
  */
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import type { Prospect } from './records.js';
-import type { ScheduledTouch, TouchMessage } from '../ports.js';
+import type { ScheduledTouch, TouchMessage } from './touch-message.js';
 import { addressFor, findNextStep } from './enrollment.js';
 import { computeNextTouchAt, zonesOf } from './schedule.js';
 import { scheduleNameFor } from './schedule-name.js';

@@ -10,7 +10,7 @@
  * owner that SES throttled) throw, so the invocation is retried and the idempotent
  * use case repeats safely.
  *
- * The MIME parser (mailparser, with its charset tables) and the use case are imported by
+ * The MIME parser (postal-mime) and the use case are imported by
  * the first message, not when the function starts.
  */
 import type { SNSEvent } from 'aws-lambda';
@@ -100,7 +100,7 @@ export async function handleRawInboundEmail(
     import('../use-cases/handle-inbound-email.js'),
   ]);
   const { EmailTooLargeError, MalformedEmailError, MAX_INBOUND_EMAIL_BYTES, parseInboundEmail } = mimeParser;
-  let email;
+  let email: Awaited<ReturnType<typeof parseInboundEmail>>;
   try {
     email = await parseInboundEmail(mime, {
       maxBytes: options.maxBytes ?? MAX_INBOUND_EMAIL_BYTES,

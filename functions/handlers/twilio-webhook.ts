@@ -9,16 +9,21 @@
  * query — behind API Gateway or a custom domain, the Host the Lambda sees is not the one
  * Twilio signed. A missing or wrong signature answers 403 and changes nothing.
  *
+ * Bodies over 64 KB answer 413 before anything is parsed; the rest is parsed in one
+ * linear pass (handlers/shared/form-body.ts), then the signature is checked.
+ *
  * Only Twilio's small webhook module is loaded (node:crypto, url, querystring), not the
  * REST client, so this function stays small.
  */
 import middy from '@middy/core';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 import * as z from '../zod.js';
+import { ID_RULES, isValidId } from '../domain/ids.js';
 import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound.js';
 import { recordSmsStatus } from '../use-cases/record-sms-status.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
-import { bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
+import { bodySize, bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
+import { MAX_FORM_BODY_BYTES, parseFormBody } from './shared/form-body.js';
 import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
 import { CORRELATION_QUERY_PARAMETER } from './shared/correlation.js';
@@ -36,27 +41,35 @@ export interface TwilioWebhookOptions {
   metrics?: MetricsRecorder;
 }
 
-const text = z.string().check(z.minLength(1));
+/**
+ * Every parameter is bounded: a value over these limits is no Twilio request we asked for,
+ * and ids among them become store keys (DynamoDB: partition key ≤ 2,048 bytes).
+ */
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const sid = z.string().check(z.refine((value) => isValidId('providerSid', value), { error: ID_RULES.providerSid.expected }));
+/** E.164, a short code, an alphanumeric sender or `whatsapp:+1…`. */
+const ADDRESS_MAX = 64;
 
 const inboundSmsSchema = z.object({
-  MessageSid: text,
-  From: text,
-  To: z._default(z.string(), ''),
+  MessageSid: sid,
+  From: text(ADDRESS_MAX),
+  To: z._default(z.string().check(z.maxLength(ADDRESS_MAX)), ''),
   Body: z._default(z.string(), ''),
-  OptOutType: z.optional(z.string()),
+  OptOutType: z.optional(z.string().check(z.maxLength(32))),
 });
 
 const statusSchema = z.object({
-  MessageSid: text,
-  MessageStatus: text,
-  ErrorCode: z.optional(z.string()),
-  To: z.optional(z.string()),
+  MessageSid: sid,
+  MessageStatus: text(32),
+  ErrorCode: z.optional(z.string().check(z.maxLength(16))),
+  To: z.optional(z.string().check(z.maxLength(ADDRESS_MAX))),
 });
 
+/** The touch identity we put into the callback URL (`?e=<enrollmentId>&r=<run>&s=<stepIndex>`). */
 const statusQuerySchema = z.object({
-  e: text,
-  r: z.coerce.number().check(z.int(), z.positive()),
-  s: z.coerce.number().check(z.int(), z.nonnegative()),
+  e: z.string().check(z.refine((value) => isValidId('enrollmentId', value), { error: ID_RULES.enrollmentId.expected })),
+  r: z.coerce.number().check(z.int(), z.positive(), z.lte(1_000_000)),
+  s: z.coerce.number().check(z.int(), z.nonnegative(), z.lte(1_000)),
 });
 
 type Params = Record<string, string | string[]>;
@@ -66,7 +79,7 @@ type TwilioRoute = (ctx: InboundContext, event: HttpEvent, params: Params, metri
 const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
   'POST /webhooks/twilio/sms': async (ctx, _event, params, metrics) => {
     const parsed = inboundSmsSchema.safeParse(single(params));
-    if (!parsed.success) throw new HttpError(400, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
+    if (!parsed.success) throw parameterError(parsed.error, 'expected Twilio inbound message parameters (MessageSid, From, Body)');
     const result = await handleSmsInbound(ctx, {
       from: parsed.data.From,
       to: parsed.data.To,
@@ -78,14 +91,16 @@ const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
     return twiml(result.answer);
   },
   'POST /webhooks/twilio/status': async (ctx, event, params) => {
-    const query = statusQuerySchema.safeParse(queryParams(event));
     const parsed = statusSchema.safeParse(single(params));
-    if (!parsed.success) throw new HttpError(400, 'expected Twilio status callback parameters (MessageSid, MessageStatus)');
-    if (!query.success) {
-      // Not one of our touch callbacks (or an old URL format): acknowledged, nothing to record.
+    if (!parsed.success) throw parameterError(parsed.error, 'expected Twilio status callback parameters (MessageSid, MessageStatus)');
+    const identity = queryParams(event);
+    if (!['e', 'r', 's'].some((name) => Object.hasOwn(identity, name))) {
+      // Not one of our touch callbacks (a callback URL set by hand): acknowledged, nothing to record.
       ctx.logger.info('SMS status callback without touch identity', { messageSid: parsed.data.MessageSid });
       return twiml(undefined);
     }
+    const query = statusQuerySchema.safeParse(identity);
+    if (!query.success) throw parameterError(query.error, 'expected the touch identity e, r and s in the callback URL', 'query parameter');
     await recordSmsStatus(ctx, {
       enrollmentId: query.data.e,
       run: query.data.r,
@@ -102,7 +117,11 @@ const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
     const handler = routeFor(TWILIO_ROUTES, event);
-    const params = formParams(bodyText(event));
+    const size = bodySize(event);
+    if (size > MAX_FORM_BODY_BYTES) {
+      throw new HttpError(413, `request body is ${size} bytes; Twilio webhooks are limited to ${MAX_FORM_BODY_BYTES} bytes`);
+    }
+    const params = parseFormBody(bodyText(event));
     const ctx = await options.context();
     await verifySignature(event, params, options, ctx.logger);
     return handler(ctx, event, params, options.metrics ?? noMetrics);
@@ -138,15 +157,12 @@ export function signedUrl(publicUrl: string, event: Pick<HttpEvent, 'rawPath' | 
   return `${base}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
 }
 
-/** Form body → params; a repeated name becomes an array (as Twilio's validator expects). */
-function formParams(body: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(body)) {
-    const existing = params[name];
-    if (existing === undefined) params[name] = value;
-    else params[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return params;
+/** A 400 naming the first parameter at fault (signed requests only: the signature was checked first). */
+function parameterError(error: z.$ZodError, fallback: string, what = 'parameter'): HttpError {
+  const issue = error.issues[0];
+  const field = typeof issue?.path[0] === 'string' ? issue.path[0] : undefined;
+  if (!field) return new HttpError(400, fallback);
+  return new HttpError(400, `${what} ${field}: ${issue?.message ?? 'invalid'}`, undefined, field);
 }
 
 function single(params: Record<string, string | string[]>): Record<string, string> {

@@ -16,7 +16,7 @@ import { verifyUnsubscribeToken, type UnsubscribeClaims } from '../domain/tokens
 import type { UseCaseContext } from '../use-cases/context.js';
 import { unsubscribeProspect } from '../use-cases/unsubscribe-prospect.js';
 import { awsContext } from './shared/aws-context.js';
-import { bodyText, html, httpErrors, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
+import { bodyText, checkPathParameter, html, httpErrors, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import type { RouteKeyFor } from '../routes.js';
 import { logger } from './shared/logger.js';
 import { noMetrics, unsubscribeMetrics, type MetricsRecorder } from './shared/metrics.js';
@@ -70,14 +70,10 @@ function isOneClick(event: HttpEvent): boolean {
   return event.routeKey === 'POST /unsubscribe/{token}' && ONE_CLICK.test(bodyText(event).trim());
 }
 
+/** A malformed token is answered like a forged one: the same 400 page. */
 function tokenOf(event: HttpEvent): string | undefined {
-  const raw = event.pathParameters?.['token'];
-  if (!raw) return undefined;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
+  const checked = checkPathParameter(event, 'token');
+  return checked.ok ? checked.value : undefined;
 }
 
 function plain(statusCode: number, body: string): HttpResult {

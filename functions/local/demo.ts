@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     }
 
     const advance = async (duration: string) => {
-      await fetch(`${runtime.url}/dev/clock`, { method: 'POST', body: JSON.stringify({ advance: duration }) });
+      const moved = await api('POST', '/dev/clock', JSON.stringify({ advance: duration }));
+      if (moved.status !== 200) throw new Error(`moving the clock failed: ${moved.status} ${moved.text}`);
     };
     let shown = 0;
     const showNewMessages = () => {

@@ -1,7 +1,10 @@
 /**
  * The embedded runtime's HTTP front door: every route of `functions/routes.ts` through the Lambda
- * handlers (admin routes through the Lambda authorizer first, as API Gateway does), plus
- * the development routes `/dev/outbox`, `/dev/clock` and `/dev/inbound/email`.
+ * handlers (admin routes through the Lambda authorizer first, as API Gateway does, and its
+ * answer passed on as `requestContext.authorizer.lambda`), the development routes (`/dev/*`,
+ * guarded and answered in dev-routes.ts), the local sign-in endpoints (`/auth/*`,
+ * `/.well-known/jwks.json`: oauth-provider.ts) and the console (`/console/`:
+ * console-assets.ts). Those last two are public but answer only to this server's own names.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type {
@@ -10,21 +13,25 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
 } from 'aws-lambda';
-import { z } from 'zod';
-import { parseDuration, DurationFormatError, type VirtualClock } from '../adapters/virtual-clock.js';
+import type { VirtualClock } from '../adapters/virtual-clock.js';
 import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import type { Logger } from '../ports.js';
+import type { PrincipalContext } from '../contract/auth.js';
 import { ROUTE_LIST, type RouteTarget } from '../routes.js';
 import { matchRoute, pathExists, readBody, toApiGatewayEvent, toAuthorizerEvent, writeJson, writeResult } from './api-gateway-bridge.js';
+import { createDevRoutes, type CreateUser, type EmailEventRequest } from './dev-routes.js';
+import { ownHosts } from './host-check.js';
+import type { LocalOAuthProvider } from './oauth-provider.js';
 import type { Outbox } from './outbox.js';
-import { renderOutboxPage } from './outbox-page.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface LocalHandlers extends Partial<Record<RouteTarget, HttpHandler>> {
-  authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerResult>;
-  /** Raw MIME in, the same use case as SES inbound mail (absent until inbound mail is built). */
+  authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerResult & { context?: PrincipalContext | Record<string, never> }>;
+  /** Raw MIME in, the same use case as SES inbound mail. */
   inboundEmail?: (rawMime: Buffer) => Promise<{ statusCode: number; body: unknown }>;
+  /** An SES event for a sent message, through the EventBridge handler's code. */
+  emailEvent?: (request: EmailEventRequest) => Promise<{ statusCode: number; body: unknown }>;
 }
 
 export interface LocalServerOptions {
@@ -33,14 +40,36 @@ export interface LocalServerOptions {
   scheduler: LocalTouchScheduler;
   outbox: Outbox;
   logger: Logger;
+  /** The origins this server answers as: its URL, `http://localhost:<port>`, the public URL. */
+  ownOrigins: readonly string[];
   /** API Gateway's payload limit is 10 MB. */
   maxBodyBytes?: number;
+  /** The local sign-in endpoints; without it only the API key works. */
+  oauth?: LocalOAuthProvider;
+  /** `POST /dev/users`. */
+  createUser?: CreateUser;
+  /** `/console/` and `/console/config.json`. */
+  serveConsole?: (req: IncomingMessage, res: ServerResponse, path: string, origin: string) => Promise<boolean>;
 }
-
-const clockBodySchema = z.object({ advance: z.string().min(1) });
 
 export function createRequestListener(options: LocalServerOptions): RequestListener {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const own = ownHosts(options.ownOrigins);
+  const handleDev = createDevRoutes({
+    clock: options.clock,
+    scheduler: options.scheduler,
+    outbox: options.outbox,
+    ownOrigins: options.ownOrigins,
+    // The admin routes' authorizer, and only the API key: a signed-in user (even an
+    // editor) cannot read the outbox, forge replies or move the clock.
+    isAuthorized: async (authorization) => {
+      const decision = await options.handlers.authorizer(bearerAuthorizerEvent(authorization));
+      return decision.isAuthorized && decision.context?.principal === 'apiKey';
+    },
+    ...(options.createUser ? { createUser: options.createUser } : {}),
+    ...(options.handlers.inboundEmail ? { inboundEmail: options.handlers.inboundEmail } : {}),
+    ...(options.handlers.emailEvent ? { emailEvent: options.handlers.emailEvent } : {}),
+  });
   return (req, res) => {
     handle(req, res).catch((error) => {
       options.logger.error('local request failed', { error: error instanceof Error ? error.message : String(error) });
@@ -56,6 +85,13 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     if (body === 'too_large') return writeJson(res, 413, { message: 'Request Entity Too Large' });
 
     if (path.startsWith('/dev/')) return handleDev(req, res, method, path, body);
+    if (path.startsWith('/auth/') || path.startsWith('/.well-known/') || path === '/console' || path.startsWith('/console/')) {
+      const origin = own.originOf(req);
+      if (!origin) return writeJson(res, 403, { error: `answers only to ${[...own.hosts].join(', ')}`, field: 'host' });
+      if (options.oauth && (await options.oauth.handle(req, res, path, body, own.origins))) return;
+      if (options.serveConsole && (await options.serveConsole(req, res, path, origin))) return;
+      return writeJson(res, 404, { message: 'Not Found' });
+    }
 
     const match = matchRoute(ROUTE_LIST, method, path);
     if (!match) {
@@ -67,49 +103,16 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
       if (!event.headers.authorization) return writeJson(res, 401, { message: 'Unauthorized' });
       const decision = await options.handlers.authorizer(toAuthorizerEvent(event));
       if (!decision.isAuthorized) return writeJson(res, 403, { message: 'Forbidden' });
+      // As API Gateway: the authorizer's context reaches the function.
+      Object.assign(event.requestContext, { authorizer: { lambda: decision.context ?? {} } });
     }
     const handler = options.handlers[match.route.target];
     if (!handler) return writeJson(res, 501, { error: `${match.route.routeKey} is not available in this build yet` });
     writeResult(res, await handler(event));
   }
-
-  async function handleDev(req: IncomingMessage, res: ServerResponse, method: string, path: string, body: Buffer): Promise<void> {
-    if (path === '/dev/outbox' && method === 'GET') {
-      const messages = options.outbox.list();
-      if (prefersHtml(req)) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderOutboxPage(messages, options.clock.now()));
-        return;
-      }
-      return writeJson(res, 200, { messages });
-    }
-    if (path === '/dev/clock' && method === 'GET') return writeJson(res, 200, { now: options.clock.now().toISOString() });
-    if (path === '/dev/clock' && method === 'POST') {
-      let ms: number;
-      try {
-        const parsed = clockBodySchema.safeParse(JSON.parse(body.toString('utf8') || '{}'));
-        if (!parsed.success) return writeJson(res, 400, { error: 'expected {"advance": "2d"} (also "90m", "12h", "1w")' });
-        ms = parseDuration(parsed.data.advance);
-      } catch (error) {
-        const message = error instanceof DurationFormatError ? error.message : 'body is not valid JSON; expected {"advance": "2d"}';
-        return writeJson(res, 400, { error: message });
-      }
-      const target = new Date(options.clock.now().getTime() + ms);
-      await options.scheduler.runUntil(target);
-      options.clock.moveTo(target);
-      return writeJson(res, 200, { now: options.clock.now().toISOString() });
-    }
-    if (path === '/dev/inbound/email' && method === 'POST') {
-      if (!options.handlers.inboundEmail) {
-        return writeJson(res, 501, { error: 'inbound email handling is not available in this build yet' });
-      }
-      const result = await options.handlers.inboundEmail(body);
-      return writeJson(res, result.statusCode, result.body);
-    }
-    return writeJson(res, 404, { message: 'Not Found' });
-  }
 }
 
-function prefersHtml(req: IncomingMessage): boolean {
-  const accept = req.headers.accept ?? '';
-  return accept.includes('text/html');
+/** What the authorizer reads of a request: its Authorization header. */
+function bearerAuthorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {
+  return { headers: { authorization }, identitySource: [authorization] } as unknown as APIGatewayRequestAuthorizerEventV2;
 }

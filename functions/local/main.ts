@@ -11,6 +11,7 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import { createConsoleLogger } from './console-logger.js';
 import { startRuntime, PortInUseError, type Runtime } from './runtime.js';
 import { loadClockState, saveClockState } from './clock-state.js';
+import { DEFAULT_LOCAL_USER } from './oauth-provider.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -34,24 +35,25 @@ const envSchema = z.object({
   FOLLOWUP_REPLY_DOMAIN: z.string().min(1).optional(),
 });
 
-function parseOptions() {
-  let parsed;
+const FLAGS = {
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  speed: { type: 'string' },
+  templates: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+function readFlags() {
   try {
-    parsed = parseArgs({
-      options: {
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        speed: { type: 'string' },
-        templates: { type: 'string' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    return parseArgs({ options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new StartupError(`${(error as Error).message}\n\n${USAGE}`);
   }
+}
+
+function parseOptions() {
+  const parsed = readFlags();
   const env = envSchema.safeParse(process.env);
   if (!env.success) {
     const issue = env.error.issues[0];
@@ -131,6 +133,9 @@ function banner(runtime: Runtime, speed: number, dataDir: string | undefined): s
     '',
     `Followup is running at ${runtime.url}  (virtual clock ${runtime.clock.now().toISOString()}${speed !== 1 ? `, ${speed}x` : ''})`,
     '',
+    `  Console            ${runtime.consoleUrl}`,
+    `  Sign in            ${runtime.signInUrl}`,
+    `                     (one-time link for ${DEFAULT_LOCAL_USER.email}, an editor; valid 10 minutes. More users: POST /dev/users)`,
     `  Admin API key      ${runtime.apiKey}${runtime.apiKeyGenerated ? '   (generated; set FOLLOWUP_API_KEY to keep one)' : ''}`,
     `  Twilio auth token  ${runtime.twilioAuthToken}   (local Twilio stub; webhooks are verified with it)`,
     `  Public URL         ${runtime.publicUrl}`,
@@ -138,6 +143,7 @@ function banner(runtime: Runtime, speed: number, dataDir: string | undefined): s
     `  Sequences          ${runtime.sequences.map((s) => `${s.id} v${s.version} (${s.definition.steps.length} steps)`).join(', ') || 'none found'}`,
     '',
   ];
+  const clockCurl = `curl -s -X POST ${runtime.url}/dev/clock -H 'Authorization: Bearer ${runtime.apiKey}' -H 'Content-Type: application/json' -d '{"advance":"2d"}'`;
   if (sequence) {
     const timezone = zoneInsideWindow(sequence, runtime.clock.now());
     const prospect = { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', company: 'Analytical Engines', timezone: timezone ?? 'America/New_York' };
@@ -148,11 +154,17 @@ function banner(runtime: Runtime, speed: number, dataDir: string | undefined): s
       `    -H 'Authorization: Bearer ${runtime.apiKey}' -H 'Content-Type: application/json' \\`,
       `    -d '${JSON.stringify({ prospects: [prospect] })}'`,
       '',
-      `Then watch ${runtime.url}/dev/outbox in a browser${timezone ? '' : " (it is outside that prospect's send window right now"}${timezone ? '' : `; move time on with: curl -s -X POST ${runtime.url}/dev/clock -d '{"advance":"2d"}')`}.`,
-      `Move time on: curl -s -X POST ${runtime.url}/dev/clock -d '{"advance":"2d"}'    Stop: Ctrl-C`,
-      '',
+      `Then watch the outbox${timezone ? '' : " (it is outside that prospect's send window right now; move time on first)"}.`,
     );
   }
+  lines.push(
+    // The dev routes need the key; a browser asks for it once (Basic auth, any user name).
+    `Outbox in a browser: ${runtime.url}/dev/outbox   (user name: anything, password: the admin API key)`,
+    `Move time on:        ${clockCurl}`,
+    '',
+    'Stop: Ctrl-C',
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -5,12 +5,13 @@
  * REST API, a virtual clock for time and an in-process scheduler for EventBridge
  * Scheduler + SQS. The adapters are the real ones (DynamoDbStore, SesEmailSender,
  * TwilioSmsSender) pointed at those servers, and HTTP requests reach the same handlers
- * the Lambdas run. `npm start`, `npm run demo` and the e2e tests all start it from here.
+ * the Lambdas run; SES's events (delivery, and bounces… through `POST /dev/email-events`)
+ * reach the SES events handler (local/ses-events.ts). `npm start`, `npm run demo` and the e2e tests all start it from here.
  */
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,29 +26,36 @@ import { loadSequencesFromDirectory } from '../adapters/sequence-files.js';
 import { TwilioSmsSender } from '../adapters/twilio-sms-sender.js';
 import { VirtualClock } from '../adapters/virtual-clock.js';
 import type { PublishedSequence } from '../domain/sequence.js';
+import { createUserTokenVerifier } from '../adapters/user-token-verifier.js';
 import { createApiHandler } from '../handlers/api.js';
 import { createAuthorizerHandler } from '../handlers/authorizer.js';
 import { createTouchWorkerHandler } from '../handlers/touch-worker.js';
+import { createSesEventsHandler } from '../handlers/ses-events.js';
 import { handleRawInboundEmail } from '../handlers/ses-inbound.js';
 import { createTwilioWebhookHandler } from '../handlers/twilio-webhook.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
 import type { Logger } from '../ports.js';
-import type { SendingContext } from '../use-cases/context.js';
+import { createSequenceCache, type SendingContext } from '../use-cases/context.js';
 import { publishSequence } from '../use-cases/publish-sequence.js';
+import { createConsoleAssets } from './console-assets.js';
+import { CONSOLE_PATH, DEFAULT_LOCAL_USER, LOCAL_CLIENT_ID, LocalOAuthProvider } from './oauth-provider.js';
 import { Outbox } from './outbox.js';
 import { createRequestListener, type LocalHandlers } from './local-server.js';
+import { LocalSesEvents } from './ses-events.js';
 import { startLocalSes, type LocalSesServer } from './ses-server.js';
 import { startTwilioStub, type TwilioStub } from './twilio-stub.js';
 
 /** Development-only Twilio credentials of the local stub (printed in the banner). */
 export const DEV_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
 export const DEV_TWILIO_AUTH_TOKEN = 'dev-twilio-auth-token-not-secret';
+/** The configuration set the local SES events name (the local SES itself ignores it). */
+const LOCAL_CONFIGURATION_SET = 'followup-local';
 
 export interface RuntimeOptions {
   /** 0 picks a free port. */
   port: number;
   host?: string;
-  /** Keep data across restarts (dynalite on disk, pending schedules, the clock). */
+  /** Keep data across restarts (dynalite on disk, pending schedules, the outbox, the clock). */
   dataDir?: string;
   /** Virtual clock speed (1 = real time). */
   speed?: number;
@@ -62,6 +70,8 @@ export interface RuntimeOptions {
   defaultPhoneRegion?: string;
   /** Fire due touches on a real-time ticker (npm start); tests drive the clock themselves. */
   autoRun?: boolean;
+  /** The built web console served at /console/ (default `web/dist` of this package). */
+  consoleDir?: string;
   logger: Logger;
 }
 
@@ -79,6 +89,12 @@ export interface Runtime {
   ses: LocalSesServer;
   sequences: PublishedSequence[];
   context: SendingContext;
+  /** The local OAuth provider (users, one-time sign-in links). */
+  oauth: LocalOAuthProvider;
+  /** `<url>/console/`. */
+  consoleUrl: string;
+  /** A one-time sign-in link for the default editor (dev@localhost), valid 10 minutes. */
+  signInUrl: string;
   close(): Promise<void>;
 }
 
@@ -94,8 +110,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   try {
-    // Claim the public port first, so a busy port fails before anything else starts.
-    const server = createServer();
+    // Claim the public port first, so a busy port fails before anything else starts, and
+    // answer 503 until the handlers exist: a request that arrives during start-up gets a
+    // clear "try again" instead of an accepted connection nobody ever answers. (Checking
+    // the port and listening last would leave a window for another process to take it
+    // after dynalite and the rest had started.)
+    let listener: RequestListener = answerStarting;
+    const server = createServer((req, res) => listener(req, res));
     await listen(server, options.port, host);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const port = (server.address() as AddressInfo).port;
@@ -134,17 +155,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const scheduler = new LocalTouchScheduler({
       clock,
       logger: options.logger,
-      ...(options.dataDir ? { stateFile: join(options.dataDir, 'schedules.json') } : {}),
+      ...(options.dataDir
+        ? { stateFile: join(options.dataDir, 'schedules.log'), legacyStateFile: join(options.dataDir, 'schedules.json') }
+        : {}),
     });
     await scheduler.load();
-    const outbox = new Outbox(clock);
+    closers.push(() => scheduler.close());
+    const outbox = new Outbox({ clock, logger: options.logger, ...(options.dataDir ? { file: join(options.dataDir, 'outbox.log') } : {}) });
+    await outbox.load();
+    closers.push(() => outbox.close());
 
     const context: SendingContext = {
       store: new DynamoDbStore({ client: documentClient, tableName }),
       scheduler,
       clock,
       logger: options.logger,
-      sequenceCache: new Map(),
+      sequenceCache: createSequenceCache(),
       settings: {
         publicUrl,
         signingSecret,
@@ -154,7 +180,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
       email: outbox.recordingEmailSender(
         new SesEmailSender(new SESv2Client({ ...localAws, endpoint: ses.url }), {
-          configurationSetName: 'followup-local',
+          configurationSetName: LOCAL_CONFIGURATION_SET,
         }),
       ),
       sms: outbox.recordingSmsSender(
@@ -171,13 +197,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sequences.push((await publishSequence(context, compiled)).sequence);
     }
 
+    const sesEvents = new LocalSesEvents({
+      outbox,
+      handler: createSesEventsHandler({ context: async () => context }),
+      clock,
+      logger: options.logger,
+      configurationSetName: LOCAL_CONFIGURATION_SET,
+    });
+
     const touchWorker = createTouchWorkerHandler(async () => context);
     let messageCounter = 0;
-    scheduler.connect(async (message) => {
+    scheduler.connect(async (message, delivery) => {
       const messageId = `local-${++messageCounter}`;
-      const event = { Records: [sqsRecord(messageId, JSON.stringify(message))] } as SQSEvent;
-      const response = await touchWorker(event);
-      return response.batchItemFailures.length > 0 ? 'retry' : 'done';
+      const event = { Records: [sqsRecord(messageId, JSON.stringify(message), delivery.attempt)] } as SQSEvent;
+      const work = async () => ((await touchWorker(event)).batchItemFailures.length > 0 ? 'retry' : 'done');
+      // A touch whose last delivery died mid-flight: the local providers answer a second
+      // send of its message from the outbox (outbox.ts explains why).
+      const outcome = delivery.recovered ? await outbox.redelivering(message, work) : await work();
+      // SES reports a delivery after the send; the touch is recorded by now.
+      await sesEvents.flush();
+      return outcome;
     });
 
     const api = createApiHandler({ context: async () => context, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
@@ -187,14 +226,37 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       publicUrl: () => publicUrl,
     });
     const unsubscribe = createUnsubscribeHandler({ context: async () => context });
+    // Signed-in users: the same verifier as in AWS, against this server's own JWKS.
+    const oauth = await LocalOAuthProvider.start({ issuer: url, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+    const userTokens = createUserTokenVerifier({ issuer: url, jwksUrl: `${url}/.well-known/jwks.json`, audience: [LOCAL_CLIENT_ID] });
     const handlers: LocalHandlers = {
       api: (event) => api(event, lambdaContext('api')),
-      authorizer: createAuthorizerHandler(async () => apiKey),
+      authorizer: createAuthorizerHandler({ apiKey: async () => apiKey, userTokens: () => userTokens, log: options.logger }),
       twilioWebhook: (event) => twilioWebhook(event, lambdaContext('twilio-webhook')),
       unsubscribe: (event) => unsubscribe(event, lambdaContext('unsubscribe')),
       inboundEmail: async (rawMime) => ({ statusCode: 200, body: await handleRawInboundEmail(context, rawMime) }),
+      emailEvent: (request) => sesEvents.play(request),
     };
-    server.on('request', createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger }));
+    const ownOrigins = [...new Set([url, `http://127.0.0.1:${port}`, `http://localhost:${port}`, publicUrl])];
+    const serveConsole = createConsoleAssets({
+      dir: options.consoleDir ?? resolve(import.meta.dirname, '../../web/dist'),
+      config: (origin) => oauth.consoleConfig(origin),
+    });
+    listener = createRequestListener({
+      handlers,
+      clock,
+      scheduler,
+      outbox,
+      logger: options.logger,
+      ownOrigins,
+      oauth,
+      serveConsole,
+      createUser: async (request, origin) => {
+        const { user, loginCode } = await oauth.createUser(request);
+        return { user, signInUrl: oauth.signInUrl(origin, loginCode) };
+      },
+    });
+    const { loginCode } = await oauth.createUser(DEFAULT_LOCAL_USER);
 
     let ticker: NodeJS.Timeout | undefined;
     if (options.autoRun) {
@@ -218,6 +280,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ses,
       sequences,
       context,
+      oauth,
+      consoleUrl: `${url}${CONSOLE_PATH}`,
+      signInUrl: oauth.signInUrl(url, loginCode),
       close: closeAll,
     };
   } catch (error) {
@@ -240,6 +305,12 @@ function listen(server: Pick<Server, 'listen' | 'once' | 'off'>, port: number, h
   });
 }
 
+/** Every request before start-up has finished (the body is drained so the connection stays usable). */
+const answerStarting: RequestListener = (req, res) => {
+  req.resume();
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end('{"error":"starting"}');
+};
+
 /** The bits of a Lambda context our handlers and middy read. */
 function lambdaContext(functionName: string): Context {
   return {
@@ -258,14 +329,14 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
-function sqsRecord(messageId: string, body: string) {
+function sqsRecord(messageId: string, body: string, receiveCount: number) {
   const now = String(Date.now());
   return {
     messageId,
     receiptHandle: messageId,
     body,
     attributes: {
-      ApproximateReceiveCount: '1',
+      ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: now,
       SenderId: 'local',
       ApproximateFirstReceiveTimestamp: now,

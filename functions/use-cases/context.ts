@@ -4,6 +4,8 @@
  */
 import type { Clock, EmailSender, Logger, PhoneTimeZones, SmsSender, Store, TouchScheduler } from '../ports.js';
 import type { PublishedSequence } from '../domain/sequence.js';
+import { LruCache } from '../domain/lru-cache.js';
+import type { Actor } from '../domain/roles.js';
 
 export interface UseCaseSettings {
   /** Base URL of the public routes (unsubscribe links, Twilio status callbacks). */
@@ -22,8 +24,18 @@ export interface UseCaseContext {
   clock: Clock;
   logger: Logger;
   settings: UseCaseSettings;
-  /** Published versions are immutable, so a container may keep them for its lifetime. */
-  sequenceCache?: Map<string, PublishedSequence>;
+  /** Published versions are immutable, so a container may keep them (`createSequenceCache`). */
+  sequenceCache?: SequenceCache;
+  /**
+   * Who is acting, for a request of the API (`{...ctx, actor}` per request): every timeline
+   * entry the use case writes records it (`actedBy`). Absent for providers and the engine itself.
+   */
+  actor?: Actor;
+}
+
+/** The `actor` field of a timeline entry written for this context (nothing when nobody acted). */
+export function actedBy(ctx: Pick<UseCaseContext, 'actor'>): { actor?: Actor } {
+  return ctx.actor ? { actor: ctx.actor } : {};
 }
 
 /** Enrolling: rows without a usable zone get one from their phone number. */
@@ -63,6 +75,19 @@ export class ProspectNotFoundError extends Error {
 }
 
 export { EnrollmentStateError } from '../domain/enrollment.js';
+
+/** What `loadSequenceVersion` needs of a cache: a Map does, so does an LruCache. */
+export interface SequenceCache {
+  get(key: string): PublishedSequence | undefined;
+  set(key: string, sequence: PublishedSequence): unknown;
+}
+
+/** A container reads few sequences; the bound keeps a long-lived one from keeping every version ever read. */
+export const SEQUENCE_CACHE_LIMIT = 100;
+
+export function createSequenceCache(): LruCache<string, PublishedSequence> {
+  return new LruCache(SEQUENCE_CACHE_LIMIT);
+}
 
 /** Reads a published version, from the container's cache when it has it. */
 export async function loadSequenceVersion(

@@ -2,25 +2,37 @@
  * Enrolls a list of prospects into the current version of a sequence.
  *
  * Works in chunks so that 10,000 rows cost a few hundred batched requests, not tens of
- * thousands of single writes: one BatchGetItem pass reads existing enrollments and
- * suppressions, one BatchWriteItem pass writes the new prospects, enrollments and timeline
- * entries, then each first touch is scheduled. One bad row never fails the others.
+ * thousands of single writes: per chunk, one BatchGetItem pass reads existing
+ * enrollments, suppressions and profiles, one BatchWriteItem pass writes the profiles,
+ * enrollments and timeline entries, then each first touch is scheduled. One bad row never
+ * fails the others.
+ *
+ * Concurrent imports: the rows are sorted into their enrollment lanes (domain/lanes.ts)
+ * and each chunk is read, decided and written under its lane's lease, so two imports of
+ * the same prospect never interleave and the unconditional batched write is safe. The 16
+ * lanes run in parallel; the chunks of one lane one after the other, so an import never
+ * waits for itself. A lane still busy after `laneWaitMs` skips its rows with a reason to
+ * retry (never a failed request).
  *
  * Crash safety without transactions: the enrollment is written before its schedule. If
  * scheduling fails the caller retries; the retry finds the enrollment active and
  * re-ensures its pending schedule (the schedule name is deterministic, so this can never
  * create a second one).
  */
+import { randomUUID } from 'node:crypto';
 import { inferredZone, normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
 import type { ColumnTarget } from '../domain/prospect-columns.js';
 import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment.js';
+import { enrollmentHistory, skippedTouches } from '../domain/enrollment-history.js';
 import { planNextTouch, scheduledTouchFor, stepChannel } from '../domain/touch-plan.js';
 import { memoizedNextTouchAt } from '../domain/schedule.js';
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { ScheduledTouch } from '../ports.js';
-import { SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
-import { mapWithConcurrency } from './concurrency.js';
+import { actedBy, SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
+import { mapWithConcurrency } from '../shared/concurrency.js';
+import { chunksByLane } from '../domain/lanes.js';
+import { underLaneLease, type HeldLane } from './lane-lease.js';
 
 export type EnrollmentRowInput =
   | { row: number; data: Record<string, unknown> }
@@ -34,10 +46,19 @@ export type EnrollmentRowResult = (
   | { row: number; status: 'invalid'; reason: string }
 ) & { warnings?: string[] };
 
-/** Rows per round of batched reads and writes; a few rounds run at once to keep the table busy. */
-const CHUNK_SIZE = 100;
-const CHUNKS_IN_FLIGHT = 16;
+export interface EnrollTuning {
+  /** Rows per chunk: one lease, one batched read and one batched write. */
+  chunkSize: number;
+  /** A lane lease's lifetime: a holder that died frees its lane after this. */
+  leaseSeconds: number;
+  /** How long a chunk waits for its lane before its rows are skipped as busy. */
+  laneWaitMs: number;
+}
+
+export const DEFAULT_ENROLL_TUNING: EnrollTuning = { chunkSize: 100, leaseSeconds: 30, laneWaitMs: 60_000 };
+
 const SCHEDULE_CONCURRENCY = 16;
+export const BUSY_REASON = 'busy: another import is enrolling these prospects; retry';
 
 export async function enrollProspects(
   ctx: EnrollingContext,
@@ -47,6 +68,7 @@ export async function enrollProspects(
     /** The request's explicit column mapping (JSON keys → fields); CSV bodies arrive already mapped. */
     columns?: ReadonlyMap<string, ColumnTarget>;
   },
+  tuning: EnrollTuning = DEFAULT_ENROLL_TUNING,
 ): Promise<EnrollmentRowResult[]> {
   const sequence = await ctx.store.getCurrentSequence(input.sequenceId);
   if (!sequence) throw new SequenceNotFoundError(input.sequenceId);
@@ -56,12 +78,23 @@ export async function enrollProspects(
   const warnings = new Map<number, string[]>();
   const candidates = readRows(ctx, input, now, results, warnings);
   await inferZones(ctx, candidates);
-  const chunks: Candidate[][] = [];
-  for (let start = 0; start < candidates.length; start += CHUNK_SIZE) chunks.push(candidates.slice(start, start + CHUNK_SIZE));
 
+  const owner = `enroll-${randomUUID()}`;
   const deltas: Record<string, number> = {};
-  await mapWithConcurrency(chunks, CHUNKS_IN_FLIGHT, (chunk) => enrollChunk(ctx, sequence, chunk, now, results, deltas));
-  if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas });
+  const lanes = chunksByLane(candidates, (candidate) => candidate.prospect.id, tuning.chunkSize);
+  await Promise.all(
+    [...lanes].map(async ([lane, chunks]) => {
+      for (const chunk of chunks) {
+        const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: tuning.leaseSeconds, waitMs: tuning.laneWaitMs }, (held) =>
+          enrollChunk(ctx, sequence, chunk, now, results, held),
+        );
+        // Scheduling needs no lease (schedule names are deterministic), so the lane is free meanwhile.
+        if (outcome.kind === 'done') await scheduleChunk(ctx, outcome.value, deltas);
+        else markBusy(chunk, results);
+      }
+    }),
+  );
+  if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas, at: now });
   ctx.logger.info('enrollment done', {
     sequenceId: sequence.id,
     rows: input.rows.length,
@@ -131,23 +164,34 @@ function readRows(
   return candidates;
 }
 
+/** What a chunk leaves to do once its lane is released: schedules, and the counts they make. */
+interface ChunkWritten {
+  /** First touches of the enrollments this chunk created (fresh or restarted). */
+  created: { touch: ScheduledTouch; skipped: StepDefinition[]; previousStatus?: Enrollment['status'] }[];
+  /** Pending touches of enrollments already active: schedules re-ensured (idempotent). */
+  reensure: ScheduledTouch[];
+}
+
+/** Reads, decides and writes one chunk; called while holding its lane's lease. */
 async function enrollChunk(
   ctx: UseCaseContext,
   sequence: PublishedSequence,
   candidates: Candidate[],
   now: Date,
   results: Map<number, EnrollmentRowResult>,
-  deltas: Record<string, number>,
-): Promise<void> {
+  lane: HeldLane,
+): Promise<ChunkWritten> {
   const nowIso = now.toISOString();
   const nextTouchAt = memoizedNextTouchAt();
   for (const candidate of candidates) candidate.enrollmentId = enrollmentIdFor(candidate.prospect.id, sequence.id);
 
   const addresses = candidates.flatMap(({ prospect }) => addressesOf(prospect));
   const aliases = await aliasEnrollmentIds(ctx, sequence, candidates);
+  // The stored profiles come in the same batch: a re-import keeps the stored createdAt.
   const existing = await ctx.store.getEnrollmentsAndSuppressions(
     [...candidates.map((c) => c.enrollmentId), ...[...aliases.values()].flat()],
     addresses,
+    candidates.map((c) => c.prospect.id),
   );
 
   const fresh: { enrollment: Enrollment; prospect: Prospect; touch: ScheduledTouch; skipped: StepDefinition[]; row: number }[] = [];
@@ -157,13 +201,16 @@ async function enrollChunk(
     previous: Enrollment;
     touch: ScheduledTouch;
     skipped: StepDefinition[];
+    timeline: TimelineEvent[];
     row: number;
   }[] = [];
   const reensure: ScheduledTouch[] = [];
   const timeline: TimelineEvent[] = [];
 
   for (const candidate of candidates) {
-    const { prospect, enrollmentId, row } = candidate;
+    const { enrollmentId, row } = candidate;
+    const stored = existing.prospects.get(candidate.prospect.id);
+    const prospect = stored ? { ...candidate.prospect, createdAt: stored.createdAt } : candidate.prospect;
     const suppressed = new Map<string, Suppression>();
     for (const address of addressesOf(prospect)) {
       const suppression = existing.suppressions.get(address);
@@ -231,64 +278,54 @@ async function enrollChunk(
       stepIndex: plan.index,
       nextTouchAt: plan.touch.dueAt,
       pendingScheduleName: plan.touch.scheduleName,
-      touches: {},
+      // Steps passed over for want of an address ride on the enrollment (no timeline items).
+      touches: skippedTouches(sequence, plan.skipped, nowIso),
       createdAt: nowIso,
       updatedAt: nowIso,
     };
-    timeline.push({
+    const enrolled: TimelineEvent = {
       prospectId: prospect.id,
       at: nowIso,
       type: 'enrolled',
       sequenceId: sequence.id,
       enrollmentId,
       detail: `version ${sequence.version}, run ${run}`,
-    });
-    for (const step of plan.skipped) {
-      timeline.push({
-        prospectId: prospect.id,
-        at: nowIso,
-        type: 'step_skipped',
-        sequenceId: sequence.id,
-        enrollmentId,
-        stepId: step.id,
-        detail: `no usable ${step.channel} address`,
+      ...actedBy(ctx),
+    };
+    if (previous) {
+      // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.
+      restarts.push({
+        enrollment,
+        prospect,
+        previous,
+        touch: plan.touch,
+        skipped: plan.skipped,
+        timeline: [...enrollmentHistory(previous), enrolled],
+        row,
       });
+    } else {
+      timeline.push(enrolled);
+      fresh.push({ enrollment, prospect, touch: plan.touch, skipped: plan.skipped, row });
     }
-    // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.
-    if (previous) timeline.push(...endedRunHistory(previous));
-    if (previous) restarts.push({ enrollment, prospect, previous, touch: plan.touch, skipped: plan.skipped, row });
-    else fresh.push({ enrollment, prospect, touch: plan.touch, skipped: plan.skipped, row });
     results.set(row, { row, status: 'enrolled', prospectId: prospect.id, enrollmentId });
   }
 
-  const { conflicts } = await ctx.store.putEnrollmentBatch({
+  // A lane taken over while this chunk was slow: someone else may have decided these rows since.
+  if (!(await lane.confirm())) {
+    markBusy(candidates, results);
+    return { created: [], reensure: [] };
+  }
+
+  await ctx.store.putEnrollmentBatch({
     prospects: [...fresh, ...restarts].map((e) => e.prospect),
     enrollments: fresh.map((f) => f.enrollment),
     timeline,
   });
-
-  const bump = (key: string, by: number) => (deltas[key] = (deltas[key] ?? 0) + by);
-  // Steps passed over at enrollment (no usable address) count as skipped, like the worker counts them.
-  const countSkipped = (steps: StepDefinition[]) => steps.forEach((step) => bump(counterKeys.step(step.id, 'skipped'), 1));
-  const toSchedule: ScheduledTouch[] = [];
-  for (const created of fresh) {
-    if (conflicts.has(created.enrollment.id)) {
-      // Another request created this enrollment between our read and our write: theirs stands.
-      results.set(created.row, {
-        row: created.row,
-        status: 'skipped',
-        prospectId: created.prospect.id,
-        enrollmentId: created.enrollment.id,
-        reason: 'enrolled concurrently by another request',
-      });
-      continue;
-    }
-    countSkipped(created.skipped);
-    toSchedule.push(created.touch);
-  }
+  const created: ChunkWritten['created'] = fresh.map(({ touch, skipped }) => ({ touch, skipped }));
+  const restartHistory: TimelineEvent[] = [];
   for (const restart of restarts) {
-    const outcome = await ctx.store.restartEnrollment(restart.enrollment, restart.previous.run);
-    if (outcome === 'conflict') {
+    // Conditional on the old run still being ended: a stop or a new run meanwhile wins.
+    if ((await ctx.store.restartEnrollment(restart.enrollment, restart.previous.run)) === 'conflict') {
       results.set(restart.row, {
         row: restart.row,
         status: 'skipped',
@@ -298,32 +335,31 @@ async function enrollChunk(
       });
       continue;
     }
-    bump(counterKeys.status(restart.previous.status), -1);
-    countSkipped(restart.skipped);
-    toSchedule.push(restart.touch);
+    restartHistory.push(...restart.timeline);
+    created.push({ touch: restart.touch, skipped: restart.skipped, previousStatus: restart.previous.status });
   }
+  if (restartHistory.length > 0) await ctx.store.appendTimeline(restartHistory);
+  return { created, reensure };
+}
 
-  await mapWithConcurrency([...toSchedule, ...reensure], SCHEDULE_CONCURRENCY, (touch) => ctx.scheduler.schedule(touch));
+/** Schedules a written chunk's touches, then counts what it enrolled. */
+async function scheduleChunk(ctx: UseCaseContext, written: ChunkWritten, deltas: Record<string, number>): Promise<void> {
+  const toSchedule = written.created.map((c) => c.touch);
+  await mapWithConcurrency([...toSchedule, ...written.reensure], SCHEDULE_CONCURRENCY, (touch) => ctx.scheduler.schedule(touch));
+  const bump = (key: string, by: number) => (deltas[key] = (deltas[key] ?? 0) + by);
+  for (const { skipped, previousStatus } of written.created) {
+    // Steps passed over at enrollment (no usable address) count as skipped, like the worker counts them.
+    for (const step of skipped) bump(counterKeys.step(step.id, 'skipped'), 1);
+    if (previousStatus) bump(counterKeys.status(previousStatus), -1);
+  }
   if (toSchedule.length > 0) {
     bump(counterKeys.enrolled, toSchedule.length);
     bump(counterKeys.status('active'), toSchedule.length);
   }
 }
 
-/** An ended run's touches and completion as timeline events (the same ones getProspect derives from the item). */
-function endedRunHistory(previous: Enrollment): TimelineEvent[] {
-  const base = { prospectId: previous.prospectId, sequenceId: previous.sequenceId, enrollmentId: previous.id };
-  const events: TimelineEvent[] = Object.values(previous.touches)
-    .filter((touch) => touch.status !== 'skipped')
-    .map((touch) => ({
-      ...base,
-      at: touch.at,
-      type: touch.status === 'failed' ? 'send_failed' : 'sent',
-      stepId: touch.stepId,
-      detail: touch.status === 'failed' ? touch.error : `${touch.channel} ${touch.status}`,
-    }));
-  if (previous.status === 'completed' && previous.endedAt) events.push({ ...base, at: previous.endedAt, type: 'completed' });
-  return events;
+function markBusy(candidates: Candidate[], results: Map<number, EnrollmentRowResult>): void {
+  for (const { row, prospect } of candidates) results.set(row, { row, status: 'skipped', prospectId: prospect.id, reason: BUSY_REASON });
 }
 
 /**

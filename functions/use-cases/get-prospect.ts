@@ -1,7 +1,9 @@
 /**
- * A prospect with its enrollments and one timeline, oldest first. Touches live on the
- * enrollment item (so sending costs no extra write); they are merged into the timeline here.
+ * A prospect with its enrollments and one timeline, oldest first. Touches (and steps
+ * skipped at enrollment) live on the enrollment item, so sending costs no extra write;
+ * they are merged into the timeline here.
  */
+import { enrollmentHistory } from '../domain/enrollment-history.js';
 import type { Enrollment, Prospect, TimelineEvent } from '../domain/records.js';
 import { ProspectNotFoundError, type UseCaseContext } from './context.js';
 
@@ -19,30 +21,10 @@ export async function getProspect(ctx: UseCaseContext, prospectId: string): Prom
   ]);
   if (!prospect) throw new ProspectNotFoundError(prospectId);
 
-  const touches: TimelineEvent[] = enrollments.flatMap((enrollment) =>
-    Object.values(enrollment.touches)
-      .filter((touch) => touch.status !== 'skipped')
-      .map((touch) => ({
-        prospectId,
-        at: touch.at,
-        type: touch.status === 'failed' ? ('send_failed' as const) : ('sent' as const),
-        sequenceId: enrollment.sequenceId,
-        enrollmentId: enrollment.id,
-        stepId: touch.stepId,
-        detail: touch.status === 'failed' ? touch.error : `${touch.channel} ${touch.status}`,
-      })),
-  );
-  const completions: TimelineEvent[] = enrollments
-    .filter((e) => e.status === 'completed' && e.endedAt)
-    .map((e) => ({
-      prospectId,
-      at: e.endedAt as string,
-      type: 'completed' as const,
-      sequenceId: e.sequenceId,
-      enrollmentId: e.id,
-    }));
-  // send_failed events are also written to the timeline (with the code); keep only one of each.
-  const timeline = dedupe([...events, ...touches, ...completions]).sort(
+  const recorded: TimelineEvent[] = enrollments.flatMap(enrollmentHistory);
+  // send_failed and step_skipped events of the touch worker are also written to the
+  // timeline (with the code); keep only one of each.
+  const timeline = dedupe([...events, ...recorded]).sort(
     (a, b) => a.at.localeCompare(b.at) || rank(a) - rank(b),
   );
   return { prospect: withZoneSource(prospect), enrollments, timeline };

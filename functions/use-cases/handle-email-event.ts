@@ -65,6 +65,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
           await ctx.store.addToCounters({
             sequenceId: found.enrollment.sequenceId,
             deltas: { [counterKeys.step(found.touch.stepId, 'transientBounce')]: 1 },
+            at: ctx.clock.now(),
           });
         }
         ctx.logger.info('transient bounce counted', { ...ids, bounceType: event.bounceType, bounceSubType: event.bounceSubType });
@@ -108,6 +109,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
         await ctx.store.addToCounters({
           sequenceId: found.enrollment.sequenceId,
           deltas: { [counterKeys.step(found.touch.stepId, 'complained')]: 1 },
+          at: ctx.clock.now(),
         });
       }
       return 'suppressed';
@@ -130,7 +132,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
       if (!found) return unknown(ctx, ids);
       const counter =
         event.type === 'open' ? counterKeys.step(found.touch.stepId, 'opened') : counterKeys.step(found.touch.stepId, 'clicked');
-      await ctx.store.addToCounters({ sequenceId: found.enrollment.sequenceId, deltas: { [counter]: 1 } });
+      await ctx.store.addToCounters({ sequenceId: found.enrollment.sequenceId, deltas: { [counter]: 1 }, at: ctx.clock.now() });
       await ctx.store.appendTimeline([
         timelineEntry(found, input.at, event.type === 'open' ? 'opened' : 'clicked', event.type === 'click' ? linkDetail(event.link) : 'email opened'),
       ]);
@@ -182,6 +184,7 @@ async function markTouch(
   await ctx.store.addToCounters({
     sequenceId: found.enrollment.sequenceId,
     deltas: Object.fromEntries(counters.map((key) => [key, 1])),
+    at: ctx.clock.now(),
   });
   if (status === 'delivered' || status === 'failed') {
     // Bounces are on the timeline already (suppressAddress → stopEnrollment).

@@ -1,6 +1,6 @@
 /**
  * An email that arrived at the reply domain (SES receipt rule → SNS → Lambda; locally
- * `POST /dev/inbound/email`), already parsed from MIME by an adapter. DESIGN §4.
+ * `POST /dev/inbound/email`), already parsed from MIME by an adapter (docs/architecture.md, "Inbound").
  *
  * Which enrollment it belongs to, most precise first:
  * 1. the tokenised Reply-To we sent (`reply+<token>@reply-domain`, found among the

@@ -1,6 +1,6 @@
 /**
  * An SMS a prospect sent to one of our numbers (Twilio's inbound webhook, signature
- * already verified by the handler). DESIGN §4:
+ * already verified by the handler). docs/architecture.md, "Inbound":
  *
  * - STOP & co. → the phone is suppressed (global consent ledger) and every running
  *   enrollment of every prospect with that phone ends as `opted_out`. This happens even

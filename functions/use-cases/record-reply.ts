@@ -55,7 +55,7 @@ export async function recordReply(
   if (!isEnded(enrollment.status)) {
     const stepId = lastSentStep(enrollment);
     if (stepId) {
-      await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counterKeys.step(stepId, 'replied')]: 1 } });
+      await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counterKeys.step(stepId, 'replied')]: 1 }, at: ctx.clock.now() });
     }
   }
   return { ...(sequence ? { sequence } : {}), stopped: false };

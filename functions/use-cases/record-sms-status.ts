@@ -86,7 +86,7 @@ export async function recordSmsStatus(ctx: UseCaseContext, report: SmsStatusRepo
     return 'duplicate';
   }
   const counter = counterKeys.step(touch.stepId, final.status === 'delivered' ? 'delivered' : 'failed');
-  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counter]: 1 } });
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counter]: 1 }, at: ctx.clock.now() });
   await ctx.store.appendTimeline([
     {
       prospectId: enrollment.prospectId,

@@ -290,7 +290,7 @@ async function moveOn(
     await keepOnRecord(ctx, enrollment, touch, counters, options);
     return 'conflict';
   }
-  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: withSkipped(counters, plan) });
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: withSkipped(counters, plan), at: now });
   await recordSkippedSteps(ctx, state, plan);
   // Advance first, schedule second: if scheduling fails, the send is already on record and
   // the redelivered message (now one step behind) re-ensures this very schedule. A stop that
@@ -329,7 +329,7 @@ async function endRun(
   }
   if (end.plan) await recordSkippedSteps(ctx, state, end.plan);
   const deltas = { ...withSkipped(counters, end.plan), ...statusChangeDeltas('active', end.status) };
-  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas });
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas, at: now });
   return 'ok';
 }
 
@@ -381,7 +381,7 @@ async function keepOnRecord(
     return;
   }
   await ctx.store.recordTouch(enrollment.id, touch);
-  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: counters });
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: counters, at: ctx.clock.now() });
   ctx.logger.info('enrollment changed during the touch; touch recorded only', {
     enrollmentId: enrollment.id,
     stepId: touch.stepId,
@@ -431,7 +431,7 @@ async function resumeFromPause(ctx: SendingContext, enrollment: Enrollment, now:
       detail: 'pause after auto-reply ended',
     },
   ]);
-  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('paused', 'active') });
+  await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('paused', 'active'), at: now });
   return { ...enrollment, ...next };
 }
 

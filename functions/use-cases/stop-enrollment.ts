@@ -7,7 +7,7 @@
  */
 import { checkTransition, isEnded, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
 import type { Enrollment, EnrollmentStatus, TimelineEventType } from '../domain/records.js';
-import { EnrollmentNotFoundError, type UseCaseContext } from './context.js';
+import { actedBy, EnrollmentNotFoundError, type UseCaseContext } from './context.js';
 
 export type EndStatus = StatusAfter<'end'>;
 
@@ -66,11 +66,13 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
         sequenceId: enrollment.sequenceId,
         enrollmentId: enrollment.id,
         detail: input.detail ?? input.reason,
+        ...actedBy(ctx),
       },
     ]);
     await ctx.store.addToCounters({
       sequenceId: enrollment.sequenceId,
       deltas: { ...statusChangeDeltas(enrollment.status, input.status), ...input.counters?.(enrollment) },
+      at: ctx.clock.now(),
     });
     ctx.logger.info('enrollment ended', { enrollmentId: enrollment.id, status: input.status, reason: input.reason });
     const stopped: Enrollment = { ...enrollment, status: input.status, endedAt: now, endReason: input.reason, updatedAt: now };

@@ -2,7 +2,7 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { TABLE_DEFINITION } from '../../functions/table-definition.js';
+import { TABLE_DEFINITION, type IndexProjection } from '../../functions/table-definition.js';
 import { FollowupEngineConfigError } from '../engine-props.js';
 import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import type { EngineKeys } from './encryption.js';
@@ -30,11 +30,13 @@ export function buildTable(scope: Construct, props: ResolvedEngineProps, keys: E
     removalPolicy: props.removalPolicy,
   });
   for (const index of TABLE_DEFINITION.globalSecondaryIndexes) {
+    const projection: IndexProjection = index.projection;
     table.addGlobalSecondaryIndex({
       indexName: index.indexName,
       partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
       sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) },
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: dynamodb.ProjectionType[projection.type],
+      ...(projection.type === 'INCLUDE' ? { nonKeyAttributes: [...projection.nonKeyAttributes] } : {}),
     });
   }
   return table;

@@ -58,11 +58,11 @@ async function http(method: string, path: string, options: { body?: string | obj
 }
 
 async function outbox(): Promise<OutboxMessage[]> {
-  return (await http('GET', '/dev/outbox')).json.messages;
+  return (await http('GET', '/dev/outbox', { admin: true })).json.messages;
 }
 
 async function advance(by: string): Promise<string> {
-  const response = await http('POST', '/dev/clock', { body: { advance: by } });
+  const response = await http('POST', '/dev/clock', { body: { advance: by }, admin: true });
   expect(response.status).toBe(200);
   return response.json.now;
 }
@@ -166,7 +166,7 @@ describe('stop on reply, opt-out and unsubscribe, over HTTP', () => {
       '> quoted text with an unsubscribe link',
       '',
     ].join('\r\n');
-    const response = await http('POST', '/dev/inbound/email', { body: mime, headers: { 'content-type': 'message/rfc822' } });
+    const response = await http('POST', '/dev/inbound/email', { body: mime, headers: { 'content-type': 'message/rfc822' }, admin: true });
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ outcome: 'replied', enrollmentId: ids.writer.enrollmentId, matchedBy: 'reply-token', stopped: true, forwarded: 'sent' });
     const forward = (await outbox()).find((m) => m.to === OWNER && m.text.includes('Does Thursday work?'));
@@ -175,7 +175,7 @@ describe('stop on reply, opt-out and unsubscribe, over HTTP', () => {
   });
 
   it('malformed MIME is acknowledged and changes nothing', async () => {
-    const response = await http('POST', '/dev/inbound/email', { body: '\u0000\u0001 garbage' });
+    const response = await http('POST', '/dev/inbound/email', { body: '\u0000\u0001 garbage', headers: { 'content-type': 'message/rfc822' }, admin: true });
     expect(response.status).toBe(200);
     expect(response.json).toEqual({ outcome: 'ignored', reason: 'malformed MIME' });
   });

@@ -1,43 +1,17 @@
 /**
  * `npm start` as a person runs it: a child process, its banner, its curl, its errors.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { freePort, ROOT, startApp } from '../support/npm-start.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
-const main = join(root, 'functions/local/main.ts');
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(tsx, [main, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  const output = () => ({ stdout, stderr });
-  const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
-    const started = Date.now();
-    while (!pattern.test(stdout)) {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}: ${stdout} ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return stdout;
-  };
-  return { child, exited, output, waitFor };
-}
+const root = ROOT;
+const start = startApp;
 
 describe('npm start', () => {
   it('prints a banner whose curl enrolls a prospect whose first touch reaches the outbox; Ctrl-C stops it', async () => {
@@ -51,17 +25,53 @@ describe('npm start', () => {
     const { stdout } = await promisify(execFile)('sh', ['-c', curl.replace(/\\\n/g, ' ')]);
     expect(JSON.parse(stdout).summary).toEqual({ enrolled: 1, skipped: 0, invalid: 0 });
 
-    // Whatever the real day and hour, three days later the first touch has gone out.
-    await fetch(`${url}/dev/clock`, { method: 'POST', body: JSON.stringify({ advance: '3d' }) });
-    const outbox = (await (await fetch(`${url}/dev/outbox`)).json()) as { messages: { to: string; stepId: string }[] };
+    // Whatever the real day and hour, a few days later the first touch has gone out: the
+    // banner's own clock curl, run twice.
+    const clockCurl = /Move time on:\s+(curl .*)$/m.exec(banner)![1]!;
+    expect(clockCurl).toContain('Authorization: Bearer cli-test-key-123456');
+    for (let i = 0; i < 2; i++) {
+      const { stdout: moved } = await promisify(execFile)('sh', ['-c', clockCurl]);
+      expect(JSON.parse(moved).now).toMatch(/^\d{4}-/);
+    }
+    const key = { authorization: 'Bearer cli-test-key-123456' };
+    expect((await fetch(`${url}/dev/outbox`)).status).toBe(401);
+    const outbox = (await (await fetch(`${url}/dev/outbox`, { headers: key })).json()) as { messages: { to: string; stepId: string }[] };
     expect(outbox.messages[0]).toMatchObject({ to: 'ada@example.com', stepId: 'intro' });
-    const page = await fetch(`${url}/dev/outbox`, { headers: { accept: 'text/html' } });
+    // As the banner says: in a browser, the key is the Basic auth password.
+    expect(banner).toMatch(new RegExp(`Outbox in a browser: ${url}/dev/outbox .*password: the admin API key`));
+    const basic = `Basic ${Buffer.from('me:cli-test-key-123456').toString('base64')}`;
+    const page = await fetch(`${url}/dev/outbox`, { headers: { accept: 'text/html', authorization: basic } });
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('ada@example.com');
 
     app.child.kill('SIGINT');
     expect(await app.exited).toBe(0);
     expect(app.output().stdout).toMatch(/shutting down/);
+  });
+
+  it('answers every request made during start-up: 503 {"error":"starting"} until the handlers are attached', async () => {
+    const port = await freePort();
+    const app = start(['--port', String(port)], { FOLLOWUP_API_KEY: 'cli-test-key-123456' });
+    const answers: { status: number; body: string }[] = [];
+    let ready = false;
+    void app.waitFor(/Stop: Ctrl-C/).then(() => (ready = true), () => undefined);
+    while (!ready && app.child.exitCode === null) {
+      try {
+        // A request the server accepted but never answers would hang here until the timeout.
+        const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5_000) });
+        answers.push({ status: response.status, body: await response.text() });
+      } catch (error) {
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        if (code !== 'ECONNREFUSED') throw error;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers[0]).toEqual({ status: 503, body: '{"error":"starting"}' });
+    expect(answers.every((a) => a.status === 503 || a.status === 200)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    app.child.kill('SIGINT');
+    expect(await app.exited).toBe(0);
   });
 
   it('says clearly when the port is busy', async () => {

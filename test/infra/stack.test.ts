@@ -69,7 +69,10 @@ describe('DynamoDB table', () => {
           { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection:
+          index.projection.type === 'INCLUDE'
+            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.nonKeyAttributes] }
+            : { ProjectionType: index.projection.type },
       })),
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
@@ -317,7 +320,7 @@ describe('EventBridge Scheduler', () => {
 });
 
 describe('HTTP API', () => {
-  it('has every route of DESIGN §6, admin routes behind the authorizer and public ones open', () => {
+  it('has every route of the route table, admin routes behind the authorizer and public ones open', () => {
     const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     const authorizerId = logicalIdOf(resources, 'AWS::ApiGatewayV2::Authorizer', 'EngineHttpApiApiKeyAuthorizer');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enrollProspects } from '../../functions/use-cases/enroll-prospects.js';
+import { enrollProspects, type EnrollmentRowResult } from '../../functions/use-cases/enroll-prospects.js';
 import { getSequenceStats } from '../../functions/use-cases/get-sequence-stats.js';
 import { ADA, createTestContext } from '../fakes/test-context.js';
 
@@ -22,11 +22,11 @@ describe('the same new prospect enrolled by two concurrent requests (double subm
 });
 
 describe('a slow enroll request overwrites an enrollment that already moved on', () => {
-  it('the fresh-enrollment write is unconditional: the intro goes out twice', async () => {
+  it('an import arriving between its read and its write waits for the lane: the intro goes out once', async () => {
     const t = await createTestContext();
     const rows = [{ row: 1, data: { ...ADA } }];
     const store = t.ctx.store;
-    let interleaved = false;
+    let other: Promise<EnrollmentRowResult[]> | undefined;
     const slowCtx = {
       ...t.ctx,
       store: new Proxy(store, {
@@ -34,12 +34,12 @@ describe('a slow enroll request overwrites an enrollment that already moved on',
           if (prop === 'getEnrollmentsAndSuppressions') {
             return async (...args: Parameters<typeof store.getEnrollmentsAndSuppressions>) => {
               const seen = await store.getEnrollmentsAndSuppressions(...args);
-              if (!interleaved) {
-                interleaved = true;
-                // Meanwhile another request (or the same CSV uploaded again) enrolls Ada and her intro goes out.
-                await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows });
+              if (!other) {
+                // Meanwhile another request (or the same CSV uploaded again) tries to enroll Ada,
+                // and the clock moves on while this request is slow.
+                other = enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows });
+                await new Promise((resolve) => setTimeout(resolve, 50));
                 t.clock.advance({ minutes: 2 });
-                await t.scheduler.fireDue(t.ctx);
               }
               return seen;
             };
@@ -49,7 +49,10 @@ describe('a slow enroll request overwrites an enrollment that already moved on',
         },
       }),
     };
-    await enrollProspects(slowCtx, { sequenceId: t.sequence.id, rows });
+    const [first] = await enrollProspects(slowCtx, { sequenceId: t.sequence.id, rows });
+    const [second] = (await other) ?? [];
+    expect([first?.status, second?.status]).toEqual(['enrolled', 'skipped']);
+    expect(second).toMatchObject({ reason: 'already active in this sequence' });
     t.clock.advance({ minutes: 5 });
     await t.scheduler.fireDue(t.ctx);
     expect(t.email.sentTo(ADA.email).map((m) => m.touch?.stepId)).toEqual(['intro']);

@@ -1,6 +1,7 @@
 /**
  * Starts the embedded runtime in-process on a free port for e2e tests, and a tiny HTTP
- * client that talks to it only over HTTP, as a user or a provider would.
+ * client that talks to it only over HTTP, as a user or a provider would. It sends the
+ * admin key unless told not to (`apiKey: null`); the dev routes need it too.
  */
 import { resolve } from 'node:path';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../functions/local/runtime.js';
@@ -58,12 +59,12 @@ export async function startTestRuntime(overrides: Partial<RuntimeOptions> = {}):
     url: runtime.url,
     request,
     async advance(duration) {
-      const response = await request('POST', '/dev/clock', { body: { advance: duration }, apiKey: null });
+      const response = await request('POST', '/dev/clock', { body: { advance: duration } });
       if (response.status !== 200) throw new Error(`advance failed: ${response.status} ${response.text}`);
       return response.body.now as string;
     },
     async outbox() {
-      const response = await request('GET', '/dev/outbox', { apiKey: null });
+      const response = await request('GET', '/dev/outbox');
       return response.body.messages as OutboxMessage[];
     },
     close: () => runtime.close(),

@@ -12,8 +12,7 @@
  * stays free of it.
  */
 import type { Config } from '../../config.js';
-import type { NotifyingContext } from '../../use-cases/context.js';
-import type { PublishedSequence } from '../../domain/sequence.js';
+import { createSequenceCache, type NotifyingContext } from '../../use-cases/context.js';
 import { correlatedEmailSender, correlatedScheduler } from './correlation.js';
 import { lazy } from './lazy.js';
 import { logger } from './logger.js';
@@ -28,7 +27,7 @@ export async function signingSecret(cfg: Config): Promise<string> {
   throw new Error('FOLLOWUP_UNSUBSCRIBE_SECRET or FOLLOWUP_UNSUBSCRIBE_SECRET_ARN must be set');
 }
 
-const sequenceCache = new Map<string, PublishedSequence>();
+const sequenceCache = createSequenceCache();
 
 /** The use-case context of this container, built on first use. */
 export const awsContext: () => Promise<NotifyingContext> = lazy(buildContext);

@@ -12,6 +12,8 @@ import {
   SequenceNotFoundError,
 } from '../../use-cases/context.js';
 import type { Logger } from '../../ports.js';
+import { ID_RULES, isValidId, quoteForMessage } from '../../domain/ids.js';
+import { pathParameterKind } from '../../routes.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -23,6 +25,8 @@ export class HttpError extends Error {
     readonly statusCode: number,
     message: string,
     readonly details?: unknown,
+    /** The parameter or field at fault, answered as `field`. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -87,14 +91,32 @@ export function parseJsonBody(event: HttpEvent): unknown {
   }
 }
 
+/**
+ * A path parameter, decoded and checked against the kind of id the route table gives it
+ * (functions/routes.ts, rules in domain/ids.ts): the one place ids from paths are
+ * validated, so no use case or store ever sees one DynamoDB could not take as a key.
+ */
 export function pathParameter(event: HttpEvent, name: string): string {
-  const value = event.pathParameters?.[name];
-  if (!value) throw new HttpError(400, `missing path parameter "${name}"`);
+  const checked = checkPathParameter(event, name);
+  if (!checked.ok) throw new HttpError(400, `path parameter "${name}": ${checked.problem}`, undefined, name);
+  return checked.value;
+}
+
+/** `pathParameter` without the throw, for handlers that answer a bad id their own way. */
+export function checkPathParameter(event: HttpEvent, name: string): { ok: true; value: string } | { ok: false; problem: string } {
+  const raw = event.pathParameters?.[name];
+  if (!raw) return { ok: false, problem: 'missing' };
+  let value: string;
   try {
-    return decodeURIComponent(value);
+    value = decodeURIComponent(raw);
   } catch {
-    throw new HttpError(400, `path parameter "${name}" is not valid percent-encoding`);
+    return { ok: false, problem: 'not valid percent-encoding' };
   }
+  const kind = pathParameterKind(event.routeKey, name);
+  // A route without a declared kind cannot compile (routes.ts), so this is a wiring mistake.
+  if (!kind) return { ok: false, problem: `route ${event.routeKey} declares no kind for it` };
+  if (!isValidId(kind, value)) return { ok: false, problem: `${quoteForMessage(value)} is not ${ID_RULES[kind].expected}` };
+  return { ok: true, value };
 }
 
 /**
@@ -115,7 +137,11 @@ export function describeZodError(error: z.$ZodError): string {
 /** Maps known errors to statuses; anything else is a 500 with no internals in the body. */
 export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
   if (error instanceof HttpError) {
-    return json(error.statusCode, { error: error.message, ...(error.details ? { details: error.details } : {}) });
+    return json(error.statusCode, {
+      error: error.message,
+      ...(error.field ? { field: error.field } : {}),
+      ...(error.details ? { details: error.details } : {}),
+    });
   }
   if (error instanceof z.$ZodError) return json(400, { error: describeZodError(error) });
   if (

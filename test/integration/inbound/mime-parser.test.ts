@@ -9,7 +9,7 @@ const values = {
   ENVELOPE_RECIPIENT: 'reply+p_AbC123.XyZ0123456789abcdefGH@reply.followup.test',
 };
 
-describe('parseInboundEmail (mailparser)', () => {
+describe('parseInboundEmail (postal-mime)', () => {
   it('parses a Gmail reply: addresses, threading headers, decoded text', async () => {
     const email = await parseInboundEmail(Buffer.from(fixtureText('email/gmail-reply.eml', values)), {
       envelopeRecipients: ['Bcc+Only@Reply.Followup.Test'],
@@ -42,5 +42,39 @@ describe('parseInboundEmail (mailparser)', () => {
     await expect(parseInboundEmail(Buffer.from('Subject: hi\r\n\r\nno sender'))).rejects.toBeInstanceOf(MalformedEmailError);
     await expect(parseInboundEmail(Buffer.alloc(0))).rejects.toBeInstanceOf(MalformedEmailError);
     await expect(parseInboundEmail(Buffer.alloc(200 * 1024, 'a'))).rejects.toBeInstanceOf(EmailTooLargeError);
+  });
+
+  it('an HTML-only reply still has a text part', async () => {
+    const mime = [
+      'From: Ada <ada@example.com>',
+      'To: reply+abc@reply.followup.test',
+      'Subject: Re: Hello',
+      'Message-ID: <html-only@example.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=UTF-8',
+      '',
+      '<div dir="ltr">Yes, <b>Tuesday</b> works.<br>Ada</div>',
+      '',
+    ].join('\r\n');
+    const email = await parseInboundEmail(Buffer.from(mime));
+    expect(email.text).toBe('Yes, Tuesday works.\nAda');
+  });
+
+  it('decodes windows-1252 smart quotes, dashes and the euro sign in the body, the subject and the name', async () => {
+    const mime = [
+      'From: =?windows-1252?Q?Ren=E9e_=93RJ=94_M=FCller?= <renee@example.com>',
+      'To: reply+abc@reply.followup.test',
+      'Subject: =?windows-1252?Q?Re:_It=92s_=80100_=96_deal?=',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset="Windows-1252"',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'That=92s fine =96 =80100 works for us. =93Great=94, caf=E9 at 10?',
+      '',
+    ].join('\r\n');
+    const email = await parseInboundEmail(Buffer.from(mime));
+    expect(email.text).toContain('That’s fine – €100 works for us. “Great”, café at 10?');
+    expect(email.subject).toBe('Re: It’s €100 – deal');
+    expect(email.from).toEqual({ address: 'renee@example.com', name: 'Renée “RJ” Müller' });
   });
 });

@@ -153,6 +153,29 @@ describe('POST /webhooks/twilio/sms: signatures', () => {
   });
 });
 
+describe('hostile bodies', () => {
+  it('a 1.2 MB body of 100,000 repeated keys with a forged signature answers 413 and changes nothing', async () => {
+    const t = await adaAfterFirstEmail();
+    const body = Array.from({ length: 100_000 }, (_, i) => `Body=${String(i).padStart(7, '0')}`).join('&');
+    expect(body.length).toBeGreaterThan(1_200_000);
+    const event = { ...signedPost('sms', inboundParams('STOP'), { signature: 'Zm9yZ2VkIHNpZ25hdHVyZQ==' }), body };
+    const response = await handlerFor(t.ctx)(event);
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body ?? '{}').error).toMatch(/65536 bytes/);
+    expect(await t.store.getEnrollment(t.enrollmentId)).toMatchObject({ status: 'active' });
+  });
+
+  it('a body under the cap with thousands of repeated keys and a forged signature is a 403', async () => {
+    const t = await adaAfterFirstEmail();
+    const params = inboundParams('STOP');
+    const body = `${new URLSearchParams(params).toString()}&${Array.from({ length: 5_000 }, () => 'From=%2B1').join('&')}`;
+    expect(body.length).toBeLessThan(64 * 1024);
+    const response = await handlerFor(t.ctx)({ ...signedPost('sms', params, { signature: 'Zm9yZ2VkIHNpZ25hdHVyZQ==' }), body });
+    expect(response.statusCode).toBe(403);
+    expect(await t.store.getSuppression(ADA.phone)).toBeUndefined();
+  });
+});
+
 describe('POST /webhooks/twilio/status', () => {
   async function afterFirstSms() {
     const t = await adaAfterFirstEmail();

@@ -1,177 +1,38 @@
 /**
  * The Store contract, run against the in-memory fake AND the DynamoDB adapter on
- * dynalite, so unit tests that use the fake test what production does.
+ * dynalite, so unit tests that use the fake test what production does (the console's
+ * queries: query-contract.test.ts).
  * At the end: DynamoDB-only checks (request counts, batch retries, crash repair, layout).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store.js';
 import { addressHash } from '../../../functions/domain/address-hash.js';
-import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim } from '../../../functions/domain/records.js';
-import type { PublishedSequence } from '../../../functions/domain/sequence.js';
-import type { Store, TouchMessage } from '../../../functions/ports.js';
-import { InMemoryStore } from '../../fakes/in-memory-store.js';
+import type { Enrollment, Suppression } from '../../../functions/domain/records.js';
+import type { Store } from '../../../functions/ports.js';
+import { countDynamoDbRequests } from '../../support/dynalite.js';
 import {
-  countDynamoDbRequests,
-  startDynalite,
-  type DynamoDbRequestCounter,
-  type RunningDynalite,
-} from '../../support/dynalite.js';
+  at,
+  claimFor,
+  contractStores,
+  enrollment,
+  event,
+  messageFor,
+  prospect,
+  seed,
+  sequence,
+  suppression,
+  T0,
+} from './contract-fixtures.js';
 
-// ---------------------------------------------------------------------------------------
-// Fixtures
-// ---------------------------------------------------------------------------------------
-
-const T0 = '2025-03-03T09:00:00.000Z';
-const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
-
-function sequence(id: string, version: number, name = `Sequence ${id}`): PublishedSequence {
-  return {
-    id,
-    version,
-    hash: `hash-${id}-${version}`,
-    publishedAt: at(version),
-    definition: {
-      id,
-      name,
-      defaultTimezone: 'America/New_York',
-      owner: 'owner@example.com',
-      window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' },
-      stopOnReply: true,
-      onPermanentFailure: 'skip_step',
-      sender: { name: 'Sam', email: { from: 'sam@example.com' } },
-      attributes: { plan: 'pro' },
-      steps: [
-        { id: 'intro', channel: 'email', wait: { amount: 0, unit: 'minutes' }, template: 'intro.liquid' },
-        { id: 'nudge', channel: 'sms', wait: { amount: 2, unit: 'businessDays' }, template: 'nudge.liquid' },
-      ],
-    },
-    templates: {
-      'intro.liquid': { channel: 'email', subject: 'Hi {{ prospect.firstName }}', html: '', text: 'Hello' },
-      'nudge.liquid': { channel: 'sms', body: 'Quick nudge' },
-    },
-    warnings: [],
-  };
-}
-
-function prospect(id: string, fields: Partial<Prospect> = {}): Prospect {
-  return {
-    id,
-    email: `${id}@example.com`,
-    phone: undefined,
-    firstName: 'Ann',
-    attributes: { plan: 'pro', empty: '' },
-    createdAt: T0,
-    updatedAt: T0,
-    ...fields,
-  };
-}
-
-function enrollment(prospectId: string, sequenceId: string, fields: Partial<Enrollment> = {}): Enrollment {
-  return {
-    id: `${prospectId}.${sequenceId}`,
-    prospectId,
-    sequenceId,
-    version: 1,
-    run: 1,
-    status: 'active',
-    stepIndex: 0,
-    nextTouchAt: at(60),
-    pendingScheduleName: `sched-${prospectId}-0`,
-    touches: {},
-    createdAt: T0,
-    updatedAt: T0,
-    ...fields,
-  };
-}
-
-function event(prospectId: string, minutes: number, type: TimelineEvent['type'] = 'sent'): TimelineEvent {
-  return { prospectId, at: at(minutes), type, sequenceId: 'seq', detail: `m${minutes}` };
-}
-
-function suppression(address: string, fields: Partial<Suppression> = {}): Suppression {
-  return {
-    address,
-    addressHash: addressHash(address),
-    channel: address.startsWith('+') ? 'sms' : 'email',
-    reason: 'unsubscribe',
-    source: 'test',
-    createdAt: T0,
-    ...fields,
-  };
-}
-
-function claimFor(e: Enrollment, leaseUntil: string): TouchClaim {
-  return {
-    enrollmentId: e.id,
-    prospectId: e.prospectId,
-    sequenceId: e.sequenceId,
-    run: e.run,
-    stepIndex: e.stepIndex,
-    leaseUntil,
-  };
-}
-
-function messageFor(e: Enrollment, p?: Prospect): TouchMessage {
-  return {
-    enrollmentId: e.id,
-    prospectId: e.prospectId,
-    sequenceId: e.sequenceId,
-    run: e.run,
-    stepIndex: e.stepIndex,
-    dueAt: e.nextTouchAt ?? T0,
-    ...(p
-      ? {
-          addressHashes: {
-            ...(p.email ? { email: addressHash(p.email) } : {}),
-            ...(p.phone ? { phone: addressHash(p.phone) } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
-async function seed(store: Store, prospects: Prospect[], enrollments: Enrollment[] = [], timeline: TimelineEvent[] = []) {
-  await store.putEnrollmentBatch({ prospects, enrollments, timeline });
-}
-
-// ---------------------------------------------------------------------------------------
-// One dynalite for the file, one fresh table per test
-// ---------------------------------------------------------------------------------------
-
-let db: RunningDynalite;
-let tableCount = 0;
-/** Every request the whole file sends to dynalite. */
-let suiteRequests: DynamoDbRequestCounter;
-
-beforeAll(async () => {
-  db = await startDynalite({ createTable: false });
-  suiteRequests = countDynamoDbRequests(db.client);
-});
-
-afterAll(async () => {
-  // No code path of the store scans the table.
-  expect(suiteRequests.requests).toBeGreaterThan(100);
-  expect(suiteRequests.operations).not.toContain('Scan');
-  await db?.close();
-});
-
-async function freshDynamoStore(): Promise<{ store: DynamoDbStore; tableName: string }> {
-  const tableName = `contract-${++tableCount}`;
-  await db.createTable(tableName);
-  return { store: new DynamoDbStore({ client: db.client, tableName }), tableName };
-}
-
-const implementations: [string, () => Promise<Store>][] = [
-  ['InMemoryStore', async () => new InMemoryStore()],
-  ['DynamoDbStore', async () => (await freshDynamoStore()).store],
-];
+const { implementations, freshDynamoStore, db } = contractStores();
 
 // ---------------------------------------------------------------------------------------
 // The contract
@@ -250,15 +111,20 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
 
     it('stores attribute names that collide with Object.prototype, and the zone fields, like any other', async () => {
       const attributes = JSON.parse('{"constructor":"c","__proto__":"p","toString":"t","hasOwnProperty":"h","valueOf":"v","plan":"pro"}');
-      const zoned = prospect('p1', {
+      const odd = prospect('p1', {
         attributes,
         country: 'GB',
         timezone: 'Europe/Guernsey',
         timezoneSource: 'phone',
         timezoneCandidates: ['Europe/Guernsey', 'Europe/London'],
       });
-      await seed(store, [zoned], [enrollment('p1', 'welcome')], []);
-      for (const read of [await store.getProspect('p1'), (await store.loadTouchContext(messageFor(enrollment('p1', 'welcome'), zoned))).prospect]) {
+      await seed(store, [odd], [enrollment('p1', 'welcome')], []);
+      const batch = await store.getEnrollmentsAndSuppressions([], [], ['p1']);
+      for (const read of [
+        await store.getProspect('p1'),
+        (await store.loadTouchContext(messageFor(enrollment('p1', 'welcome'), odd))).prospect,
+        batch.prospects.get('p1'),
+      ]) {
         expect(Object.entries(read?.attributes ?? {}).sort()).toEqual(Object.entries(attributes).sort());
         expect(Object.getPrototypeOf(read?.attributes)).not.toBe('p');
         expect(read).toMatchObject({ country: 'GB', timezone: 'Europe/Guernsey', timezoneSource: 'phone', timezoneCandidates: ['Europe/Guernsey', 'Europe/London'] });
@@ -332,6 +198,78 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       read!.status = 'stopped';
       expect((await store.getProspect('p1'))?.firstName).toBe('Ann');
       expect(await store.getEnrollment('p1.welcome')).toEqual(enrollment('p1', 'welcome'));
+    });
+  });
+
+  describe('enrollment batches (written under the lanes\' leases)', () => {
+    it('reads stored profiles in the same batch as enrollments and suppressions', async () => {
+      const ann = prospect('p1', { phone: '+15555550101', company: 'Acme' });
+      await seed(store, [ann], [enrollment('p1', 'welcome')]);
+      const read = await store.getEnrollmentsAndSuppressions(['p1.welcome'], ['p1@example.com'], ['p1', 'p9', 'p1']);
+      expect([...read.prospects.keys()]).toEqual(['p1']);
+      expect(read.prospects.get('p1')).toEqual(ann);
+      expect(read.enrollments.get('p1.welcome')).toEqual(enrollment('p1', 'welcome'));
+      expect((await store.getEnrollmentsAndSuppressions(['p1.welcome'], [])).prospects.size).toBe(0);
+    });
+
+    it('writes unconditionally: the last batch stands, and a full put drops a claim', async () => {
+      const first = enrollment('p1', 'welcome', { nextTouchAt: at(60) });
+      await seed(store, [prospect('p1')], [first], [event('p1', 0, 'enrolled')]);
+      expect(await store.claimTouch(claimFor(first, at(5)), new Date(T0))).toBe('ok');
+      const second = enrollment('p1', 'welcome', { nextTouchAt: at(90), pendingScheduleName: 'sched-b' });
+      await seed(store, [prospect('p1', { firstName: 'Anna' })], [second], [event('p1', 1, 'enrolled')]);
+      expect(await store.getEnrollment('p1.welcome')).toEqual(second);
+      expect((await store.getProspect('p1'))?.firstName).toBe('Anna');
+      expect((await store.listTimeline('p1')).map((e) => e.at)).toEqual([at(0), at(1)]);
+      expect(await store.claimTouch(claimFor(second, at(5)), new Date(T0))).toBe('ok');
+    });
+
+    it('refuses ids that cannot be keys, before writing anything', async () => {
+      await expect(seed(store, [prospect('p.1')])).rejects.toThrow(/must not contain/);
+      await expect(seed(store, [prospect('p#1')])).rejects.toThrow(/must not contain/);
+      await expect(seed(store, [prospect('p1')], [{ ...enrollment('p1', 'welcome'), id: 'p1.other' }])).rejects.toThrow(
+        /Enrollment id/,
+      );
+      expect(await store.getProspect('p1')).toBeUndefined();
+    });
+  });
+
+  describe('leases', () => {
+    const now = new Date(T0);
+    const lease = (owner: string, untilMinutes: number, name = 'lane-3') => ({ name, owner, until: at(untilMinutes) });
+
+    it('one holder at a time; the holder extends its own; an expired lease is taken over', async () => {
+      expect(await store.acquireLease(lease('a', 1), now)).toBe('ok');
+      expect(await store.acquireLease(lease('b', 1), now)).toBe('conflict');
+      expect(await store.acquireLease(lease('b', 2), new Date(at(1)))).toBe('conflict'); // still held at its end
+      expect(await store.acquireLease(lease('a', 5), new Date(at(0.5)))).toBe('ok'); // extended
+      expect(await store.acquireLease(lease('b', 10), new Date(at(4)))).toBe('conflict');
+      expect(await store.acquireLease(lease('b', 10), new Date(at(6)))).toBe('ok'); // a died
+      expect(await store.acquireLease(lease('a', 20), new Date(at(7)))).toBe('conflict');
+      expect(await store.acquireLease(lease('c', 10, 'lane-4'), now)).toBe('ok'); // another lane
+    });
+
+    it('renews only while still ours; releases only our own', async () => {
+      expect(await store.acquireLease(lease('a', 1), now)).toBe('ok');
+      expect(await store.renewLease(lease('a', 3))).toBe('ok');
+      expect(await store.renewLease(lease('b', 3))).toBe('conflict');
+      await store.releaseLease('lane-3', 'b'); // not b's: no effect
+      expect(await store.acquireLease(lease('b', 3), new Date(at(2)))).toBe('conflict'); // renewed to 3
+      // a stalls; its lease expires and b takes over: a must not renew any more.
+      expect(await store.acquireLease(lease('b', 9), new Date(at(4)))).toBe('ok');
+      expect(await store.renewLease(lease('a', 10))).toBe('conflict');
+      await store.releaseLease('lane-3', 'a'); // b's now: stays
+      expect(await store.acquireLease(lease('c', 9), new Date(at(5)))).toBe('conflict');
+      await store.releaseLease('lane-3', 'b');
+      // Released: nobody holds it, so nobody renews it (a stale holder finds out), anyone acquires it.
+      expect(await store.renewLease(lease('b', 12))).toBe('conflict');
+      expect(await store.acquireLease(lease('c', 9), new Date(at(5)))).toBe('ok');
+      await store.releaseLease('lane-9', 'c'); // missing: fine
+    });
+
+    it('refuses a lease without owner or with an unreadable time', async () => {
+      await expect(store.acquireLease({ name: 'lane-1', owner: '', until: at(1) }, now)).rejects.toThrow(RangeError);
+      await expect(store.acquireLease({ name: 'lane-1', owner: 'a', until: 'soon' }, now)).rejects.toThrow(RangeError);
     });
   });
 
@@ -525,22 +463,55 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
   });
 
   describe('counters', () => {
+    const monday = new Date(T0);
     it('adds atomically and reads back a plain record', async () => {
       expect(await store.getCounters('welcome')).toEqual({});
-      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 2, 'step.intro.sent': 1 } });
-      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': -1, 'status.replied': 1 } });
-      await store.addToCounters({ sequenceId: 'welcome', deltas: {} });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 2, 'step.intro.sent': 1 }, at: monday });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': -1, 'status.replied': 1 }, at: monday });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: {}, at: monday });
       await Promise.all(
         Array.from({ length: 10 }, () =>
-          store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 } }),
+          store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 }, at: monday }),
         ),
       );
-      await store.addToCounters({ sequenceId: 'other', deltas: { 'status.active': 5 } });
+      await store.addToCounters({ sequenceId: 'other', deltas: { 'status.active': 5 }, at: monday });
       expect(await store.getCounters('welcome')).toEqual({
         'status.active': 1,
         'status.replied': 1,
         'step.intro.sent': 11,
       });
+    });
+
+    it('sums every day for the totals, and per UTC day for the daily series', async () => {
+      const day = (iso: string) => new Date(iso);
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 2 }, at: day('2025-03-01T23:59:59.999Z') });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 3, 'status.active': 1 }, at: day('2025-03-02T00:00:00.000Z') });
+      await Promise.all(
+        Array.from({ length: 12 }, () =>
+          store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 }, at: day('2025-03-02T18:00:00.000Z') }),
+        ),
+      );
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.replied': 1 }, at: day('2025-03-05T09:00:00.000Z') });
+      await store.addToCounters({ sequenceId: 'welcome-2', deltas: { 'step.intro.sent': 100 }, at: day('2025-03-02T10:00:00.000Z') });
+
+      expect(await store.getCounters('welcome')).toEqual({ 'step.intro.sent': 17, 'status.active': 1, 'step.intro.replied': 1 });
+      expect(await store.getDailyCounters('welcome', '2025-03-01', '2025-03-31')).toEqual([
+        { day: '2025-03-01', counters: { 'step.intro.sent': 2 } },
+        { day: '2025-03-02', counters: { 'step.intro.sent': 15, 'status.active': 1 } },
+        { day: '2025-03-05', counters: { 'step.intro.replied': 1 } },
+      ]);
+      expect(await store.getDailyCounters('welcome', '2025-03-02', '2025-03-04')).toEqual([
+        { day: '2025-03-02', counters: { 'step.intro.sent': 15, 'status.active': 1 } },
+      ]);
+      expect(await store.getDailyCounters('welcome', '2025-03-06', '2025-03-05')).toEqual([]);
+      expect(await store.getDailyCounters('nope', '2025-03-01', '2025-03-31')).toEqual([]);
+      await expect(store.getDailyCounters('welcome', '2025-3-1', '2025-03-31')).rejects.toThrow(RangeError);
+    });
+
+    it('refuses names that are not counters and amounts that are not numbers', async () => {
+      await expect(store.addToCounters({ sequenceId: 'welcome', deltas: { pk: 1 }, at: monday })).rejects.toThrow(/Reserved/);
+      await expect(store.addToCounters({ sequenceId: 'welcome', deltas: { x: Number.NaN }, at: monday })).rejects.toThrow(RangeError);
+      expect(await store.getCounters('welcome')).toEqual({});
     });
   });
 
@@ -648,7 +619,7 @@ describe('DynamoDbStore on dynalite', () => {
     await seed(store, [ann], [e]);
     await store.putSuppression(suppression('+15555550101', { reason: 'sms_stop' }));
 
-    const counter = countDynamoDbRequests(db.client);
+    const counter = countDynamoDbRequests(db().client);
     try {
       const context = await store.loadTouchContext(messageFor(e, ann));
       expect(context.suppressions).toHaveLength(1);
@@ -661,7 +632,7 @@ describe('DynamoDbStore on dynalite', () => {
           touch: { stepId: 'intro', stepIndex: 0, channel: 'email', status: 'sent', at: at(1) },
         }),
       ).toBe('ok');
-      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 } });
+      await store.addToCounters({ sequenceId: 'welcome', deltas: { 'step.intro.sent': 1 }, at: new Date(at(1)) });
 
       expect(counter.requests).toBe(4);
       expect(counter.commands).toBe(4);
@@ -706,7 +677,7 @@ describe('DynamoDbStore on dynalite', () => {
     const ann = prospect('p1');
     const e = enrollment('p1', 'welcome');
     await seed(store, [ann], [e]);
-    const counter = countDynamoDbRequests(db.client);
+    const counter = countDynamoDbRequests(db().client);
     try {
       await store.loadTouchContext(messageFor(e));
       expect(counter.byOperation()).toEqual({ BatchGetItem: 2 });
@@ -718,7 +689,7 @@ describe('DynamoDbStore on dynalite', () => {
   it('repairs a publish that crashed between the version and the pointer', async () => {
     await store.putSequenceVersion(sequence('welcome', 1));
     // The crash: version 2 written, pointer not.
-    await db.client.send(
+    await db().client.send(
       new PutCommand({
         TableName: tableName,
         Item: {
@@ -740,7 +711,7 @@ describe('DynamoDbStore on dynalite', () => {
   });
 
   it('a first publish that crashed before its pointer is repaired too', async () => {
-    await db.client.send(
+    await db().client.send(
       new PutCommand({
         TableName: tableName,
         Item: { pk: 'Q#new', sk: 'V#000001', version: 1, body: JSON.stringify(sequence('new', 1)) },
@@ -751,29 +722,89 @@ describe('DynamoDbStore on dynalite', () => {
     expect(await store.listSequences()).toEqual([sequence('new', 1)]);
   });
 
-  it('lays items out as documented', async () => {
+  it('lays items out as documented (functions/adapters/dynamodb/keys.ts)', async () => {
     const get = async (pk: string, sk: string) =>
-      (await db.client.send(new GetCommand({ TableName: tableName, Key: { pk, sk } }))).Item;
-    await seed(store, [prospect('p1', { phone: '+15555550101' })], [enrollment('p1', 'welcome')], [event('p1', 1)]);
+      (await db().client.send(new GetCommand({ TableName: tableName, Key: { pk, sk } }))).Item;
+    const partition = async (pk: string) =>
+      (
+        await db().client.send(
+          new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+        )
+      ).Items ?? [];
+    const ann = prospect('p1', { phone: '+15555550101', firstName: 'Zoë', lastName: 'Ångström', company: '  Ærø   Shipping ' });
+    await seed(store, [ann, prospect('p2', { firstName: undefined })], [enrollment('p1', 'welcome')], [event('p1', 1)]);
     await store.putSuppression(suppression('p1@example.com'));
     await store.putSequenceVersion(sequence('welcome', 7));
-    await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 1 } });
+    await store.addToCounters({ sequenceId: 'welcome', deltas: { 'status.active': 1 }, at: new Date('2025-03-03T23:00:00Z') });
     await store.claimTouch(claimFor(enrollment('p1', 'welcome'), at(5)), new Date(T0));
 
-    expect(await get('P#p1', 'PROFILE')).toMatchObject({ entity: 'prospect', id: 'p1' });
-    expect(await get('P#p1', 'ADDR#email')).toMatchObject({ addrKey: `A#${addressHash('p1@example.com')}` });
-    expect(await get('P#p1', 'ADDR#phone')).toMatchObject({ addrKey: `A#${addressHash('+15555550101')}` });
-    expect(await get('P#p1', 'ADDR#phone')).not.toHaveProperty('address');
+    // The profile carries its index keys: no address pointer items, no plain address in a key.
+    expect(await get('P#p1', 'PROFILE')).toMatchObject({
+      entity: 'prospect',
+      id: 'p1',
+      emailKey: `A#${addressHash('p1@example.com')}`,
+      phoneKey: `A#${addressHash('+15555550101')}`,
+      nameKey: 'N#z',
+      nameSort: 'zoe angstrom#p1',
+      companyKey: 'N#æ',
+      companySort: 'ærø shipping#p1',
+    });
+    expect((await partition('P#p1')).map((item) => String(item['sk']).replace(/#.*/, '#…'))).toEqual([
+      'E#…',
+      'PROFILE',
+      'T#…',
+    ]);
+    // Sparse: no phone, no name, no company → no such index keys.
+    const bare = await get('P#p2', 'PROFILE');
+    expect(bare).toHaveProperty('emailKey');
+    for (const attribute of ['phoneKey', 'nameKey', 'nameSort', 'companyKey', 'companySort']) expect(bare).not.toHaveProperty(attribute);
+
     expect(await get('P#p1', 'E#welcome')).toMatchObject({
       entity: 'enrollment',
+      seqKey: 'Q#welcome',
+      seqSort: `active#000#${at(60)}#p1`,
       claim: { run: 1, stepIndex: 0, leaseUntil: at(5), leaseUntilMs: Date.parse(at(5)) },
     });
     expect(await get(`S#${addressHash('p1@example.com')}`, 'S')).toMatchObject({ address: 'p1@example.com' });
     expect(await get('Q#welcome', 'V#000007')).toMatchObject({ version: 7 });
     expect(await get('Q#welcome', 'V#CURRENT')).toMatchObject({ version: 7, listKey: 'SEQUENCES', listSort: 'welcome' });
-    expect(await get('Q#welcome', 'STATS')).toEqual({ pk: 'Q#welcome', sk: 'STATS', 'status.active': 1 });
+    const counters = (await partition('Q#welcome')).filter((item) => String(item['sk']).startsWith('C#'));
+    expect(counters).toHaveLength(1);
+    expect(counters[0]).toEqual({ pk: 'Q#welcome', sk: expect.stringMatching(/^C#2025-03-03#[0-7]$/), 'status.active': 1 });
     const timeline = await store.listTimeline('p1');
     expect(timeline).toHaveLength(1);
+
+    await store.acquireLease({ name: 'lane-3', owner: 'import-1', until: at(1) }, new Date(T0));
+    expect(await get('L#lane-3', 'LEASE')).toEqual({
+      pk: 'L#lane-3',
+      sk: 'LEASE',
+      owner: 'import-1',
+      until: at(1),
+      untilMs: Date.parse(at(1)),
+      expiresAt: Date.parse(at(1)) / 1000 + 86_400,
+    });
+    await store.releaseLease('lane-3', 'import-1');
+    expect(await get('L#lane-3', 'LEASE')).toBeUndefined();
+  });
+
+  it('keeps the enrollment in the by-sequence index in step with its status, step and next touch', async () => {
+    await seed(store, [prospect('p1')], [enrollment('p1', 'welcome')]);
+    await store.advanceEnrollment({
+      enrollmentId: 'p1.welcome',
+      expected: { status: 'active', run: 1, stepIndex: 0 },
+      next: { status: 'active', stepIndex: 12, nextTouchAt: at(900), pendingScheduleName: 's', updatedAt: at(1) },
+    });
+    const item = async () =>
+      (await db().client.send(new GetCommand({ TableName: tableName, Key: { pk: 'P#p1', sk: 'E#welcome' } }))).Item;
+    expect(await item()).toMatchObject({ seqSort: `active#012#${at(900)}#p1` });
+    await store.advanceEnrollment({
+      enrollmentId: 'p1.welcome',
+      expected: { status: 'active', run: 1, stepIndex: 12 },
+      next: { status: 'completed', stepIndex: 13, updatedAt: at(2), endedAt: at(2) },
+    });
+    expect(await item()).toMatchObject({ seqSort: 'completed#013#~#p1' });
+    await store.restartEnrollment(enrollment('p1', 'welcome', { run: 2, nextTouchAt: at(3) }), 1);
+    expect(await item()).toMatchObject({ seqSort: `active#000#${at(3)}#p1` });
   });
 
   describe('batch retries', () => {
@@ -811,7 +842,7 @@ describe('DynamoDbStore on dynalite', () => {
     }
 
     it('retries UnprocessedItems and UnprocessedKeys until everything is done', async () => {
-      const flaky = flakyClient(db.client);
+      const flaky = flakyClient(db().client);
       const retrying = new DynamoDbStore({ client: flaky.client, tableName, retryBaseDelayMs: 1 });
       const prospects = Array.from({ length: 10 }, (_, i) => prospect(`r${i}`));
       await retrying.putEnrollmentBatch({
@@ -825,9 +856,10 @@ describe('DynamoDbStore on dynalite', () => {
       );
       expect(enrollments.size).toBe(10);
       expect(await store.findProspectIdsByAddress('r9@example.com')).toEqual(['r9']);
-      // The enrollment batch reads its writes back (2 requests: the flaked one and its retry),
-      // then the read above (1).
-      expect(flaky.sent.filter((k) => k === 'BatchGetItem')).toHaveLength(3);
+      // The read above: the flaked request and the retry of its unprocessed half.
+      expect(flaky.sent.filter((k) => k === 'BatchGetItem')).toHaveLength(2);
+      // Profiles (10: one request, flaked, and its retry), then enrollments (10: one request).
+      expect(flaky.sent.filter((k) => k === 'BatchWriteItem')).toHaveLength(3);
     });
 
     it('gives up with an error when items stay unprocessed', async () => {

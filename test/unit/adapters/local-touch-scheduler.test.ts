@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalTouchScheduler } from '../../../functions/adapters/local-touch-scheduler.js';
 import { VirtualClock } from '../../../functions/adapters/virtual-clock.js';
 import type { ScheduledTouch, TouchMessage } from '../../../functions/ports.js';
@@ -82,5 +82,185 @@ describe('LocalTouchScheduler', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps every one of many schedules made at once (parallel saves no longer share a temp file)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'followup-scheduler-'));
+    try {
+      const stateFile = join(dir, 'schedules.log');
+      const first = setup({ stateFile });
+      await first.scheduler.load();
+      await Promise.all(Array.from({ length: 50 }, (_, i) => first.scheduler.schedule(touch(`t${i}`, '2026-11-24T10:00:00.000Z'))));
+      await first.scheduler.close();
+      const second = setup({ stateFile });
+      await second.scheduler.load();
+      expect(second.scheduler.pendingTouches()).toHaveLength(50);
+      await second.scheduler.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed run rejects for its caller only: no unhandled rejection, and the next run works', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { scheduler } = setup();
+      await scheduler.schedule(touch('a', '2026-11-23T14:00:00.000Z'));
+      await expect(scheduler.runUntil(new Date('2026-11-24T00:00:00Z'))).rejects.toThrow(/not connected/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      const delivered: string[] = [];
+      scheduler.connect(async (m) => (delivered.push(m.enrollmentId), 'done'));
+      await scheduler.runUntil(new Date('2026-11-24T00:00:00Z'));
+      expect(delivered).toEqual(['p_x.a']);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('delivers from a heap: many touches in due order, ties in scheduling order, re-scheduled and cancelled ones skipped', async () => {
+    const { scheduler } = setup();
+    const order: string[] = [];
+    scheduler.connect(async (m) => (order.push(m.enrollmentId.slice(4)), 'done'));
+    const base = Date.parse('2026-11-23T14:00:00Z');
+    // Due times in a scrambled order, several sharing one minute.
+    const names = Array.from({ length: 200 }, (_, i) => `n${i}`);
+    for (const [i, name] of names.entries()) await scheduler.schedule(touch(name, new Date(base + ((i * 37) % 50) * 60_000).toISOString()));
+    for (const name of ['n3', 'n77', 'n150']) await scheduler.cancel(name);
+    await scheduler.schedule(touch('n3', new Date(base - 60_000).toISOString())); // scheduled again under the same name: earliest now
+    await scheduler.runUntil(new Date(base + 3_600_000));
+    const expected = names
+      .map((name, i) => ({ name, at: base + ((i * 37) % 50) * 60_000, i }))
+      .filter((t) => !['n3', 'n77', 'n150'].includes(t.name))
+      .sort((a, b) => a.at - b.at || a.i - b.i)
+      .map((t) => t.name);
+    expect(order).toEqual(['n3', ...expected]);
+  });
+
+  it('drains in O(log n) per touch: 20,000 pending touches cost about ten times 2,000, not a hundred times', async () => {
+    async function drainTime(count: number): Promise<number> {
+      const { scheduler } = setup();
+      scheduler.connect(async () => 'done');
+      const base = Date.parse('2026-11-23T14:00:00Z');
+      for (let i = 0; i < count; i++) await scheduler.schedule(touch(`d${i}`, new Date(base + ((i * 7919) % count) * 1_000).toISOString()));
+      const started = performance.now();
+      await scheduler.runUntil(new Date(base + count * 1_000));
+      const elapsed = performance.now() - started;
+      expect(scheduler.pendingTouches()).toEqual([]);
+      return elapsed;
+    }
+    await drainTime(2_000); // warm up
+    const small = Math.min(await drainTime(2_000), await drainTime(2_000), await drainTime(2_000));
+    const large = Math.min(await drainTime(20_000), await drainTime(20_000));
+    // The heap measures 4–22× here, the scan of every pending touch it replaces 120–150×.
+    expect(large / small).toBeLessThan(50);
+  }, 60_000);
+
+  describe('with a log (--data-dir)', () => {
+    let dir: string;
+    let stateFile: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'followup-scheduler-'));
+      stateFile = join(dir, 'schedules.log');
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('appends one JSON line per schedule, cancel and delivery, and replays them after a restart', async () => {
+      const first = setup({ stateFile });
+      await first.scheduler.load();
+      first.scheduler.connect(async () => 'done');
+      await first.scheduler.schedule(touch('delivered', '2026-11-23T14:00:00.000Z'));
+      await first.scheduler.schedule(touch('cancelled', '2026-11-23T15:00:00.000Z'));
+      await first.scheduler.schedule(touch('kept', '2026-11-25T10:00:00.000Z'));
+      await first.scheduler.cancel('cancelled');
+      await first.scheduler.runUntil(new Date('2026-11-24T00:00:00Z'));
+      const lines = (await readFile(stateFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string });
+      expect(lines.map((l) => l.op)).toEqual(['schedule', 'schedule', 'schedule', 'cancel', 'start', 'done']);
+      await first.scheduler.close();
+
+      const second = setup({ stateFile });
+      await second.scheduler.load();
+      expect(second.scheduler.pendingTouches().map((t) => t.scheduleName)).toEqual(['kept']);
+      // Compacted on start: only the live schedule is left in the file, and no temp file.
+      expect((await readFile(stateFile, 'utf8')).trim().split('\n')).toHaveLength(1);
+      expect(await readdir(dir)).toEqual(['schedules.log']);
+      await second.scheduler.close();
+    });
+
+    it('a delivery that was in flight when the process died is delivered again after the restart, flagged as recovered', async () => {
+      const first = setup({ stateFile });
+      await first.scheduler.load();
+      let release!: () => void;
+      first.scheduler.connect(() => new Promise((resolve) => (release = () => resolve('done'))));
+      await first.scheduler.schedule(touch('in-flight', '2026-11-23T14:00:00.000Z'));
+      const running = first.scheduler.runUntil(new Date('2026-11-24T00:00:00Z'));
+      await new Promise((r) => setTimeout(r, 20));
+      // "kill -9": the worker never returns, nothing more is written.
+      const second = setup({ stateFile });
+      await second.scheduler.load();
+      const redelivered: { name: string; recovered: boolean; at: string }[] = [];
+      second.scheduler.connect(async (m, delivery) => (redelivered.push({ name: m.enrollmentId, recovered: delivery.recovered, at: second.clock.now().toISOString() }), 'done'));
+      // The clock carries on from the last logged moment, not from before it.
+      expect(second.clock.now().toISOString()).toBe('2026-11-23T14:00:00.000Z');
+      await second.scheduler.runUntil(new Date('2026-11-24T00:00:00Z'));
+      expect(redelivered).toEqual([{ name: 'p_x.in-flight', recovered: true, at: '2026-11-23T14:00:00.000Z' }]);
+      release();
+      await running;
+      await first.scheduler.close();
+      await second.scheduler.close();
+    });
+
+    it('keeps attempts across restarts, so a touch that keeps failing still ends in the dead letters', async () => {
+      const first = setup({ stateFile });
+      await first.scheduler.load();
+      first.scheduler.connect(async () => 'retry');
+      await first.scheduler.schedule(touch('flaky', '2026-11-23T14:00:00.000Z'));
+      await first.scheduler.runUntil(new Date('2026-11-23T14:01:30Z')); // attempts 1 and 2
+      await first.scheduler.close();
+      const second = setup({ stateFile });
+      await second.scheduler.load();
+      const attempts: number[] = [];
+      second.scheduler.connect(async (_m, delivery) => (attempts.push(delivery.attempt), 'retry'));
+      await second.scheduler.runUntil(new Date('2026-11-24T00:00:00Z'));
+      expect(attempts).toEqual([3]);
+      expect(second.scheduler.deadLetters.map((d) => [d.touch.scheduleName, d.attempts])).toEqual([['flaky', 3]]);
+      await second.scheduler.close();
+      const third = setup({ stateFile });
+      await third.scheduler.load();
+      expect(third.scheduler.pendingTouches()).toEqual([]);
+      expect(third.scheduler.deadLetters.map((d) => d.touch.scheduleName)).toEqual(['flaky']);
+      await third.scheduler.close();
+    });
+
+    it('replays a log whose last line was torn by a crash, and ignores it', async () => {
+      const first = setup({ stateFile });
+      await first.scheduler.load();
+      await first.scheduler.schedule(touch('whole', '2026-11-24T10:00:00.000Z'));
+      await first.scheduler.close();
+      await appendFile(stateFile, '{"op":"schedule","id":99,"touch":{"scheduleName":"torn","enrollmentId":"p_x.t');
+      const second = setup({ stateFile });
+      await second.scheduler.load();
+      expect(second.scheduler.pendingTouches().map((t) => t.scheduleName)).toEqual(['whole']);
+      await second.scheduler.schedule(touch('after', '2026-11-24T11:00:00.000Z'));
+      await second.scheduler.close();
+      const third = setup({ stateFile });
+      await third.scheduler.load();
+      expect(third.scheduler.pendingTouches().map((t) => t.scheduleName)).toEqual(['whole', 'after']);
+      await third.scheduler.close();
+    });
+
+    it('imports the schedules.json of an older data dir once', async () => {
+      const legacy = join(dir, 'schedules.json');
+      await writeFile(legacy, JSON.stringify([{ touch: touch('old', '2026-11-24T10:00:00.000Z'), fireAtMs: Date.parse('2026-11-24T10:00:00.000Z'), attempts: 0 }]));
+      const scheduler = new LocalTouchScheduler({ clock: new VirtualClock({ start: START }, () => 0), logger: silentLogger, stateFile, legacyStateFile: legacy });
+      await scheduler.load();
+      expect(scheduler.pendingTouches().map((t) => t.scheduleName)).toEqual(['old']);
+      expect(await readdir(dir)).toEqual(['schedules.log']);
+      await scheduler.close();
+    });
   });
 });

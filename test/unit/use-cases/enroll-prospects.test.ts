@@ -4,6 +4,7 @@ import { scheduleNameFor } from '../../../functions/domain/schedule-name.js';
 import { SequenceNotFoundError } from '../../../functions/use-cases/context.js';
 import { enrollProspects, type EnrollmentRowInput } from '../../../functions/use-cases/enroll-prospects.js';
 import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
+import { getProspect } from '../../../functions/use-cases/get-prospect.js';
 import { runTouch } from '../../../functions/use-cases/run-touch.js';
 import { messageOf } from '../../fakes/scheduler.js';
 import { createTestContext, ADA, MONDAY_10AM_NEW_YORK, type TestContext } from '../../fakes/test-context.js';
@@ -167,8 +168,10 @@ describe('enrollProspects: phone-only prospects', () => {
     expect(enrollment).toMatchObject({ status: 'active', stepIndex: 1 });
     const prospect = await t.store.getProspect(result.prospectId);
     expect(prospect?.phone).toBe('+14155550123');
-    const skippedAtEnroll = (await t.store.listTimeline(result.prospectId)).filter((e) => e.type === 'step_skipped');
-    expect(skippedAtEnroll.map((e) => e.stepId)).toEqual(['intro']);
+    // Skipped at enrollment: recorded on the enrollment (no timeline item), shown on the prospect's timeline.
+    expect(enrollment?.touches['intro']).toMatchObject({ status: 'skipped', error: 'no usable email address' });
+    const skippedAtEnroll = (await getProspect(t.ctx, result.prospectId)).timeline.filter((e) => e.type === 'step_skipped');
+    expect(skippedAtEnroll.map((e) => [e.stepId, e.detail])).toEqual([['intro', 'no usable email address']]);
 
     await t.scheduler.fireAll(t.ctx);
     expect(t.email.attempts).toEqual([]);
@@ -176,7 +179,7 @@ describe('enrollProspects: phone-only prospects', () => {
       ['+14155550123', 'check-in'],
       ['+14155550123', 'quick-call'],
     ]);
-    const timeline = await t.store.listTimeline(result.prospectId);
+    const { timeline } = await getProspect(t.ctx, result.prospectId);
     expect(timeline.filter((e) => e.type === 'step_skipped').map((e) => e.stepId)).toEqual([
       'intro',
       'customer-story',

@@ -1,5 +1,5 @@
 /**
- * A reply racing a touch (DESIGN §3, Store.claimTouch): the stop and the claim are writes
+ * A reply racing a touch (docs/architecture.md, "The touch pipeline"; Store.claimTouch): the stop and the claim are writes
  * to the same item, so they are strictly ordered. Whatever the interleaving, a touch
  * claimed after the reply was recorded is never sent, a touch that did go out is on
  * record, the enrollment ends `replied`, and nothing more is ever sent.
@@ -84,7 +84,7 @@ describe('a reply racing a touch', () => {
         // The claim took effect before the reply was recorded.
         expect(store.order, where).toEqual(['claimed', 'replied']);
         // And the message is on record on the enrollment, with its provider id.
-        const sentId = (t.email.attempts[0]?.result as { providerMessageId: string }).providerMessageId;
+        const sentId = (t.email.attempts[0]!.result as { providerMessageId: string }).providerMessageId;
         expect(enrollment?.touches.intro, where).toMatchObject({ status: 'sent', providerMessageId: sentId });
       } else {
         seen.nothingSent++;

@@ -1,3 +1,8 @@
+/**
+ * Helpers that every layer may use (use cases and adapters alike): no I/O, no
+ * dependencies, nothing from the layers above.
+ */
+
 /** Runs `work` over `items` with at most `limit` promises in flight; rejects on the first failure. */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
@@ -6,7 +11,7 @@ export async function mapWithConcurrency<T, R>(
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
     while (next < items.length) {
       const index = next++;
       results[index] = await work(items[index] as T, index);

@@ -1,0 +1,261 @@
+/**
+ * Enrollments: one item per prospect and sequence, holding its touches (and the claim,
+ * see claims.ts). Also the batched reads and writes of enrolling, and the one read of a
+ * touch. Layout in keys.ts.
+ */
+import { addressHash } from '../../domain/address-hash.js';
+import { parseEnrollmentId } from '../../domain/enrollment.js';
+import type { Enrollment, EnrollmentSummary, Prospect, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
+import type { TouchMessage } from '../../domain/touch-message.js';
+import { checkPageLimit, type Page } from '../../domain/page.js';
+import type {
+  ConditionalWriteResult,
+  EnrollmentAdvance,
+  EnrollmentStore,
+  SequenceEnrollmentsQuery,
+  TouchStatusUpdate,
+} from '../../ports.js';
+import { checkStartKey, decodeCursor, encodeCursor, type StartKey } from './cursors.js';
+import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
+import {
+  enrollmentItem,
+  enrollmentSummaryFromItem,
+  fromItem,
+  profileHashes,
+  profileItem,
+  prospectFromItem,
+  type Entity,
+  type Item,
+} from './items.js';
+import {
+  checkStepIndex,
+  enrollmentKeyOfId,
+  INDEX,
+  keyId,
+  keys,
+  prefix,
+  prospectPk,
+  sequencePk,
+  sequenceSort,
+  sequenceSortPrefix,
+  type Key,
+} from './keys.js';
+import type { Table } from './requests.js';
+import { timelinePut } from './timeline.js';
+
+export class DynamoEnrollments implements EnrollmentStore {
+  constructor(private readonly table: Table) {}
+
+  async getEnrollment(enrollmentId: string): Promise<Enrollment | undefined> {
+    const key = enrollmentKeyOfId(enrollmentId);
+    if (!key) return undefined;
+    const item = await this.table.get(key);
+    return item ? fromItem<Enrollment>(item) : undefined;
+  }
+
+  async listEnrollments(prospectId: string): Promise<Enrollment[]> {
+    const items = await this.table.queryPartition(prospectPk(prospectId), prefix.enrollment);
+    return items.map((item) => fromItem<Enrollment>(item));
+  }
+
+  async listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>> {
+    const limit = checkPageLimit(query.limit);
+    const seqKey = sequencePk(query.sequenceId);
+    const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status, query.stepIndex) : undefined;
+    const filterStep = query.status === undefined && query.stepIndex !== undefined ? checkStepIndex(query.stepIndex) : undefined;
+    const after = query.cursor
+      ? checkStartKey(decodeCursor(query.cursor, 'sequence').after, {
+          attributes: ['pk', 'sk', 'seqKey', 'seqSort'],
+          expected: { seqKey },
+          prefixes: { pk: prefix.prospect, sk: prefix.enrollment, seqSort: sortPrefix ?? '' },
+        })
+      : undefined;
+    const page = await this.table.queryPage(
+      {
+        IndexName: INDEX.bySequence,
+        KeyConditionExpression: sortPrefix ? '#k = :k AND begins_with(#s, :p)' : '#k = :k',
+        ...(filterStep !== undefined ? { FilterExpression: '#step = :step' } : {}),
+        ExpressionAttributeNames: {
+          '#k': 'seqKey',
+          ...(sortPrefix ? { '#s': 'seqSort' } : {}),
+          ...(filterStep !== undefined ? { '#step': 'stepIndex' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':k': seqKey,
+          ...(sortPrefix ? { ':p': sortPrefix } : {}),
+          ...(filterStep !== undefined ? { ':step': filterStep } : {}),
+        },
+        Limit: limit,
+      },
+      after,
+    );
+    return {
+      items: page.items.map(enrollmentSummaryFromItem),
+      ...(page.lastEvaluatedKey
+        ? { nextCursor: encodeCursor({ v: 1, kind: 'sequence', after: page.lastEvaluatedKey as StartKey }) }
+        : {}),
+    };
+  }
+
+  async getEnrollmentsAndSuppressions(
+    enrollmentIds: string[],
+    addresses: string[],
+    prospectIds: string[] = [],
+  ): Promise<{
+    enrollments: Map<string, Enrollment>;
+    suppressions: Map<string, Suppression>;
+    prospects: Map<string, Prospect>;
+  }> {
+    const requested: Key[] = [];
+    for (const id of enrollmentIds) {
+      const key = enrollmentKeyOfId(id);
+      if (key) requested.push(key);
+    }
+    const hashOf = new Map(addresses.map((address) => [address, addressHash(address)]));
+    for (const hash of hashOf.values()) requested.push(keys.suppression(hash));
+    for (const id of prospectIds) requested.push(keys.profile(id));
+
+    const items = await this.table.batchGet(requested);
+
+    const enrollments = new Map<string, Enrollment>();
+    const suppressionsByHash = new Map<string, Suppression>();
+    const prospects = new Map<string, Prospect>();
+    for (const item of items) {
+      switch (item['entity'] as Entity) {
+        case 'enrollment': {
+          const enrollment = fromItem<Enrollment>(item);
+          enrollments.set(enrollment.id, enrollment);
+          break;
+        }
+        case 'suppression': {
+          const suppression = fromItem<Suppression>(item);
+          suppressionsByHash.set(suppression.addressHash, suppression);
+          break;
+        }
+        case 'prospect': {
+          const prospect = prospectFromItem(item);
+          prospects.set(prospect.id, prospect);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    const suppressions = new Map<string, Suppression>();
+    for (const [address, hash] of hashOf) {
+      const suppression = suppressionsByHash.get(hash);
+      if (suppression) suppressions.set(address, suppression);
+    }
+    return { enrollments, suppressions, prospects };
+  }
+
+  async putEnrollmentBatch(items: {
+    prospects: Prospect[];
+    enrollments: Enrollment[];
+    timeline: TimelineEvent[];
+  }): Promise<void> {
+    // Every item is built (and its keys checked) before anything is written.
+    const profiles = items.prospects.map((prospect) => ({ PutRequest: { Item: profileItem(prospect) } }));
+    const enrollments = items.enrollments.map((enrollment) => ({ PutRequest: { Item: enrollmentItem(enrollment) } }));
+    const timeline = items.timeline.map(timelinePut);
+    // Profiles first, with their address and search index keys: once an enrollment exists,
+    // so does the profile it points to. Unconditional: the caller holds the lanes' leases.
+    await this.table.batchWrite(profiles);
+    await this.table.batchWrite([...enrollments, ...timeline]);
+  }
+
+  async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
+    return this.table.put(enrollmentItem(enrollment), runEnded(previousRun));
+  }
+
+  async loadTouchContext(message: TouchMessage): Promise<{
+    enrollment?: Enrollment;
+    prospect?: Prospect;
+    suppressions: Suppression[];
+  }> {
+    const ids = parseEnrollmentId(message.enrollmentId) ?? {
+      prospectId: message.prospectId,
+      sequenceId: message.sequenceId,
+    };
+    const messageHashes = [
+      ...new Set([message.addressHashes?.email, message.addressHashes?.phone].filter((h): h is string => !!h)),
+    ];
+    const enrollmentKey = keys.enrollment(ids.prospectId, ids.sequenceId);
+    const profileKey = keys.profile(message.prospectId);
+
+    // One consistent BatchGetItem on the happy path.
+    const items = await this.table.batchGet([enrollmentKey, profileKey, ...messageHashes.map(keys.suppression)]);
+    let enrollment: Enrollment | undefined;
+    let prospect: Prospect | undefined;
+    const found = new Map<string, Suppression>();
+    const collect = (item: Item) => {
+      if (item['entity'] === 'suppression') {
+        const suppression = fromItem<Suppression>(item);
+        found.set(suppression.addressHash, suppression);
+      }
+    };
+    for (const item of items) {
+      const id = keyId(item as { pk: unknown; sk: unknown });
+      if (id === keyId(enrollmentKey)) enrollment = fromItem<Enrollment>(item);
+      else if (id === keyId(profileKey)) prospect = prospectFromItem(item);
+      else collect(item);
+    }
+
+    // The prospect's CURRENT addresses decide; an address changed since scheduling (or a
+    // message without hashes) costs one more read.
+    const wanted = prospect ? profileHashes(prospect) : messageHashes;
+    const missing = wanted.filter((hash) => !messageHashes.includes(hash));
+    if (missing.length > 0) (await this.table.batchGet(missing.map(keys.suppression))).forEach(collect);
+
+    const suppressions = wanted.map((hash) => found.get(hash)).filter((s): s is Suppression => !!s);
+    return {
+      ...(enrollment ? { enrollment } : {}),
+      ...(prospect ? { prospect } : {}),
+      suppressions,
+    };
+  }
+
+  async advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
+    const ids = parseEnrollmentId(advance.enrollmentId);
+    if (!ids) return 'conflict';
+    const { next } = advance;
+    const update = new Update()
+      .set('status', next.status)
+      .set('stepIndex', next.stepIndex)
+      .set('updatedAt', next.updatedAt)
+      // The by-sequence index follows status, step and next touch.
+      .set('seqSort', sequenceSort({ ...next, prospectId: ids.prospectId }));
+    // Scheduling fields describe "what is pending now": absent means nothing is pending.
+    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt'] as const) update.setOrRemove(field, next[field]);
+    // History fields are only ever set.
+    for (const field of ['thread', 'endedAt', 'endReason'] as const) {
+      if (next[field] !== undefined) update.set(field, next[field]);
+    }
+    // Whoever advances the enrollment ends any claim on it.
+    update.remove('claim');
+    if (advance.touch) update.set(['touches', advance.touch.stepId], advance.touch);
+    return this.table.update(keys.enrollment(ids.prospectId, ids.sequenceId), update, enrollmentIs(advance.expected));
+  }
+
+  async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
+    const key = enrollmentKeyOfId(enrollmentId);
+    if (!key) return;
+    const record = () => new Update().set(['touches', touch.stepId], touch);
+    // Drops the claim of this step; a claim of another step (a later run) stays.
+    const dropped = await this.table.update(
+      key,
+      record().remove('claim'),
+      and(exists(), or(absent('claim'), equals(['claim', 'stepIndex'], touch.stepIndex))),
+    );
+    // The enrollment is gone (erased) when this conflicts too: nothing left to record on.
+    if (dropped === 'conflict') await this.table.update(key, record(), exists());
+  }
+
+  async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+    const key = enrollmentKeyOfId(update.enrollmentId);
+    if (!key || update.from.length === 0) return 'conflict';
+    const write = new Update().set(['touches', update.stepId, 'status'], update.status);
+    if (update.error !== undefined) write.set(['touches', update.stepId, 'error'], update.error);
+    return this.table.update(key, write, touchIs(update.stepId, update.providerMessageId, update.from));
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Records ↔ items: what the adapter adds to a record when it stores it (keys, index keys,
+ * `entity`), and strips again when it reads it back.
+ */
+import { addressHash } from '../../domain/address-hash.js';
+import { enrollmentIdFor } from '../../domain/enrollment.js';
+import {
+  ENROLLMENT_SUMMARY_FIELDS,
+  PROSPECT_SUMMARY_FIELDS,
+  type Enrollment,
+  type EnrollmentSummary,
+  type Prospect,
+  type ProspectSummary,
+} from '../../domain/records.js';
+import type { PublishedSequence } from '../../domain/sequence.js';
+import { enrollmentIndexKeys, enrollmentKeyOf, keys, profileIndexKeys, prospectIdOf, type Key } from './keys.js';
+
+export type Item = Record<string, unknown>;
+
+/** Attributes the store adds to an item; stripped when an item is turned back into a record. */
+export const STORAGE_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'entity',
+  'expiresAt',
+  'emailKey',
+  'phoneKey',
+  'nameKey',
+  'nameSort',
+  'companyKey',
+  'companySort',
+  'seqKey',
+  'seqSort',
+  'listKey',
+  'listSort',
+  'claim',
+  // Left on enrollment items by versions before enrollment lanes; never written now.
+  'writeToken',
+];
+
+export type Entity =
+  | 'prospect'
+  | 'enrollment'
+  | 'timeline'
+  | 'suppression'
+  | 'sequence-version'
+  | 'sequence-pointer';
+
+/** Deep copy without `undefined` (DynamoDB has no such value). */
+export function clean<T>(value: T): T {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(clean) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    // defineProperty: an attribute named `__proto__` is a key like any other (DynamoDB keeps it too).
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) Object.defineProperty(out, k, { value: clean(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out as T;
+  }
+  return value;
+}
+
+export function toItem(key: Key, entity: Entity, record: object): Item {
+  return { ...clean(record), ...key, entity };
+}
+
+export function fromItem<T>(item: Item): T {
+  const record: Item = { ...item };
+  for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
+  return record as T;
+}
+
+/**
+ * A profile with its index keys (byEmail, byPhone, byName, byCompany: only those that
+ * apply). Its attributes are one JSON string, not a DynamoDB map: their names are whatever
+ * a CSV header says, and the SDK's marshaller cannot take every name (an attribute
+ * `constructor` makes it throw, `__proto__` silently vanishes in both directions).
+ */
+export function profileItem(prospect: Prospect): Item {
+  if (prospect.id.includes('.') || prospect.id.includes('#')) {
+    throw new Error(`Prospect id must not contain '.' or '#': ${prospect.id}`);
+  }
+  const { attributes, ...fields } = prospect;
+  return {
+    ...toItem(keys.profile(prospect.id), 'prospect', fields),
+    attributesJson: JSON.stringify(attributes ?? {}),
+    ...profileIndexKeys(prospect),
+  };
+}
+
+/** A profile read back; items written before attributes were JSON keep a map under `attributes`. */
+export function prospectFromItem(item: Item): Prospect {
+  const { attributesJson, ...fields } = fromItem<Prospect & { attributesJson?: unknown }>(item);
+  const attributes: Record<string, string> =
+    typeof attributesJson === 'string' ? (JSON.parse(attributesJson) as Record<string, string>) : (fields.attributes ?? {});
+  return { ...fields, attributes };
+}
+
+/** An enrollment with its bySequence keys. */
+export function enrollmentItem(enrollment: Enrollment): Item {
+  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), ...enrollmentIndexKeys(enrollment) };
+}
+
+/** A search result as the byName / byCompany / byEmail lookups give it. */
+export function prospectSummaryFromItem(item: Item): ProspectSummary {
+  return { id: prospectIdOf(item['pk']), ...pick(item, PROSPECT_SUMMARY_FIELDS) } as ProspectSummary;
+}
+
+/** An enrollment as bySequence projects it. */
+export function enrollmentSummaryFromItem(item: Item): EnrollmentSummary {
+  const summary = pick(item, ENROLLMENT_SUMMARY_FIELDS) as Omit<EnrollmentSummary, 'id'>;
+  return { id: enrollmentIdFor(summary.prospectId, summary.sequenceId), ...summary };
+}
+
+function pick(item: Item, fields: readonly string[]): Item {
+  const picked: Item = {};
+  for (const field of fields) if (item[field] !== undefined) picked[field] = item[field];
+  return picked;
+}
+
+export function sequenceItem(key: Key, entity: Entity, sequence: PublishedSequence): Item {
+  return {
+    ...key,
+    entity,
+    sequenceId: sequence.id,
+    version: sequence.version,
+    hash: sequence.hash,
+    publishedAt: sequence.publishedAt,
+    body: JSON.stringify(sequence),
+  };
+}
+
+export function sequenceFromItem(item: Item): PublishedSequence {
+  return JSON.parse(String(item['body'])) as PublishedSequence;
+}
+
+/** The address hashes of a prospect's current email and phone. */
+export function profileHashes(prospect: Pick<Prospect, 'email' | 'phone'>): string[] {
+  const hashes: string[] = [];
+  if (prospect.email) hashes.push(addressHash(prospect.email));
+  if (prospect.phone) hashes.push(addressHash(prospect.phone));
+  return hashes;
+}

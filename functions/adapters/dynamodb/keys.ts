@@ -1,0 +1,314 @@
+/**
+ * The key layout of the ONE table (`TABLE_DEFINITION` in functions/table-definition.ts),
+ * and every key and index-key builder. Nothing else in the adapter spells a key.
+ *
+ * ## Items
+ *
+ * | item                    | pk                 | sk                                  | index keys / notes |
+ * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
+ * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
+ * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim |
+ * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
+ * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased |
+ * | sequence version        | `Q#<sequenceId>`   | `V#<version, 6 digits>`             | immutable (conditional put); `body` = PublishedSequence as JSON |
+ * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
+ * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
+ * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
+ *
+ * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
+ * event. The address lookups live on the profile (no pointer items), and steps skipped at
+ * enrollment (no usable address) are `skipped` touch records on the enrollment, which the
+ * prospect view shows on the timeline.
+ *
+ * `addressHash` = `addressHash()` from domain/address-hash.ts (sha256 hex of the trimmed,
+ * lower-cased address). "Folded" = `searchKeyText()` from domain/search-text.ts (NFKD,
+ * no diacritics, lower-case, whitespace collapsed, at most 200 characters). Prospect ids
+ * must not contain `.` (the enrollment id is split at the FIRST `.`) or `#`; sequence ids
+ * may contain `.`.
+ *
+ * ## Indexes (all sparse, all eventually consistent)
+ *
+ * | index      | partition / sort               | projection              | answers |
+ * | ---------- | ------------------------------ | ----------------------- | ------- |
+ * | byEmail    | `emailKey` / `pk`              | keys only               | prospects with an email (then a BatchGetItem of the profiles) |
+ * | byPhone    | `phoneKey` / `pk`              | keys only               | prospects with a phone |
+ * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
+ * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
+ * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
+ * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version |
+ *
+ * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
+ * one BatchGetItem of the profiles; a name or company prefix is two Queries in parallel
+ * (byName and byCompany), merged by their sort text. The summaries the result lists show
+ * (PROSPECT_SUMMARY_FIELDS, ENROLLMENT_SUMMARY_FIELDS in domain/records.ts) are projected,
+ * so a page never reads the base table.
+ *
+ * ## Hot keys
+ *
+ * - bySequence keeps all of a sequence's enrollments under ONE index partition key. An
+ *   index partition takes about 1,000 writes/s; DynamoDB splits a partition that stays
+ *   hot along its sort key ("split for heat"), and `seqSort` spreads writes over status,
+ *   step, due time and prospect id, so a large import into one sequence is spread once
+ *   the split happened (until then an index that cannot keep up slows the base-table
+ *   writes that feed it: the batch retries absorb it, nothing is lost). Sharding the
+ *   partition key (`Q#<sequenceId>#<n>`) would avoid waiting for a split, but every page
+ *   would then take one Query per shard plus a merge (n requests and an n-part cursor
+ *   instead of one) and lose the cheap "next touches first" order. One request per page
+ *   is worth more to the console than a faster first minute of a 100k-row import.
+ * - Counters are sharded instead (below): they are updated on every touch and event,
+ *   always at the same few items, which is the hot key a split cannot fix (one item
+ *   always lives in one partition).
+ * - byName and byCompany partition by the first character: about 40 partitions in
+ *   practice, each split by sort key as it grows.
+ *
+ * ## Counters
+ *
+ * `addToCounters` adds to ONE item `C#<UTC day of the event>#<random shard 0..7>`, so a
+ * burst of touches (09:00 Monday) spreads over 8 small items instead of updating one
+ * ~1.5 KB item (2 write units, ~500 updates/s at most). Reading sums: `getCounters` is
+ * ONE Query `begins_with(sk, 'C#')` (paginated) over every day and shard of the sequence,
+ * `getDailyCounters` the same Query between two days, summed per day (the 90-day chart).
+ * Cost: a stats call reads at most 8 items per day the sequence was active, typically
+ * 0.2–0.5 KB each: a sequence active for 90 days is ≤ 720 items, ≤ ~360 KB, one or two
+ * Query pages and ~90 read units consistent ($0.00001); a year is ≤ 2,920 items.
+ *
+ * ## Leases
+ *
+ * Enrolling serialises per lane (`laneOf(prospectId)` in domain/lanes.ts): an import
+ * holds the lane's lease (`L#<lane>`) while it reads, decides and writes a chunk, so two
+ * imports of one prospect never interleave. Acquiring is ONE conditional UpdateItem
+ * (absent, expired, or already ours); releasing is a DeleteItem conditional on the owner.
+ * A holder that died leaves a lease that expires (`until`), and `expiresAt` lets DynamoDB's
+ * TTL remove the item a day later.
+ *
+ * ## Claims and touches
+ *
+ * Touch claims are NOT separate items: `claimTouch` sets the map attribute `claim =
+ * {run, stepIndex, leaseUntil, leaseUntilMs}` on the enrollment item, conditional on the
+ * enrollment being `active` at that run and step and on no unexpired lease for that run
+ * and step. A stop writes the same item, so a stop and a claim are strictly ordered.
+ * `advanceEnrollment` and `recordTouch` remove it, `releaseTouchClaim` gives it back, a
+ * restart (full put) drops it. It is stripped from the `Enrollment` records returned.
+ *
+ * Touch records (`touches.<stepId>`, a map on the enrollment item) carry the provider's
+ * message id; delivery reports (SES events, Twilio status callbacks) update them in place
+ * with `updateTouchStatus`, conditional on that id, so no message index item is needed.
+ * Replies are matched to touches the same way: the reply's In-Reply-To/References against
+ * the `messageIdHeader`/`providerMessageId` of the enrollments of the prospects found by
+ * the sender's address (byEmail / byPhone), so the touch worker writes nothing extra.
+ *
+ * Why the pointer is `V#CURRENT` and not `CURRENT`: `C` sorts after every digit, so one
+ * Query `begins_with(sk, 'V#')`, descending, Limit 2 returns the pointer AND the highest
+ * version. `getCurrentSequence` therefore always answers the highest version (the source
+ * of truth) in one request, and detects a pointer that lags behind it.
+ *
+ * ## Crash repair (no transactions)
+ *
+ * - Publish = put `V#n` (condition: absent), then put the pointer (condition: absent or
+ *   older). A crash between the two leaves `V#n` without pointer: `getCurrentSequence`
+ *   already returns `V#n` and rewrites the pointer (same conditional put); so does the next
+ *   publish. Until then only `listSequences` (which reads pointers) shows version n-1.
+ * - Enrollment batches write profiles first, then enrollments and their timeline: a crash
+ *   never leaves an enrollment without its profile. Re-importing repeats the upserts.
+ * - Timeline keys are content-derived, so a retried append is idempotent.
+ * - Index keys are attributes of the item they index, written in the same request, so an
+ *   index can lag (eventual consistency) but never disagree with its item for good.
+ */
+import { createHash } from 'node:crypto';
+import { parseEnrollmentId } from '../../domain/enrollment.js';
+import type { Enrollment, EnrollmentStatus, Prospect, TimelineEvent, TouchClaim } from '../../domain/records.js';
+import { firstCharacter, searchKeyText } from '../../domain/search-text.js';
+import { addressHash } from '../../domain/address-hash.js';
+import type { IndexName } from '../../table-definition.js';
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+/** The indexes by name (checked against the table definition). */
+export const INDEX = {
+  byEmail: 'byEmail',
+  byPhone: 'byPhone',
+  byName: 'byName',
+  byCompany: 'byCompany',
+  bySequence: 'bySequence',
+  byList: 'byList',
+} as const satisfies Record<IndexName, IndexName>;
+
+export const POINTER_SK = 'V#CURRENT';
+export const SEQUENCE_LIST = 'SEQUENCES';
+export const COUNTER_SHARDS = 8;
+
+export const prefix = {
+  prospect: 'P#',
+  address: 'A#',
+  name: 'N#',
+  enrollment: 'E#',
+  timeline: 'T#',
+  version: 'V#',
+  counters: 'C#',
+  sequence: 'Q#',
+} as const;
+
+function padVersion(version: number): string {
+  if (!Number.isInteger(version) || version < 0 || version > 999_999) {
+    throw new RangeError(`Sequence version must be an integer in 0..999999, got ${version}`);
+  }
+  return String(version).padStart(6, '0');
+}
+
+/** JSON with object keys sorted, so equal events hash equally whatever their key order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Timeline sort key: UTC ISO of `at` (sorts chronologically) plus a content hash (idempotent retries). */
+export function timelineSortKey(event: TimelineEvent): string {
+  const at = new Date(event.at);
+  if (Number.isNaN(at.getTime())) throw new RangeError(`Timeline event has an invalid time: ${event.at}`);
+  const digest = createHash('sha256').update(stableJson(event)).digest('hex').slice(0, 8);
+  return `${prefix.timeline}${at.toISOString()}#${digest}`;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `yyyy-mm-dd` of an instant, in UTC. */
+export function utcDay(at: Date): string {
+  if (Number.isNaN(at.getTime())) throw new RangeError('Counter time is not a valid date');
+  return at.toISOString().slice(0, 10);
+}
+
+export function checkDay(day: string): string {
+  if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    throw new RangeError(`A day must be yyyy-mm-dd, got "${day}"`);
+  }
+  return day;
+}
+
+export const prospectPk = (prospectId: string): string => `${prefix.prospect}${prospectId}`;
+export const sequencePk = (sequenceId: string): string => `${prefix.sequence}${sequenceId}`;
+
+export const keys = {
+  profile: (prospectId: string): Key => ({ pk: prospectPk(prospectId), sk: 'PROFILE' }),
+  enrollment: (prospectId: string, sequenceId: string): Key => ({
+    pk: prospectPk(prospectId),
+    sk: `${prefix.enrollment}${sequenceId}`,
+  }),
+  timeline: (event: TimelineEvent): Key => ({ pk: prospectPk(event.prospectId), sk: timelineSortKey(event) }),
+  suppression: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'S' }),
+  sequenceVersion: (sequenceId: string, version: number): Key => ({
+    pk: sequencePk(sequenceId),
+    sk: `${prefix.version}${padVersion(version)}`,
+  }),
+  sequencePointer: (sequenceId: string): Key => ({ pk: sequencePk(sequenceId), sk: POINTER_SK }),
+  counters: (sequenceId: string, day: string, shard: number): Key => {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= COUNTER_SHARDS) throw new RangeError(`Counter shard ${shard}`);
+    return { pk: sequencePk(sequenceId), sk: `${prefix.counters}${checkDay(day)}#${shard}` };
+  },
+  lease: (name: string): Key => ({ pk: `L#${name}`, sk: 'LEASE' }),
+};
+
+/** The sort-key range of a sequence's counter items from `fromDay` to `toDay`, both included. */
+export function counterRange(fromDay: string, toDay: string): { from: string; to: string } {
+  return { from: `${prefix.counters}${checkDay(fromDay)}#`, to: `${prefix.counters}${checkDay(toDay)}#~` };
+}
+
+/** The day of a counter item's sort key. */
+export const counterDayOf = (sk: unknown): string => String(sk).slice(prefix.counters.length, prefix.counters.length + 10);
+
+// ----- Index keys ---------------------------------------------------------------------
+
+/** The by-address index key (byEmail or byPhone) of an address. */
+export const addressKey = (address: string): string => `${prefix.address}${addressHash(address)}`;
+
+/** Partition and sort text of a name or company in byName / byCompany; undefined for no text. */
+export function searchKeys(text: string | undefined, prospectId: string): { key: string; sort: string } | undefined {
+  const folded = searchKeyText(text ?? '');
+  const first = firstCharacter(folded);
+  if (!first) return undefined;
+  return { key: `${prefix.name}${first}`, sort: `${folded}#${prospectId}` };
+}
+
+/** The partition of byName / byCompany a folded query prefix falls in. */
+export const searchPartition = (foldedPrefix: string): string | undefined => {
+  const first = firstCharacter(foldedPrefix);
+  return first ? `${prefix.name}${first}` : undefined;
+};
+
+/** The full name as byName indexes it: "first last". */
+export const fullName = (prospect: Pick<Prospect, 'firstName' | 'lastName'>): string =>
+  `${prospect.firstName ?? ''} ${prospect.lastName ?? ''}`;
+
+/** The index attributes of a profile item: only those whose field is present. */
+export function profileIndexKeys(prospect: Prospect): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  if (prospect.email) attributes['emailKey'] = addressKey(prospect.email);
+  if (prospect.phone) attributes['phoneKey'] = addressKey(prospect.phone);
+  const name = searchKeys(fullName(prospect), prospect.id);
+  if (name) Object.assign(attributes, { nameKey: name.key, nameSort: name.sort });
+  const company = searchKeys(prospect.company, prospect.id);
+  if (company) Object.assign(attributes, { companyKey: company.key, companySort: company.sort });
+  return attributes;
+}
+
+/** bySequence's sort text: status, then step, then next touch time (`~`, after every time, when none). */
+export function sequenceSort(
+  enrollment: Pick<Enrollment, 'status' | 'stepIndex' | 'nextTouchAt' | 'prospectId'>,
+): string {
+  return `${sequenceSortPrefix(enrollment.status, enrollment.stepIndex)}${enrollment.nextTouchAt ?? '~'}#${enrollment.prospectId}`;
+}
+
+/** The begins_with prefix of bySequence for a status, or a status and a step. */
+export function sequenceSortPrefix(status: EnrollmentStatus, stepIndex?: number): string {
+  if (stepIndex === undefined) return `${status}#`;
+  return `${status}#${String(checkStepIndex(stepIndex)).padStart(3, '0')}#`;
+}
+
+/** A step index bySequence can sort (3 digits). */
+export function checkStepIndex(stepIndex: number): number {
+  if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex > 999) {
+    throw new RangeError(`Step index must be an integer in 0..999, got ${stepIndex}`);
+  }
+  return stepIndex;
+}
+
+/** The index attributes of an enrollment item. */
+export function enrollmentIndexKeys(enrollment: Enrollment): Record<string, string> {
+  return { seqKey: sequencePk(enrollment.sequenceId), seqSort: sequenceSort(enrollment) };
+}
+
+// ----- Ids ----------------------------------------------------------------------------
+
+/** The prospect id of a `P#<prospectId>` partition key. */
+export const prospectIdOf = (pk: unknown): string => String(pk).slice(prefix.prospect.length);
+
+/** The key of an enrollment, checking that its id says where it lives. */
+export function enrollmentKeyOf(enrollment: Enrollment): Key {
+  const expected = `${enrollment.prospectId}.${enrollment.sequenceId}`;
+  if (enrollment.id !== expected || enrollment.prospectId.includes('.')) {
+    throw new Error(`Enrollment id ${enrollment.id} must be "<prospectId>.<sequenceId>" (${expected})`);
+  }
+  return keys.enrollment(enrollment.prospectId, enrollment.sequenceId);
+}
+
+/** The key of an enrollment id; undefined for an id that cannot be one. */
+export function enrollmentKeyOfId(enrollmentId: string): Key | undefined {
+  const ids = parseEnrollmentId(enrollmentId);
+  return ids ? keys.enrollment(ids.prospectId, ids.sequenceId) : undefined;
+}
+
+/** The enrollment item a claim is on (its id when it parses, else its own fields). */
+export function claimedEnrollmentKey(claim: TouchClaim): Key {
+  const ids = parseEnrollmentId(claim.enrollmentId) ?? { prospectId: claim.prospectId, sequenceId: claim.sequenceId };
+  return keys.enrollment(ids.prospectId, ids.sequenceId);
+}
+
+/** One string per key, for maps and sets of keys. */
+export function keyId(key: { pk: unknown; sk: unknown }): string {
+  return `${String(key.pk)}\u0000${String(key.sk)}`;
+}

@@ -1,0 +1,221 @@
+import { addressHash } from '../../../functions/domain/address-hash.js';
+import { parseEnrollmentId } from '../../../functions/domain/enrollment.js';
+import {
+  ENDED_STATUSES,
+  type Enrollment,
+  type EnrollmentSummary,
+  type Prospect,
+  type Suppression,
+  type TimelineEvent,
+  type TouchRecord,
+} from '../../../functions/domain/records.js';
+import type { TouchMessage } from '../../../functions/domain/touch-message.js';
+import type {
+  ConditionalWriteResult,
+  EnrollmentAdvance,
+  EnrollmentStore,
+  SequenceEnrollmentsQuery,
+  TouchStatusUpdate,
+} from '../../../functions/ports.js';
+import { checkStartKey, decodeCursor, encodeCursor } from '../../../functions/adapters/dynamodb/cursors.js';
+import { enrollmentSummaryFromItem } from '../../../functions/adapters/dynamodb/items.js';
+import {
+  checkStepIndex,
+  enrollmentIndexKeys,
+  keys,
+  sequencePk,
+  sequenceSortPrefix,
+} from '../../../functions/adapters/dynamodb/keys.js';
+import { checkPageLimit, type Page } from '../../../functions/domain/page.js';
+import { queryIndex, type IndexEntry } from './indexes.js';
+import { byString, clone, stored, type FakeTables } from './state.js';
+import { putTimeline } from './timeline.js';
+import { timelineSortKey } from '../../../functions/adapters/dynamodb/keys.js';
+
+export class FakeEnrollments implements EnrollmentStore {
+  constructor(private readonly tables: FakeTables) {}
+
+  async getEnrollment(enrollmentId: string): Promise<Enrollment | undefined> {
+    const found = this.tables.enrollments.get(enrollmentId);
+    return found ? clone(found) : undefined;
+  }
+
+  async listEnrollments(prospectId: string): Promise<Enrollment[]> {
+    return [...this.tables.enrollments.values()]
+      .filter((e) => e.prospectId === prospectId)
+      .sort((a, b) => byString(a.sequenceId, b.sequenceId))
+      .map(clone);
+  }
+
+  /** Like the adapter: the by-sequence index's order, range, filter, page size and cursors. */
+  async listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>> {
+    const limit = checkPageLimit(query.limit);
+    const seqKey = sequencePk(query.sequenceId);
+    const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status, query.stepIndex) : undefined;
+    const filterStep = query.status === undefined && query.stepIndex !== undefined ? checkStepIndex(query.stepIndex) : undefined;
+    const after = query.cursor
+      ? checkStartKey(decodeCursor(query.cursor, 'sequence').after, {
+          attributes: ['pk', 'sk', 'seqKey', 'seqSort'],
+          expected: { seqKey },
+          prefixes: { pk: 'P#', sk: 'E#', seqSort: sortPrefix ?? '' },
+        })
+      : undefined;
+    const entries: IndexEntry<Enrollment>[] = [...this.tables.enrollments.values()].map((enrollment) => {
+      const indexed = enrollmentIndexKeys(enrollment);
+      return {
+        partition: String(indexed['seqKey']),
+        sort: String(indexed['seqSort']),
+        startKey: { ...keys.enrollment(enrollment.prospectId, enrollment.sequenceId), ...indexed },
+        value: enrollment,
+      };
+    });
+    const page = queryIndex(entries, {
+      partition: seqKey,
+      ...(sortPrefix ? { prefix: sortPrefix } : {}),
+      limit,
+      ...(after ? { after: String(after['seqSort']) } : {}),
+      ...(filterStep !== undefined ? { filter: (enrollment: Enrollment) => enrollment.stepIndex === filterStep } : {}),
+    });
+    return {
+      items: page.values.map((enrollment) => enrollmentSummaryFromItem({ ...clone(enrollment) })),
+      ...(page.lastKey ? { nextCursor: encodeCursor({ v: 1, kind: 'sequence', after: page.lastKey }) } : {}),
+    };
+  }
+
+  async getEnrollmentsAndSuppressions(
+    enrollmentIds: string[],
+    addresses: string[],
+    prospectIds: string[] = [],
+  ): Promise<{
+    enrollments: Map<string, Enrollment>;
+    suppressions: Map<string, Suppression>;
+    prospects: Map<string, Prospect>;
+  }> {
+    const enrollments = new Map<string, Enrollment>();
+    for (const id of enrollmentIds) {
+      const found = this.tables.enrollments.get(id);
+      if (found) enrollments.set(id, clone(found));
+    }
+    const suppressions = new Map<string, Suppression>();
+    for (const address of addresses) {
+      const found = this.tables.suppressions.get(addressHash(address));
+      if (found) suppressions.set(address, clone(found));
+    }
+    const prospects = new Map<string, Prospect>();
+    for (const id of prospectIds) {
+      const found = this.tables.prospects.get(id);
+      if (found) prospects.set(id, clone(found));
+    }
+    return { enrollments, suppressions, prospects };
+  }
+
+  /** Unconditional, like the adapter's batched writes: the caller holds the lanes' leases. */
+  async putEnrollmentBatch(items: {
+    prospects: Prospect[];
+    enrollments: Enrollment[];
+    timeline: TimelineEvent[];
+  }): Promise<void> {
+    for (const prospect of items.prospects) checkProspectId(prospect.id);
+    items.enrollments.forEach(checkEnrollmentId);
+    items.timeline.forEach(timelineSortKey);
+    for (const prospect of items.prospects) this.tables.prospects.set(prospect.id, stored(prospect));
+    for (const enrollment of items.enrollments) {
+      this.tables.enrollments.set(enrollment.id, stored(enrollment));
+      // A full put replaces the item, and with it any claim that was on it.
+      this.tables.claims.delete(enrollment.id);
+    }
+    putTimeline(this.tables, items.timeline);
+  }
+
+  async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
+    checkEnrollmentId(enrollment);
+    const existing = this.tables.enrollments.get(enrollment.id);
+    if (!existing || existing.run !== previousRun || !ENDED_STATUSES.includes(existing.status)) return 'conflict';
+    this.tables.enrollments.set(enrollment.id, stored(enrollment));
+    this.tables.claims.delete(enrollment.id);
+    return 'ok';
+  }
+
+  async loadTouchContext(message: TouchMessage): Promise<{
+    enrollment?: Enrollment;
+    prospect?: Prospect;
+    suppressions: Suppression[];
+  }> {
+    const enrollment = this.tables.enrollments.get(message.enrollmentId);
+    const prospect = this.tables.prospects.get(message.prospectId);
+    const messageHashes = [
+      ...new Set([message.addressHashes?.email, message.addressHashes?.phone].filter((h): h is string => !!h)),
+    ];
+    const wanted = prospect
+      ? [prospect.email, prospect.phone].filter((a): a is string => !!a).map(addressHash)
+      : messageHashes;
+    const suppressions = wanted
+      .map((hash) => this.tables.suppressions.get(hash))
+      .filter((s): s is Suppression => !!s)
+      .map(clone);
+    return {
+      ...(enrollment ? { enrollment: clone(enrollment) } : {}),
+      ...(prospect ? { prospect: clone(prospect) } : {}),
+      suppressions,
+    };
+  }
+
+  async advanceEnrollment(advance: EnrollmentAdvance): Promise<ConditionalWriteResult> {
+    const existing = this.tables.enrollments.get(advance.enrollmentId);
+    const { expected, next } = advance;
+    if (
+      !existing ||
+      existing.status !== expected.status ||
+      existing.run !== expected.run ||
+      existing.stepIndex !== expected.stepIndex
+    ) {
+      return 'conflict';
+    }
+    const updated: Enrollment = clone(existing);
+    updated.status = next.status;
+    updated.stepIndex = next.stepIndex;
+    updated.updatedAt = next.updatedAt;
+    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt'] as const) {
+      if (next[field] !== undefined) updated[field] = next[field];
+      else delete updated[field];
+    }
+    if (next.thread !== undefined) updated.thread = stored(next.thread);
+    if (next.endedAt !== undefined) updated.endedAt = next.endedAt;
+    if (next.endReason !== undefined) updated.endReason = next.endReason;
+    if (advance.touch) updated.touches[advance.touch.stepId] = stored(advance.touch);
+    this.tables.enrollments.set(updated.id, updated);
+    this.tables.claims.delete(updated.id);
+    return 'ok';
+  }
+
+  async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
+    const existing = this.tables.enrollments.get(enrollmentId);
+    if (!existing) return;
+    existing.touches[touch.stepId] = stored(touch);
+    const claim = this.tables.claims.get(enrollmentId);
+    if (claim && claim.stepIndex === touch.stepIndex) this.tables.claims.delete(enrollmentId);
+  }
+
+  async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
+    const touch = this.tables.enrollments.get(update.enrollmentId)?.touches[update.stepId];
+    if (!touch || touch.providerMessageId !== update.providerMessageId || !update.from.includes(touch.status)) {
+      return 'conflict';
+    }
+    touch.status = update.status;
+    if (update.error !== undefined) touch.error = update.error;
+    return 'ok';
+  }
+}
+
+function checkProspectId(prospectId: string): void {
+  if (prospectId.includes('.') || prospectId.includes('#')) {
+    throw new Error(`Prospect id must not contain '.' or '#': ${prospectId}`);
+  }
+}
+
+function checkEnrollmentId(enrollment: Enrollment): void {
+  const ids = parseEnrollmentId(enrollment.id);
+  if (!ids || ids.prospectId !== enrollment.prospectId || ids.sequenceId !== enrollment.sequenceId) {
+    throw new Error(`Enrollment id ${enrollment.id} must be "<prospectId>.<sequenceId>"`);
+  }
+}

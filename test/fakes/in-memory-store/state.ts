@@ -1,0 +1,54 @@
+/**
+ * The in-memory fake's tables, shared by its parts (one file per aggregate, like the
+ * DynamoDB adapter), and the copy helpers that make it behave like a remote store: reads
+ * and writes deep-clone, and a written record loses its `undefined` values.
+ */
+import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../../../functions/domain/records.js';
+import type { PublishedSequence } from '../../../functions/domain/sequence.js';
+
+export interface StoredClaim {
+  run: number;
+  stepIndex: number;
+  leaseUntil: string;
+  leaseUntilMs: number;
+}
+
+export interface StoredLease {
+  owner: string;
+  until: string;
+  untilMs: number;
+}
+
+export class FakeTables {
+  readonly versions = new Map<string, Map<number, PublishedSequence>>();
+  readonly prospects = new Map<string, Prospect>();
+  readonly enrollments = new Map<string, Enrollment>();
+  readonly claims = new Map<string, StoredClaim>();
+  readonly suppressions = new Map<string, Suppression>();
+  /** prospectId → sort key (as in DynamoDB: UTC `at` + content hash) → event. */
+  readonly timeline = new Map<string, Map<string, TimelineEvent>>();
+  /** sequenceId → UTC day → counters. */
+  readonly counters = new Map<string, Map<string, Record<string, number>>>();
+  readonly leases = new Map<string, StoredLease>();
+}
+
+export const clone = <T>(value: T): T => structuredClone(value);
+
+/** Deep copy without `undefined` values, like an item written to DynamoDB. */
+export function clean<T>(value: T): T {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(clean) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    // defineProperty: an attribute named `__proto__` is a key like any other (DynamoDB keeps it too).
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) Object.defineProperty(out, k, { value: clean(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out as T;
+  }
+  return value;
+}
+
+/** Stores a copy: what the caller keeps mutating afterwards is not stored. */
+export const stored = <T>(value: T): T => clean(clone(value));
+
+export const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

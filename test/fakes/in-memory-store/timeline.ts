@@ -1,0 +1,28 @@
+import { timelineSortKey } from '../../../functions/adapters/dynamodb/keys.js';
+import type { TimelineEvent } from '../../../functions/domain/records.js';
+import type { TimelineStore } from '../../../functions/ports.js';
+import { byString, clone, stored, type FakeTables } from './state.js';
+
+export class FakeTimeline implements TimelineStore {
+  constructor(private readonly tables: FakeTables) {}
+
+  async appendTimeline(events: TimelineEvent[]): Promise<void> {
+    putTimeline(this.tables, events);
+  }
+
+  async listTimeline(prospectId: string): Promise<TimelineEvent[]> {
+    const events = this.tables.timeline.get(prospectId);
+    if (!events) return [];
+    return [...events.entries()].sort(([a], [b]) => byString(a, b)).map(([, event]) => clone(event));
+  }
+}
+
+/** Keyed like DynamoDB (UTC `at` + content hash): a retried append overwrites instead of duplicating. */
+export function putTimeline(tables: FakeTables, events: TimelineEvent[]): void {
+  for (const event of events) {
+    const sortKey = timelineSortKey(event);
+    const forProspect = tables.timeline.get(event.prospectId) ?? new Map<string, TimelineEvent>();
+    forProspect.set(sortKey, stored(event));
+    tables.timeline.set(event.prospectId, forProspect);
+  }
+}
