@@ -80,6 +80,8 @@ export interface ChannelBurst {
   givenBack: number;
   requests: SimQueue['requests'];
   createSchedules: number;
+  /** Bytes the handlers wrote (Powertools JSON logs, EMF metrics) for this channel's invocations. */
+  logBytes: number;
 }
 
 export interface BurstResult {
@@ -240,9 +242,11 @@ async function simulate(options: BurstOptions, wallStarted: number, setup: { res
       poller.waitingSince = undefined;
       const stat = stats[poller.channel];
       const sentBefore = providers[poller.channel].sent + providers[poller.channel].refused;
+      const bytesBefore = output.bytes;
       const started = performance.now();
       const response = await poller.handler({ Records: queue.recordsOf(messages) }, lambdaContext(poller.channel, stat.invocations));
       const cpuMs = performance.now() - started;
+      stat.logBytes += output.bytes - bytesBefore;
       const attempts = providers[poller.channel].sent + providers[poller.channel].refused - sentBefore;
       const returned = poller.returner.take();
       // Records run in parallel: the invocation waits for its slowest record's requests.
@@ -307,6 +311,7 @@ function emptyStats(channel: Channel, touches: number, rate: number, concurrency
     givenBack: 0,
     requests: { send: 0, receive: 0, emptyReceive: 0, deleteBatch: 0, changeVisibilityBatch: 0 },
     createSchedules: 0,
+    logBytes: 0,
   };
 }
 

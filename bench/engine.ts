@@ -217,6 +217,7 @@ export async function runEngineBench(print: (line: string) => void = console.log
     counter.detach();
     const enrollmentItems = (await scanAll(raw, 'touch')).filter((item) => String(item.sk).startsWith('E#'));
     const enrollmentItemKb = Math.max(...enrollmentItems.map((item) => Buffer.byteLength(JSON.stringify(item)) / 1024));
+    if (process.env.BENCH_DUMP) console.error(JSON.stringify(enrollmentItems.sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length)[0], null, 1));
 
     // --- 3. What a touch's provider events cost: SES events and Twilio status callbacks ---
     const events = await measureEventCosts({ ctx: touchCtx, meter, sent: sentLog, publicUrl: benchSettings().publicUrl });
