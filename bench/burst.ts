@@ -23,7 +23,7 @@ import type { Channel } from '../functions/domain/sequence.js';
 import { createTouchWorkerHandler } from '../functions/handlers/touch-worker.js';
 import { logger } from '../functions/handlers/shared/logger.js';
 import { observedHandler } from '../functions/handlers/shared/observability.js';
-import type { EmailSender, ScheduledTouch, SendResult, SmsSender, Store, TouchScheduler } from '../functions/ports.js';
+import type { ScheduledTouch, Store, TouchScheduler } from '../functions/ports.js';
 import type { EnrollingContext, SendingContext } from '../functions/use-cases/context.js';
 import { enrollProspects } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
@@ -32,6 +32,7 @@ import { TOUCH_MAX_RECEIVE_COUNT } from '../infra/engine/queues.js';
 import { workerConcurrencyFor } from '../infra/touch-sizing.js';
 import { InMemoryStore } from '../test/fakes/in-memory-store.js';
 import { captureOutput } from './capture-output.js';
+import { SesLikeProvider, TwilioLikeProvider, type SimProvider } from './sim-providers.js';
 import { SimQueue } from './sim-queue.js';
 
 /** Modeled in-region latencies (ms) of the requests an invocation waits for; the CPU part is measured. */
@@ -313,93 +314,6 @@ function emptyStats(channel: Channel, touches: number, rate: number, concurrency
     createSchedules: 0,
     logBytes: 0,
   };
-}
-
-/** What a fake provider tells the simulation. */
-interface SimProvider {
-  sent: number;
-  refused: number;
-  /** When the last accepted message left the provider (SES: at once; Twilio: from its queue). */
-  lastDepartureAt: number;
-}
-
-/**
- * SES: the account's maximum send rate, enforced per second (a token bucket one second
- * deep); a send above it is refused with TooManyRequestsException ("Maximum sending rate
- * exceeded"), and the message is not sent.
- */
-class SesLikeProvider implements SimProvider {
-  sent = 0;
-  refused = 0;
-  lastDepartureAt = 0;
-  private tokens: number;
-  private updatedAt = Number.NEGATIVE_INFINITY;
-  private readonly capacity: number;
-
-  constructor(
-    private readonly rate: number,
-    private readonly now: () => number,
-  ) {
-    this.capacity = Math.max(1, rate);
-    this.tokens = this.capacity;
-  }
-
-  sender(): EmailSender {
-    return {
-      send: async (): Promise<SendResult> => {
-        const now = this.now();
-        const elapsed = Number.isFinite(this.updatedAt) ? (now - this.updatedAt) / 1000 : Infinity;
-        this.tokens = Math.min(this.capacity, this.tokens + elapsed * this.rate);
-        this.updatedAt = now;
-        if (this.tokens < 1) {
-          this.refused++;
-          return { kind: 'retryable', reason: 'TooManyRequestsException: Maximum sending rate exceeded.' };
-        }
-        this.tokens -= 1;
-        this.sent++;
-        this.lastDepartureAt = now;
-        const id = `0100019b-burst-${String(this.sent).padStart(8, '0')}-000000`;
-        return { kind: 'sent', providerMessageId: id, messageIdHeader: `<${id}@email.amazonses.com>` };
-      },
-    };
-  }
-}
-
-/**
- * Twilio: a sender's MPS is enforced by Twilio's queue, not by refusals: a message
- * created faster is accepted and leaves at the sender's rate; a queue holding more than
- * 10 hours of messages refuses new ones (21611). Pacing on our side keeps this queue
- * near empty, so a touch leaves when the worker decided to send it (inside the send
- * window, and never after a STOP that arrived while it waited in OUR queue).
- */
-class TwilioLikeProvider implements SimProvider {
-  sent = 0;
-  refused = 0;
-  lastDepartureAt = 0;
-  /** Seconds the longest-waiting message sat in Twilio's queue. */
-  maxQueueSeconds = 0;
-
-  constructor(
-    private readonly mps: number,
-    private readonly now: () => number,
-  ) {}
-
-  sender(): SmsSender {
-    return {
-      send: async (): Promise<SendResult> => {
-        const now = this.now();
-        const departure = Math.max(now, this.lastDepartureAt + 1000 / this.mps);
-        if (departure - now > 36_000_000) {
-          this.refused++;
-          return { kind: 'retryable', reason: "Twilio 21611: This 'From' number has exceeded the maximum number of queued messages" };
-        }
-        this.lastDepartureAt = departure;
-        this.maxQueueSeconds = Math.max(this.maxQueueSeconds, (departure - now) / 1000);
-        this.sent++;
-        return { kind: 'sent', providerMessageId: `SM${String(this.sent).padStart(32, '0')}` };
-      },
-    };
-  }
 }
 
 class RecordingReturner implements MessageReturner {

@@ -12,7 +12,7 @@
  * a message gets (below), and X-Ray's default sampling.
  */
 import type { Channel } from '../functions/domain/sequence.js';
-import { HANDLERS } from '../infra/handlers.js';
+import { HANDLERS, type HandlerSpec } from '../infra/handlers.js';
 import { LATENCY_MS, PLATFORM_LOG_BYTES_PER_INVOCATION, type BurstResult } from './burst.js';
 import { PRICES, type EngineBenchResult } from './engine.js';
 import type { EventCost } from './event-costs.js';
@@ -51,6 +51,8 @@ export interface CostModel {
   tracing: number;
 }
 
+/** Platform START/REPORT lines, which the functions invoked per touch do not write (HandlerSpec.perTouch). */
+const platformLogBytes = (spec: HandlerSpec) => (spec.perTouch ? 0 : PLATFORM_LOG_BYTES_PER_INVOCATION);
 const perThousand = (countPerTouch: number, pricePerMillion: number) => (countPerTouch * 1000 * pricePerMillion) / 1e6;
 const gbSeconds = (ms: number, memoryMb: number) => (ms / 1000) * (memoryMb / 1024);
 const logsCost = (bytes: number) => (bytes / 2 ** 30) * PRICES.cloudWatchLogsPerGbIngested;
@@ -84,11 +86,12 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
           events.lambda +
           count * (PRICES.lambdaPerMillionRequests / 1e6 + gbSeconds(ms, eventFunction.memorySize) * PRICES.lambdaArmPerGbSecond),
         dynamodb: events.dynamodb + count * dynamoCost(event.readUnits, event.tableWriteUnits + event.indexWriteUnits),
-        logs: events.logs + count * logsCost(event.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION),
+        logs: events.logs + count * logsCost(event.logBytes + platformLogBytes(eventFunction)),
         count: events.count + count,
       };
     }
 
+    const worker = channel === 'email' ? HANDLERS.touchWorker : HANDLERS.smsTouchWorker;
     const workerGbs = gbSeconds(run.billedMs, run.memoryMb) / sent;
     const items: LineItems = {
       'scheduler invocations': perThousand(1, PRICES.schedulerPerMillionInvocations),
@@ -96,7 +99,7 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
       'lambda worker requests': perThousand(run.invocations / sent, PRICES.lambdaPerMillionRequests),
       'lambda worker duration': 1000 * workerGbs * PRICES.lambdaArmPerGbSecond,
       'dynamodb touch': 1000 * touchDynamo,
-      'logs touch': 1000 * logsCost((run.logBytes + run.invocations * PLATFORM_LOG_BYTES_PER_INVOCATION) / sent),
+      'logs touch': 1000 * logsCost((run.logBytes + run.invocations * platformLogBytes(worker)) / sent),
       [channel === 'email' ? 'eventbridge ses events' : 'api gateway callbacks']: 1000 * events.entry,
       'lambda events': 1000 * events.lambda,
       'dynamodb events': 1000 * events.dynamodb,
@@ -115,7 +118,7 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
       'lambda task requests': perThousand(1, PRICES.lambdaPerMillionRequests),
       'lambda task duration': 1000 * gbSeconds(taskMs, run.memoryMb) * PRICES.lambdaArmPerGbSecond,
       'dynamodb touch': items['dynamodb touch']!,
-      'logs touch': 1000 * logsCost(run.logBytes / sent + PLATFORM_LOG_BYTES_PER_INVOCATION),
+      'logs touch': 1000 * logsCost(run.logBytes / sent + platformLogBytes(worker)),
       [channel === 'email' ? 'eventbridge ses events' : 'api gateway callbacks']: 1000 * events.entry,
       'lambda events': items['lambda events']!,
       'dynamodb events': items['dynamodb events']!,
@@ -166,7 +169,7 @@ export function formatCostModel(model: CostModel): string[] {
     `  ${'total'.padEnd(24)} ${money(channelTotal('email')).padStart(9)} ${money(channelTotal('sms')).padStart(9)} ${money(model.total).padStart(9)}   ${money(model.stepFunctionsTotal).padStart(14)}`,
     `  Step Functions design / this design: ${(model.stepFunctionsTotal / model.total).toFixed(1)}x`,
     `  + X-Ray with tracing on (the default; Lambda samples 1/s + 5 %): ${money(model.tracing)} per 1,000 touches (not in the total; tracing: false removes it)`,
-    `  (modeled: request latencies ${JSON.stringify(LATENCY_MS)} ms, ${PLATFORM_LOG_BYTES_PER_INVOCATION} B of platform log lines per invocation,`,
+    `  (modeled: request latencies ${JSON.stringify(LATENCY_MS)} ms, ${PLATFORM_LOG_BYTES_PER_INVOCATION} B of platform log lines per invocation where kept,`,
     `   events per message ${JSON.stringify(EVENTS_PER_MESSAGE)}; SES events on the default bus and Scheduler API calls are not billed;`,
     `   idle: each queue's event source long-polls, ~${((2 * 5 * 3 * 43_200 * PRICES.sqsPerMillionRequests) / 1e6).toFixed(2)} USD a month for both queues)`,
   );

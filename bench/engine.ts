@@ -4,8 +4,11 @@
  *
  * 1. Enrollment throughput: 10,000 prospects through the enrollment use case, against a
  *    raw BatchWriteItem of exactly the items it wrote, into the same server.
- * 2. DynamoDB requests per touch on the happy path, counted by an SDK middleware.
- * 3. The AWS cost per 1,000 touches those counts imply, at list prices.
+ * 2. DynamoDB requests per touch on the happy path, counted by an SDK middleware, and
+ *    the read and write units they are billed (bench/capacity-meter.ts), per channel.
+ * 3. What each provider event about a sent touch costs through its real handler (SES
+ *    events, Twilio status callbacks: bench/event-costs.ts).
+ * The cost model (bench/cost-model.ts) turns these and the burst's counts into dollars.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -217,7 +220,6 @@ export async function runEngineBench(print: (line: string) => void = console.log
     counter.detach();
     const enrollmentItems = (await scanAll(raw, 'touch')).filter((item) => String(item.sk).startsWith('E#'));
     const enrollmentItemKb = Math.max(...enrollmentItems.map((item) => Buffer.byteLength(JSON.stringify(item)) / 1024));
-    if (process.env.BENCH_DUMP) console.error(JSON.stringify(enrollmentItems.sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length)[0], null, 1));
 
     // --- 3. What a touch's provider events cost: SES events and Twilio status callbacks ---
     const events = await measureEventCosts({ ctx: touchCtx, meter, sent: sentLog, publicUrl: benchSettings().publicUrl });

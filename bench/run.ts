@@ -8,6 +8,7 @@ import { runBurstBench } from './burst.js';
 import { buildCostModel, formatCostModel } from './cost-model.js';
 import { runEngineBench } from './engine.js';
 import { formatRows, measureBundles } from './bundle-size.js';
+import { runLocalSchedulerBench } from './local-scheduler.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -19,8 +20,14 @@ const failures: string[] = [];
 console.log('== Engine (DynamoDB on dynalite) ==\n');
 const engine = await runEngineBench();
 if (engine.ratio < 0.5) failures.push(`enrollment ratio ${engine.ratio.toFixed(2)} < 0.5`);
+if (engine.itemsPerRow > 3) failures.push(`${engine.itemsPerRow.toFixed(2)} items per enrolled row > 3`);
 if (engine.requestsPerTouch > 4) failures.push(`${engine.requestsPerTouch.toFixed(2)} DynamoDB requests per touch > 4`);
 if (engine.scans > 0) failures.push(`${engine.scans} scans on the touch path`);
+
+console.log('\n== Embedded runtime ==\n');
+const local = await runLocalSchedulerBench();
+// Appending a line per change costs more than nothing; a rewrite of the whole file per change cost ~50x.
+if (local.ratio > 5) failures.push(`--data-dir scheduler ratio ${local.ratio.toFixed(2)} > 5`);
 
 const options = {
   emails: Number(process.env.BENCH_BURST_EMAILS ?? 50_000),

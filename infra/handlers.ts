@@ -18,6 +18,13 @@ export interface HandlerSpec {
   readonly sendsSms: boolean;
   /** Data files shipped next to the bundle: `from` relative to the package root, `to` a file name. */
   readonly bundledFiles?: readonly { readonly from: string; readonly to: string }[];
+  /**
+   * Invoked once or more per touch (the touch workers, SES events, Twilio callbacks): the
+   * Lambda platform's START/REPORT lines (~700 bytes per invocation) would cost more log
+   * ingestion than the function's own lines, so its system log level is WARN. Duration,
+   * errors and throttles stay in the function's CloudWatch metrics.
+   */
+  readonly perTouch?: boolean;
 }
 
 export const HANDLERS = {
@@ -54,6 +61,7 @@ export const HANDLERS = {
     // A batch runs in parallel and never waits for its send slots (records are given back).
     timeoutSeconds: 60,
     sendsSms: true,
+    perTouch: true,
   },
   smsTouchWorker: {
     file: 'touch-worker.ts',
@@ -62,6 +70,7 @@ export const HANDLERS = {
     memorySize: 512,
     timeoutSeconds: 60,
     sendsSms: true,
+    perTouch: true,
   },
   twilioWebhook: {
     file: 'twilio-webhook.ts',
@@ -70,6 +79,7 @@ export const HANDLERS = {
     memorySize: 512,
     timeoutSeconds: 15,
     sendsSms: false,
+    perTouch: true,
   },
   unsubscribe: {
     file: 'unsubscribe.ts',
@@ -94,6 +104,7 @@ export const HANDLERS = {
     memorySize: 512,
     timeoutSeconds: 30,
     sendsSms: false,
+    perTouch: true,
   },
 } as const satisfies Record<string, HandlerSpec>;
 

@@ -111,6 +111,9 @@ describe('Lambda functions', () => {
   it('logs structured JSON into a log group with retention, with source maps enabled', () => {
     for (const [name, fn] of Object.entries(functionsByHandler(resources))) {
       expect(fn!.props.LoggingConfig, name).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
+      // Functions invoked per touch drop the platform's START/REPORT lines (they would cost more than their own logs).
+      const perTouch = ['touchWorker', 'smsTouchWorker', 'sesEvents', 'twilioWebhook'].includes(name);
+      expect(fn!.props.LoggingConfig.SystemLogLevel, name).toBe(perTouch ? 'WARN' : 'INFO');
       const groupId = fn!.props.LoggingConfig.LogGroup.Ref as string;
       expect(resources[groupId]!.Properties.RetentionInDays, name).toBe(30);
       expect(fn!.props.Environment.Variables.NODE_OPTIONS, name).toBe('--enable-source-maps');
