@@ -116,15 +116,14 @@ export function operationId(route: Pick<RouteDefinition, 'method' | 'path'>): st
   const words = route.path
     .split(/[/.{}-]+/)
     .filter(Boolean)
-    .map((word) => word[0]!.toUpperCase() + word.slice(1));
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1));
   return route.method.toLowerCase() + words.join('');
 }
 
 export function buildOpenApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTE_LIST) {
-    const entry = (paths[route.path] ??= {});
-    entry[route.method.toLowerCase()] = operation(route);
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
   }
   return {
     openapi: OPENAPI_VERSION,
