@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../cli/build.js';
 import { buildOpenApiDocument } from '../../functions/contract/openapi.js';
 import { enrollmentsPage, inboxPage, sequenceStats } from '../../functions/contract/queries.js';
-import { enrollmentControlResponse, sequencesList } from '../../functions/contract/sequences.js';
+import { enrollmentControlResponse, enrollmentResponse, sequencesList } from '../../functions/contract/sequences.js';
 import { signTwilioRequest } from '../../functions/local/twilio-stub.js';
 import { freePort, ROOT, startApp } from '../support/npm-start.js';
 
@@ -79,7 +79,7 @@ beforeAll(async () => {
   const banner = await app.waitFor(/Stop: Ctrl-C/);
   url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
   const enrolled = await api('POST', `/sequences/${SEQUENCE}/enrollments`, { prospects: PEOPLE });
-  expect(enrolled.body.summary).toEqual({ enrolled: 3, skipped: 0, invalid: 0 });
+  expect(enrollmentResponse.parse(enrolled.body).summary).toEqual({ enrolled: 3, skipped: 0, invalid: 0 });
   enrollmentIds = enrolled.body.results.map((r: { enrollmentId: string }) => r.enrollmentId);
 }, 90_000);
 

@@ -10,7 +10,7 @@
  * result but keep their number, so the numbers after them still match the file.
  */
 import { parse, type CsvError } from 'csv-parse/sync';
-import * as z from '../../zod.js';
+import { enrollmentRequest } from '../../contract/sequences.js';
 import {
   addressAliases,
   ColumnMappingError,
@@ -35,10 +35,6 @@ export interface EnrollmentBodyInput {
   query?: Record<string, string | undefined>;
 }
 
-const jsonBodySchema = z.object({
-  prospects: z.array(z.unknown()).check(z.minLength(1, 'at least one prospect is required')),
-  columns: z.optional(z.unknown()),
-});
 
 export function parseEnrollmentBody(input: EnrollmentBodyInput): EnrollmentBody {
   const { type, charset } = parseContentType(input.contentType ?? 'application/json');
@@ -81,7 +77,7 @@ function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTar
   } catch (error) {
     throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
-  const parsed = jsonBodySchema.safeParse(body);
+  const parsed = enrollmentRequest.safeParse(body);
   if (!parsed.success) throw new HttpError(400, describeZodError(parsed.error));
   const columns = parsed.data.columns !== undefined ? mapping(parsed.data.columns, 'columns') : queryColumns;
   const rows = parsed.data.prospects.map((item, index): EnrollmentRowInput => {
