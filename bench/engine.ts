@@ -321,7 +321,7 @@ async function scanAll(client: DynamoDBClient, table: string): Promise<Record<st
   return items;
 }
 
-async function batchWriteAll(
+export async function batchWriteAll(
   client: DynamoDBDocumentClient,
   table: string,
   items: Record<string, unknown>[],
@@ -338,7 +338,7 @@ async function batchWriteAll(
   });
 }
 
-async function startDynaliteProcess(): Promise<{ endpoint: string; stop(): void }> {
+export async function startDynaliteProcess(): Promise<{ endpoint: string; stop(): void }> {
   const port = await freePort();
   const bin = resolve(import.meta.dirname, '../node_modules/.bin/dynalite');
   const child: ChildProcess = spawn(bin, ['--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });

@@ -9,6 +9,7 @@ import { buildCostModel, formatCostModel } from './cost-model.js';
 import { runEngineBench } from './engine.js';
 import { formatRows, measureBundles } from './bundle-size.js';
 import { runLocalSchedulerBench } from './local-scheduler.js';
+import { runQueryBench } from './queries.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -28,6 +29,13 @@ console.log('\n== Embedded runtime ==\n');
 const local = await runLocalSchedulerBench();
 // Appending a line per change costs more than nothing; a rewrite of the whole file per change cost ~50x.
 if (local.ratio > 5) failures.push(`--data-dir scheduler ratio ${local.ratio.toFixed(2)} > 5`);
+
+console.log('\n== Console queries ==\n');
+const queries = await runQueryBench();
+for (const row of queries.rows) {
+  if (row.requests > 2) failures.push(`${row.name}: ${row.requests} DynamoDB requests per page > 2`);
+  if (row.ratio > 2) failures.push(`${row.name}: ratio ${row.ratio.toFixed(2)} to a raw Query > 2`);
+}
 
 const options = {
   emails: Number(process.env.BENCH_BURST_EMAILS ?? 50_000),

@@ -20,6 +20,8 @@ import type {
   TouchStatus,
 } from './domain/records.js';
 import type { ScheduledTouch, TouchMessage } from './domain/touch-message.js';
+import type { InboxItem } from './domain/inbox.js';
+import type { InboxKind } from './domain/records.js';
 
 /** Structured logging with ids only: never email bodies, addresses or phone numbers. */
 export interface Logger {
@@ -160,6 +162,34 @@ export interface SequenceStore {
   getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined>;
   getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined>;
   listSequences(): Promise<PublishedSequence[]>;
+  /** Every published version of a sequence, oldest first, without its content (one paginated Query). */
+  listSequenceVersions(sequenceId: string): Promise<SequenceVersionSummary[]>;
+}
+
+export type SequenceVersionSummary = Pick<PublishedSequence, 'version' | 'publishedAt' | 'hash'>;
+
+/** A page of the inbox (`GET /inbox`), newest first. */
+export interface InboxQuery {
+  kind?: InboxKind;
+  /** Only items at or after this instant. */
+  since?: Date;
+  /** 1 to 100. */
+  limit: number;
+  cursor?: string;
+}
+
+/** The inbox (domain/inbox.ts): one item per inbound message and prospect. */
+export interface InboxStore {
+  /** Writes the item unless one with its id exists ('conflict': a redelivery; the stored one is kept as it is). */
+  putInboxItem(item: InboxItem): Promise<ConditionalWriteResult>;
+  getInboxItem(id: string): Promise<InboxItem | undefined>;
+  /**
+   * ONE Query per page, newest first, of all kinds or one, from `since` on. A cursor of
+   * another query (kind or since) is an `InvalidCursorError`. Eventually consistent (index).
+   */
+  listInbox(query: InboxQuery): Promise<Page<InboxItem>>;
+  /** Marks an item handled (by whom, when) or not: ONE conditional write; undefined when there is no such item. */
+  setInboxHandled(update: { id: string; handled: boolean; by: string; at: string }): Promise<InboxItem | undefined>;
 }
 
 /** A page of a prospect search (`GET /prospects?q=`). */
@@ -344,6 +374,7 @@ export interface Store
     ConsentStore,
     TimelineStore,
     CounterStore,
-    LeaseStore {}
+    LeaseStore,
+    InboxStore {}
 
 export type { Channel };

@@ -55,7 +55,17 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'seqSort', type: 'S' },
       projection: { type: 'INCLUDE', nonKeyAttributes: ENROLLMENT_SUMMARY_FIELDS },
     },
-    /** Listings, e.g. every sequence's current version. */
+    /**
+     * The inbox by kind, newest first (`inboxKey` = `INBOX#<kind>`, sorted like byList's
+     * `INBOX` partition): filtering by kind stays one Query (keys.ts, "Inbox").
+     */
+    {
+      indexName: 'byInbox',
+      partitionKey: { name: 'inboxKey', type: 'S' },
+      sortKey: { name: 'listSort', type: 'S' },
+      projection: { type: 'ALL' },
+    },
+    /** Listings: every sequence's current version (`SEQUENCES`), the whole inbox (`INBOX`). */
     {
       indexName: 'byList',
       partitionKey: { name: 'listKey', type: 'S' },

@@ -258,6 +258,15 @@ export interface FollowupEngineProps {
   readonly dashboard?: boolean;
 
   /**
+   * The web console and its sign-in (README "Sign-in and roles"): a Cognito user pool
+   * (groups `editor` and `viewer`, managed login, a public app client with authorization
+   * code + PKCE), the console on S3 behind CloudFront with origin access control, and its
+   * `config.json`. `false`: no console, the API accepts the API key only.
+   * @default {} - on, with the defaults of `FollowupConsoleProps`
+   */
+  readonly console?: FollowupConsoleProps | false;
+
+  /**
    * Where the Lambda code comes from: `'prebuilt'`, the bundles shipped in the package
    * (`dist/lambda`, built by `npm run build`; no esbuild or Docker needed), or
    * `'esbuild'`, bundling the TypeScript handlers at synth with the local esbuild.
@@ -298,6 +307,26 @@ export interface FollowupEngineProps {
   readonly handlersDir?: string;
 }
 
+/** The web console and its sign-in. */
+export interface FollowupConsoleProps {
+  /**
+   * Prefix of the Cognito domain of the sign-in pages (`<prefix>.auth.<region>.amazoncognito.com`):
+   * lower-case letters, digits and hyphens, unique in the region.
+   * @default - `followup-<engine id>-<account id>`
+   */
+  readonly authDomainPrefix?: string;
+  /**
+   * The built console (`npm run build:console` writes `web/dist`).
+   * @default - `web/dist` of this package when it exists, else a page that says to build it
+   */
+  readonly assetsDir?: string;
+  /**
+   * Multi-factor authentication (TOTP apps) for console users.
+   * @default 'optional'
+   */
+  readonly mfa?: 'optional' | 'required';
+}
+
 /** Every default of `FollowupEngineProps`, in one place. */
 export const FOLLOWUP_ENGINE_DEFAULTS = {
   manageEmailIdentity: true,
@@ -317,6 +346,7 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   routeThrottles: ROUTE_THROTTLE_DEFAULTS,
   tracing: true,
   dashboard: true,
+  console: { mfa: 'optional' },
   bundleAwsSdk: false,
   bounceRateAlarmThreshold: 0.04,
   complaintRateAlarmThreshold: 0.0008,

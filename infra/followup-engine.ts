@@ -26,6 +26,7 @@ import { type RouteKey, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNS
 import type { FollowupEngineProps } from './engine-props.js';
 import { resolveEngineProps } from './resolve-engine-props.js';
 import { FollowupAlarms } from './engine/alarms.js';
+import { bucketDeploymentHandlers, buildConsole, type EngineConsole } from './engine/console.js';
 import { buildDashboard } from './engine/dashboard.js';
 import { buildEmail, buildInbound, routeSesEvents } from './engine/email.js';
 import { buildKeys } from './engine/encryption.js';
@@ -96,6 +97,10 @@ export class FollowupEngine extends Construct {
   public readonly twilioStatusWebhookUrl: string;
   /** Unsubscribe links are this URL followed by the token. */
   public readonly unsubscribeBaseUrl: string;
+  /** The web console and its sign-in (user pool, app client, bucket, distribution); undefined with `console: false`. */
+  public readonly console?: EngineConsole;
+  /** `https://<distribution>/console/`; undefined with `console: false`. */
+  public readonly consoleUrl?: string;
   /** Each channel worker's maximum concurrency, as computed (infra/touch-sizing.ts) or given. */
   public readonly touchWorkerConcurrency: Readonly<Record<Channel, number>>;
 
@@ -150,6 +155,17 @@ export class FollowupEngine extends Construct {
       email,
     });
 
+    // The console and its sign-in: Cognito, the static site, CORS, the authorizer's issuer.
+    if (props.console) {
+      this.console = buildConsole(this, {
+        props: { ...props.console, logRetention: props.logRetention, removalPolicy: props.removalPolicy },
+        httpApi: this.httpApi,
+        apiUrl: this.apiUrl,
+        authorizer: this.functions.authorizer,
+      });
+      this.consoleUrl = this.console.consoleUrl;
+    }
+
     // Event wiring: SES events, inbound mail (optional), the routes.
     routeSesEvents(this, email, this.functions.sesEvents, queues.eventDeadLetterQueue);
     if (props.replyDomain !== undefined && this.functions.sesInbound) {
@@ -191,6 +207,9 @@ export class FollowupEngine extends Construct {
       });
     }
 
-    for (const [key, value] of Object.entries(props.tags as Record<string, string>)) Tags.of(this).add(key, value);
+    const deploymentHandlers = this.console ? bucketDeploymentHandlers(this) : [];
+    for (const [key, value] of Object.entries(props.tags as Record<string, string>)) {
+      for (const scope of [this, ...deploymentHandlers]) Tags.of(scope).add(key, value);
+    }
   }
 }

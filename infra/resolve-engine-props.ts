@@ -169,6 +169,7 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     routeThrottles,
     tracing: props.tracing ?? d.tracing,
     dashboard: props.dashboard ?? d.dashboard,
+    console: resolveConsole(props.console, fail),
     bundleAwsSdk,
     bounceRateAlarmThreshold: threshold('bounceRateAlarmThreshold', props.bounceRateAlarmThreshold ?? d.bounceRateAlarmThreshold),
     complaintRateAlarmThreshold: threshold(
@@ -178,6 +179,34 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     tags,
     lambdaCode,
   } as const;
+}
+
+export interface ResolvedConsoleProps {
+  readonly authDomainPrefix?: string;
+  readonly assetsDir?: string;
+  readonly mfa: 'optional' | 'required';
+}
+
+function resolveConsole(
+  value: FollowupEngineProps['console'],
+  fail: (prop: keyof FollowupEngineProps | `${string}.${string}`, problem: string) => never,
+): ResolvedConsoleProps | undefined {
+  if (value === false) return undefined;
+  const given = value ?? {};
+  const prefix = given.authDomainPrefix;
+  if (prefix !== undefined && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))) {
+    fail('console.authDomainPrefix', `must be 1-63 lower-case letters, digits and hyphens, without "aws", "amazon" or "cognito" (got ${JSON.stringify(prefix)})`);
+  }
+  const mfa = given.mfa ?? FOLLOWUP_ENGINE_DEFAULTS.console.mfa;
+  if (mfa !== 'optional' && mfa !== 'required') fail('console.mfa', `must be 'optional' or 'required' (got ${JSON.stringify(mfa)})`);
+  const assetsDir = given.assetsDir ?? defaultConsoleAssets();
+  return { ...(prefix !== undefined ? { authDomainPrefix: prefix } : {}), ...(assetsDir ? { assetsDir } : {}), mfa };
+}
+
+/** `web/dist` of this package, when the console was built. */
+function defaultConsoleAssets(): string | undefined {
+  const dir = path.join(PACKAGE_ROOT, 'web', 'dist');
+  return existsSync(dir) ? dir : undefined;
 }
 
 function checkThrottle(prop: string, value: RouteThrottle, fail: (prop: never, problem: string) => never): void {

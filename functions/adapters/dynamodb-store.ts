@@ -9,7 +9,7 @@
  * - `requests.ts`: the request plumbing (one `conditionalWrite`, batches, pagination,
  *   retries); `cursors.ts`: page cursors;
  * - `sequences.ts`, `prospects.ts` (+ `search.ts`), `enrollments.ts`, `claims.ts`,
- *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`: one file per aggregate.
+ *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `inbox.ts`: one file per aggregate.
  *
  * ## Reads
  *
@@ -35,6 +35,7 @@ import { DynamoClaims } from './dynamodb/claims.js';
 import { DynamoConsent } from './dynamodb/consent.js';
 import { DynamoCounters } from './dynamodb/counters.js';
 import { DynamoEnrollments } from './dynamodb/enrollments.js';
+import { DynamoInbox } from './dynamodb/inbox.js';
 import { DynamoLeases } from './dynamodb/leases.js';
 import { DynamoProspects } from './dynamodb/prospects.js';
 import { Table, type TableOptions } from './dynamodb/requests.js';
@@ -53,6 +54,7 @@ export class DynamoDbStore implements Store {
   private readonly timeline: DynamoTimeline;
   private readonly counters: DynamoCounters;
   private readonly leases: DynamoLeases;
+  private readonly inbox: DynamoInbox;
 
   constructor(options: DynamoDbStoreOptions) {
     const table = new Table(options);
@@ -64,6 +66,7 @@ export class DynamoDbStore implements Store {
     this.timeline = new DynamoTimeline(table);
     this.counters = new DynamoCounters(table);
     this.leases = new DynamoLeases(table);
+    this.inbox = new DynamoInbox(table);
   }
 
   // ----- Sequences ------------------------------------------------------------
@@ -78,6 +81,9 @@ export class DynamoDbStore implements Store {
   }
   listSequences(...args: Parameters<Store['listSequences']>): ReturnType<Store['listSequences']> {
     return this.sequences.listSequences(...args);
+  }
+  listSequenceVersions(...args: Parameters<Store['listSequenceVersions']>): ReturnType<Store['listSequenceVersions']> {
+    return this.sequences.listSequenceVersions(...args);
   }
 
   // ----- Prospects ------------------------------------------------------------
@@ -173,5 +179,19 @@ export class DynamoDbStore implements Store {
   }
   releaseLease(...args: Parameters<Store['releaseLease']>): ReturnType<Store['releaseLease']> {
     return this.leases.releaseLease(...args);
+  }
+
+  // ----- Inbox ----------------------------------------------------------------
+  putInboxItem(...args: Parameters<Store['putInboxItem']>): ReturnType<Store['putInboxItem']> {
+    return this.inbox.putInboxItem(...args);
+  }
+  getInboxItem(...args: Parameters<Store['getInboxItem']>): ReturnType<Store['getInboxItem']> {
+    return this.inbox.getInboxItem(...args);
+  }
+  listInbox(...args: Parameters<Store['listInbox']>): ReturnType<Store['listInbox']> {
+    return this.inbox.listInbox(...args);
+  }
+  setInboxHandled(...args: Parameters<Store['setInboxHandled']>): ReturnType<Store['setInboxHandled']> {
+    return this.inbox.setInboxHandled(...args);
   }
 }

@@ -121,12 +121,17 @@ export type StepCounter =
   | 'clicked'
   | 'bounced'
   | 'complained'
+  | 'optedOut'
   | 'transientBounce';
 
 /** Counter names, in one place so writers and the stats reader agree. */
 export const counterKeys = {
   status: (status: EnrollmentStatus) => `status.${status}`,
   enrolled: 'enrolled',
+  /** Runs enrolled on a version (GET /sequences/{id}/versions). */
+  versionEnrolled: (version: number) => `version.${version}.enrolled`,
+  /** Runs that got their first touch (the funnel's "touched"). */
+  touched: 'touched',
   step: (stepId: string, what: StepCounter) => `step.${stepId}.${what}`,
 } as const;
 

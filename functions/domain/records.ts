@@ -156,6 +156,10 @@ export interface TimelineEvent {
   actor?: Actor;
 }
 
+/** What the inbox lists (domain/inbox.ts): a person's reply, opt-out, bounce or auto-reply. */
+export const INBOX_KINDS = ['reply', 'opt_out', 'bounce', 'auto_reply'] as const;
+export type InboxKind = (typeof INBOX_KINDS)[number];
+
 /** The fields a list of prospects shows (search results); the by-name and by-company indexes carry them. */
 export const PROSPECT_SUMMARY_FIELDS = ['firstName', 'lastName', 'company', 'email', 'phone', 'timezone', 'updatedAt'] as const;
 export type ProspectSummary = Pick<Prospect, 'id' | (typeof PROSPECT_SUMMARY_FIELDS)[number]>;

@@ -15,7 +15,6 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import type { PhoneTimeZones } from '../ports.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import { eraseProspect } from '../use-cases/erase-prospect.js';
-import { getProspect } from '../use-cases/get-prospect.js';
 import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
@@ -63,7 +62,10 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
     enroll(await context(), event, options.maxEnrollmentBodyBytes),
   'GET /sequences/{id}/stats': async ({ context, event }) =>
     json(200, await getSequenceStats(await context(), pathParameter(event, 'id'))),
-  'GET /prospects/{id}': async ({ context, event }) => json(200, await getProspect(await context(), pathParameter(event, 'id'))),
+  'GET /prospects/{id}': async ({ context, event }) => {
+    const { getProspect } = await import('../use-cases/get-prospect.js');
+    return json(200, await getProspect(await context(), pathParameter(event, 'id')));
+  },
   'DELETE /prospects/{id}': async ({ context, event }) =>
     json(200, await eraseProspect(await context(), pathParameter(event, 'id'))),
   'POST /enrollments/{id}/stop': async ({ context, event }) => {
@@ -80,7 +82,19 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
     const { resumeEnrollment } = await import('../use-cases/resume-enrollment.js');
     return json(200, { enrollment: await resumeEnrollment(await context(), { enrollmentId: pathParameter(event, 'id') }) });
   },
+  // The console's queries (api-queries.ts), loaded with the first of them.
+  'GET /prospects': async (request) => (await queries()).getProspects(request),
+  'GET /sequences/{id}/enrollments': async (request) => (await queries()).getSequenceEnrollments(request),
+  'GET /sequences/{id}/enrollments.csv': async (request) => (await queries()).getSequenceEnrollmentsCsv(request),
+  'GET /sequences/{id}/versions': async (request) => (await queries()).getVersions(request),
+  'GET /sequences/{id}/versions/{version}': async (request) => (await queries()).getVersion(request),
+  'POST /sequences/{id}/preview': async (request) => (await queries()).postPreview(request),
+  'GET /inbox': async (request) => (await queries()).getInbox(request),
+  'GET /inbox.csv': async (request) => (await queries()).getInboxCsv(request),
+  'POST /inbox/{id}/handled': async (request) => (await queries()).postInboxHandled(request),
 };
+
+const queries = () => import('./api-queries.js');
 
 export function createApiHandler(options: ApiOptions) {
   const route = async (event: HttpEvent, lambda: ApiLambdaContext): Promise<HttpResult> => {

@@ -74,6 +74,23 @@ export class ProspectNotFoundError extends Error {
   }
 }
 
+export class SequenceVersionNotFoundError extends Error {
+  override name = 'SequenceVersionNotFoundError';
+  constructor(
+    readonly sequenceId: string,
+    readonly version: number,
+  ) {
+    super(`Sequence "${sequenceId}" has no version ${version}`);
+  }
+}
+
+export class InboxItemNotFoundError extends Error {
+  override name = 'InboxItemNotFoundError';
+  constructor(readonly id: string) {
+    super(`Inbox item "${id}" does not exist`);
+  }
+}
+
 export { EnrollmentStateError } from '../domain/enrollment.js';
 
 /** What `loadSequenceVersion` needs of a cache: a Map does, so does an LruCache. */

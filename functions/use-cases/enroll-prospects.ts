@@ -94,6 +94,8 @@ export async function enrollProspects(
       }
     }),
   );
+  const enrolledNow = deltas[counterKeys.enrolled];
+  if (enrolledNow) deltas[counterKeys.versionEnrolled(sequence.version)] = enrolledNow;
   if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas, at: now });
   ctx.logger.info('enrollment done', {
     sequenceId: sequence.id,

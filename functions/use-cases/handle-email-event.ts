@@ -18,7 +18,8 @@
 import { counterKeys, enrollmentIdFor } from '../domain/enrollment.js';
 import type { Enrollment, TimelineEvent, TouchRecord } from '../domain/records.js';
 import type { UseCaseContext } from './context.js';
-import { suppressAddress } from './suppress-address.js';
+import { recordInboxItem } from './record-inbox-item.js';
+import { suppressAddress, type SuppressAddressResult } from './suppress-address.js';
 
 export interface TouchTags {
   prospectId: string;
@@ -72,7 +73,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
         return found ? 'counted' : 'ignored';
       }
       for (const address of unique(event.recipients)) {
-        await suppressAddress(ctx, {
+        const suppressed = await suppressAddress(ctx, {
           address,
           channel: 'email',
           reason: 'bounce',
@@ -82,6 +83,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
           timelineType: 'bounced',
           ...(input.touch ? { prospectIds: [input.touch.prospectId] } : {}),
         });
+        await inboxBounce(ctx, input, suppressed, address, `Hard bounce (${event.bounceSubType ?? 'General'})`);
       }
       if (found) {
         await markTouch(ctx, input, found, 'undelivered', `bounce: ${event.bounceSubType ?? 'Permanent'}`, [
@@ -93,7 +95,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     }
     case 'complaint': {
       for (const address of unique(event.recipients)) {
-        await suppressAddress(ctx, {
+        const suppressed = await suppressAddress(ctx, {
           address,
           channel: 'email',
           reason: 'complaint',
@@ -103,6 +105,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
           timelineType: 'complained',
           ...(input.touch ? { prospectIds: [input.touch.prospectId] } : {}),
         });
+        await inboxBounce(ctx, input, suppressed, address, `Marked as spam${event.feedbackType ? ` (${event.feedbackType})` : ''}`);
       }
       const found = await findTouch(ctx, input);
       if (found) {
@@ -141,6 +144,28 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     case 'other':
       ctx.logger.debug('SES event ignored', { ...ids, name: event.name });
       return 'ignored';
+  }
+}
+
+/**
+ * A bounce or complaint in the inbox, once per prospect with the address, when it changed
+ * something (a repeated event for an address already suppressed adds nothing).
+ */
+async function inboxBounce(ctx: UseCaseContext, input: EmailEventInput, result: SuppressAddressResult, address: string, text: string): Promise<void> {
+  if (!result.suppressed && result.stopped.length === 0) return;
+  for (const prospectId of result.prospectIds) {
+    const enrollmentId =
+      (input.touch?.prospectId === prospectId ? enrollmentIdFor(prospectId, input.touch.sequenceId) : undefined) ??
+      result.stopped.find((id) => id.startsWith(`${prospectId}.`));
+    await recordInboxItem(ctx, {
+      kind: 'bounce',
+      prospectId,
+      source: `ses:${input.messageId}:${input.event.type}:${address}`,
+      channel: 'email',
+      ...(enrollmentId ? { enrollmentId } : {}),
+      text,
+      at: input.at,
+    });
   }
 }
 

@@ -20,6 +20,7 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import { classifySms, helpText, keywordOf, type SmsIntent } from '../domain/sms-keywords.js';
 import { loadSequenceVersion, type NotifyingContext, type UseCaseContext } from './context.js';
 import { notifyOwner } from './notify-owner.js';
+import { recordInboxItem } from './record-inbox-item.js';
 import { recordReply } from './record-reply.js';
 import { suppressAddress } from './suppress-address.js';
 
@@ -68,6 +69,19 @@ export async function handleSmsInbound(ctx: InboundContext, sms: InboundSms): Pr
         stopReason: 'opted out by SMS',
         prospectIds,
       });
+      // A repeated STOP changes nothing and adds nothing to the inbox.
+      if (result.suppressed || result.stopped.length > 0) {
+        for (const prospectId of result.prospectIds) {
+          await recordInboxItem(ctx, {
+            kind: 'opt_out',
+            prospectId,
+            source: `twilio:${sms.messageSid}`,
+            channel: 'sms',
+            ...stoppedEnrollmentOf(result.stopped, prospectId),
+            text: sms.body,
+          });
+        }
+      }
       ctx.logger.info('inbound SMS opt-out', { ...ids, stopped: result.stopped.length });
       return { intent, knownNumber, stopped: result.stopped };
     }
@@ -149,6 +163,16 @@ async function handleReply(
         { prospectId, at: ctx.clock.now().toISOString(), type: 'replied', detail: `SMS: ${sms.body.slice(0, 1000)}` },
       ]);
     }
+    const answered = targets.find((e) => stopped.includes(e.id)) ?? targets[0];
+    await recordInboxItem(ctx, {
+      kind: 'reply',
+      prospectId,
+      source: `twilio:${sms.messageSid}`,
+      channel: 'sms',
+      ...(answered ? { enrollment: answered } : {}),
+      ...(prospect ? { prospect } : {}),
+      text: sms.body,
+    });
   }
 
   // Owner notifications last. Twilio does not retry a failed inbound webhook (it logs error
@@ -174,6 +198,12 @@ async function handleReply(
     ownerNotificationsFailed: failed,
   });
   return { intent: 'reply', knownNumber: true, stopped };
+}
+
+/** The enrollment of this prospect that an opt-out stopped, for the inbox item. */
+function stoppedEnrollmentOf(stopped: readonly string[], prospectId: string): { enrollmentId?: string } {
+  const id = stopped.find((enrollmentId) => enrollmentId.startsWith(`${prospectId}.`));
+  return id ? { enrollmentId: id } : {};
 }
 
 function mostRecent(enrollments: Enrollment[]): Enrollment[] {

@@ -223,7 +223,10 @@ async function recordSent(
     composed.channel === 'email' && !enrollment.thread && result.messageIdHeader
       ? { messageIdHeader: result.messageIdHeader, subject: composed.email.subject }
       : undefined;
-  const outcome = await moveOn(ctx, state, touch, { [counterKeys.step(step.id, 'sent')]: 1 }, thread);
+  // The run's first touch that went out: the funnel's "touched" (same counter write, no extra request).
+  const firstOfRun = !Object.values(enrollment.touches).some((earlier) => earlier.providerMessageId !== undefined);
+  const counters = { [counterKeys.step(step.id, 'sent')]: 1, ...(firstOfRun ? { [counterKeys.touched]: 1 } : {}) };
+  const outcome = await moveOn(ctx, state, touch, counters, thread);
   ctx.logger.info('touch sent', {
     enrollmentId: enrollment.id,
     stepId: step.id,

@@ -13,6 +13,7 @@ import { FakeClaims } from './in-memory-store/claims.js';
 import { FakeConsent } from './in-memory-store/consent.js';
 import { FakeCounters } from './in-memory-store/counters.js';
 import { FakeEnrollments } from './in-memory-store/enrollments.js';
+import { FakeInbox } from './in-memory-store/inbox.js';
 import { FakeLeases } from './in-memory-store/leases.js';
 import { FakeProspects } from './in-memory-store/prospects.js';
 import { FakeSequences } from './in-memory-store/sequences.js';
@@ -26,6 +27,7 @@ const STORE_METHODS = [
   'getCurrentSequence',
   'getSequenceVersion',
   'listSequences',
+  'listSequenceVersions',
   'getProspect',
   'findProspectIdsByAddress',
   'searchProspects',
@@ -53,6 +55,10 @@ const STORE_METHODS = [
   'acquireLease',
   'renewLease',
   'releaseLease',
+  'putInboxItem',
+  'getInboxItem',
+  'listInbox',
+  'setInboxHandled',
 ] as const satisfies readonly StoreMethod[];
 
 // Every method of the port is counted: a method missing from the list fails to compile.
@@ -77,6 +83,7 @@ export class InMemoryStore implements Store {
   private readonly timeline = new FakeTimeline(this.tables);
   private readonly counters = new FakeCounters(this.tables);
   private readonly leases = new FakeLeases(this.tables);
+  private readonly inbox = new FakeInbox(this.tables);
 
   resetCalls(): void {
     this.calls = newCalls();
@@ -102,6 +109,10 @@ export class InMemoryStore implements Store {
   async listSequences(...args: Parameters<Store['listSequences']>): ReturnType<Store['listSequences']> {
     this.count('listSequences');
     return this.sequences.listSequences(...args);
+  }
+  async listSequenceVersions(...args: Parameters<Store['listSequenceVersions']>): ReturnType<Store['listSequenceVersions']> {
+    this.count('listSequenceVersions');
+    return this.sequences.listSequenceVersions(...args);
   }
 
   // ----- Prospects ------------------------------------------------------------
@@ -225,6 +236,24 @@ export class InMemoryStore implements Store {
     this.count('releaseLease');
     return this.leases.releaseLease(...args);
   }
+  // ----- Inbox ----------------------------------------------------------------
+  async putInboxItem(...args: Parameters<Store['putInboxItem']>): ReturnType<Store['putInboxItem']> {
+    this.count('putInboxItem');
+    return this.inbox.putInboxItem(...args);
+  }
+  async getInboxItem(...args: Parameters<Store['getInboxItem']>): ReturnType<Store['getInboxItem']> {
+    this.count('getInboxItem');
+    return this.inbox.getInboxItem(...args);
+  }
+  async listInbox(...args: Parameters<Store['listInbox']>): ReturnType<Store['listInbox']> {
+    this.count('listInbox');
+    return this.inbox.listInbox(...args);
+  }
+  async setInboxHandled(...args: Parameters<Store['setInboxHandled']>): ReturnType<Store['setInboxHandled']> {
+    this.count('setInboxHandled');
+    return this.inbox.setInboxHandled(...args);
+  }
+
   // ----- Test helpers (not part of the Store port; not counted in `calls`) -------------
 
   /** The claim currently held on an enrollment. */

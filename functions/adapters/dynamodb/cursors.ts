@@ -20,6 +20,8 @@ const cursorSchema = z.union([
   z.object({ v: z.literal(1), kind: z.literal('email'), after: startKey }),
   z.object({ v: z.literal(1), kind: z.literal('phone'), after: startKey }),
   z.object({ v: z.literal(1), kind: z.literal('text'), name: stream, company: stream }),
+  // `filter`: the query the page belongs to (kind and since), so a cursor of another one is refused.
+  z.object({ v: z.literal(1), kind: z.literal('inbox'), filter: z.string(), after: startKey }),
 ]);
 
 export type Cursor = z.infer<typeof cursorSchema>;

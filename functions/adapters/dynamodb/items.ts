@@ -13,7 +13,8 @@ import {
   type ProspectSummary,
 } from '../../domain/records.js';
 import type { PublishedSequence } from '../../domain/sequence.js';
-import { enrollmentIndexKeys, enrollmentKeyOf, keys, profileIndexKeys, prospectIdOf, type Key } from './keys.js';
+import type { InboxItem } from '../../domain/inbox.js';
+import { enrollmentIndexKeys, enrollmentKeyOf, inboxIndexKeys, keys, profileIndexKeys, prospectIdOf, type Key } from './keys.js';
 
 export type Item = Record<string, unknown>;
 
@@ -33,6 +34,7 @@ export const STORAGE_ATTRIBUTES = [
   'seqSort',
   'listKey',
   'listSort',
+  'inboxKey',
   'claim',
   // Left on enrollment items by versions before enrollment lanes; never written now.
   'writeToken',
@@ -44,7 +46,8 @@ export type Entity =
   | 'timeline'
   | 'suppression'
   | 'sequence-version'
-  | 'sequence-pointer';
+  | 'sequence-pointer'
+  | 'inbox';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {
@@ -116,6 +119,14 @@ function pick(item: Item, fields: readonly string[]): Item {
   const picked: Item = {};
   for (const field of fields) if (item[field] !== undefined) picked[field] = item[field];
   return picked;
+}
+
+/** An inbox item with both of its list keys. */
+export function inboxItemOf(item: InboxItem): Item {
+  const key = keys.inboxItem(item.id);
+  if (!key) throw new Error(`Inbox item id must be "<prospectId>.<16 hex>": ${item.id}`);
+  if (!item.id.startsWith(`${item.prospectId}.`)) throw new Error(`Inbox item ${item.id} is not of prospect ${item.prospectId}`);
+  return { ...toItem(key, 'inbox', item), ...inboxIndexKeys(item) };
 }
 
 export function sequenceItem(key: Key, entity: Entity, sequence: PublishedSequence): Item {

@@ -14,6 +14,7 @@
  * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
  * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
+ * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
  *
  * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
  * event. The address lookups live on the profile (no pointer items), and steps skipped at
@@ -35,7 +36,8 @@
  * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
  * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
- * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version |
+ * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`) |
+ * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first |
  *
  * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
  * one BatchGetItem of the profiles; a name or company prefix is two Queries in parallel
@@ -71,6 +73,20 @@
  * Cost: a stats call reads at most 8 items per day the sequence was active, typically
  * 0.2–0.5 KB each: a sequence active for 90 days is ≤ 720 items, ≤ ~360 KB, one or two
  * Query pages and ~90 read units consistent ($0.00001); a year is ≤ 2,920 items.
+ *
+ * ## Inbox
+ *
+ * One item per inbound message and prospect, in the prospect's partition (erasure deletes
+ * it with the rest). Listing it newest first, all kinds or one kind, optionally `since` a
+ * time, is ONE Query, descending: on byList's `INBOX` partition for all kinds, on byInbox's
+ * `INBOX#<kind>` partition for one kind, `listSort >= since` for `since`. Why two keys and
+ * not a filter: a kind filter on the all-kinds partition reads every other kind too (a
+ * page of bounces could take many pages of replies to fill), and one partition per kind
+ * queried in parallel and merged would be four requests per page. So each item carries
+ * both list keys: two index entries per item, written by the same PutItem.
+ * Hot keys: the inbox is written once per inbound message (replies are a few percent of
+ * touches), far under a partition's 1,000 writes/s; listing costs one Query per page.
+ * `POST /inbox/{id}/handled` is ONE conditional UpdateItem on the item.
  *
  * ## Leases
  *
@@ -116,6 +132,8 @@
  */
 import { createHash } from 'node:crypto';
 import { parseEnrollmentId } from '../../domain/enrollment.js';
+import { parseInboxItemId, type InboxItem } from '../../domain/inbox.js';
+import type { InboxKind } from '../../domain/records.js';
 import type { Enrollment, EnrollmentStatus, Prospect, TimelineEvent, TouchClaim } from '../../domain/records.js';
 import { firstCharacter, searchKeyText } from '../../domain/search-text.js';
 import { addressHash } from '../../domain/address-hash.js';
@@ -133,11 +151,13 @@ export const INDEX = {
   byName: 'byName',
   byCompany: 'byCompany',
   bySequence: 'bySequence',
+  byInbox: 'byInbox',
   byList: 'byList',
 } as const satisfies Record<IndexName, IndexName>;
 
 export const POINTER_SK = 'V#CURRENT';
 export const SEQUENCE_LIST = 'SEQUENCES';
+export const INBOX_LIST = 'INBOX';
 export const COUNTER_SHARDS = 8;
 
 export const prefix = {
@@ -149,6 +169,7 @@ export const prefix = {
   version: 'V#',
   counters: 'C#',
   sequence: 'Q#',
+  inbox: 'I#',
 } as const;
 
 function padVersion(version: number): string {
@@ -211,7 +232,22 @@ export const keys = {
     return { pk: sequencePk(sequenceId), sk: `${prefix.counters}${checkDay(day)}#${shard}` };
   },
   lease: (name: string): Key => ({ pk: `L#${name}`, sk: 'LEASE' }),
+  /** An inbox item, from its id; undefined for an id that cannot be one. */
+  inboxItem: (id: string): Key | undefined => {
+    const parsed = parseInboxItemId(id);
+    return parsed ? { pk: prospectPk(parsed.prospectId), sk: `${prefix.inbox}${parsed.suffix}` } : undefined;
+  },
 };
+
+/** The byList / byInbox partition of the inbox: all kinds, or one. */
+export const inboxPartition = (kind?: InboxKind): string => (kind ? `${INBOX_LIST}#${kind}` : INBOX_LIST);
+
+/** The index attributes of an inbox item: both list keys (keys.ts, "Inbox"). */
+export function inboxIndexKeys(item: Pick<InboxItem, 'id' | 'kind' | 'at'>): Record<string, string> {
+  const at = new Date(item.at);
+  if (Number.isNaN(at.getTime())) throw new RangeError(`Inbox item has an invalid time: ${item.at}`);
+  return { listKey: inboxPartition(), inboxKey: inboxPartition(item.kind), listSort: `${at.toISOString()}#${item.id}` };
+}
 
 /** The sort-key range of a sequence's counter items from `fromDay` to `toDay`, both included. */
 export function counterRange(fromDay: string, toDay: string): { from: string; to: string } {

@@ -17,12 +17,25 @@ export interface IndexEntry<T> {
 
 export function queryIndex<T>(
   entries: IndexEntry<T>[],
-  query: { partition: string; prefix?: string; limit: number; after?: string; filter?: (value: T) => boolean },
+  query: {
+    partition: string;
+    prefix?: string;
+    /** Sort keys `>=` this (a key condition). */
+    atLeast?: string;
+    limit: number;
+    /** The sort key of the start key: the page begins after it, in the direction read. */
+    after?: string;
+    /** ScanIndexForward: false. */
+    descending?: boolean;
+    filter?: (value: T) => boolean;
+  },
 ): { values: T[]; lastKey?: StartKey } {
+  const direction = query.descending ? -1 : 1;
   const read = entries
     .filter((entry) => entry.partition === query.partition && entry.sort.startsWith(query.prefix ?? ''))
-    .filter((entry) => query.after === undefined || entry.sort > query.after)
-    .sort((a, b) => byString(a.sort, b.sort))
+    .filter((entry) => query.atLeast === undefined || entry.sort >= query.atLeast)
+    .filter((entry) => query.after === undefined || direction * byString(entry.sort, query.after) > 0)
+    .sort((a, b) => direction * byString(a.sort, b.sort))
     .slice(0, query.limit);
   const last = read[read.length - 1];
   return {

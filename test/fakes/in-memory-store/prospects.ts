@@ -98,5 +98,7 @@ export class FakeProspects implements ProspectStore {
       }
     }
     this.tables.timeline.delete(prospectId);
+    // Inbox items live in the prospect's partition: erased with it.
+    for (const [id, item] of this.tables.inbox) if (item.prospectId === prospectId) this.tables.inbox.delete(id);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../../../functions/domain/records.js';
 import type { PublishedSequence } from '../../../functions/domain/sequence.js';
+import type { InboxItem } from '../../../functions/domain/inbox.js';
 
 export interface StoredClaim {
   run: number;
@@ -30,6 +31,8 @@ export class FakeTables {
   /** sequenceId → UTC day → counters. */
   readonly counters = new Map<string, Map<string, Record<string, number>>>();
   readonly leases = new Map<string, StoredLease>();
+  /** Inbox items by id. */
+  readonly inbox = new Map<string, InboxItem>();
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
