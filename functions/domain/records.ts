@@ -123,6 +123,7 @@ export interface Suppression {
 
 export type TimelineEventType =
   | 'enrolled'
+  | 'profile_updated'
   | 'step_skipped'
   | 'sent'
   | 'send_failed'
@@ -142,6 +143,9 @@ export type TimelineEventType =
   | 'completed'
   | 'failed';
 
+/** Who did something through the API: a signed-in user or the API key (never a password or token). */
+export type Actor = 'apiKey' | `user:${string}`;
+
 export interface TimelineEvent {
   prospectId: string;
   at: string;
@@ -149,8 +153,24 @@ export interface TimelineEvent {
   sequenceId?: string;
   enrollmentId?: string;
   stepId?: string;
-  /** Short, non-personal detail (reason codes); a reply's text only for `replied`. */
+  /**
+   * Short detail: reason codes; a reply's text for `replied`; the changed values for
+   * `profile_updated` (the timeline is where personal data may be shown; logs never).
+   */
   detail?: string;
+  /** Entries written by an API action: who did it. */
+  actor?: Actor;
+  /** Entries written by an import: which one (the import id, or the enrollment request's id). */
+  importId?: string;
+  /** `profile_updated`: the fields that changed, old → new. */
+  changes?: ProfileChange[];
+}
+
+/** One changed profile field (`attributes.<name>` for an attribute); `from`/`to` absent = no value. */
+export interface ProfileChange {
+  field: string;
+  from?: string;
+  to?: string;
 }
 
 /** The fields a list of prospects shows (search results); the by-name and by-company indexes carry them. */

@@ -19,6 +19,7 @@ import { getProspect } from '../use-cases/get-prospect.js';
 import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
+import { actorOf } from './shared/actor.js';
 import { awsContext, getConfig } from './shared/aws-context.js';
 import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
@@ -124,7 +125,14 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
   });
   const results = await enrollProspects(
     { ...ctx, phoneTimeZones },
-    { sequenceId: pathParameter(event, 'id'), rows, ...(columns ? { columns } : {}) },
+    {
+      sequenceId: pathParameter(event, 'id'),
+      rows,
+      ...(columns ? { columns } : {}),
+      actor: actorOf(event),
+      // A synchronous enrollment is its own import: its request id names it on the timeline.
+      ...(event.requestContext?.requestId ? { importId: event.requestContext.requestId } : {}),
+    },
   );
   const summary = { enrolled: 0, skipped: 0, invalid: 0 };
   for (const result of results) summary[result.status] += 1;

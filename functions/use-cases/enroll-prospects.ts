@@ -26,7 +26,8 @@ import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment.js';
 import { enrollmentHistory, skippedTouches } from '../domain/enrollment-history.js';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
 import { memoizedNextTouchAt } from '../domain/schedule.js';
-import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
+import type { Actor, Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
+import { describeChanges, mergeProspect, NO_CLEARS, type ProfileClears } from '../domain/prospect-merge.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { ScheduledTouch } from '../ports.js';
 import { SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
@@ -67,6 +68,10 @@ export async function enrollProspects(
     rows: EnrollmentRowInput[];
     /** The request's explicit column mapping (JSON keys → fields); CSV bodies arrive already mapped. */
     columns?: ReadonlyMap<string, ColumnTarget>;
+    /** Who asked (timeline entries of the import carry it). */
+    actor?: Actor;
+    /** Which import this is (an import job's id, or the enrollment request's id). */
+    importId?: string;
   },
   tuning: EnrollTuning = DEFAULT_ENROLL_TUNING,
 ): Promise<EnrollmentRowResult[]> {
@@ -86,7 +91,7 @@ export async function enrollProspects(
     [...lanes].map(async ([lane, chunks]) => {
       for (const chunk of chunks) {
         const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: tuning.leaseSeconds, waitMs: tuning.laneWaitMs }, (held) =>
-          enrollChunk(ctx, sequence, chunk, now, results, held),
+          enrollChunk(ctx, { sequence, now, audit: auditOf(input) }, chunk, results, held),
         );
         // Scheduling needs no lease (schedule names are deterministic), so the lane is free meanwhile.
         if (outcome.kind === 'done') await scheduleChunk(ctx, outcome.value, deltas);
@@ -118,7 +123,16 @@ async function inferZones(ctx: EnrollingContext, candidates: Candidate[]): Promi
 interface Candidate {
   row: number;
   prospect: Prospect;
+  /** What the row asks to clear in the stored profile. */
+  clears: ProfileClears;
   enrollmentId: string;
+}
+
+/** What the timeline entries of an import carry. */
+type Audit = Pick<TimelineEvent, 'actor' | 'importId'>;
+
+function auditOf(input: { actor?: Actor; importId?: string }): Audit {
+  return { ...(input.actor ? { actor: input.actor } : {}), ...(input.importId ? { importId: input.importId } : {}) };
 }
 
 /** Validates and normalises every row, and drops repeats of a prospect within the request. */
@@ -158,6 +172,7 @@ function readRows(
     candidates.push({
       row: input.row,
       enrollmentId: '',
+      clears: normalized.clears ?? NO_CLEARS,
       prospect: { id: prospectId, ...normalized.value, createdAt: nowIso, updatedAt: nowIso },
     });
   }
@@ -175,9 +190,8 @@ interface ChunkWritten {
 /** Reads, decides and writes one chunk; called while holding its lane's lease. */
 async function enrollChunk(
   ctx: UseCaseContext,
-  sequence: PublishedSequence,
+  { sequence, now, audit }: { sequence: PublishedSequence; now: Date; audit: Audit },
   candidates: Candidate[],
-  now: Date,
   results: Map<number, EnrollmentRowResult>,
   lane: HeldLane,
 ): Promise<ChunkWritten> {
@@ -206,11 +220,24 @@ async function enrollChunk(
   }[] = [];
   const reensure: ScheduledTouch[] = [];
   const timeline: TimelineEvent[] = [];
+  /** Stored profiles the rows changed, written whatever became of the enrollment. */
+  const updated = new Map<string, Prospect>();
 
   for (const candidate of candidates) {
     const { enrollmentId, row } = candidate;
     const stored = existing.prospects.get(candidate.prospect.id);
-    const prospect = stored ? { ...candidate.prospect, createdAt: stored.createdAt } : candidate.prospect;
+    const { prospect, changes } = mergeProspect(stored, candidate.prospect, candidate.clears);
+    if (changes.length > 0) {
+      updated.set(prospect.id, prospect);
+      timeline.push({
+        prospectId: prospect.id,
+        at: nowIso,
+        type: 'profile_updated',
+        ...audit,
+        detail: describeChanges(changes),
+        changes,
+      });
+    }
     const suppressed = new Map<string, Suppression>();
     for (const address of addressesOf(prospect)) {
       const suppression = existing.suppressions.get(address);
@@ -287,6 +314,7 @@ async function enrollChunk(
       type: 'enrolled',
       sequenceId: sequence.id,
       enrollmentId,
+      ...audit,
       detail: `version ${sequence.version}, run ${run}`,
     };
     if (previous) {
@@ -313,8 +341,11 @@ async function enrollChunk(
     return { created: [], reensure: [] };
   }
 
+  // Profiles of enrolled rows, and stored ones a skipped row changed; never a new profile
+  // for a row that was not enrolled (an erased person's row must not store them again).
+  for (const { prospect } of [...fresh, ...restarts]) updated.set(prospect.id, prospect);
   await ctx.store.putEnrollmentBatch({
-    prospects: [...fresh, ...restarts].map((e) => e.prospect),
+    prospects: [...updated.values()],
     enrollments: fresh.map((f) => f.enrollment),
     timeline,
   });
@@ -371,10 +402,11 @@ async function aliasEnrollmentIds(
 ): Promise<Map<string, string[]>> {
   const aliases = new Map<string, string[]>();
   const phoneOnly: Candidate[] = [];
-  for (const { prospect, enrollmentId } of candidates) {
+  for (const candidate of candidates) {
+    const { prospect, enrollmentId } = candidate;
     if (!prospect.phone) continue;
     if (prospect.email) aliases.set(enrollmentId, [enrollmentIdFor(prospectIdFor({ phone: prospect.phone }), sequence.id)]);
-    else phoneOnly.push({ prospect, enrollmentId, row: 0 });
+    else phoneOnly.push(candidate);
   }
   // Phone-only rows are rare; the by-address index finds prospects that also have an email.
   await mapWithConcurrency(phoneOnly, 8, async ({ prospect, enrollmentId }) => {
