@@ -11,8 +11,10 @@ import type {
   Enrollment,
   EnrollmentStatus,
   EnrollmentSummary,
+  ConsentRecord,
   Prospect,
   ProspectSummary,
+  ReplyRecord,
   Suppression,
   TimelineEvent,
   TouchClaim,
@@ -206,6 +208,15 @@ export interface ProspectStore {
   deleteProspectData(prospectId: string): Promise<void>;
 }
 
+/** What enrolling reads in one batch; maps are keyed by what was asked for (ledger entries by the address as passed in). */
+export interface EnrollmentReads {
+  enrollments: Map<string, Enrollment>;
+  suppressions: Map<string, Suppression>;
+  /** The consent ledger's reply entries of the addresses. */
+  replies: Map<string, ReplyRecord>;
+  prospects: Map<string, Prospect>;
+}
+
 /** Enrollments, the touches recorded on them, and the reads enrolling and touching need. */
 export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
@@ -228,11 +239,7 @@ export interface EnrollmentStore {
     enrollmentIds: string[],
     addresses: string[],
     prospectIds?: string[],
-  ): Promise<{
-    enrollments: Map<string, Enrollment>;
-    suppressions: Map<string, Suppression>;
-    prospects: Map<string, Prospect>;
-  }>;
+  ): Promise<EnrollmentReads>;
   /**
    * Writes an enrollment chunk with batched, UNCONDITIONAL writes (a BatchWriteItem cannot
    * be conditional, and a conditional put per enrollment is several times slower): the
@@ -291,11 +298,22 @@ export interface ClaimStore {
   releaseTouchClaim(claim: TouchClaim): Promise<void>;
 }
 
-/** The consent ledger. */
+/**
+ * The consent ledger, keyed by address hash and global to every sequence: suppressions
+ * (every touch is checked against them), reply entries (imports are), and the consents
+ * that lifted entries (the audit of `POST /prospects/{id}/consent`).
+ */
 export interface ConsentStore {
   getSuppression(address: string): Promise<Suppression | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
   deleteSuppression(address: string): Promise<void>;
+  /** Records (or replaces with a later one) the reply entry of `reply.addressHash`. Idempotent. */
+  putReplyRecord(reply: ReplyRecord): Promise<void>;
+  getReplyRecord(address: string): Promise<ReplyRecord | undefined>;
+  deleteReplyRecord(address: string): Promise<void>;
+  /** Keeps the latest consent given for the address. */
+  putConsentRecord(consent: ConsentRecord): Promise<void>;
+  getConsentRecord(address: string): Promise<ConsentRecord | undefined>;
 }
 
 export interface TimelineStore {

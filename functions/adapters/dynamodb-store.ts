@@ -145,6 +145,22 @@ export class DynamoDbStore implements Store {
     return this.consent.deleteSuppression(...args);
   }
 
+  putReplyRecord(...args: Parameters<Store['putReplyRecord']>): ReturnType<Store['putReplyRecord']> {
+    return this.consent.putReplyRecord(...args);
+  }
+  getReplyRecord(...args: Parameters<Store['getReplyRecord']>): ReturnType<Store['getReplyRecord']> {
+    return this.consent.getReplyRecord(...args);
+  }
+  deleteReplyRecord(...args: Parameters<Store['deleteReplyRecord']>): ReturnType<Store['deleteReplyRecord']> {
+    return this.consent.deleteReplyRecord(...args);
+  }
+  putConsentRecord(...args: Parameters<Store['putConsentRecord']>): ReturnType<Store['putConsentRecord']> {
+    return this.consent.putConsentRecord(...args);
+  }
+  getConsentRecord(...args: Parameters<Store['getConsentRecord']>): ReturnType<Store['getConsentRecord']> {
+    return this.consent.getConsentRecord(...args);
+  }
+
   // ----- Timeline -------------------------------------------------------------
   appendTimeline(...args: Parameters<Store['appendTimeline']>): ReturnType<Store['appendTimeline']> {
     return this.timeline.appendTimeline(...args);

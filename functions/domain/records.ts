@@ -23,6 +23,16 @@ export interface Prospect {
   timezoneCandidates?: string[];
   /** Attribute names are any text (even `constructor` or `__proto__`): read them with Object.hasOwn. */
   attributes: Record<string, string>;
+  /**
+   * Every sequence this prospect was ever enrolled in (kept by imports), so an import
+   * reads the person's other enrollments by key (README "Enrollment rules").
+   */
+  sequenceIds?: string[];
+  /**
+   * Set by an import that left the person with more than one running enrollment: their
+   * touches then claim the channel's local day (at most N per person per channel per day).
+   */
+  concurrentEnrollments?: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -119,6 +129,35 @@ export interface Suppression {
   reason: SuppressionReason;
   source: string;
   createdAt: string;
+}
+
+/**
+ * A human reply, in the consent ledger under the address that replied (its hash only).
+ * It blocks imports (README "Enrollment rules"), never the touches of running sequences.
+ */
+export interface ReplyRecord {
+  addressHash: string;
+  /** The channel the reply came by. */
+  channel: Channel;
+  at: string;
+  sequenceId: string;
+  prospectId: string;
+  enrollmentId?: string;
+}
+
+/** The channels a consent can be given for (`POST /prospects/{id}/consent`). */
+export type ConsentChannel = Channel | 'call';
+
+/** An explicit, audited consent that lifted the ledger's entries of one address. */
+export interface ConsentRecord {
+  addressHash: string;
+  channel: ConsentChannel;
+  /** Where the consent comes from, as the user typed it ("re-subscribed by phone, ticket 123"). */
+  source: string;
+  actor: Actor;
+  at: string;
+  /** What it lifted: `reply`, or the suppression's reason. */
+  lifted: string[];
 }
 
 export type TimelineEventType =

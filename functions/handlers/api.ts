@@ -118,7 +118,7 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
     import('../adapters/phone-time-zones.js'),
   ]);
   phoneTimeZones ??= libphonenumberTimeZones();
-  const { rows, columns } = parseEnrollmentBody({
+  const { rows, columns, reenroll } = parseEnrollmentBody({
     contentType: header(event, 'content-type'),
     body: bodyBytes(event),
     query: event.queryStringParameters ?? {},
@@ -129,6 +129,7 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
       sequenceId: pathParameter(event, 'id'),
       rows,
       ...(columns ? { columns } : {}),
+      reenroll,
       actor: actorOf(event),
       // A synchronous enrollment is its own import: its request id names it on the timeline.
       ...(event.requestContext?.requestId ? { importId: event.requestContext.requestId } : {}),

@@ -39,7 +39,7 @@ import { EnrollmentStateError, loadSequenceVersion } from './context.js';
 import type { InboundContext } from './handle-sms-inbound.js';
 import { notifyOwner, RetryableNotificationError, type NotifyResult } from './notify-owner.js';
 import { pauseEnrollment } from './pause-enrollment.js';
-import { recordReply } from './record-reply.js';
+import { recordReply, recordReplyInLedger } from './record-reply.js';
 import { unsubscribeProspect } from './unsubscribe-prospect.js';
 
 export type MatchedBy = 'reply-token' | 'thread' | 'sender';
@@ -98,6 +98,12 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
   }
 
   const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text });
+  // The address we wrote to, and the one the reply came from when it is another.
+  await recordReplyInLedger(ctx, {
+    addresses: [prospect?.email, ...senderAddresses(email)].filter((a): a is string => a !== undefined),
+    channel: 'email',
+    enrollment,
+  });
   const sequence = recorded.sequence ?? sequenceForForward;
   const forwarded = sequence
     ? await forward(ctx, email, {

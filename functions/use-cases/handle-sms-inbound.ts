@@ -20,7 +20,7 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import { classifySms, helpText, keywordOf, type SmsIntent } from '../domain/sms-keywords.js';
 import { loadSequenceVersion, type NotifyingContext, type UseCaseContext } from './context.js';
 import { notifyOwner } from './notify-owner.js';
-import { recordReply } from './record-reply.js';
+import { recordReply, recordReplyInLedger } from './record-reply.js';
 import { suppressAddress } from './suppress-address.js';
 
 /** Inbound handling emails the owner (notifications, forwards) but never texts. */
@@ -126,11 +126,18 @@ async function handleReply(
   }
   const stopped: string[] = [];
   const notifications = new Map<string, { sequence: PublishedSequence; prospect?: Prospect; stopped: boolean }>();
+  let ledgerWritten = false;
   for (const prospectId of prospectIds) {
     const [prospect, enrollments] = await Promise.all([ctx.store.getProspect(prospectId), ctx.store.listEnrollments(prospectId)]);
     const running = enrollments.filter((e) => !isEnded(e.status));
     // With nothing running, the reply still belongs to the most recent enrollment (and its owner).
     const targets = running.length > 0 ? running : mostRecent(enrollments);
+    const [first] = targets;
+    if (first && !ledgerWritten) {
+      // One person per phone: the entry is the number's, whichever prospect holds it.
+      await recordReplyInLedger(ctx, { addresses: [phone], channel: 'sms', enrollment: first });
+      ledgerWritten = true;
+    }
     for (const enrollment of targets) {
       const result = await recordReply(ctx, { enrollment, channel: 'sms', text: sms.body });
       if (result.stopped) stopped.push(enrollment.id);

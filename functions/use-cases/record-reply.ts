@@ -4,6 +4,7 @@
  * the last step sent (the per-step "replies" counter), and the reply's text goes on the
  * timeline for the team. A sequence with `stopOnReply: false` only records it.
  */
+import { addressHash } from '../domain/address-hash.js';
 import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment.js';
 import type { Enrollment } from '../domain/records.js';
 import type { PublishedSequence } from '../domain/sequence.js';
@@ -65,4 +66,26 @@ export function replyDetail(channel: 'email' | 'sms', text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   const clipped = flat.length > MAX_REPLY_DETAIL ? `${flat.slice(0, MAX_REPLY_DETAIL - 1)}…` : flat;
   return `${channel === 'sms' ? 'SMS' : 'email'}: ${clipped || '(empty)'}`;
+}
+
+/**
+ * Puts the reply into the consent ledger under each address it came from (hash only), so
+ * no import enrolls the person again (README "Enrollment rules"); running sequences are not
+ * affected. Idempotent: a repeat writes the same entry.
+ */
+export async function recordReplyInLedger(
+  ctx: UseCaseContext,
+  input: { addresses: readonly string[]; channel: 'email' | 'sms'; enrollment: Pick<Enrollment, 'id' | 'prospectId' | 'sequenceId'> },
+): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  for (const address of new Set(input.addresses.map((a) => a.trim().toLowerCase()).filter((a) => a !== ''))) {
+    await ctx.store.putReplyRecord({
+      addressHash: addressHash(address),
+      channel: input.channel,
+      at,
+      sequenceId: input.enrollment.sequenceId,
+      prospectId: input.enrollment.prospectId,
+      enrollmentId: input.enrollment.id,
+    });
+  }
 }

@@ -7,6 +7,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { prospectIdFor } from '../../functions/domain/prospect-input.js';
+import { signTwilioRequest } from '../../functions/local/twilio-stub.js';
+import type { OutboxMessage } from '../../functions/local/outbox.js';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 
 const SEQUENCE = 'inbound-lead-follow-up';
@@ -41,6 +43,21 @@ async function enroll(sequenceId: string, body: unknown, options: { contentType?
   return response.body.results as { row: number; status: string; reason?: string; prospectId?: string; enrollmentId?: string }[];
 }
 
+/** A signed inbound SMS, as Twilio posts it. */
+async function textFrom(from: string, body: string, messageSid = `SM${Math.random().toString(16).slice(2).padEnd(32, '0')}`) {
+  const path = '/webhooks/twilio/sms';
+  const params = { MessageSid: messageSid, AccountSid: 'AC00000000000000000000000000000000', From: from, To: '+15005550006', Body: body, NumMedia: '0' };
+  const response = await app.request('POST', path, {
+    body: new URLSearchParams(params).toString(),
+    contentType: 'application/x-www-form-urlencoded',
+    apiKey: null,
+    headers: { 'x-twilio-signature': signTwilioRequest(`${app.runtime.publicUrl}${path}`, params, app.runtime.twilioAuthToken) },
+  });
+  expect(response.status, response.text).toBe(200);
+}
+
+const to = (messages: OutboxMessage[], ...addresses: string[]) => messages.filter((m) => addresses.includes(m.to));
+
 async function prospectView(prospectId: string) {
   const response = await app.request('GET', `/prospects/${prospectId}`);
   expect(response.status).toBe(200);
@@ -49,7 +66,7 @@ async function prospectView(prospectId: string) {
 
 describe('prospect data is merged, never wiped', () => {
   it('enrolling a prospect into a second sequence keeps his company and every attribute', async () => {
-    await publishVariant('second-sequence', { name: 'Second sequence' });
+    await publishVariant('second-sequence', { name: 'Second sequence', allowConcurrent: true });
     const email = 'merge.second@example.com';
     const [first] = await enroll(SEQUENCE, {
       prospects: [{ email, firstName: 'Max', company: 'Acme Corp', attributes: { industry: 'logistics', plan: 'pro' } }],
@@ -80,5 +97,67 @@ describe('prospect data is merged, never wiped', () => {
         { field: 'attributes.plan', from: 'pro' },
       ],
     });
+  });
+});
+
+describe('nobody who replied, opted out or bounced is contacted again by an import', () => {
+  const people = {
+    replier: { email: 'rule.replier@example.com', phone: '+12025550161', firstName: 'Rae', timezone: 'America/New_York' },
+    stopper: { email: 'rule.stopper@example.com', phone: '+12025550162', firstName: 'Stu', timezone: 'America/New_York' },
+    unsubscriber: { email: 'rule.unsub@example.com', phone: '+12025550163', firstName: 'Una', timezone: 'America/New_York' },
+    bouncer: { email: 'rule.bounce@example.com', phone: '+12025550164', firstName: 'Bo', timezone: 'America/New_York' },
+    control: { email: 'rule.control@example.com', phone: '+12025550165', firstName: 'Cy', timezone: 'America/New_York' },
+  } as const;
+  const all = Object.values(people);
+
+  it('re-importing after an SMS reply, an SMS STOP, a one-click unsubscribe and a bounce: skipped, saying what and when; no message on any channel', async () => {
+    await publishVariant('rules-other-sequence', { name: 'Rules: other sequence' });
+    await enroll(SEQUENCE, { prospects: all });
+    await app.advance('2 days');
+    await app.advance('3h'); // Wednesday 11:00 in New York: the intro emails and the SMS check-in went out
+    const sent = await app.outbox();
+    const intro = (email: string) => to(sent, email).find((m) => m.channel === 'email');
+    expect(to(sent, people.replier.phone).length).toBeGreaterThan(0);
+
+    await textFrom(people.replier.phone, 'Thanks, call me on Friday');
+    await textFrom(people.stopper.phone, 'STOP');
+    const unsubscribeUrl = /<(http[^>]+\/unsubscribe\/[^>]+)>/.exec(intro(people.unsubscriber.email)?.headers?.['List-Unsubscribe'] ?? '')?.[1];
+    expect(unsubscribeUrl).toBeDefined();
+    const oneClick = await app.request('POST', new URL(unsubscribeUrl as string).pathname, {
+      body: 'List-Unsubscribe=One-Click',
+      contentType: 'application/x-www-form-urlencoded',
+      apiKey: null,
+    });
+    expect(oneClick.status).toBeLessThan(300);
+    const bounce = await app.request('POST', '/dev/email-events', {
+      body: { type: 'Bounce', messageId: intro(people.bouncer.email)?.providerMessageId },
+    });
+    expect(bounce.body).toEqual({ outcome: 'suppressed' });
+    const day = (await app.request('GET', '/dev/clock')).body.now.slice(0, 10);
+
+    const before = (await app.outbox()).length;
+    for (const sequenceId of [SEQUENCE, 'rules-other-sequence']) {
+      const csv = `email,phone,first name\n${all.map((p) => `${p.email},${p.phone},${p.firstName}`).join('\n')}\n`;
+      const results = await enroll(sequenceId, csv, { contentType: 'text/csv' });
+      expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+      // The control is still running in the first sequence: one sequence at a time.
+      expect(results[4]?.reason).toMatch(
+        sequenceId === SEQUENCE ? /^already active in this sequence$/ : /^already active in another sequence: "Inbound lead follow-up" \(inbound-lead-follow-up\)/,
+      );
+      expect(results[0]?.reason).toBe(`replied by SMS on ${day} (sequence ${SEQUENCE})`);
+      expect(results[1]?.reason).toBe(`opted out of SMS on ${day} (texted STOP)`);
+      expect(results[2]?.reason).toBe(`opted out of email on ${day} (one-click unsubscribe)`);
+      expect(results[3]?.reason).toBe(`email bounced on ${day} (permanent bounce)`);
+    }
+    // The phone-only rows of the same people are the same people (one person per phone).
+    const phoneOnly = await enroll('rules-other-sequence', { prospects: [{ phone: people.replier.phone }, { phone: people.stopper.phone }] });
+    expect(phoneOnly.map((r) => r.status)).toEqual(['skipped', 'skipped']);
+
+    await app.advance('7 days');
+    const after = (await app.outbox()).slice(before);
+    for (const person of [people.replier, people.stopper, people.unsubscriber, people.bouncer]) {
+      expect(to(after, person.email, person.phone), person.email).toEqual([]);
+    }
+    expect(to(after, people.control.email, people.control.phone).length).toBeGreaterThan(0);
   });
 });

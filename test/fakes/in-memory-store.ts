@@ -45,6 +45,11 @@ const STORE_METHODS = [
   'getSuppression',
   'putSuppression',
   'deleteSuppression',
+  'putReplyRecord',
+  'getReplyRecord',
+  'deleteReplyRecord',
+  'putConsentRecord',
+  'getConsentRecord',
   'appendTimeline',
   'listTimeline',
   'addToCounters',
@@ -186,6 +191,27 @@ export class InMemoryStore implements Store {
   async deleteSuppression(...args: Parameters<Store['deleteSuppression']>): ReturnType<Store['deleteSuppression']> {
     this.count('deleteSuppression');
     return this.consent.deleteSuppression(...args);
+  }
+
+  async putReplyRecord(...args: Parameters<Store['putReplyRecord']>): ReturnType<Store['putReplyRecord']> {
+    this.count('putReplyRecord');
+    return this.consent.putReplyRecord(...args);
+  }
+  async getReplyRecord(...args: Parameters<Store['getReplyRecord']>): ReturnType<Store['getReplyRecord']> {
+    this.count('getReplyRecord');
+    return this.consent.getReplyRecord(...args);
+  }
+  async deleteReplyRecord(...args: Parameters<Store['deleteReplyRecord']>): ReturnType<Store['deleteReplyRecord']> {
+    this.count('deleteReplyRecord');
+    return this.consent.deleteReplyRecord(...args);
+  }
+  async putConsentRecord(...args: Parameters<Store['putConsentRecord']>): ReturnType<Store['putConsentRecord']> {
+    this.count('putConsentRecord');
+    return this.consent.putConsentRecord(...args);
+  }
+  async getConsentRecord(...args: Parameters<Store['getConsentRecord']>): ReturnType<Store['getConsentRecord']> {
+    this.count('getConsentRecord');
+    return this.consent.getConsentRecord(...args);
   }
 
   // ----- Timeline -------------------------------------------------------------

@@ -198,8 +198,9 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     expect(t.sms.sentTo(ADA.phone).length).toBeGreaterThan(0);
 
     const skipped = { ...ADA, email: 'alan@example.org', phone: '+14155550166' };
-    await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'sms_stop', source: 'test', createdAt: t.clock.now().toISOString() });
+    // Suppressed after it was enrolled (an import would not enroll it): its SMS steps are skipped.
     await enrollOne(t, skipped);
+    await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'manual', source: 'test', createdAt: t.clock.now().toISOString() });
     // 21610: the number replied STOP to Twilio directly; the worker records the suppression.
     t.sms.failNext({ kind: 'permanent', reason: 'unsubscribed recipient', code: '21610' });
     const failing = { ...ADA, email: 'edsger@example.org', phone: '+14155550177' };

@@ -43,6 +43,8 @@ export type Entity =
   | 'enrollment'
   | 'timeline'
   | 'suppression'
+  | 'reply'
+  | 'consent'
   | 'sequence-version'
   | 'sequence-pointer';
 

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store.js';
 import { addressHash } from '../../../functions/domain/address-hash.js';
-import type { Enrollment, Suppression } from '../../../functions/domain/records.js';
+import type { ConsentRecord, Enrollment, ReplyRecord, Suppression } from '../../../functions/domain/records.js';
 import type { Store } from '../../../functions/ports.js';
 import { countDynamoDbRequests } from '../../support/dynalite.js';
 import {
@@ -459,6 +459,58 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       await expect(store.putSuppression({ ...suppression('a@example.com'), addressHash: 'f00' })).rejects.toThrow(
         /addressHash/,
       );
+    });
+  });
+
+  describe('reply entries and consents (the rest of the consent ledger)', () => {
+    const reply = (address: string, fields: Partial<ReplyRecord> = {}): ReplyRecord => ({
+      addressHash: addressHash(address),
+      channel: address.startsWith('+') ? 'sms' : 'email',
+      at: at(5),
+      sequenceId: 'welcome',
+      prospectId: 'p1',
+      enrollmentId: 'p1.welcome',
+      ...fields,
+    });
+
+    it('keeps one reply entry per address (the latest), by hash only, apart from its suppression', async () => {
+      expect(await store.getReplyRecord('ann@example.com')).toBeUndefined();
+      await store.putReplyRecord(reply('ann@example.com'));
+      await store.putReplyRecord(reply('ann@example.com', { at: at(7), sequenceId: 'onboarding' }));
+      expect(await store.getReplyRecord(' ANN@example.com')).toEqual(reply('ann@example.com', { at: at(7), sequenceId: 'onboarding' }));
+      // The suppression of the same address is another entry.
+      expect(await store.getSuppression('ann@example.com')).toBeUndefined();
+      await store.putSuppression(suppression('ann@example.com'));
+      await store.deleteReplyRecord('ann@example.com');
+      expect(await store.getReplyRecord('ann@example.com')).toBeUndefined();
+      expect(await store.getSuppression('ann@example.com')).toBeDefined();
+      await expect(store.putReplyRecord({ ...reply('x@example.com'), addressHash: 'x@example.com' })).rejects.toThrow(/addressHash/);
+    });
+
+    it('enrollment reads see reply entries with the suppressions; the touch read does not', async () => {
+      const ann = prospect('p1', { email: 'ann@example.com', phone: '+15555550101' });
+      const e = enrollment('p1', 'welcome');
+      await seed(store, [ann], [e]);
+      await store.putReplyRecord(reply('+15555550101'));
+      const read = await store.getEnrollmentsAndSuppressions([e.id], ['ann@example.com', '+15555550101'], ['p1']);
+      expect([...read.replies.entries()]).toEqual([['+15555550101', reply('+15555550101')]]);
+      expect(read.suppressions.size).toBe(0);
+      expect((await store.loadTouchContext(messageFor(e, ann))).suppressions).toEqual([]);
+    });
+
+    it('keeps the latest consent of an address, by hash only', async () => {
+      const consent: ConsentRecord = {
+        addressHash: addressHash('ann@example.com'),
+        channel: 'email',
+        source: 're-subscribed by phone, ticket 123',
+        actor: 'user:rep@example.com',
+        at: at(9),
+        lifted: ['unsubscribe', 'reply'],
+      };
+      expect(await store.getConsentRecord('ann@example.com')).toBeUndefined();
+      await store.putConsentRecord({ ...consent, at: at(8), source: 'older' });
+      await store.putConsentRecord(consent);
+      expect(await store.getConsentRecord('ann@example.com')).toEqual(consent);
     });
   });
 
