@@ -36,6 +36,15 @@ const publishBodySchema = z.object({
   templates: z.record(z.string(), z.string()),
 });
 
+const consentBodySchema = z.strictObject({
+  channel: z.enum(['email', 'sms', 'call'], { error: 'expected email, sms or call' }),
+  source: z.string({ error: 'expected where the consent comes from, e.g. "re-subscribed by phone 2026-12-05, ticket 123"' }).check(
+    z.trim(),
+    z.minLength(1, 'must say where the consent comes from'),
+    z.maxLength(500, 'at most 500 characters'),
+  ),
+});
+
 const manualControlSchema = z.optional(z.object({ reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }));
 
 /** What a route function gets: the event, and the use-case context built on first use. */
@@ -61,6 +70,17 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
   'GET /prospects/{id}': async ({ context, event }) => json(200, await getProspect(await context(), pathParameter(event, 'id'))),
   'DELETE /prospects/{id}': async ({ context, event }) =>
     json(200, await eraseProspect(await context(), pathParameter(event, 'id'))),
+  'POST /prospects/{id}/consent': async ({ context, event }) => {
+    const body = consentBodySchema.safeParse(parseJsonBody(event));
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path[0];
+      throw new HttpError(400, `${typeof field === 'string' ? field : 'body'}: ${issue?.message ?? 'invalid'}`, undefined, typeof field === 'string' ? field : undefined);
+    }
+    const { recordConsent } = await import('../use-cases/record-consent.js');
+    const consent = await recordConsent(await context(), { prospectId: pathParameter(event, 'id'), ...body.data, actor: actorOf(event) });
+    return json(200, { consent });
+  },
   'POST /enrollments/{id}/stop': async ({ context, event }) => {
     const reason = manualReason(event) ?? 'stopped by hand';
     const result = await stopEnrollment(await context(), { enrollmentId: pathParameter(event, 'id'), status: 'stopped', reason });

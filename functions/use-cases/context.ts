@@ -63,6 +63,17 @@ export class ProspectNotFoundError extends Error {
   }
 }
 
+/** A consent that cannot be recorded as asked (HTTP 409, naming the field at fault): use-cases/record-consent.ts. */
+export class ConsentRefusedError extends Error {
+  override name = 'ConsentRefusedError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
 export { EnrollmentStateError } from '../domain/enrollment.js';
 
 /** What `loadSequenceVersion` needs of a cache: a Map does, so does an LruCache. */

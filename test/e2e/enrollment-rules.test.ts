@@ -160,4 +160,25 @@ describe('nobody who replied, opted out or bounced is contacted again by an impo
     }
     expect(to(after, people.control.email, people.control.phone).length).toBeGreaterThan(0);
   });
+
+  it('lifting takes an explicit, audited consent; an SMS STOP only the prospect\'s own START', async () => {
+    const id = (person: { email: string }) => prospectIdFor({ email: person.email });
+    const consent = (person: { email: string }, body: unknown) => app.request('POST', `/prospects/${id(person)}/consent`, { body });
+
+    expect(await consent(people.unsubscriber, { channel: 'email' })).toMatchObject({ status: 400, body: { field: 'source' } });
+    expect(await consent(people.unsubscriber, { channel: 'fax', source: 'x' })).toMatchObject({ status: 400, body: { field: 'channel' } });
+    const refused = await consent(people.stopper, { channel: 'sms', source: 'said yes on the phone' });
+    expect(refused).toMatchObject({ status: 409, body: { field: 'channel', error: expect.stringMatching(/texted STOP.*only a START from that number/) } });
+
+    const source = 're-subscribed by phone 2026-11-26, ticket 123';
+    const given = await consent(people.unsubscriber, { channel: 'email', source });
+    expect(given).toMatchObject({ status: 200, body: { consent: { channel: 'email', source, actor: 'apiKey', lifted: ['unsubscribe'] } } });
+    const { timeline } = await prospectView(id(people.unsubscriber));
+    expect(timeline.find((entry) => entry.type === 'opted_in')).toMatchObject({ actor: 'apiKey', detail: expect.stringContaining(source) });
+    expect((await consent(people.replier, { channel: 'sms', source: 'asked by phone to stay in touch' })).body).toMatchObject({ consent: { lifted: ['reply'] } });
+    await textFrom(people.stopper.phone, 'START');
+
+    const results = await enroll('rules-other-sequence', { prospects: [people.unsubscriber, people.stopper, people.replier, people.bouncer] });
+    expect(results.map((r) => r.status)).toEqual(['enrolled', 'enrolled', 'enrolled', 'skipped']);
+  });
 });

@@ -132,7 +132,7 @@ async function afterFirstEmail(t: DynamoInboundContext, data: Record<string, unk
 }
 
 describe('every function uses exactly the DynamoDB access infra/permissions.ts grants it', () => {
-  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, erasure', async () => {
+  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, consent, erasure', async () => {
     const t = await createDynamoInboundContext(db);
     const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
     const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string } = {}) =>
@@ -184,6 +184,12 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
       call('POST /sequences/{id}/enrollments', enrollments, {
         id: sequenceId,
         body: JSON.stringify({ prospects: [{ email: 'linus@example.org' }], reenroll: true }),
+      }),
+    );
+    await ok(
+      call('POST /prospects/{id}/consent', `/prospects/${linus!.prospectId}/consent`, {
+        id: linus!.prospectId,
+        body: JSON.stringify({ channel: 'email', source: 'asked to hear from us again' }),
       }),
     );
     await ok(call('DELETE /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
