@@ -18,6 +18,7 @@ import type {
   Suppression,
   TimelineEvent,
   TouchClaim,
+  TouchDay,
   TouchRecord,
   TouchStatus,
 } from './domain/records.js';
@@ -296,6 +297,23 @@ export interface ClaimStore {
   claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult>;
   /** Gives a claim back (after a retryable send failure) so the retry need not wait for the lease. */
   releaseTouchClaim(claim: TouchClaim): Promise<void>;
+  /**
+   * Claims one of the `limit` touches a person may get on `channel` on their local `day`,
+   * for `enrollmentId`: ONE conditional UpdateItem on the profile on the happy path
+   * (`seen`, the profile's claims as the caller read them, picks the write), a re-read
+   * and a retry under contention. 'full' when `limit` other enrollments hold that day;
+   * claiming again for the same enrollment is 'ok'. A missing profile is 'ok' (nothing to
+   * count on; the touch is stale anyway). Only for people with concurrent enrollments.
+   */
+  claimTouchDay(claim: TouchDayClaim, seen?: TouchDay): Promise<'ok' | 'full'>;
+}
+
+export interface TouchDayClaim {
+  prospectId: string;
+  channel: Channel;
+  day: string;
+  enrollmentId: string;
+  limit: number;
 }
 
 /**

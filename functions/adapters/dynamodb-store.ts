@@ -133,6 +133,9 @@ export class DynamoDbStore implements Store {
   releaseTouchClaim(...args: Parameters<Store['releaseTouchClaim']>): ReturnType<Store['releaseTouchClaim']> {
     return this.claims.releaseTouchClaim(...args);
   }
+  claimTouchDay(...args: Parameters<Store['claimTouchDay']>): ReturnType<Store['claimTouchDay']> {
+    return this.claims.claimTouchDay(...args);
+  }
 
   // ----- Consent ledger -------------------------------------------------------
   getSuppression(...args: Parameters<Store['getSuppression']>): ReturnType<Store['getSuppression']> {

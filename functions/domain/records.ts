@@ -33,8 +33,20 @@ export interface Prospect {
    * touches then claim the channel's local day (at most N per person per channel per day).
    */
   concurrentEnrollments?: boolean;
+  /**
+   * Per channel, the prospect-local day the last touches went out on and which enrollments
+   * sent them (written by the touch worker, only while `concurrentEnrollments`).
+   */
+  touchDays?: Partial<Record<Channel, TouchDay>>;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The touches of one local day on one channel: the claims of `ClaimStore.claimTouchDay`. */
+export interface TouchDay {
+  /** `yyyy-mm-dd` in the prospect's zone. */
+  day: string;
+  enrollmentIds: string[];
 }
 
 export type EnrollmentStatus =

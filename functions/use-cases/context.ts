@@ -15,6 +15,11 @@ export interface UseCaseSettings {
   replyDomain?: string;
   defaultPhoneRegion: string;
   claimLeaseSeconds: number;
+  /**
+   * Touches one person may get per channel and local day across all their sequences
+   * (only people with concurrent enrollments are counted). Default 1.
+   */
+  touchesPerPersonPerDay?: number;
 }
 
 export interface UseCaseContext {

@@ -42,6 +42,7 @@ const STORE_METHODS = [
   'updateTouchStatus',
   'claimTouch',
   'releaseTouchClaim',
+  'claimTouchDay',
   'getSuppression',
   'putSuppression',
   'deleteSuppression',
@@ -177,6 +178,10 @@ export class InMemoryStore implements Store {
   async releaseTouchClaim(...args: Parameters<Store['releaseTouchClaim']>): ReturnType<Store['releaseTouchClaim']> {
     this.count('releaseTouchClaim');
     return this.claims.releaseTouchClaim(...args);
+  }
+  async claimTouchDay(...args: Parameters<Store['claimTouchDay']>): ReturnType<Store['claimTouchDay']> {
+    this.count('claimTouchDay');
+    return this.claims.claimTouchDay(...args);
   }
 
   // ----- Consent ledger -------------------------------------------------------

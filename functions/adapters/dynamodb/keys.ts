@@ -6,7 +6,7 @@
  *
  * | item                    | pk                 | sk                                  | index keys / notes |
  * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
- * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
+ * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
  * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
  * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
@@ -122,6 +122,7 @@ import type { Enrollment, EnrollmentStatus, Prospect, TimelineEvent, TouchClaim 
 import { firstCharacter, searchKeyText } from '../../domain/search-text.js';
 import { addressHash } from '../../domain/address-hash.js';
 import type { IndexName } from '../../table-definition.js';
+import type { Channel } from '../../domain/sequence.js';
 
 export interface Key {
   pk: string;
@@ -247,6 +248,9 @@ export const searchPartition = (foldedPrefix: string): string | undefined => {
 /** The full name as byName indexes it: "first last". */
 export const fullName = (prospect: Pick<Prospect, 'firstName' | 'lastName'>): string =>
   `${prospect.firstName ?? ''} ${prospect.lastName ?? ''}`;
+
+/** The profile attribute holding a channel's touch-day claims (`Prospect.touchDays`), one per channel. */
+export const touchDayAttribute = (channel: Channel): string => `touchDay_${channel}`;
 
 /** The index attributes of a profile item: only those whose field is present. */
 export function profileIndexKeys(prospect: Prospect): Record<string, string> {

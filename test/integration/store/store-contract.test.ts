@@ -425,6 +425,43 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
     });
   });
 
+  describe('touch days (at most N touches per person, channel and local day)', () => {
+    const claim = (enrollmentId: string, day = '2025-03-03', limit = 1) => ({ prospectId: 'p1', channel: 'email' as const, day, enrollmentId, limit });
+    beforeEach(async () => {
+      await seed(store, [prospect('p1')]);
+    });
+
+    it('the first enrollment of the day claims it; a repeat is ok; another is full; the next day starts over', async () => {
+      expect(await store.claimTouchDay(claim('p1.a'))).toBe('ok');
+      expect(await store.claimTouchDay(claim('p1.a'))).toBe('ok');
+      expect(await store.claimTouchDay(claim('p1.b'))).toBe('full');
+      expect(await store.claimTouchDay({ ...claim('p1.b'), channel: 'sms' })).toBe('ok');
+      expect((await store.getProspect('p1'))?.touchDays).toEqual({
+        email: { day: '2025-03-03', enrollmentIds: ['p1.a'] },
+        sms: { day: '2025-03-03', enrollmentIds: ['p1.b'] },
+      });
+      expect(await store.claimTouchDay(claim('p1.b', '2025-03-04'))).toBe('ok');
+      expect((await store.getProspect('p1'))?.touchDays?.email).toEqual({ day: '2025-03-04', enrollmentIds: ['p1.b'] });
+    });
+
+    it('counts up to the limit, and decides right whatever the caller last saw', async () => {
+      expect(await store.claimTouchDay(claim('p1.a', '2025-03-03', 2), { day: '2025-03-01', enrollmentIds: ['p1.x'] })).toBe('ok');
+      // Stale view: nothing seen today, though p1.a holds it.
+      expect(await store.claimTouchDay(claim('p1.b', '2025-03-03', 2))).toBe('ok');
+      expect(await store.claimTouchDay(claim('p1.c', '2025-03-03', 2), { day: '2025-03-03', enrollmentIds: ['p1.a'] })).toBe('full');
+      expect((await store.getProspect('p1'))?.touchDays?.email?.enrollmentIds).toEqual(['p1.a', 'p1.b']);
+    });
+
+    it('a re-import of the profile keeps the claims it read; a missing profile claims nothing', async () => {
+      await store.claimTouchDay(claim('p1.a'));
+      const read = (await store.getProspect('p1'))!;
+      await seed(store, [{ ...read, firstName: 'Renamed' }]);
+      expect(await store.claimTouchDay(claim('p1.b'))).toBe('full');
+      expect(await store.claimTouchDay({ ...claim('p9.a'), prospectId: 'p9' })).toBe('ok');
+      expect(await store.getProspect('p9')).toBeUndefined();
+    });
+  });
+
   describe('suppressions', () => {
     it('puts, gets and deletes by address', async () => {
       expect(await store.getSuppression('ann@example.com')).toBeUndefined();
