@@ -16,6 +16,11 @@ export interface SequenceStats {
     delivered: number;
     failed: number;
     skipped: number;
+    /** Replies credited to the step (the step they answer). */
+    replied: number;
+    /** replied ÷ sent; null while nothing was sent. */
+    replyRate: number | null;
+    /** Same as `replied` (the name before the console's contract). */
     replies: number;
     /** Email only, from SES events (opens need the tracking pixel SES adds). */
     opened: number;
@@ -47,6 +52,8 @@ export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string):
       delivered: count(counterKeys.step(step.id, 'delivered')),
       failed: count(counterKeys.step(step.id, 'failed')),
       skipped: count(counterKeys.step(step.id, 'skipped')),
+      replied: count(counterKeys.step(step.id, 'replied')),
+      replyRate: replyRate(count(counterKeys.step(step.id, 'replied')), count(counterKeys.step(step.id, 'sent'))),
       replies: count(counterKeys.step(step.id, 'replied')),
       opened: count(counterKeys.step(step.id, 'opened')),
       clicked: count(counterKeys.step(step.id, 'clicked')),
@@ -54,4 +61,9 @@ export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string):
       complained: count(counterKeys.step(step.id, 'complained')),
     })),
   };
+}
+
+/** Replies ÷ sent, rounded to 4 places; null when nothing was sent (no rate to speak of). */
+export function replyRate(replied: number, sent: number): number | null {
+  return sent === 0 ? null : Math.round((replied / sent) * 10_000) / 10_000;
 }

@@ -97,7 +97,12 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
     return done(ctx, email, { outcome: 'opted_out', enrollmentId: enrollment.id, matchedBy, stopped, forwarded });
   }
 
-  const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text });
+  const recorded = await recordReply(ctx, {
+    enrollment,
+    channel: 'email',
+    text: fresh || email.text,
+    thread: { inReplyTo: email.inReplyTo, references: email.references },
+  });
   // The address we wrote to, and the one the reply came from when it is another.
   await recordReplyInLedger(ctx, {
     addresses: [prospect?.email, ...senderAddresses(email)].filter((a): a is string => a !== undefined),

@@ -1,11 +1,13 @@
 /**
  * A prospect answered (by SMS or email) within an enrollment: the enrollment ends as
- * `replied` when its sequence stops on reply (the default), the reply is attributed to
- * the last step sent (the per-step "replies" counter), and the reply's text goes on the
- * timeline for the team. A sequence with `stopOnReply: false` only records it.
+ * `replied` when its sequence stops on reply (the default), the reply is credited to the
+ * step it answers (domain/enrollment.ts `answeredStep`: an email by the Message-ID it
+ * references, an SMS to the last SMS sent) in the per-step `replied` counter, and the
+ * reply's text goes on the timeline for the team. A sequence with `stopOnReply: false`
+ * only records it.
  */
 import { addressHash } from '../domain/address-hash.js';
-import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment.js';
+import { answeredStep, counterKeys, isEnded, type ReplyThread } from '../domain/enrollment.js';
 import type { Enrollment } from '../domain/records.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
@@ -22,9 +24,10 @@ export interface RecordReplyResult {
 
 export async function recordReply(
   ctx: UseCaseContext,
-  input: { enrollment: Enrollment; channel: 'email' | 'sms'; text: string },
+  input: { enrollment: Enrollment; channel: 'email' | 'sms'; text: string; thread?: Omit<ReplyThread, 'channel'> },
 ): Promise<RecordReplyResult> {
   const { enrollment } = input;
+  const thread: ReplyThread = { channel: input.channel, ...input.thread };
   const sequence = await loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version);
   const detail = replyDetail(input.channel, input.text);
   const stopOnReply = sequence?.definition.stopOnReply ?? true;
@@ -34,8 +37,9 @@ export async function recordReply(
       status: 'replied',
       reason: `replied by ${input.channel === 'sms' ? 'SMS' : 'email'}`,
       detail,
+      stepId: (current) => answeredStep(current, thread),
       counters: (current) => {
-        const stepId = lastSentStep(current);
+        const stepId = answeredStep(current, thread);
         return stepId ? { [counterKeys.step(stepId, 'replied')]: 1 } : {};
       },
     });
@@ -43,6 +47,7 @@ export async function recordReply(
   }
   // Not stopped (the sequence keeps going on replies, or the enrollment had already ended):
   // the reply is still the team's business.
+  const stepId = answeredStep(enrollment, thread);
   await ctx.store.appendTimeline([
     {
       prospectId: enrollment.prospectId,
@@ -50,11 +55,11 @@ export async function recordReply(
       type: 'replied',
       sequenceId: enrollment.sequenceId,
       enrollmentId: enrollment.id,
+      ...(stepId ? { stepId } : {}),
       detail,
     },
   ]);
   if (!isEnded(enrollment.status)) {
-    const stepId = lastSentStep(enrollment);
     if (stepId) {
       await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counterKeys.step(stepId, 'replied')]: 1 }, at: ctx.clock.now() });
     }

@@ -182,3 +182,38 @@ describe('nobody who replied, opted out or bounced is contacted again by an impo
     expect(results.map((r) => r.status)).toEqual(['enrolled', 'enrolled', 'enrolled', 'skipped']);
   });
 });
+
+describe('replies are credited to the step they answer', () => {
+  it('an answer to the first email, after the third step went out, counts for the first step in /stats', async () => {
+    await publishVariant('credit-sequence', { name: 'Credit' });
+    const email = 'credit.reader@example.com';
+    const [row] = await enroll('credit-sequence', { prospects: [{ email, phone: '+12025550171', timezone: 'America/New_York' }] });
+    expect(row).toMatchObject({ status: 'enrolled' });
+    const sent = async () => to(await app.outbox(), email, '+12025550171');
+    for (let day = 0; day < 14 && (await sent()).length < 3; day++) await app.advance('1 day');
+    const [intro, , story] = await sent();
+    expect([intro?.stepId, story?.stepId]).toEqual(['intro', 'customer-story']);
+
+    const messageId = `<${intro?.providerMessageId}@email.amazonses.com>`;
+    const mime = [
+      `From: Reader <${email}>`,
+      'To: dana@northwind.example',
+      `Subject: Re: ${intro?.subject}`,
+      'Message-ID: <answer-to-intro@mail.example.com>',
+      `In-Reply-To: ${messageId}`,
+      `References: ${messageId}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Sorry for the delay, yes let us talk next week.',
+      '',
+    ].join('\r\n');
+    const inbound = await app.request('POST', '/dev/inbound/email', { body: mime, contentType: 'message/rfc822' });
+    expect(inbound.status, inbound.text).toBe(200);
+
+    const stats = await app.request('GET', '/sequences/credit-sequence/stats');
+    const step = (id: string) => stats.body.steps.find((s: { stepId: string }) => s.stepId === id);
+    expect(step('intro')).toMatchObject({ sent: 1, replied: 1, replyRate: 1 });
+    expect(step('customer-story')).toMatchObject({ sent: 1, replied: 0, replyRate: 0 });
+    expect(step('break-up')).toMatchObject({ sent: 0, replyRate: null });
+  });
+});
