@@ -71,6 +71,7 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
   'DELETE /prospects/{id}': async ({ context, event }) =>
     json(200, await eraseProspect(await context(), pathParameter(event, 'id'))),
   'POST /prospects/{id}/consent': async ({ context, event }) => {
+    const prospectId = pathParameter(event, 'id');
     const body = consentBodySchema.safeParse(parseJsonBody(event));
     if (!body.success) {
       const issue = body.error.issues[0];
@@ -78,7 +79,7 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
       throw new HttpError(400, `${typeof field === 'string' ? field : 'body'}: ${issue?.message ?? 'invalid'}`, undefined, typeof field === 'string' ? field : undefined);
     }
     const { recordConsent } = await import('../use-cases/record-consent.js');
-    const consent = await recordConsent(await context(), { prospectId: pathParameter(event, 'id'), ...body.data, actor: actorOf(event) });
+    const consent = await recordConsent(await context(), { prospectId, ...body.data, actor: actorOf(event) });
     return json(200, { consent });
   },
   'POST /enrollments/{id}/stop': async ({ context, event }) => {
