@@ -257,6 +257,11 @@ export interface EnrollmentStore {
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
   }): Promise<void>;
+  /**
+   * The enrollments of a sequence whose `accountDomain` is `domain` (colleagues at one
+   * company), with their status: one Query of an index (paginated), eventually consistent.
+   */
+  listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]>;
   /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
   restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
   /**

@@ -62,10 +62,11 @@ export const FUNCTION_ACCESS = {
     sendEmail: true,
     schedules: 'create',
   },
-  // STOP / START / replies by phone: address lookup, suppressions, stops; emails the owner on a reply.
+  // STOP / START / replies by phone: address lookup, suppressions, stops (the replier's
+  // colleagues too: byList), the reply entry in the ledger; emails the owner on a reply.
   twilioWebhook: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
-    indexes: ['byPhone'],
+    indexes: ['byPhone', 'byList'],
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
     schedules: 'delete',
@@ -77,10 +78,11 @@ export const FUNCTION_ACCESS = {
     sendEmail: false,
     schedules: 'delete',
   },
-  // Replies, auto-replies (pause, later resume), mailto unsubscribes; forwards replies to the owner.
+  // Replies (and the replier's colleagues: byList), auto-replies (pause, later resume), mailto
+  // unsubscribes; forwards replies to the owner.
   sesInbound: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
-    indexes: ['byEmail'],
+    indexes: ['byEmail', 'byList'],
     secrets: ['unsubscribe'],
     sendEmail: true,
     schedules: 'create',

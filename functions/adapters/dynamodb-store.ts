@@ -110,6 +110,9 @@ export class DynamoDbStore implements Store {
   putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     return this.enrollments.putEnrollmentBatch(...args);
   }
+  listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
+    return this.enrollments.listAccountEnrollments(...args);
+  }
   restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
     return this.enrollments.restartEnrollment(...args);
   }

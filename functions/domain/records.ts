@@ -118,6 +118,11 @@ export interface Enrollment {
   endReason?: string;
   /** Paused by an auto-reply: when to resume. */
   resumeAt?: string;
+  /**
+   * The prospect's company email domain, kept only when the sequence says
+   * `stopOnReplyFrom: account` (free-mail domains never): colleagues are found by it.
+   */
+  accountDomain?: string;
 }
 
 /** A claim on one touch: whoever holds it is the only one allowed to send it. */

@@ -29,6 +29,7 @@ import { loadSequenceVersion, type UseCaseContext } from './context.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import type { HeldLane } from './lane-lease.js';
 import { laneOf } from '../domain/lanes.js';
+import { companyDomainOf } from '../domain/free-mail-domains.js';
 import type { EnrollmentRowResult } from './enroll-prospects.js';
 
 export const BUSY_REASON = 'busy: another import is enrolling these prospects; retry';
@@ -156,12 +157,15 @@ export async function enrollChunk(
     profiles.set(prospect.id, prospect);
     if (ruling.concurrent) flagRunningAliases(person.aliases, reads, profiles);
 
+    // Colleagues are found by company domain only in sequences that stop for the whole account.
+    const accountDomain = sequence.definition.stopOnReplyFrom === 'account' ? companyDomainOf(prospect.email) : undefined;
     const enrollment: Enrollment = {
       id: enrollmentId,
       prospectId: prospect.id,
       sequenceId: sequence.id,
       version: sequence.version,
       run: ruling.run,
+      ...(accountDomain ? { accountDomain } : {}),
       status: 'active',
       stepIndex: plan.index,
       nextTouchAt: plan.touch.dueAt,

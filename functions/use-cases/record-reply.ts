@@ -12,6 +12,7 @@ import type { Enrollment } from '../domain/records.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
 import { stopEnrollment } from './stop-enrollment.js';
+import { stopColleagues } from './stop-colleagues.js';
 
 /** Longest reply text kept on the timeline (the owner gets the whole text by email). */
 export const MAX_REPLY_DETAIL = 1000;
@@ -29,6 +30,8 @@ export async function recordReply(
   const { enrollment } = input;
   const thread: ReplyThread = { channel: input.channel, ...input.thread };
   const sequence = await loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version);
+  // Colleagues first: a conditional stop each, repeated harmlessly if this reply comes again.
+  await stopColleagues(ctx, enrollment, sequence);
   const detail = replyDetail(input.channel, input.text);
   const stopOnReply = sequence?.definition.stopOnReply ?? true;
   if (stopOnReply && !isEnded(enrollment.status)) {

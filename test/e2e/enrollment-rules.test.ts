@@ -217,3 +217,31 @@ describe('replies are credited to the step they answer', () => {
     expect(step('break-up')).toMatchObject({ sent: 0, replyRate: null });
   });
 });
+
+describe('stopOnReplyFrom: account', () => {
+  it('a reply from one person at a company stops their colleagues in that sequence, not people at gmail.com', async () => {
+    await publishVariant('account-sequence', { name: 'Account', stopOnReplyFrom: 'account', allowConcurrent: true });
+    const team = [
+      { email: 'ann@initech.example', phone: '+12025550191', timezone: 'America/New_York' },
+      { email: 'bill@initech.example', phone: '+12025550192', timezone: 'America/New_York' },
+      { email: 'free.one@gmail.com', phone: '+12025550193', timezone: 'America/New_York' },
+      { email: 'free.two@gmail.com', phone: '+12025550194', timezone: 'America/New_York' },
+    ];
+    expect((await enroll('account-sequence', { prospects: team })).map((r) => r.status)).toEqual(['enrolled', 'enrolled', 'enrolled', 'enrolled']);
+    await app.advance('2 days');
+    await app.advance('3h');
+    await textFrom(team[0]!.phone, 'Bill and I will call you');
+    await textFrom(team[2]!.phone, 'Maybe later');
+    const before = (await app.outbox()).length;
+
+    const bill = await prospectView(prospectIdFor({ email: team[1]!.email }));
+    expect(bill.enrollments.find((e) => e.sequenceId === 'account-sequence')).toMatchObject({ status: 'stopped', endReason: 'a colleague (same domain) replied' });
+    const other = await prospectView(prospectIdFor({ email: team[3]!.email }));
+    expect(other.enrollments.find((e) => e.sequenceId === 'account-sequence')).toMatchObject({ status: 'active' });
+
+    await app.advance('7 days');
+    const after = (await app.outbox()).slice(before);
+    expect(to(after, team[1]!.email, team[1]!.phone)).toEqual([]);
+    expect(to(after, team[3]!.email, team[3]!.phone).length).toBeGreaterThan(0);
+  });
+});

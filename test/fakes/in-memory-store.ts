@@ -35,6 +35,7 @@ const STORE_METHODS = [
   'listEnrollmentsBySequence',
   'getEnrollmentsAndSuppressions',
   'putEnrollmentBatch',
+  'listAccountEnrollments',
   'restartEnrollment',
   'loadTouchContext',
   'advanceEnrollment',
@@ -148,6 +149,10 @@ export class InMemoryStore implements Store {
   async putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     this.count('putEnrollmentBatch');
     return this.enrollments.putEnrollmentBatch(...args);
+  }
+  async listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
+    this.count('listAccountEnrollments');
+    return this.enrollments.listAccountEnrollments(...args);
   }
   async restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
     this.count('restartEnrollment');

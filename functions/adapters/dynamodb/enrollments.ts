@@ -4,7 +4,7 @@
  * touch. Layout in keys.ts.
  */
 import { addressHash } from '../../domain/address-hash.js';
-import { parseEnrollmentId } from '../../domain/enrollment.js';
+import { enrollmentIdFor, parseEnrollmentId } from '../../domain/enrollment.js';
 import type { Enrollment, EnrollmentSummary, Prospect, ReplyRecord, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
 import type { TouchMessage } from '../../domain/touch-message.js';
 import { checkPageLimit, type Page } from '../../domain/page.js';
@@ -29,6 +29,7 @@ import {
   type Item,
 } from './items.js';
 import {
+  accountListKey,
   checkStepIndex,
   enrollmentKeyOfId,
   INDEX,
@@ -165,6 +166,21 @@ export class DynamoEnrollments implements EnrollmentStore {
     // so does the profile it points to. Unconditional: the caller holds the lanes' leases.
     await this.table.batchWrite(profiles);
     await this.table.batchWrite([...enrollments, ...timeline]);
+  }
+
+  async listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]> {
+    const items = await this.table.queryAll({
+      IndexName: INDEX.byList,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: { '#k': 'listKey', '#p': 'prospectId', '#s': 'status', '#q': 'sequenceId' },
+      ExpressionAttributeValues: { ':k': accountListKey(sequenceId, domain) },
+      ProjectionExpression: '#p, #s, #q',
+    });
+    return items.map((item) => ({
+      id: enrollmentIdFor(String(item['prospectId']), String(item['sequenceId'])),
+      prospectId: String(item['prospectId']),
+      status: item['status'] as Enrollment['status'],
+    }));
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {

@@ -7,7 +7,7 @@
  * | item                    | pk                 | sk                                  | index keys / notes |
  * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
  * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
- * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim |
+ * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
  * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
  * | reply entry             | `S#<addressHash>`  | `R`                                 | the ReplyRecord (no plain address): a human reply from this address; read by imports only, so it blocks re-enrolling, never a running sequence's touches |
@@ -37,13 +37,20 @@
  * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
  * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
- * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version |
+ * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the enrollments of one sequence at one company domain (`D#…`, sparse) |
  *
  * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
  * one BatchGetItem of the profiles; a name or company prefix is two Queries in parallel
  * (byName and byCompany), merged by their sort text. The summaries the result lists show
  * (PROSPECT_SUMMARY_FIELDS, ENROLLMENT_SUMMARY_FIELDS in domain/records.ts) are projected,
  * so a page never reads the base table.
+ *
+ * Colleagues (`stopOnReplyFrom: account`) reuse byList rather than a GSI of their own: a
+ * table keeps its indexes (a deployed stack adds at most one GSI per update, and a
+ * `--data-dir` table would have to be recreated), and only enrollments of sequences that
+ * ask for it carry the key. The price: byList projects whole items, so each update of
+ * such an enrollment (claim, advance) is also written to the index — paid by those
+ * sequences only. A reply finds its colleagues with one Query (paginated), never a Scan.
  *
  * ## Hot keys
  *
@@ -285,9 +292,18 @@ export function checkStepIndex(stepIndex: number): number {
   return stepIndex;
 }
 
-/** The index attributes of an enrollment item. */
+/** byList's partition of a sequence's enrollments at one company domain. */
+export const accountListKey = (sequenceId: string, domain: string): string => `D#${sequenceId}#${domain}`;
+
+/** The index attributes of an enrollment item (byList only with an `accountDomain`). */
 export function enrollmentIndexKeys(enrollment: Enrollment): Record<string, string> {
-  return { seqKey: sequencePk(enrollment.sequenceId), seqSort: sequenceSort(enrollment) };
+  return {
+    seqKey: sequencePk(enrollment.sequenceId),
+    seqSort: sequenceSort(enrollment),
+    ...(enrollment.accountDomain
+      ? { listKey: accountListKey(enrollment.sequenceId, enrollment.accountDomain), listSort: enrollment.prospectId }
+      : {}),
+  };
 }
 
 // ----- Ids ----------------------------------------------------------------------------

@@ -124,6 +124,13 @@ export class FakeEnrollments implements EnrollmentStore {
     putTimeline(this.tables, items.timeline);
   }
 
+  async listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]> {
+    return [...this.tables.enrollments.values()]
+      .filter((e) => e.sequenceId === sequenceId && e.accountDomain === domain)
+      .sort((a, b) => byString(a.prospectId, b.prospectId))
+      .map(({ id, prospectId, status }) => ({ id, prospectId, status }));
+  }
+
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
     checkEnrollmentId(enrollment);
     const existing = this.tables.enrollments.get(enrollment.id);

@@ -201,6 +201,29 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
     });
   });
 
+  describe('colleagues (enrollments by company domain)', () => {
+    it('lists a sequence\'s enrollments at one domain with their status; others and unkeyed ones are not listed', async () => {
+      await seed(
+        store,
+        [prospect('p1'), prospect('p2'), prospect('p3'), prospect('p4')],
+        [
+          enrollment('p1', 'welcome', { accountDomain: 'acme.example' }),
+          enrollment('p2', 'welcome', { accountDomain: 'acme.example', status: 'replied' }),
+          enrollment('p3', 'welcome', { accountDomain: 'other.example' }),
+          enrollment('p3', 'onboarding', { accountDomain: 'acme.example' }),
+          enrollment('p4', 'welcome'),
+        ],
+      );
+      expect(await store.listAccountEnrollments('welcome', 'acme.example')).toEqual([
+        { id: 'p1.welcome', prospectId: 'p1', status: 'active' },
+        { id: 'p2.welcome', prospectId: 'p2', status: 'replied' },
+      ]);
+      expect(await store.listAccountEnrollments('welcome', 'nobody.example')).toEqual([]);
+      // The sequence listing shares the index and is unaffected.
+      expect(await store.listSequences()).toEqual([]);
+    });
+  });
+
   describe('enrollment batches (written under the lanes\' leases)', () => {
     it('reads stored profiles in the same batch as enrollments and suppressions', async () => {
       const ann = prospect('p1', { phone: '+15555550101', company: 'Acme' });
