@@ -377,6 +377,19 @@ export interface LeaseStore {
   releaseLease(name: string, owner: string): Promise<void>;
 }
 
+/**
+ * Idempotency records: "this inbound message was handled", so a replayed webhook (the
+ * same Twilio MessageSid, the same SES event) has no second effect.
+ */
+export interface IdempotencyStore {
+  /**
+   * ONE conditional PutItem of the record `key` (e.g. `twilio:<MessageSid>`), kept until
+   * `expiresAt` (DynamoDB's TTL removes it later): 'ok' for the first claim, 'conflict'
+   * while an unexpired record exists. An expired record not yet removed is claimed again.
+   */
+  claimIdempotencyKey(key: string, expiresAt: Date, now: Date): Promise<ConditionalWriteResult>;
+}
+
 export interface Store
   extends SequenceStore,
     ProspectStore,
@@ -385,6 +398,7 @@ export interface Store
     ConsentStore,
     TimelineStore,
     CounterStore,
-    LeaseStore {}
+    LeaseStore,
+    IdempotencyStore {}
 
 export type { Channel };

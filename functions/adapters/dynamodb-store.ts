@@ -9,7 +9,7 @@
  * - `requests.ts`: the request plumbing (one `conditionalWrite`, batches, pagination,
  *   retries); `cursors.ts`: page cursors;
  * - `sequences.ts`, `prospects.ts` (+ `search.ts`), `enrollments.ts`, `claims.ts`,
- *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`: one file per aggregate.
+ *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `idempotency.ts`: one file per aggregate.
  *
  * ## Reads
  *
@@ -36,6 +36,7 @@ import { DynamoConsent } from './dynamodb/consent.js';
 import { DynamoCounters } from './dynamodb/counters.js';
 import { DynamoEnrollments } from './dynamodb/enrollments.js';
 import { DynamoLeases } from './dynamodb/leases.js';
+import { DynamoIdempotency } from './dynamodb/idempotency.js';
 import { DynamoProspects } from './dynamodb/prospects.js';
 import { Table, type TableOptions } from './dynamodb/requests.js';
 import { DynamoSequences } from './dynamodb/sequences.js';
@@ -53,6 +54,7 @@ export class DynamoDbStore implements Store {
   private readonly timeline: DynamoTimeline;
   private readonly counters: DynamoCounters;
   private readonly leases: DynamoLeases;
+  private readonly idempotency: DynamoIdempotency;
 
   constructor(options: DynamoDbStoreOptions) {
     const table = new Table(options);
@@ -64,6 +66,7 @@ export class DynamoDbStore implements Store {
     this.timeline = new DynamoTimeline(table);
     this.counters = new DynamoCounters(table);
     this.leases = new DynamoLeases(table);
+    this.idempotency = new DynamoIdempotency(table);
   }
 
   // ----- Sequences ------------------------------------------------------------
@@ -195,5 +198,10 @@ export class DynamoDbStore implements Store {
   }
   releaseLease(...args: Parameters<Store['releaseLease']>): ReturnType<Store['releaseLease']> {
     return this.leases.releaseLease(...args);
+  }
+
+  // ----- Idempotency records --------------------------------------------------
+  claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
+    return this.idempotency.claimIdempotencyKey(...args);
   }
 }

@@ -13,6 +13,7 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
 import { stopEnrollment } from './stop-enrollment.js';
 import { stopColleagues } from './stop-colleagues.js';
+import type { ReplayGuard } from './replay-guard.js';
 
 /** Longest reply text kept on the timeline (the owner gets the whole text by email). */
 export const MAX_REPLY_DETAIL = 1000;
@@ -25,7 +26,14 @@ export interface RecordReplyResult {
 
 export async function recordReply(
   ctx: UseCaseContext,
-  input: { enrollment: Enrollment; channel: 'email' | 'sms'; text: string; thread?: Omit<ReplyThread, 'channel'> },
+  input: {
+    enrollment: Enrollment;
+    channel: 'email' | 'sms';
+    text: string;
+    thread?: Omit<ReplyThread, 'channel'>;
+    /** The message's replay guard (replay-guard.ts): what is not idempotent runs for its first delivery only. */
+    guard?: ReplayGuard;
+  },
 ): Promise<RecordReplyResult> {
   const { enrollment } = input;
   const thread: ReplyThread = { channel: input.channel, ...input.thread };
@@ -49,7 +57,8 @@ export async function recordReply(
     if (result.changed) return { ...(sequence ? { sequence } : {}), stopped: true };
   }
   // Not stopped (the sequence keeps going on replies, or the enrollment had already ended):
-  // the reply is still the team's business.
+  // the reply is still the team's business — once per message, not once per delivery.
+  if (input.guard && !(await input.guard.firstTime())) return { ...(sequence ? { sequence } : {}), stopped: false };
   const stepId = answeredStep(enrollment, thread);
   await ctx.store.appendTimeline([
     {

@@ -14,6 +14,7 @@ import { FakeConsent } from './in-memory-store/consent.js';
 import { FakeCounters } from './in-memory-store/counters.js';
 import { FakeEnrollments } from './in-memory-store/enrollments.js';
 import { FakeLeases } from './in-memory-store/leases.js';
+import { FakeIdempotency } from './in-memory-store/idempotency.js';
 import { FakeProspects } from './in-memory-store/prospects.js';
 import { FakeSequences } from './in-memory-store/sequences.js';
 import { clone, FakeTables, type StoredClaim } from './in-memory-store/state.js';
@@ -60,6 +61,7 @@ const STORE_METHODS = [
   'acquireLease',
   'renewLease',
   'releaseLease',
+  'claimIdempotencyKey',
 ] as const satisfies readonly StoreMethod[];
 
 // Every method of the port is counted: a method missing from the list fails to compile.
@@ -84,6 +86,7 @@ export class InMemoryStore implements Store {
   private readonly timeline = new FakeTimeline(this.tables);
   private readonly counters = new FakeCounters(this.tables);
   private readonly leases = new FakeLeases(this.tables);
+  private readonly idempotency = new FakeIdempotency(this.tables);
 
   resetCalls(): void {
     this.calls = newCalls();
@@ -260,6 +263,11 @@ export class InMemoryStore implements Store {
   async releaseLease(...args: Parameters<Store['releaseLease']>): ReturnType<Store['releaseLease']> {
     this.count('releaseLease');
     return this.leases.releaseLease(...args);
+  }
+  // ----- Idempotency records --------------------------------------------------
+  async claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
+    this.count('claimIdempotencyKey');
+    return this.idempotency.claimIdempotencyKey(...args);
   }
   // ----- Test helpers (not part of the Store port; not counted in `calls`) -------------
 

@@ -46,6 +46,7 @@ export type Entity =
   | 'suppression'
   | 'reply'
   | 'consent'
+  | 'idempotency'
   | 'sequence-version'
   | 'sequence-pointer';
 

@@ -16,6 +16,7 @@
  * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
  * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
+ * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`) |
  *
  * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
  * event. The address lookups live on the profile (no pointer items), and steps skipped at
@@ -223,7 +224,14 @@ export const keys = {
     return { pk: sequencePk(sequenceId), sk: `${prefix.counters}${checkDay(day)}#${shard}` };
   },
   lease: (name: string): Key => ({ pk: `L#${name}`, sk: 'LEASE' }),
+  idempotency: (key: string): Key => ({ pk: `I#${checkIdempotencyKey(key)}`, sk: 'I' }),
 };
+
+/** Idempotency keys name what they mark (`twilio:<MessageSid>`); bounded well below the 2 KB key limit. */
+export function checkIdempotencyKey(key: string): string {
+  if (key.length === 0 || key.length > 512) throw new RangeError(`An idempotency key must have 1 to 512 characters, got ${key.length}`);
+  return key;
+}
 
 /** The sort-key range of a sequence's counter items from `fromDay` to `toDay`, both included. */
 export function counterRange(fromDay: string, toDay: string): { from: string; to: string } {

@@ -33,6 +33,8 @@ export class FakeTables {
   /** sequenceId → UTC day → counters. */
   readonly counters = new Map<string, Map<string, Record<string, number>>>();
   readonly leases = new Map<string, StoredLease>();
+  /** Idempotency key → expiresAt (epoch seconds). */
+  readonly idempotency = new Map<string, number>();
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);

@@ -485,6 +485,24 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
     });
   });
 
+  describe('idempotency records', () => {
+    const now = new Date(T0);
+    const inDays = (days: number) => new Date(now.getTime() + days * 86_400_000);
+    it('the first claim of a key wins until it expires; other keys are independent', async () => {
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(7), now)).toBe('ok');
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(7), inDays(1))).toBe('conflict');
+      expect(await store.claimIdempotencyKey('twilio:SM2', inDays(7), now)).toBe('ok');
+      // Expired but not yet removed by TTL: claimed again.
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(15), inDays(8))).toBe('ok');
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(15), inDays(9))).toBe('conflict');
+    });
+
+    it('refuses an empty or over-long key', async () => {
+      await expect(store.claimIdempotencyKey('', inDays(1), now)).rejects.toThrow(RangeError);
+      await expect(store.claimIdempotencyKey('x'.repeat(513), inDays(1), now)).rejects.toThrow(RangeError);
+    });
+  });
+
   describe('suppressions', () => {
     it('puts, gets and deletes by address', async () => {
       expect(await store.getSuppression('ann@example.com')).toBeUndefined();
