@@ -999,7 +999,9 @@ describe('DynamoDbStore on dynalite', () => {
         },
       } as unknown as DynamoDBDocumentClient;
       const failing = new DynamoDbStore({ client: stuck, tableName, retryBaseDelayMs: 1, maxBatchRetries: 2 });
-      await expect(failing.appendTimeline([event('p1', 1)])).rejects.toThrow(/unprocessed after 3 attempts/);
+      await expect(failing.putEnrollmentBatch({ prospects: [prospect('p1')], enrollments: [], timeline: [] })).rejects.toThrow(
+        /unprocessed after 3 attempts/,
+      );
     });
   });
 });
