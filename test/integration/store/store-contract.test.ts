@@ -658,6 +658,13 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       expect(await store.listTimeline('nobody')).toEqual([]);
     });
 
+    it('appends small and large lists alike (one write each, or batched), and a retry adds nothing', async () => {
+      const many = Array.from({ length: 60 }, (_, i) => event('p1', i));
+      await store.appendTimeline(many);
+      await store.appendTimeline(many.slice(0, 3));
+      expect(await store.listTimeline('p1')).toHaveLength(60);
+    });
+
     it('keeps two different events at the same instant', async () => {
       await store.appendTimeline([event('p1', 1, 'sent'), event('p1', 1, 'completed')]);
       expect((await store.listTimeline('p1')).map((e) => e.type).sort()).toEqual(['completed', 'sent']);
