@@ -245,3 +245,46 @@ describe('stopOnReplyFrom: account', () => {
     expect(to(after, team[3]!.email, team[3]!.phone).length).toBeGreaterThan(0);
   });
 });
+
+describe('re-enrolling and concurrent sequences', () => {
+  it('a stopped run starts again only with reenroll (JSON body, or ?reenroll=true for CSV)', async () => {
+    const email = 'again@example.com';
+    const [first] = await enroll(SEQUENCE, { prospects: [{ email }] });
+    const stop = await app.request('POST', `/enrollments/${first?.enrollmentId}/stop`, { body: { reason: 'asked by sales' } });
+    expect(stop.status).toBe(200);
+    const day = (await app.request('GET', '/dev/clock')).body.now.slice(0, 10);
+
+    const [refused] = await enroll(SEQUENCE, { prospects: [{ email }] });
+    expect(refused).toMatchObject({ status: 'skipped', reason: expect.stringContaining(`already went through this sequence on ${day} (stopped)`) });
+    expect((await app.request('POST', `/sequences/${SEQUENCE}/enrollments`, { body: { prospects: [{ email }], reenroll: 'yes' } })).body).toMatchObject({ field: 'reenroll' });
+    expect((await app.request('POST', `/sequences/${SEQUENCE}/enrollments?reenroll=maybe`, { body: 'email\nx@example.com\n', contentType: 'text/csv' })).body).toMatchObject({ field: 'reenroll' });
+
+    const [viaCsv] = await enroll(SEQUENCE, `email\n${email}\n`, { contentType: 'text/csv', query: '?reenroll=true' });
+    expect(viaCsv).toMatchObject({ status: 'enrolled', enrollmentId: first?.enrollmentId });
+    await app.request('POST', `/enrollments/${first?.enrollmentId}/stop`, {});
+    const [viaJson] = await enroll(SEQUENCE, { prospects: [{ email }], reenroll: true });
+    expect(viaJson).toMatchObject({ status: 'enrolled' });
+    const { enrollments } = await prospectView(prospectIdFor({ email }));
+    expect(enrollments[0]).toMatchObject({ status: 'active', run: 3 });
+  });
+
+  it('one running sequence at a time; with allowConcurrent both run, and the person gets one email a day', async () => {
+    await publishVariant('concurrent-a', { name: 'Concurrent A' });
+    await publishVariant('concurrent-b', { name: 'Concurrent B', allowConcurrent: true });
+    await publishVariant('concurrent-c', { name: 'Concurrent C' });
+    const person = { email: 'busy@example.com', timezone: 'America/New_York' };
+    expect((await enroll('concurrent-a', { prospects: [person] }))[0]).toMatchObject({ status: 'enrolled' });
+    expect((await enroll('concurrent-c', { prospects: [person] }))[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^already active in another sequence: "Concurrent A" \(concurrent-a\)/),
+    });
+    expect((await enroll('concurrent-b', { prospects: [person] }))[0]).toMatchObject({ status: 'enrolled' });
+
+    const before = (await app.outbox()).length;
+    await app.advance('3 days');
+    const emails = to((await app.outbox()).slice(before), person.email).filter((m) => m.channel === 'email');
+    expect(emails.map((m) => m.stepId)).toEqual(['intro', 'intro']);
+    const days = emails.map((m) => new Date(m.sentAt).toLocaleDateString('en-CA', { timeZone: 'America/New_York' }));
+    expect(new Set(days).size).toBe(2);
+  });
+});
