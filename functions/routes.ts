@@ -6,6 +6,7 @@
  * compile. Data only: importing this file must not pull in aws-cdk-lib or a handler.
  */
 import type { IdKind } from './domain/ids.js';
+import type { Access } from './domain/roles.js';
 
 /** The Lambda function that answers a route (names match `infra/handlers.ts`). */
 export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe';
@@ -18,7 +19,7 @@ export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe';
  * - `editor`: a signed-in editor or the API key: every change of state.
  * `viewer` and `editor` routes go through the authorizer; the role is enforced by the API.
  */
-export type RouteAccess = 'public' | 'signed' | 'viewer' | 'editor';
+export type RouteAccess = Access;
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -77,6 +78,11 @@ const everyPathParameterHasAKind: { [K in RouteKey]: [PathParameterNames<K>] ext
   Object.keys(ROUTES).map((key) => [key, true]),
 ) as { [K in RouteKey]: true };
 void everyPathParameterHasAKind;
+
+/** The access a route demands (undefined for a route key not in the table). */
+export function routeAccess(routeKey: string): RouteAccess | undefined {
+  return Object.hasOwn(ROUTES, routeKey) ? (ROUTES as Record<string, RouteSpec>)[routeKey]?.access : undefined;
+}
 
 /** The kind of id a route's path parameter holds, from the table. */
 export function pathParameterKind(routeKey: string, name: string): IdKind | undefined {

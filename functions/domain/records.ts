@@ -1,4 +1,5 @@
 /** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline. */
+import type { Actor } from './roles.js';
 import type { Channel } from './sequence.js';
 
 export type TimezoneSource = 'given' | 'phone' | 'default';
@@ -199,9 +200,6 @@ export type TimelineEventType =
   | 'completed'
   | 'failed';
 
-/** Who did something through the API: a signed-in user or the API key (never a password or token). */
-export type Actor = 'apiKey' | `user:${string}`;
-
 export interface TimelineEvent {
   prospectId: string;
   at: string;
@@ -214,7 +212,7 @@ export interface TimelineEvent {
    * `profile_updated` (the timeline is where personal data may be shown; logs never).
    */
   detail?: string;
-  /** Entries written by an API action: who did it. */
+  /** Who did it, when a person or a machine did it through the API: `user:<email>` or `apiKey`. */
   actor?: Actor;
   /** Entries written by an import: which one (the import id, or the enrollment request's id). */
   importId?: string;

@@ -19,7 +19,8 @@ import { getProspect } from '../use-cases/get-prospect.js';
 import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
-import { actorOf } from './shared/actor.js';
+import type { Actor, Principal } from '../domain/roles.js';
+import { routeAccessControl, type ApiLambdaContext } from './shared/access.js';
 import { awsContext, getConfig } from './shared/aws-context.js';
 import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
@@ -47,11 +48,15 @@ const consentBodySchema = z.strictObject({
 
 const manualControlSchema = z.optional(z.object({ reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }));
 
-/** What a route function gets: the event, and the use-case context built on first use. */
+/** What a route function gets: the event, who is calling, and the use-case context built on first use. */
 interface ApiRequest {
   event: HttpEvent;
   options: ApiOptions;
   context(): Promise<UseCaseContext>;
+  /** Set on every viewer and editor route (the access middleware checked it). */
+  principal?: Principal;
+  /** Who the timeline says did it; set whenever `principal` is. */
+  actor?: Actor;
 }
 type ApiRoute = (request: ApiRequest) => Promise<HttpResult>;
 
@@ -79,7 +84,7 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
       throw new HttpError(400, `${typeof field === 'string' ? field : 'body'}: ${issue?.message ?? 'invalid'}`, undefined, typeof field === 'string' ? field : undefined);
     }
     const { recordConsent } = await import('../use-cases/record-consent.js');
-    const consent = await recordConsent(await context(), { prospectId, ...body.data, actor: actorOf(event) });
+    const consent = await recordConsent(await context(), { prospectId, ...body.data });
     return json(200, { consent });
   },
   'POST /enrollments/{id}/stop': async ({ context, event }) => {
@@ -99,11 +104,23 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
 };
 
 export function createApiHandler(options: ApiOptions) {
-  const route = async (event: HttpEvent): Promise<HttpResult> => {
+  const route = async (event: HttpEvent, lambda: ApiLambdaContext): Promise<HttpResult> => {
     const handler = routeFor(API_ROUTES, event);
-    return handler({ event, options, context: options.context });
+    const actor = lambda.actor;
+    return handler({
+      event,
+      options,
+      // Per request: the container's context plus who is acting, so the use cases record it.
+      context: async () => {
+        const ctx = await options.context();
+        return actor ? { ...ctx, actor } : ctx;
+      },
+      ...(lambda.principal ? { principal: lambda.principal } : {}),
+      ...(lambda.actor ? { actor: lambda.actor } : {}),
+    });
   };
-  return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+  // Errors first (its onError runs last and answers whatever was thrown), then access.
+  return middy<HttpEvent, HttpResult, Error, ApiLambdaContext>().use(httpErrors(logger)).use(routeAccessControl()).handler(route);
 }
 
 async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResult> {
@@ -116,7 +133,7 @@ async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResul
     import('../domain/sequence-definition.js'),
     import('../use-cases/publish-sequence.js'),
   ]);
-  let compiled;
+  let compiled: ReturnType<typeof compileSequence>;
   try {
     compiled = compileSequence({ id, definition: body.data.definition, templates: body.data.templates });
   } catch (error) {
@@ -151,7 +168,6 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
       rows,
       ...(columns ? { columns } : {}),
       reenroll,
-      actor: actorOf(event),
       // A synchronous enrollment is its own import: its request id names it on the timeline.
       ...(event.requestContext?.requestId ? { importId: event.requestContext.requestId } : {}),
     },

@@ -20,7 +20,7 @@ import { prospectIdFor } from '../domain/prospect-input.js';
 import { enrollmentIdFor } from '../domain/enrollment.js';
 import { enrollmentHistory, skippedTouches } from '../domain/enrollment-history.js';
 import { decideEnrollment, type OtherEnrollment } from '../domain/enrollment-rules.js';
-import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
+import { planNextTouch, scheduledTouchFor, stepChannel } from '../domain/touch-plan.js';
 import { memoizedNextTouchAt } from '../domain/schedule.js';
 import type { Enrollment, Prospect, ReplyRecord, Suppression, TimelineEvent } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
@@ -126,8 +126,11 @@ export async function enrollChunk(
       reenroll: options.reenroll,
     });
     if (ruling.kind === 'skip') {
-      if (ruling.running?.status === 'active' && ruling.running.nextTouchAt) {
-        reensure.push(scheduledTouchFor(ruling.running, ruling.running.nextTouchAt, prospect));
+      const { running } = ruling;
+      if (running?.status === 'active' && running.nextTouchAt) {
+        // Its step's channel is known when it runs on the version being enrolled into.
+        const channel = running.version === sequence.version ? stepChannel(sequence, running.stepIndex) : undefined;
+        reensure.push(scheduledTouchFor(running, running.nextTouchAt, prospect, channel));
       }
       results.set(row, { row, status: 'skipped', prospectId: prospect.id, ...(ruling.enrollmentId ? { enrollmentId: ruling.enrollmentId } : {}), reason: ruling.reason });
       continue;

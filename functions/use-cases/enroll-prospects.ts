@@ -23,13 +23,12 @@ import { randomUUID } from 'node:crypto';
 import { inferredZone, normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
 import type { ColumnTarget } from '../domain/prospect-columns.js';
 import { counterKeys } from '../domain/enrollment.js';
-import type { Actor } from '../domain/records.js';
 import { NO_CLEARS } from '../domain/prospect-merge.js';
-import { SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
+import { actedBy, SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import { chunksByLane } from '../domain/lanes.js';
 import { underLaneLease } from './lane-lease.js';
-import { addressesOf, enrollChunk, markBusy, type Audit, type Candidate, type ChunkWritten } from './enroll-chunk.js';
+import { addressesOf, enrollChunk, markBusy, type Candidate, type ChunkWritten } from './enroll-chunk.js';
 
 export { BUSY_REASON } from './enroll-chunk.js';
 
@@ -65,8 +64,6 @@ export async function enrollProspects(
     rows: EnrollmentRowInput[];
     /** The request's explicit column mapping (JSON keys → fields); CSV bodies arrive already mapped. */
     columns?: ReadonlyMap<string, ColumnTarget>;
-    /** Who asked (timeline entries of the import carry it). */
-    actor?: Actor;
     /** Which import this is (an import job's id, or the enrollment request's id). */
     importId?: string;
     /** A run that ended in this sequence (completed, stopped…) may start again. Default false. */
@@ -85,7 +82,8 @@ export async function enrollProspects(
 
   const owner = `enroll-${randomUUID()}`;
   const deltas: Record<string, number> = {};
-  const options = { sequence, now, audit: auditOf(input), reenroll: input.reenroll ?? false };
+  // Who asked is the context's actor (set per API request): the import's timeline entries carry it.
+  const options = { sequence, now, audit: { ...actedBy(ctx), ...(input.importId ? { importId: input.importId } : {}) }, reenroll: input.reenroll ?? false };
   const runLanes = async (rows: Candidate[], keyOf: (candidate: Candidate) => string, final: boolean): Promise<Candidate[]> => {
     const deferred: Candidate[] = [];
     const lanes = chunksByLane(rows, keyOf, tuning.chunkSize);
@@ -138,9 +136,6 @@ export function laneKeyOf(candidate: Pick<Candidate, 'prospect'>): string {
   return candidate.prospect.phone ?? candidate.prospect.id;
 }
 
-function auditOf(input: { actor?: Actor; importId?: string }): Audit {
-  return { ...(input.actor ? { actor: input.actor } : {}), ...(input.importId ? { importId: input.importId } : {}) };
-}
 
 /** Validates and normalises every row, and drops repeats of a prospect within the request. */
 function readRows(

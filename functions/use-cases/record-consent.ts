@@ -17,7 +17,7 @@
  * a crash repeats every step harmlessly.
  */
 import { addressHash } from '../domain/address-hash.js';
-import type { Actor, ConsentChannel, ConsentRecord, Prospect, SuppressionReason } from '../domain/records.js';
+import type { ConsentChannel, ConsentRecord, Prospect, SuppressionReason } from '../domain/records.js';
 import { suppressionReason } from '../domain/enrollment-rules.js';
 import { ConsentRefusedError, ProspectNotFoundError, type UseCaseContext } from './context.js';
 
@@ -30,14 +30,17 @@ const LIFTABLE: Record<ConsentChannel, readonly SuppressionReason[]> = {
   call: [],
 };
 
+/** Who gives the consent is the context's `actor` (the API request's principal). */
 export interface RecordConsentInput {
   prospectId: string;
   channel: ConsentChannel;
   source: string;
-  actor: Actor;
 }
 
 export async function recordConsent(ctx: UseCaseContext, input: RecordConsentInput): Promise<ConsentRecord> {
+  // An editor route always has an actor (the access middleware); an audit without one is a wiring error.
+  const actor = ctx.actor;
+  if (!actor) throw new Error('recordConsent needs the acting principal (UseCaseContext.actor)');
   const prospect = await ctx.store.getProspect(input.prospectId);
   if (!prospect) throw new ProspectNotFoundError(input.prospectId);
   const address = addressOf(prospect, input.channel);
@@ -60,7 +63,7 @@ export async function recordConsent(ctx: UseCaseContext, input: RecordConsentInp
     addressHash: addressHash(address),
     channel: input.channel,
     source: input.source,
-    actor: input.actor,
+    actor,
     at,
     lifted: [...(liftSuppression && suppression ? [suppression.reason] : []), ...(reply ? ['reply'] : [])],
   };
@@ -72,7 +75,7 @@ export async function recordConsent(ctx: UseCaseContext, input: RecordConsentInp
       prospectId: prospect.id,
       at,
       type: 'opted_in',
-      actor: input.actor,
+      actor,
       detail: `${input.channel} consent: ${input.source}${consent.lifted.length > 0 ? ` (lifted: ${consent.lifted.join(', ')})` : ''}`,
     },
   ]);

@@ -7,7 +7,7 @@
  */
 import { checkTransition, isEnded, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
 import type { Enrollment, EnrollmentStatus, TimelineEventType } from '../domain/records.js';
-import { EnrollmentNotFoundError, type UseCaseContext } from './context.js';
+import { actedBy, EnrollmentNotFoundError, type UseCaseContext } from './context.js';
 
 export type EndStatus = StatusAfter<'end'>;
 
@@ -70,6 +70,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
         enrollmentId: enrollment.id,
         ...(stepId ? { stepId } : {}),
         detail: input.detail ?? input.reason,
+        ...actedBy(ctx),
       },
     ]);
     await ctx.store.addToCounters({

@@ -10,12 +10,11 @@ import { eraseProspect } from '../../../functions/use-cases/erase-prospect.js';
 import { createTestContext, type TestContext } from '../../fakes/test-context.js';
 
 async function importRows(t: TestContext, rows: Record<string, unknown>[], extra: { importId?: string } = {}) {
-  return enrollProspects(t.ctx, {
-    sequenceId: t.sequence.id,
-    rows: rows.map((data, i) => ({ row: i + 1, data })),
-    actor: 'user:rep@northwind.example',
-    importId: extra.importId ?? 'import-1',
-  });
+  // The API hands each request's actor to the use cases through the context.
+  return enrollProspects(
+    { ...t.ctx, actor: 'user:rep@northwind.example' },
+    { sequenceId: t.sequence.id, rows: rows.map((data, i) => ({ row: i + 1, data })), importId: extra.importId ?? 'import-1' },
+  );
 }
 
 const email = 'merge@example.com';

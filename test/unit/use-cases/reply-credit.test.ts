@@ -58,9 +58,11 @@ describe('replies are credited to the step they answer', () => {
     const { enrollmentId } = await enrollOne(t);
     await sendTouches(t, 3);
     const touches = (await t.store.getEnrollment(enrollmentId))!.touches;
+    // Later emails of a thread keep no Message-ID of their own: SES's is its MessageId at amazonses.com.
+    const sesHeader = (stepId: string) => `<${touches[stepId]!.providerMessageId}@email.amazonses.com>`;
     await handleInboundEmail(
       t.ctx,
-      replyTo('<x>', { inReplyTo: ['<not-ours@example.com>'], references: [touches['intro']!.messageIdHeader!, touches['customer-story']!.messageIdHeader!] }),
+      replyTo('<x>', { inReplyTo: ['<not-ours@example.com>'], references: [touches['intro']!.messageIdHeader!, sesHeader('customer-story')] }),
     );
     expect(await t.store.getCounters(t.sequence.id)).toMatchObject({ 'step.customer-story.replied': 1 });
   });
