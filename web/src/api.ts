@@ -24,7 +24,7 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
-  /** Answer the body as text (CSV exports), not JSON. */
+  /** Answer `{text, headers}` (CSV exports), not parsed JSON. */
   raw?: boolean;
 }
 
@@ -66,7 +66,7 @@ export function createApi(baseUrl: string, keeper: SessionKeeper): Api {
       throw new ApiError(0, `the API could not be reached (${(error as Error).message})`);
     }
     const text = await response.text();
-    if (response.ok && options.raw) return text as T;
+    if (response.ok && options.raw) return { text, headers: response.headers } as T;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

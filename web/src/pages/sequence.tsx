@@ -2,6 +2,7 @@
 import type { EnrollmentsPage, SequenceStatsView, VersionsList } from '../../../functions/contract/queries.js';
 import { ENROLLMENT_STATUSES } from '../../../functions/domain/records.js';
 import type { SendWindow, StepDefinition } from '../../../functions/domain/sequence.js';
+import { useState } from 'preact/hooks';
 import { formatWait } from '../../../functions/domain/sequence-export.js';
 import { useApp } from '../app-context.js';
 import { DailyChart } from '../components/daily-chart.js';
@@ -226,20 +227,37 @@ function Enrollments({ sequence, status }: { sequence: SequenceView; status: str
   );
 }
 
-/** Downloads an export with the user's token (a plain link could not send it). */
+/**
+ * Downloads an export with the user's token (a plain link could not send it). A large
+ * export comes in parts (`X-Next-Cursor`): they are fetched in turn and joined, the
+ * header row kept once.
+ */
 export function DownloadLink({ path, query, filename, label }: { path: string; query: Record<string, string>; filename: string; label: string }) {
   const { api } = useApp();
+  const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
+  const download = async () => {
+    setState({ busy: true });
+    try {
+      const parts: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const { text, headers } = await api<{ text: string; headers: Headers }>('GET', path, { query: { ...query, cursor }, raw: true });
+        parts.push(parts.length === 0 ? text : text.replace(/^[^\r\n]*(\r\n|\n|\r)/, ''));
+        cursor = headers.get('x-next-cursor') ?? undefined;
+      } while (cursor);
+      saveFile(filename, parts.join(''), 'text/csv');
+      setState({ busy: false });
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
   return (
-    <button
-      type="button"
-      class="link"
-      onClick={async () => {
-        const text = await api<string>('GET', path, { query, raw: true });
-        saveFile(filename, text, 'text/csv');
-      }}
-    >
-      {label}
-    </button>
+    <>
+      <button type="button" class="link" disabled={state.busy} onClick={() => void download()}>
+        {state.busy ? 'Preparing the download…' : label}
+      </button>
+      {state.error ? <ErrorMessage error={state.error} /> : null}
+    </>
   );
 }
 
