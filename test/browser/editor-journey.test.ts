@@ -127,8 +127,8 @@ describeInBrowser('the console, as an editor', () => {
     await expect.poll(() => page.locator('[data-testid="timeline"] tr[data-type="stopped"]').innerText()).toContain('dev@localhost');
     await screenshots(page, 'prospect');
 
-    await open(page, t, '#/prospects', 'Prospects');
-    await page.getByTestId('prospects').waitFor();
+    await open(page, t, `#/prospects?sequence=${SEQUENCE}`, 'Prospects');
+    await expect.poll(() => page.locator('[data-testid="prospects"] tbody tr').count()).toBe(3);
     await screenshots(page, 'prospects');
 
     const funnel = await funnelText();

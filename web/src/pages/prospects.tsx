@@ -18,8 +18,10 @@ export function ProspectsPage({ query }: { query: URLSearchParams }) {
   const [form, setForm] = useState({ q, status, sequence });
   const pages = useCursorPages(`${q}|${status}|${sequence}`);
   const sequences = useResource((signal) => api<{ sequences: SequenceListItem[] }>('GET', '/sequences', { signal }), []);
+  // The API lists a search or a sequence's prospects, not everybody: nothing to ask before either is given.
+  const asked = Boolean(q || sequence || status);
   const list = useResource(
-    (signal) => api<Page>('GET', '/prospects', { signal, query: { q, status, sequence, limit: 25, cursor: pages.cursor } }),
+    async (signal) => (asked ? api<Page>('GET', '/prospects', { signal, query: { q, status, sequence, limit: 25, cursor: pages.cursor } }) : undefined),
     [q, status, sequence, pages.cursor],
   );
   const errorFor = (field: string) => fieldError(list.error, field);
@@ -83,7 +85,8 @@ export function ProspectsPage({ query }: { query: URLSearchParams }) {
         </div>
       </form>
       {list.error && !['q', 'status', 'sequence'].includes((list.error as { field?: string }).field ?? '') ? <ErrorMessage error={list.error} /> : null}
-      {list.loading && !list.data ? <Loading what="prospects" /> : null}
+      {!asked ? <p class="muted">Search by an exact email or phone number, or the start of a name or company; or pick a sequence to list its prospects.</p> : null}
+      {asked && list.loading && !list.data ? <Loading what="prospects" /> : null}
       {list.data && !list.error ? (
         <div class="table-wrap">
           <table data-testid="prospects">
