@@ -15,7 +15,10 @@ import preact from '@preact/preset-vite';
 export default defineConfig({
   root: import.meta.dirname,
   base: './',
-  plugins: [preact({ prerender: { enabled: false } })],
+  // No dev server is used: no devtools hook or preact/debug in what is served (they would also
+  // land in the bundle when the build runs with NODE_ENV=test, as under vitest).
+  mode: 'production',
+  plugins: [preact({ prerender: { enabled: false }, devToolsEnabled: false, prefreshEnabled: false })],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -44,8 +44,13 @@ export interface BrowserSession {
   context: BrowserContext;
   /** Messages of every `alert`/`confirm`/`prompt` any page opened (none should). */
   dialogs: string[];
-  /** Errors pages threw, and console errors (CSP violations are console errors). */
+  /** Errors pages threw, and console errors (CSP violations are console errors) of the console itself. */
   pageErrors: string[];
+  /**
+   * Console errors of sandboxed email previews (`about:srcdoc`): the console's CSP applies
+   * to them too, so an email's inline styles are refused there.
+   */
+  previewErrors: string[];
   newPage(): Promise<Page>;
   close(): Promise<void>;
 }
@@ -61,6 +66,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
   });
   const dialogs: string[] = [];
   const pageErrors: string[] = [];
+  const previewErrors: string[] = [];
   const watch = (page: Page) => {
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
@@ -68,7 +74,8 @@ export async function launchBrowser(): Promise<BrowserSession> {
     });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
+      if (message.type() !== 'error') return;
+      (message.location().url === 'about:srcdoc' ? previewErrors : pageErrors).push(message.text());
     });
   };
   context.pages().forEach(watch);
@@ -77,6 +84,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
     context,
     dialogs,
     pageErrors,
+    previewErrors,
     newPage: () => context.newPage(),
     async close() {
       await context.close();

@@ -23,7 +23,7 @@ export function DailyChart({ daily }: { daily: DailyStats[] }) {
   const x = (i: number) => PAD.left + (daily.length === 1 ? innerW / 2 : (i / (daily.length - 1)) * innerW);
   const y = (v: number) => PAD.top + innerH - (v / max) * innerH;
   const active = daily.filter((day) => SERIES.some((s) => day[s.key] > 0));
-  const ticks = [0, Math.round(max / 2), max];
+  const ticks = [...new Set([0, Math.round(max / 2), max])];
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`Daily activity over the last ${daily.length} days`}>
