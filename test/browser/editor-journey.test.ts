@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text a person sees, which is what these tests assert; it is not the DOM property the rule is about
 /**
  * An editor's day in the console, in real headless Chromium against the embedded runtime:
  * sign in with the one-time link, import a CSV (a column mapped by hand, a bad row) and

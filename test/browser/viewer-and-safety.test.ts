@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text a person sees, which is what these tests assert; it is not the DOM property the rule is about
 /**
  * What the console must never do, in real headless Chromium: show a viewer controls that
  * change things (and the API refuses the viewer's forged requests anyway), run prospect

@@ -12,31 +12,9 @@ import { ApiError } from '../api.js';
 import { useApp } from '../app-context.js';
 import { ErrorMessage, Loading, Notice } from '../components/messages.js';
 import { useResource } from '../components/use-resource.js';
+import { DEFINITION_FILE, locateProblem, type Problem } from '../publish-problems.js';
 import { href } from '../router.js';
 import type { SequenceView } from '../types.js';
-
-const DEFINITION_FILE = 'sequence.yaml';
-
-export interface Problem {
-  /** `sequence.yaml` or a template file name. */
-  file: string;
-  step?: string;
-  line?: number;
-  message: string;
-}
-
-/**
- * One line of the API's validation answer → where it belongs, e.g.
- * `templates/x/02-check-in.sms.liquid (step check-in): unknown variable … (line 1)` or
- * `templates/x/sequence.yaml: step "check-in" (steps[1]): wait: … is not a valid wait`.
- */
-export function locateProblem(text: string, templateFiles: readonly string[]): Problem {
-  const file = /^(?:[^\s:]*\/)?([^/\s:()]+?)(?= \(step |:)/.exec(text)?.[1];
-  const step = /\(step ([^)]+)\)/.exec(text)?.[1] ?? /step "([^"]+)"/.exec(text)?.[1];
-  const line = Number(/\(line (\d+)\)\s*$/.exec(text)?.[1] ?? /\bline (\d+):/.exec(text)?.[1] ?? Number.NaN);
-  const known = file && (file === DEFINITION_FILE || templateFiles.includes(file)) ? file : DEFINITION_FILE;
-  return { file: known, ...(step ? { step } : {}), ...(Number.isFinite(line) ? { line } : {}), message: text };
-}
 
 /** Where a template file's steps are declared in the YAML being edited. */
 function templatesOf(definitionText: string): { step: string; template: string }[] {
@@ -154,7 +132,8 @@ export function EditPage({ id }: { id: string }) {
     } catch (error) {
       if (error instanceof ApiError && error.status === 400) {
         const lines = Array.isArray(error.details) && error.details.every((d) => typeof d === 'string') ? (error.details as string[]) : error.message.split('\n');
-        setProblems(lines.map((line) => locateProblem(line, Object.keys(templates))));
+        const files = [...new Set([...Object.keys(templates), ...steps.map((s) => s.template)])];
+        setProblems(lines.map((line) => locateProblem(line, files)));
       } else setFailure(error);
     } finally {
       setBusy(false);
