@@ -21,6 +21,8 @@ export default defineConfig({
   plugins: [preact({ prerender: { enabled: false }, devToolsEnabled: false, prefreshEnabled: false })],
   build: {
     outDir: 'dist',
+    // dist/.vite/manifest.json: which chunks the first load needs (bench/console-size.ts).
+    manifest: true,
     emptyOutDir: true,
     target: 'es2022',
     modulePreload: { polyfill: false },

@@ -53,8 +53,10 @@ describeInBrowser('the console, as an editor', () => {
 
   it('imports a dropped CSV with a mapped column and a bad row, with per-row results', async () => {
     await open(page, t, `#/sequences/${SEQUENCE}/import`, 'Import prospects');
+    // Runs in the page: a DataTransfer holding the file, as a drag from the desktop carries it.
     const dataTransfer = await page.evaluateHandle((csv) => {
-      const transfer = new DataTransfer();
+      const page = globalThis as any;
+      const transfer = new page.DataTransfer();
       transfer.items.add(new File([csv], 'leads.csv', { type: 'text/csv' }));
       return transfer;
     }, CSV);

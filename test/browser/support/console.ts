@@ -76,5 +76,9 @@ export async function sendEmailReply(t: TestRuntime, address: string, text: stri
 
 /** The signed-in user's access token, as the page keeps it (to forge requests with it). */
 export async function tokenOf(page: Page): Promise<string> {
-  return page.evaluate(() => (JSON.parse(sessionStorage.getItem('followup.session') ?? '{}') as { accessToken?: string }).accessToken ?? '');
+  // Runs in the page, where sessionStorage exists.
+  return page.evaluate(() => {
+    const storage = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage;
+    return (JSON.parse(storage.getItem('followup.session') ?? '{}') as { accessToken?: string }).accessToken ?? '';
+  });
 }
