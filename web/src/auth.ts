@@ -177,7 +177,8 @@ export class SessionKeeper {
   constructor(
     private readonly config: ConsoleConfig,
     private session: Session | undefined,
-    private readonly onChange: (session: Session | undefined) => void,
+    /** `reason` is set when the session ended: the user signed out, or it could not be renewed. */
+    private readonly onChange: (session: Session | undefined, reason?: 'signed-out' | 'expired') => void,
   ) {}
 
   get current(): Session | undefined {
@@ -198,7 +199,7 @@ export class SessionKeeper {
         if (!refreshToken) throw new SignInError('the session has expired');
         this.update(sessionFrom(await tokenRequest(this.config, { grant_type: 'refresh_token', refresh_token: refreshToken }), this.session));
       } catch {
-        this.update(undefined);
+        this.update(undefined, 'expired');
       } finally {
         this.refreshing = undefined;
       }
@@ -208,13 +209,13 @@ export class SessionKeeper {
   }
 
   signOut(): void {
-    this.update(undefined);
+    this.update(undefined, 'signed-out');
     if (this.config.auth.logoutUrl) location.assign(this.config.auth.logoutUrl);
   }
 
-  private update(session: Session | undefined): void {
+  private update(session: Session | undefined, reason?: 'signed-out' | 'expired'): void {
     this.session = session;
     saveSession(session);
-    this.onChange(session);
+    this.onChange(session, reason);
   }
 }

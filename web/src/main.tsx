@@ -24,8 +24,8 @@ function show(config: ConsoleConfig, session: Session | undefined, error?: strin
     render(<SignInPage config={config} {...(error ? { error } : {})} />, root);
     return;
   }
-  const keeper = new SessionKeeper(config, session, (next) => {
-    if (!next) show(config, undefined, 'your session has ended; sign in again');
+  const keeper = new SessionKeeper(config, session, (next, reason) => {
+    if (!next) show(config, undefined, reason === 'expired' ? 'your session has ended; sign in again' : undefined);
   });
   render(<App config={config} keeper={keeper} session={session} />, root);
 }
