@@ -77,3 +77,26 @@ describe('CSV chunks read as the API reads the whole file', () => {
     expect(csvLine([1, 'a,b', 'say "x"', '=HYPERLINK("x")', undefined])).toBe('1,"a,b","say ""x""","\'=HYPERLINK(""x"")",');
   });
 });
+
+describe('a 100,000-row list', () => {
+  it('plans 100 chunks of whole records with contiguous row numbers, in well under a second', () => {
+    const lines = ['Email,First Name,Company,Note'];
+    for (let i = 1; i <= 100_000; i += 1) lines.push(`p${i}@example.com,First${i},"Company ${i}, Inc.","a note\r\nover two lines"`);
+    const csv = `${lines.join('\r\n')}\r\n`;
+    const started = performance.now();
+    const plan = planCsvChunks(csv);
+    const elapsed = performance.now() - started;
+    expect(plan.rows).toBe(100_000);
+    expect(plan.chunks).toHaveLength(100);
+    let next = 1;
+    for (const chunk of plan.chunks) {
+      expect(chunk.firstRow).toBe(next);
+      expect(chunk.text.startsWith('Email,First Name,Company,Note\r\n')).toBe(true);
+      expect(chunk.text.endsWith('over two lines"\r\n')).toBe(true);
+      next += chunk.rows;
+    }
+    expect(next).toBe(100_001);
+    // A generous bound: the point is that splitting is linear and cheap, not a benchmark.
+    expect(elapsed).toBeLessThan(5_000);
+  });
+});

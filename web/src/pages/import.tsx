@@ -13,7 +13,7 @@ import { decodeCsv, planCsvChunks, previewRows, type CsvPlan } from '../import/c
 import { resultsCsv, runChunkedImport, type ImportProgress, type ImportRun } from '../import/run-import.js';
 import { href } from '../router.js';
 import type { EnrollmentRowResult } from '../types.js';
-import { saveFile } from './sequence.js';
+import { saveFile } from '../components/download.js';
 
 const FIELD_LABELS: Record<(typeof PROSPECT_FIELDS)[number], string> = {
   email: 'Email',

@@ -7,7 +7,7 @@ import { Pager, useCursorPages } from '../components/pager.js';
 import { useResource } from '../components/use-resource.js';
 import { formatTime, viewerZone } from '../format.js';
 import { href, navigate } from '../router.js';
-import { DownloadLink } from './sequence.js';
+import { DownloadLink } from '../components/download.js';
 
 const KIND_LABELS: Record<(typeof INBOX_KINDS)[number], string> = {
   reply: 'Reply',

@@ -2,10 +2,10 @@
 import type { EnrollmentsPage, SequenceStatsView, VersionsList } from '../../../functions/contract/queries.js';
 import { ENROLLMENT_STATUSES } from '../../../functions/domain/records.js';
 import type { SendWindow, StepDefinition } from '../../../functions/domain/sequence.js';
-import { useState } from 'preact/hooks';
 import { formatWait } from '../../../functions/domain/sequence-export.js';
 import { useApp } from '../app-context.js';
 import { DailyChart } from '../components/daily-chart.js';
+import { DownloadLink } from '../components/download.js';
 import { FunnelView } from '../components/funnel.js';
 import { ErrorMessage, Loading } from '../components/messages.js';
 import { Pager, useCursorPages } from '../components/pager.js';
@@ -15,7 +15,7 @@ import { href, navigate } from '../router.js';
 import type { SequenceView } from '../types.js';
 import { StepPreview } from './step-preview.js';
 
-export function windowText(window: SendWindow): string {
+function windowText(window: SendWindow): string {
   const days = window.days.join(', ');
   return `${days} ${window.start}–${window.end}`;
 }
@@ -225,51 +225,6 @@ function Enrollments({ sequence, status }: { sequence: SequenceView; status: str
       </p>
     </>
   );
-}
-
-/**
- * Downloads an export with the user's token (a plain link could not send it). A large
- * export comes in parts (`X-Next-Cursor`): they are fetched in turn and joined, the
- * header row kept once.
- */
-export function DownloadLink({ path, query, filename, label }: { path: string; query: Record<string, string>; filename: string; label: string }) {
-  const { api } = useApp();
-  const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
-  const download = async () => {
-    setState({ busy: true });
-    try {
-      const parts: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const { text, headers } = await api<{ text: string; headers: Headers }>('GET', path, { query: { ...query, cursor }, raw: true });
-        parts.push(parts.length === 0 ? text : text.replace(/^[^\r\n]*(\r\n|\n|\r)/, ''));
-        cursor = headers.get('x-next-cursor') ?? undefined;
-      } while (cursor);
-      saveFile(filename, parts.join(''), 'text/csv');
-      setState({ busy: false });
-    } catch (error) {
-      setState({ busy: false, error });
-    }
-  };
-  return (
-    <>
-      <button type="button" class="link" disabled={state.busy} onClick={() => void download()}>
-        {state.busy ? 'Preparing the download…' : label}
-      </button>
-      {state.error ? <ErrorMessage error={state.error} /> : null}
-    </>
-  );
-}
-
-export function saveFile(filename: string, content: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: `${type};charset=utf-8` }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function SequencePage({ id, query }: { id: string; query: URLSearchParams }) {
