@@ -99,6 +99,15 @@ describeInBrowser('the console, for a viewer and against hostile data', () => {
     expect(browser.dialogs).toEqual([]);
   });
 
+  it("shows the API's message for a bad filter next to the field it names", async () => {
+    await open(viewer, t, '#/prospects?status=active', 'Prospects');
+    const message = viewer.locator('#status-error');
+    await message.waitFor();
+    expect(await message.innerText()).toMatch(/sequence/);
+    expect(await viewer.locator('#status').getAttribute('aria-invalid')).toBe('true');
+    expect(await viewer.locator('main h1').innerText()).toBe('Prospects');
+  });
+
   it('publishing a broken template shows the error at the step and line, and publishes nothing', async () => {
     const editor = await browser.newPage();
     await signInWith(editor, t.runtime.signInUrl);

@@ -4,7 +4,6 @@
  * `{error, field, details}`, so a page can show the message next to the field it names.
  */
 import type { ErrorBody } from '../../functions/contract/common.js';
-import type { SessionKeeper } from './auth.js';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -28,6 +27,11 @@ export interface RequestOptions {
   raw?: boolean;
 }
 
+/** Where requests get the user's token (auth.ts's SessionKeeper): fresh, or refreshed after a 401. */
+export interface TokenSource {
+  token(forceRefresh?: boolean): Promise<string | undefined>;
+}
+
 export type Api = <T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options?: RequestOptions) => Promise<T>;
 
 function messageOf(status: number, body: Partial<ErrorBody> & { message?: string }): string {
@@ -39,7 +43,7 @@ function messageOf(status: number, body: Partial<ErrorBody> & { message?: string
   return `the API answered ${status}`;
 }
 
-export function createApi(baseUrl: string, keeper: SessionKeeper): Api {
+export function createApi(baseUrl: string, keeper: TokenSource): Api {
   return async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), `${baseUrl.replace(/\/$/, '')}/`);
     for (const [name, value] of Object.entries(options.query ?? {})) {

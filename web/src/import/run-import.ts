@@ -4,7 +4,8 @@
  * go one after the other: the API enrolls a chunk in lanes already, and a second chunk in
  * flight would only compete with it. A chunk that could not be sent (network, 5xx) is
  * tried again; re-sending rows is safe (the API answers `already active` for enrolled
- * ones), and such rows are marked so the user knows why.
+ * ones), and the rows of a chunk sent again carry a warning saying so: a first attempt
+ * that failed half way may have enrolled them.
  */
 import type { Api } from '../api.js';
 import { ApiError } from '../api.js';
@@ -28,6 +29,7 @@ export interface ImportRun {
 }
 
 const RETRIES = 3;
+export const RESENT_WARNING = 'this chunk was sent again after an error: "skipped, already active" here most likely means the first attempt enrolled the row';
 
 function renumber(chunk: CsvChunk, result: EnrollmentRowResult): EnrollmentRowResult {
   const row = chunk.firstRow - 1 + result.row;
@@ -59,7 +61,9 @@ export async function runChunkedImport(options: {
   for (const [index, chunk] of plan.chunks.entries()) {
     if (options.isCancelled()) return { results, summary, cancelled: true };
     let answer: EnrollmentResponse | undefined;
+    let resent = false;
     for (let attempt = 1; !answer; attempt += 1) {
+      resent = attempt > 1;
       try {
         answer = await api<EnrollmentResponse>('POST', `/sequences/${options.sequenceId}/enrollments`, {
           body: chunk.text,
@@ -75,7 +79,8 @@ export async function runChunkedImport(options: {
       }
     }
     for (const result of answer.results) {
-      results.push(renumber(chunk, result));
+      const renumbered = renumber(chunk, result);
+      results.push(resent && result.status === 'skipped' ? { ...renumbered, warnings: [...(renumbered.warnings ?? []), RESENT_WARNING] } : renumbered);
       summary[result.status] += 1;
     }
     rowsSent += chunk.rows;

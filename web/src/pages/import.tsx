@@ -41,6 +41,20 @@ function defaultTarget(header: string): string {
 
 const SHOWN_RESULTS = 200;
 
+/** Rows per second so far, and the time left at that pace. */
+function Pace({ progress, startedAt }: { progress: ImportProgress; startedAt: number }) {
+  const seconds = (Date.now() - startedAt) / 1000;
+  if (progress.rowsSent === 0 || seconds < 1) return null;
+  const rate = progress.rowsSent / seconds;
+  const left = Math.ceil((progress.rowsTotal - progress.rowsSent) / rate);
+  return (
+    <>
+      {' '}
+      · {Math.round(rate).toLocaleString('en-US')} rows/s · about {left >= 90 ? `${Math.ceil(left / 60)} min` : `${left} s`} left
+    </>
+  );
+}
+
 export function ImportPage({ id }: { id: string }) {
   const { api, canEdit } = useApp();
   const [file, setFile] = useState<LoadedFile | undefined>(undefined);
@@ -52,6 +66,7 @@ export function ImportPage({ id }: { id: string }) {
   const [running, setRunning] = useState(false);
   const [filter, setFilter] = useState<'all' | EnrollmentRowResult['status']>('all');
   const cancelled = useRef(false);
+  const startedAt = useRef(0);
 
   if (!canEdit) {
     return (
@@ -94,6 +109,7 @@ export function ImportPage({ id }: { id: string }) {
   const start = async () => {
     if (!file) return;
     cancelled.current = false;
+    startedAt.current = Date.now();
     setRunning(true);
     setRun(undefined);
     try {
@@ -213,6 +229,7 @@ export function ImportPage({ id }: { id: string }) {
           <progress id="import-progress-bar" max={Math.max(progress.rowsTotal, 1)} value={progress.rowsSent} />
           <p aria-live="polite">
             Enrolled {count(progress.summary.enrolled)} · skipped {count(progress.summary.skipped)} · invalid {count(progress.summary.invalid)}
+            {running ? <Pace progress={progress} startedAt={startedAt.current} /> : null}
           </p>
         </div>
       ) : null}
