@@ -92,11 +92,20 @@ export interface FollowupEngineProps {
   readonly twilioMaxSendRate?: number;
 
   /**
-   * Maximum concurrent touch workers (2 to 1000, the SQS event source limits).
+   * Maximum concurrent email touch workers (2 to 1000, the SQS event source limits).
+   * Each paces itself at sesMaxSendRate ÷ this, so more workers never send faster.
    *
-   * @default - Little's law for the slower channel: max(2, floor(min(sesMaxSendRate, twilioMaxSendRate) × 0.5 s))
+   * @default - clamp(2, 1000, ceil(sesMaxSendRate × 0.5 s × 2 ÷ touchBatchSize)) (infra/touch-sizing.ts)
    */
-  readonly touchWorkerMaxConcurrency?: number;
+  readonly emailWorkerMaxConcurrency?: number;
+
+  /**
+   * Maximum concurrent SMS touch workers (2 to 1000). Each paces itself at
+   * twilioMaxSendRate ÷ this.
+   *
+   * @default - clamp(2, 1000, ceil(twilioMaxSendRate × 0.5 s × 2 ÷ touchBatchSize)) (infra/touch-sizing.ts)
+   */
+  readonly smsWorkerMaxConcurrency?: number;
 
   /**
    * Touch messages per worker invocation (1 to 10).
@@ -159,12 +168,19 @@ export interface FollowupEngineProps {
   readonly existingTableObj?: dynamodb.ITable;
 
   /**
-   * Bring your own touch queue (standard queue; visibility timeout at least six times the
-   * worker timeout, 360 s, and its own dead-letter queue).
+   * Bring your own email touch queue (standard queue; visibility timeout at least six
+   * times the worker timeout, 360 s, and its own dead-letter queue).
    *
    * @default - the engine creates the queue and its dead-letter queue
    */
   readonly existingTouchQueueObj?: sqs.IQueue;
+
+  /**
+   * Bring your own SMS touch queue (the same requirements as `existingTouchQueueObj`).
+   *
+   * @default - the engine creates the queue and its dead-letter queue
+   */
+  readonly existingSmsTouchQueueObj?: sqs.IQueue;
 
   /**
    * Customer-managed KMS key for the table, the queues and the SNS topics. The engine adds
@@ -307,12 +323,7 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   tags: {},
 } as const satisfies Partial<Record<keyof FollowupEngineProps, unknown>>;
 
-/**
- * Seconds one touch keeps a worker busy: a consistent read, the claim, one provider
- * call, the message record, the enrollment advance and the next schedule. Used with
- * Little's law (workers = rate × time per touch) to size the worker's concurrency.
- */
-export const SECONDS_PER_TOUCH = 0.5;
+export { SECONDS_PER_TOUCH } from './touch-sizing.js';
 
 /** A prop that cannot work; the message names it. */
 export class FollowupEngineConfigError extends Error {

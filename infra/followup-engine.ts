@@ -21,6 +21,7 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { Channel } from '../functions/domain/sequence.js';
 import { type RouteKey, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNSUBSCRIBE_BASE_PATH } from '../functions/routes.js';
 import type { FollowupEngineProps } from './engine-props.js';
 import { resolveEngineProps } from './resolve-engine-props.js';
@@ -46,9 +47,16 @@ export class FollowupEngine extends Construct {
   public readonly functions: FollowupFunctions;
   /** Encrypts the SNS topics (and, with `encryptionKey`, the table and queues). */
   public readonly topicKey: kms.IKey;
+  /** The touch queue of each channel: schedules deliver a touch to its step's channel's queue. */
+  public readonly touchQueues: Readonly<Record<Channel, sqs.IQueue>>;
+  /** The email touch queue (`touchQueues.email`). */
   public readonly touchQueue: sqs.IQueue;
+  /** The SMS touch queue (`touchQueues.sms`). */
+  public readonly smsTouchQueue: sqs.IQueue;
   /** Undefined with `existingTouchQueueObj`. */
   public readonly touchDeadLetterQueue?: sqs.Queue;
+  /** Undefined with `existingSmsTouchQueueObj`. */
+  public readonly smsTouchDeadLetterQueue?: sqs.Queue;
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   /** Role the touch schedules assume: it may only send to the touch queue (and the schedule DLQ). */
   public readonly schedulerRole: iam.Role;
@@ -88,14 +96,14 @@ export class FollowupEngine extends Construct {
   public readonly twilioStatusWebhookUrl: string;
   /** Unsubscribe links are this URL followed by the token. */
   public readonly unsubscribeBaseUrl: string;
-  /** The worker's maximum concurrency, as computed or given. */
-  public readonly touchWorkerMaxConcurrency: number;
+  /** Each channel worker's maximum concurrency, as computed (infra/touch-sizing.ts) or given. */
+  public readonly touchWorkerConcurrency: Readonly<Record<Channel, number>>;
 
   constructor(scope: Construct, id: string, engineProps: FollowupEngineProps) {
     super(scope, id);
     const props = resolveEngineProps(engineProps, defaultLambdaCodeSource());
     const code = { source: props.lambdaCode, bundleAwsSdk: props.bundleAwsSdk };
-    this.touchWorkerMaxConcurrency = props.touchWorkerMaxConcurrency;
+    this.touchWorkerConcurrency = props.touchWorkerConcurrency;
 
     // Storage, keys and secrets.
     const keys = buildKeys(this, props);
@@ -106,8 +114,11 @@ export class FollowupEngine extends Construct {
 
     // Queues and the scheduler that fills the touch queue.
     const queues = buildQueues(this, props, keys);
-    this.touchQueue = queues.touchQueue;
-    if (queues.touchDeadLetterQueue) this.touchDeadLetterQueue = queues.touchDeadLetterQueue;
+    this.touchQueues = queues.touchQueues;
+    this.touchQueue = queues.touchQueues.email;
+    this.smsTouchQueue = queues.touchQueues.sms;
+    if (queues.touchDeadLetterQueues.email) this.touchDeadLetterQueue = queues.touchDeadLetterQueues.email;
+    if (queues.touchDeadLetterQueues.sms) this.smsTouchDeadLetterQueue = queues.touchDeadLetterQueues.sms;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.eventDeadLetterQueue = queues.eventDeadLetterQueue;
     const touchScheduler = buildScheduler(this, queues);
@@ -157,7 +168,7 @@ export class FollowupEngine extends Construct {
     this.alarms = new FollowupAlarms(this, 'Alarms', {
       alarmEmail: props.alarmEmail,
       topicKey: keys.topicKey,
-      touchQueue: this.touchQueue,
+      touchQueues: this.touchQueues,
       deadLetterQueues: dlqs,
       functions: this.functions,
       table: this.table,
@@ -168,7 +179,7 @@ export class FollowupEngine extends Construct {
     });
     if (props.dashboard) {
       this.dashboard = buildDashboard(this, 'Dashboard', {
-        touchQueue: this.touchQueue,
+        touchQueues: this.touchQueues,
         deadLetterQueues: dlqs,
         functions: this.functions,
         table: this.table,

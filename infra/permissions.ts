@@ -62,6 +62,15 @@ export const FUNCTION_ACCESS = {
     sendEmail: true,
     schedules: 'create',
   },
+  // The same code on the SMS queue. It emails nobody: a message reaches this queue only
+  // when its step (in the enrollment's immutable version) is an SMS step.
+  smsTouchWorker: {
+    table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    indexes: [],
+    secrets: ['unsubscribe', 'twilio'],
+    sendEmail: false,
+    schedules: 'create',
+  },
   // STOP / START / replies by phone: address lookup, suppressions, stops; emails the owner on a reply.
   twilioWebhook: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],

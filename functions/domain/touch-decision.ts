@@ -8,7 +8,7 @@ import { addressFor, canApply, type StatusAfter } from './enrollment.js';
 import type { Enrollment, Prospect, Suppression, TouchRecord } from './records.js';
 import { isWithinWindow, nextWindowOpening, zonesOf } from './schedule.js';
 import type { PublishedSequence, StepDefinition } from './sequence.js';
-import { planNextTouch, scheduledTouchFor, type TouchPlan } from './touch-plan.js';
+import { planNextTouch, scheduledTouchFor, stepChannel, type TouchPlan } from './touch-plan.js';
 import type { ScheduledTouch, TouchMessage } from '../ports.js';
 import { addressHash } from './address-hash.js';
 
@@ -53,7 +53,9 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
     return {
       kind: 'stale',
       reason: 'enrollment is at another step',
-      ...(behind ? { reensure: scheduledTouchFor(enrollment, enrollment.nextTouchAt as string, prospect) } : {}),
+      ...(behind
+        ? { reensure: scheduledTouchFor(enrollment, enrollment.nextTouchAt as string, prospect, stepChannel(sequence, enrollment.stepIndex)) }
+        : {}),
     };
   }
   if (enrollment.nextTouchAt !== message.dueAt) return { kind: 'stale', reason: 'touch was rescheduled' };
@@ -72,7 +74,11 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
 
   const zone = [step.window ?? sequence.definition.window, step.channel, zonesOf(prospect), sequence.definition.defaultTimezone] as const;
   if (!isWithinWindow(now, ...zone)) {
-    return { kind: 'reschedule', step, touch: scheduledTouchFor(enrollment, nextWindowOpening(now, ...zone).toISOString(), prospect) };
+    return {
+      kind: 'reschedule',
+      step,
+      touch: scheduledTouchFor(enrollment, nextWindowOpening(now, ...zone).toISOString(), prospect, step.channel),
+    };
   }
   return { kind: 'send', step, address };
 }

@@ -2,6 +2,7 @@
  * What a fired schedule delivers to the touch worker. Domain, not a port: planning a
  * touch (touch-plan.ts) builds these, and the ports and adapters carry them.
  */
+import type { Channel } from './sequence.js';
 
 /** The body of a touch message: what a fired schedule puts on the touch queue. */
 export interface TouchMessage {
@@ -23,6 +24,13 @@ export interface TouchMessage {
   addressHashes?: { email?: string; phone?: string };
   /** The request that enrolled the prospect (API Gateway request id), carried into every log line of its touches. */
   correlationId?: string;
+  /**
+   * The channel of the step at `stepIndex`: the schedule delivers the message to that
+   * channel's touch queue, so email and SMS drain at their own providers' rates.
+   * Optional: messages scheduled before the queues were split lack it (they arrive on
+   * the email queue, and the worker still sends on the step's channel).
+   */
+  channel?: Channel;
 }
 
 export interface ScheduledTouch extends TouchMessage {

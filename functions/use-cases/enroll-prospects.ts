@@ -24,7 +24,7 @@ import { inferredZone, normalizeProspectInput, prospectIdFor } from '../domain/p
 import type { ColumnTarget } from '../domain/prospect-columns.js';
 import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment.js';
 import { enrollmentHistory, skippedTouches } from '../domain/enrollment-history.js';
-import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
+import { planNextTouch, scheduledTouchFor, stepChannel } from '../domain/touch-plan.js';
 import { memoizedNextTouchAt } from '../domain/schedule.js';
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
@@ -234,7 +234,9 @@ async function enrollChunk(
     const previous = existing.enrollments.get(enrollmentId);
     if (previous && !isEnded(previous.status)) {
       if (previous.status === 'active' && previous.nextTouchAt) {
-        reensure.push(scheduledTouchFor(previous, previous.nextTouchAt, prospect));
+        // Its step's channel is known when it runs on the version being enrolled into.
+        const channel = previous.version === sequence.version ? stepChannel(sequence, previous.stepIndex) : undefined;
+        reensure.push(scheduledTouchFor(previous, previous.nextTouchAt, prospect, channel));
       }
       results.set(row, {
         row,

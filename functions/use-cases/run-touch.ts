@@ -208,11 +208,16 @@ async function recordSent(
   result: Extract<SendResult, { kind: 'sent' }>,
 ): Promise<TouchOutcome> {
   const { enrollment, step } = state;
+  // Only the email that starts the thread keeps its Message-ID and subject on its record
+  // (a catch-up after a lost advance starts the thread from them). Later emails are matched
+  // by their SES MessageId (sesMessageIdOf in domain/email-reply.ts), so their records stay
+  // small: every later write of the enrollment item is billed by the item's size.
+  const startsThread = composed.channel === 'email' && !enrollment.thread;
   const touch: TouchRecord = {
     ...touchRecord(state, 'sent'),
     providerMessageId: result.providerMessageId,
-    ...(result.messageIdHeader ? { messageIdHeader: result.messageIdHeader } : {}),
-    ...(composed.channel === 'email' ? { subject: composed.email.subject } : {}),
+    ...(startsThread && result.messageIdHeader ? { messageIdHeader: result.messageIdHeader } : {}),
+    ...(startsThread ? { subject: composed.email.subject } : {}),
   };
   const thread =
     composed.channel === 'email' && !enrollment.thread && result.messageIdHeader

@@ -96,17 +96,28 @@ function sqsEvent(messages: TouchMessage[]): SQSEvent {
   };
 }
 
-/** Delivers every touch due by `until` through the worker handler, one message at a time. */
-async function deliverDue(t: DynamoInboundContext, untilMs: number, options: { late?: number } = {}): Promise<void> {
-  const worker = createTouchWorkerHandler(async () => t.ctx);
+/**
+ * Delivers every touch due by `until` through the worker handler, one message at a time:
+ * as the worker of the message's channel queue, or (`legacy`) as messages scheduled before
+ * the queues were split, which carry no channel and sit on the email queue.
+ */
+async function deliverDue(t: DynamoInboundContext, untilMs: number, options: { late?: number; legacy?: boolean } = {}): Promise<void> {
+  // Each worker function has its own containers, so its own sequence cache.
+  const workers = {
+    touchWorker: createTouchWorkerHandler(async () => ({ ...t.ctx, sequenceCache: new Map() })),
+    smsTouchWorker: createTouchWorkerHandler(async () => ({ ...t.ctx, sequenceCache: new Map() })),
+  };
   for (;;) {
     const next = t.scheduler.due(new Date(untilMs))[0];
     if (!next) break;
     t.clock.moveTo(new Date(Date.parse(next.dueAt) + (options.late ?? 0)));
-    const message = t.scheduler.take(next.scheduleName);
+    const { channel, ...message } = t.scheduler.take(next.scheduleName);
+    const delivered: TouchMessage = options.legacy || !channel ? message : { ...message, channel };
+    const name = delivered.channel === 'sms' ? 'smsTouchWorker' : 'touchWorker';
+    const worker = workers[name];
     // A retryable failure is redelivered by the queue, the same message a minute later.
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const response = await as('touchWorker', () => worker(sqsEvent([message])));
+      const response = await as(name, () => worker(sqsEvent([delivered])));
       if (response.batchItemFailures.length === 0) break;
       t.clock.moveTo(new Date(t.clock.now().getTime() + 60_000));
     }
@@ -189,27 +200,37 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     await ok(call('DELETE /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
   });
 
-  it('touchWorker: emails and SMS sent, a retry, a step skipped for a suppressed number, a permanent failure, a late touch rescheduled, a run completed', async () => {
+  /** Emails and SMS sent, a retry, a step skipped for a suppressed number, a permanent failure, a late touch rescheduled, a run completed. */
+  async function touchFlows(legacy: boolean, tag: string): Promise<void> {
     const t = await createDynamoInboundContext(db);
-    await enrollOne(t);
+    const person = (name: string, phone: string) => ({ ...ADA, email: `${name}.${tag}@example.org`, phone });
+    const first = person('ada', tag === 'a' ? '+14155550123' : '+14155550124');
+    await enrollOne(t, first);
     t.email.failNext({ kind: 'retryable', reason: 'Throttling' });
-    await deliverDue(t, t.clock.now().getTime() + 60 * DAY);
-    expect(t.email.sentTo(ADA.email).length).toBeGreaterThan(1);
-    expect(t.sms.sentTo(ADA.phone).length).toBeGreaterThan(0);
+    await deliverDue(t, t.clock.now().getTime() + 60 * DAY, { legacy });
+    expect(t.email.sentTo(first.email).length).toBeGreaterThan(1);
+    expect(t.sms.sentTo(first.phone).length).toBeGreaterThan(0);
 
-    const skipped = { ...ADA, email: 'alan@example.org', phone: '+14155550166' };
+    const skipped = person('alan', tag === 'a' ? '+14155550166' : '+14155550167');
     await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'sms_stop', source: 'test', createdAt: t.clock.now().toISOString() });
     await enrollOne(t, skipped);
     // 21610: the number replied STOP to Twilio directly; the worker records the suppression.
     t.sms.failNext({ kind: 'permanent', reason: 'unsubscribed recipient', code: '21610' });
-    const failing = { ...ADA, email: 'edsger@example.org', phone: '+14155550177' };
-    await enrollOne(t, failing);
-    await deliverDue(t, t.clock.now().getTime() + 60 * DAY);
+    await enrollOne(t, person('edsger', tag === 'a' ? '+14155550177' : '+14155550178'));
+    await deliverDue(t, t.clock.now().getTime() + 60 * DAY, { legacy });
 
     // A touch delivered hours late, after its send window closed, is moved to the next opening.
-    await enrollOne(t, { ...ADA, email: 'barbara@example.org', phone: '+14155550155' });
-    await deliverDue(t, t.clock.now().getTime() + DAY, { late: 10 * 3_600_000 });
+    await enrollOne(t, person('barbara', tag === 'a' ? '+14155550155' : '+14155550156'));
+    await deliverDue(t, t.clock.now().getTime() + DAY, { late: 10 * 3_600_000, legacy });
     expect(t.scheduler.calls.some((c) => c.op === 'schedule')).toBe(true);
+  }
+
+  it('touchWorker and smsTouchWorker: each channel queue worker runs its own touches', async () => {
+    await touchFlows(false, 'a');
+  });
+
+  it('touchWorker: SMS touches scheduled before the queues were split (no channel) run on the email queue worker', async () => {
+    await touchFlows(true, 'b');
   });
 
   it('twilioWebhook: STOP, START, HELP, a reply, delivery and failure callbacks', async () => {

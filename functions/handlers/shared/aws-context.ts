@@ -59,7 +59,10 @@ async function buildContext(): Promise<NotifyingContext> {
   const scheduler = new EventBridgeTouchScheduler({
     client: new SchedulerClient({}),
     groupName: cfg.SCHEDULE_GROUP_NAME,
-    targetQueueArn: required(cfg.TOUCH_QUEUE_ARN, 'TOUCH_QUEUE_ARN'),
+    targetQueueArns: {
+      email: required(cfg.EMAIL_TOUCH_QUEUE_ARN, 'EMAIL_TOUCH_QUEUE_ARN'),
+      sms: required(cfg.SMS_TOUCH_QUEUE_ARN, 'SMS_TOUCH_QUEUE_ARN'),
+    },
     roleArn: required(cfg.SCHEDULER_ROLE_ARN, 'SCHEDULER_ROLE_ARN'),
     deadLetterQueueArn: required(cfg.SCHEDULER_DLQ_ARN, 'SCHEDULER_DLQ_ARN'),
   });
