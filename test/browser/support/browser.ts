@@ -99,6 +99,8 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   const size = page.viewportSize() ?? { width: 1280, height: 900 };
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    // Let the page (and a sandboxed preview frame, drawn in its own process) lay out again.
+    await page.waitForTimeout(400);
     await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize(size);
