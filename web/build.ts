@@ -6,6 +6,7 @@
  * (functions/contract, functions/domain, functions/routes.ts, functions/zod.ts) and the
  * lockfile.
  */
+import { spawnSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -40,9 +41,19 @@ export async function consoleBuildIsStale(): Promise<boolean> {
   return Math.max(...sources) > built.mtimeMs;
 }
 
+/**
+ * Runs `vite build` in a process of its own with NODE_ENV=production: under vitest
+ * NODE_ENV is `test`, and the JSX transform would then emit its development form.
+ */
 export async function buildConsole(): Promise<void> {
-  const { build } = await import('vite');
-  await build({ configFile: join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+  const vite = join(ROOT, 'node_modules/vite/bin/vite.js');
+  const { status, error } = spawnSync(process.execPath, [vite, 'build', '--config', join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  if (error) throw error;
+  if (status !== 0) throw new Error(`vite build exited with ${status}`);
 }
 
 /** Builds when stale; answers whether it built. */
