@@ -10,6 +10,7 @@ import { runEngineBench } from './engine.js';
 import { formatRows, measureBundles } from './bundle-size.js';
 import { runLocalSchedulerBench } from './local-scheduler.js';
 import { runQueryBench } from './queries.js';
+import { CONSOLE_FIRST_LOAD_TARGET_BYTES, formatConsoleSize, measureConsole } from './console-size.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -80,6 +81,13 @@ console.log(formatRows(rows));
 for (const row of rows) {
   if (row.status !== 'ok') failures.push(`bundle ${row.function}: ${row.status}${row.error ? ` (${row.error})` : ''}`);
   else if (!row.sendsSms && row.withinTargets === false) failures.push(`bundle ${row.function} misses its targets`);
+}
+
+console.log('\n== Web console (gzipped JavaScript) ==\n');
+const consoleSize = await measureConsole();
+console.log(formatConsoleSize(consoleSize));
+if (consoleSize.firstLoadGzipBytes > CONSOLE_FIRST_LOAD_TARGET_BYTES) {
+  failures.push(`console first load ${(consoleSize.firstLoadGzipBytes / 1024).toFixed(1)} KB gzipped > 150 KB`);
 }
 
 if (failures.length === 0) {

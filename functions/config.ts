@@ -53,6 +53,8 @@ export const configSchema = z.object({
   DEFAULT_TIMEZONE: z._default(z.string().check(z.minLength(1)), 'America/New_York'),
   /** Seconds a touch claim is held before a retry may take it over. */
   TOUCH_CLAIM_LEASE_SECONDS: z._default(positiveInt(), 300),
+  /** Touches one person may get per channel and local day across concurrent sequences (README "Enrollment rules"). */
+  TOUCHES_PER_PERSON_PER_DAY: z._default(positiveInt(), 1),
   /** Largest enrollment request body (bytes); larger answers 413. */
   MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), 5 * 1024 * 1024),
   POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'followup'),

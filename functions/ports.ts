@@ -11,11 +11,14 @@ import type {
   Enrollment,
   EnrollmentStatus,
   EnrollmentSummary,
+  ConsentRecord,
   Prospect,
   ProspectSummary,
+  ReplyRecord,
   Suppression,
   TimelineEvent,
   TouchClaim,
+  TouchDay,
   TouchRecord,
   TouchStatus,
 } from './domain/records.js';
@@ -236,6 +239,15 @@ export interface ProspectStore {
   deleteProspectData(prospectId: string): Promise<void>;
 }
 
+/** What enrolling reads in one batch; maps are keyed by what was asked for (ledger entries by the address as passed in). */
+export interface EnrollmentReads {
+  enrollments: Map<string, Enrollment>;
+  suppressions: Map<string, Suppression>;
+  /** The consent ledger's reply entries of the addresses. */
+  replies: Map<string, ReplyRecord>;
+  prospects: Map<string, Prospect>;
+}
+
 /** Enrollments, the touches recorded on them, and the reads enrolling and touching need. */
 export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
@@ -258,11 +270,7 @@ export interface EnrollmentStore {
     enrollmentIds: string[],
     addresses: string[],
     prospectIds?: string[],
-  ): Promise<{
-    enrollments: Map<string, Enrollment>;
-    suppressions: Map<string, Suppression>;
-    prospects: Map<string, Prospect>;
-  }>;
+  ): Promise<EnrollmentReads>;
   /**
    * Writes an enrollment chunk with batched, UNCONDITIONAL writes (a BatchWriteItem cannot
    * be conditional, and a conditional put per enrollment is several times slower): the
@@ -279,6 +287,11 @@ export interface EnrollmentStore {
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
   }): Promise<void>;
+  /**
+   * The enrollments of a sequence whose `accountDomain` is `domain` (colleagues at one
+   * company), with their status: one Query of an index (paginated), eventually consistent.
+   */
+  listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]>;
   /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
   restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
   /**
@@ -319,13 +332,41 @@ export interface ClaimStore {
   claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult>;
   /** Gives a claim back (after a retryable send failure) so the retry need not wait for the lease. */
   releaseTouchClaim(claim: TouchClaim): Promise<void>;
+  /**
+   * Claims one of the `limit` touches a person may get on `channel` on their local `day`,
+   * for `enrollmentId`: ONE conditional UpdateItem on the profile on the happy path
+   * (`seen`, the profile's claims as the caller read them, picks the write), a re-read
+   * and a retry under contention. 'full' when `limit` other enrollments hold that day;
+   * claiming again for the same enrollment is 'ok'. A missing profile is 'ok' (nothing to
+   * count on; the touch is stale anyway). Only for people with concurrent enrollments.
+   */
+  claimTouchDay(claim: TouchDayClaim, seen?: TouchDay): Promise<'ok' | 'full'>;
 }
 
-/** The consent ledger. */
+export interface TouchDayClaim {
+  prospectId: string;
+  channel: Channel;
+  day: string;
+  enrollmentId: string;
+  limit: number;
+}
+
+/**
+ * The consent ledger, keyed by address hash and global to every sequence: suppressions
+ * (every touch is checked against them), reply entries (imports are), and the consents
+ * that lifted entries (the audit of `POST /prospects/{id}/consent`).
+ */
 export interface ConsentStore {
   getSuppression(address: string): Promise<Suppression | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
   deleteSuppression(address: string): Promise<void>;
+  /** Records (or replaces with a later one) the reply entry of `reply.addressHash`. Idempotent. */
+  putReplyRecord(reply: ReplyRecord): Promise<void>;
+  getReplyRecord(address: string): Promise<ReplyRecord | undefined>;
+  deleteReplyRecord(address: string): Promise<void>;
+  /** Keeps the latest consent given for the address. */
+  putConsentRecord(consent: ConsentRecord): Promise<void>;
+  getConsentRecord(address: string): Promise<ConsentRecord | undefined>;
 }
 
 export interface TimelineStore {
@@ -366,6 +407,19 @@ export interface LeaseStore {
   releaseLease(name: string, owner: string): Promise<void>;
 }
 
+/**
+ * Idempotency records: "this inbound message was handled", so a replayed webhook (the
+ * same Twilio MessageSid, the same SES event) has no second effect.
+ */
+export interface IdempotencyStore {
+  /**
+   * ONE conditional PutItem of the record `key` (e.g. `twilio:<MessageSid>`), kept until
+   * `expiresAt` (DynamoDB's TTL removes it later): 'ok' for the first claim, 'conflict'
+   * while an unexpired record exists. An expired record not yet removed is claimed again.
+   */
+  claimIdempotencyKey(key: string, expiresAt: Date, now: Date): Promise<ConditionalWriteResult>;
+}
+
 export interface Store
   extends SequenceStore,
     ProspectStore,
@@ -375,6 +429,7 @@ export interface Store
     TimelineStore,
     CounterStore,
     LeaseStore,
-    InboxStore {}
+    InboxStore,
+    IdempotencyStore {}
 
 export type { Channel };

@@ -63,6 +63,12 @@ export const ROUTES = {
   'GET /prospects': { target: 'api', access: 'viewer', summary: 'Search prospects, or list those of a sequence' },
   'GET /prospects/{id}': { target: 'api', access: 'viewer', summary: 'A prospect, its enrollments and its timeline', params: prospect },
   'DELETE /prospects/{id}': { target: 'api', access: 'editor', summary: "Erase a prospect's personal data", params: prospect },
+  'POST /prospects/{id}/consent': {
+    target: 'api',
+    access: 'editor',
+    summary: 'Record a new, audited consent that lifts an opt-out or a reply block of one channel',
+    params: prospect,
+  },
   'POST /enrollments/{id}/stop': { target: 'api', access: 'editor', summary: 'Stop an enrollment', params: enrollment },
   'POST /enrollments/{id}/pause': { target: 'api', access: 'editor', summary: 'Pause an enrollment', params: enrollment },
   'POST /enrollments/{id}/resume': { target: 'api', access: 'editor', summary: 'Resume a paused enrollment', params: enrollment },

@@ -9,7 +9,7 @@
  * - `requests.ts`: the request plumbing (one `conditionalWrite`, batches, pagination,
  *   retries); `cursors.ts`: page cursors;
  * - `sequences.ts`, `prospects.ts` (+ `search.ts`), `enrollments.ts`, `claims.ts`,
- *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `inbox.ts`: one file per aggregate.
+ *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `inbox.ts`, `idempotency.ts`: one file per aggregate.
  *
  * ## Reads
  *
@@ -37,6 +37,7 @@ import { DynamoCounters } from './dynamodb/counters.js';
 import { DynamoEnrollments } from './dynamodb/enrollments.js';
 import { DynamoInbox } from './dynamodb/inbox.js';
 import { DynamoLeases } from './dynamodb/leases.js';
+import { DynamoIdempotency } from './dynamodb/idempotency.js';
 import { DynamoProspects } from './dynamodb/prospects.js';
 import { Table, type TableOptions } from './dynamodb/requests.js';
 import { DynamoSequences } from './dynamodb/sequences.js';
@@ -55,6 +56,7 @@ export class DynamoDbStore implements Store {
   private readonly counters: DynamoCounters;
   private readonly leases: DynamoLeases;
   private readonly inbox: DynamoInbox;
+  private readonly idempotency: DynamoIdempotency;
 
   constructor(options: DynamoDbStoreOptions) {
     const table = new Table(options);
@@ -67,6 +69,7 @@ export class DynamoDbStore implements Store {
     this.counters = new DynamoCounters(table);
     this.leases = new DynamoLeases(table);
     this.inbox = new DynamoInbox(table);
+    this.idempotency = new DynamoIdempotency(table);
   }
 
   // ----- Sequences ------------------------------------------------------------
@@ -116,6 +119,9 @@ export class DynamoDbStore implements Store {
   putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     return this.enrollments.putEnrollmentBatch(...args);
   }
+  listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
+    return this.enrollments.listAccountEnrollments(...args);
+  }
   restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
     return this.enrollments.restartEnrollment(...args);
   }
@@ -139,6 +145,9 @@ export class DynamoDbStore implements Store {
   releaseTouchClaim(...args: Parameters<Store['releaseTouchClaim']>): ReturnType<Store['releaseTouchClaim']> {
     return this.claims.releaseTouchClaim(...args);
   }
+  claimTouchDay(...args: Parameters<Store['claimTouchDay']>): ReturnType<Store['claimTouchDay']> {
+    return this.claims.claimTouchDay(...args);
+  }
 
   // ----- Consent ledger -------------------------------------------------------
   getSuppression(...args: Parameters<Store['getSuppression']>): ReturnType<Store['getSuppression']> {
@@ -149,6 +158,22 @@ export class DynamoDbStore implements Store {
   }
   deleteSuppression(...args: Parameters<Store['deleteSuppression']>): ReturnType<Store['deleteSuppression']> {
     return this.consent.deleteSuppression(...args);
+  }
+
+  putReplyRecord(...args: Parameters<Store['putReplyRecord']>): ReturnType<Store['putReplyRecord']> {
+    return this.consent.putReplyRecord(...args);
+  }
+  getReplyRecord(...args: Parameters<Store['getReplyRecord']>): ReturnType<Store['getReplyRecord']> {
+    return this.consent.getReplyRecord(...args);
+  }
+  deleteReplyRecord(...args: Parameters<Store['deleteReplyRecord']>): ReturnType<Store['deleteReplyRecord']> {
+    return this.consent.deleteReplyRecord(...args);
+  }
+  putConsentRecord(...args: Parameters<Store['putConsentRecord']>): ReturnType<Store['putConsentRecord']> {
+    return this.consent.putConsentRecord(...args);
+  }
+  getConsentRecord(...args: Parameters<Store['getConsentRecord']>): ReturnType<Store['getConsentRecord']> {
+    return this.consent.getConsentRecord(...args);
   }
 
   // ----- Timeline -------------------------------------------------------------
@@ -193,5 +218,10 @@ export class DynamoDbStore implements Store {
   }
   setInboxHandled(...args: Parameters<Store['setInboxHandled']>): ReturnType<Store['setInboxHandled']> {
     return this.inbox.setInboxHandled(...args);
+  }
+
+  // ----- Idempotency records --------------------------------------------------
+  claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
+    return this.idempotency.claimIdempotencyKey(...args);
   }
 }

@@ -85,6 +85,7 @@ function responses(route: RouteDefinition, schemas: RouteSchemas, hasParams: boo
   }
   if (route.access === 'signed') all['403'] = error('The X-Twilio-Signature does not verify');
   if (hasParams) all['404'] = error('No such resource');
+  for (const [status, description] of Object.entries(schemas.errors ?? {})) all[status] = error(description);
   return all;
 }
 

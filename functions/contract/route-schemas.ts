@@ -27,6 +27,8 @@ import {
   versionsList,
 } from './queries.js';
 import {
+  consentRequest,
+  consentResponse,
   enrollmentControlResponse,
   enrollmentRequest,
   enrollmentResponse,
@@ -56,6 +58,8 @@ export interface RouteSchemas {
   readonly requestOptional?: boolean;
   /** The success answer. */
   readonly response: BodySpec & { readonly status: number; readonly description: string };
+  /** Errors particular to this route (every route's 400/401/403/404 are added by openapi.ts). */
+  readonly errors?: Readonly<Record<number, string>>;
 }
 
 function jsonBody(schema: z.ZodMiniType, example?: unknown): BodySpec {
@@ -121,6 +125,8 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
     request: [
       jsonBody(enrollmentRequest, {
         prospects: [{ email: 'ann@example.com', firstName: 'Ann', company: 'Acme', timezone: 'Europe/Berlin' }, { phone: '+14155550123' }],
+        columns: { 'Work Email': 'email' },
+        reenroll: false,
       }),
       { mediaType: 'text/csv', description: 'a header row, then one prospect per row (`?columns=` maps headers, as URL-encoded JSON)' },
     ],
@@ -134,6 +140,7 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
         ],
       }),
     ),
+    errors: { 413: 'The body is over the size limit: split the list', 415: 'Neither JSON nor CSV' },
   },
   'GET /sequences/{id}/stats': { response: ok('Counts by status, per step and per day; the funnel', jsonBody(sequenceStats)) },
   'GET /sequences/{id}/enrollments': {
@@ -174,6 +181,16 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
   'GET /prospects': { query: prospectsQuery, response: ok('A page of prospects', jsonBody(prospectsPage)) },
   'GET /prospects/{id}': { response: ok('The prospect, its enrollments and its timeline', jsonBody(prospectView)) },
   'DELETE /prospects/{id}': { response: ok('Erased (a hashed suppression stays)', jsonBody(eraseResponse, { erased: true })) },
+  'POST /prospects/{id}/consent': {
+    request: [jsonBody(consentRequest, { channel: 'email', source: 're-subscribed by phone 2026-12-05, ticket 123' })],
+    response: ok(
+      'The consent recorded, and what it lifted',
+      jsonBody(consentResponse, {
+        consent: { addressHash: '9f2c…', channel: 'email', source: 're-subscribed by phone 2026-12-05, ticket 123', actor: 'user:dana@northwind.example', at: '2026-12-05T10:00:00.000Z', lifted: ['unsubscribe'] },
+      }),
+    ),
+    errors: { 409: 'Nothing to lift this way, e.g. an SMS opt-out that only the prospect texting START can lift' },
+  },
   'POST /enrollments/{id}/stop': {
     request: [jsonBody(manualControlRequest, { reason: 'asked us by phone' })],
     requestOptional: true,
@@ -183,8 +200,12 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
     request: [jsonBody(manualControlRequest, { reason: 'on holiday' })],
     requestOptional: true,
     response: ok('The paused enrollment', jsonBody(enrollmentControlResponse)),
+    errors: { 409: 'The enrollment cannot be paused in its status' },
   },
-  'POST /enrollments/{id}/resume': { response: ok('The resumed enrollment', jsonBody(enrollmentControlResponse)) },
+  'POST /enrollments/{id}/resume': {
+    response: ok('The resumed enrollment', jsonBody(enrollmentControlResponse)),
+    errors: { 409: 'The enrollment is not paused' },
+  },
   'GET /inbox': {
     query: inboxQuery,
     response: ok(

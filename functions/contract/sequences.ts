@@ -1,5 +1,5 @@
 /**
- * Sequences, enrolling and manual control (README "HTTP API"): the bodies the handlers
+ * Sequences, enrolling, manual control and consent (README "HTTP API"): the bodies the handlers
  * parse and the answers they give, for the routes the console's queries (queries.ts) do
  * not cover. Answers that carry a stored record describe the fields clients read and let
  * the others through (`looseObject`), so a field added to a record is not a breaking
@@ -64,6 +64,8 @@ export const enrollmentRequest = z.object({
   prospects: z.array(z.unknown()).check(z.minLength(1, 'at least one prospect is required')),
   /** Header or key → prospect field, e.g. `{"Work Email": "email"}`. */
   columns: z.optional(z.record(z.string(), z.string())),
+  /** Start a new run for prospects whose enrollment in this sequence has ended (never after a reply or an opt-out). */
+  reenroll: z.optional(z.boolean({ error: 'expected true or false' })),
 });
 export type EnrollmentRequest = z.infer<typeof enrollmentRequest>;
 
@@ -101,6 +103,29 @@ export const enrollmentRecord = z.looseObject({
 /** `changed` is false when the enrollment had already ended (nothing was written). */
 export const enrollmentControlResponse = z.object({ enrollment: enrollmentRecord, changed: z.optional(z.boolean()) });
 export type EnrollmentControlResponse = z.infer<typeof enrollmentControlResponse>;
+
+/** `POST /prospects/{id}/consent`: an audited new consent that lifts an opt-out or a reply block of one channel. */
+export const consentRequest = z.strictObject({
+  channel: z.enum(['email', 'sms', 'call'], { error: 'expected email, sms or call' }),
+  source: z.string({ error: 'expected where the consent comes from, e.g. "re-subscribed by phone 2026-12-05, ticket 123"' }).check(
+    z.trim(),
+    z.minLength(1, 'must say where the consent comes from'),
+    z.maxLength(500, 'at most 500 characters'),
+  ),
+});
+export type ConsentRequest = z.infer<typeof consentRequest>;
+export const consentResponse = z.object({
+  consent: z.object({
+    addressHash: z.string(),
+    channel: z.enum(['email', 'sms', 'call']),
+    source: z.string(),
+    /** `user:<email>` or `apiKey`. */
+    actor: z.string(),
+    at: instant,
+    /** What it lifted: `reply`, or the suppression's reason. */
+    lifted: z.array(z.string()),
+  }),
+});
 
 /** `DELETE /prospects/{id}`. */
 export const eraseResponse = z.object({ erased: z.literal(true) });

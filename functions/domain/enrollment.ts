@@ -3,6 +3,7 @@
  */
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records.js';
+import { normalizeMessageId, sesMessageIdOf } from './email-reply.js';
 
 /** One enrollment item per prospect and sequence; its id says where it lives, so no index is needed. */
 export function enrollmentIdFor(prospectId: string, sequenceId: string): string {
@@ -141,12 +142,41 @@ export function statusChangeDeltas(from: EnrollmentStatus, to: EnrollmentStatus)
   return { [counterKeys.status(from)]: -1, [counterKeys.status(to)]: 1 };
 }
 
-/** The step an incoming reply is attributed to: the last one sent. */
-export function lastSentStep(enrollment: Enrollment): string | undefined {
+/** The last step sent (on `channel`, when given). */
+export function lastSentStep(enrollment: Enrollment, channel?: Channel): string | undefined {
   let latest: { stepId: string; stepIndex: number } | undefined;
   for (const touch of Object.values(enrollment.touches)) {
     if (touch.status === 'skipped' || touch.status === 'failed') continue;
+    if (channel !== undefined && touch.channel !== channel) continue;
     if (!latest || touch.stepIndex > latest.stepIndex) latest = touch;
   }
   return latest?.stepId;
+}
+
+/** What a reply says about the message it answers (email: its In-Reply-To and References). */
+export interface ReplyThread {
+  channel: Channel;
+  inReplyTo?: readonly string[];
+  references?: readonly string[];
+}
+
+/**
+ * The step a reply is credited to: for email, the touch whose Message-ID the reply's
+ * In-Reply-To names, else the most recent one its References name (the last entry is the
+ * direct parent); otherwise the last step sent on the reply's channel (an SMS answers the
+ * last SMS), else the last step sent at all.
+ */
+export function answeredStep(enrollment: Enrollment, reply: ReplyThread): string | undefined {
+  const sent = Object.values(enrollment.touches).filter((t) => t.channel === 'email' && t.status !== 'skipped' && t.status !== 'failed');
+  for (const id of [...(reply.inReplyTo ?? []), ...[...(reply.references ?? [])].reverse()]) {
+    const normalized = normalizeMessageId(id);
+    const sesId = sesMessageIdOf(id);
+    const touch = sent.find(
+      (t) =>
+        (t.messageIdHeader !== undefined && normalizeMessageId(t.messageIdHeader) === normalized) ||
+        (sesId !== undefined && t.providerMessageId === sesId),
+    );
+    if (touch) return touch.stepId;
+  }
+  return lastSentStep(enrollment, reply.channel) ?? lastSentStep(enrollment);
 }

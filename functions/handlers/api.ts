@@ -10,7 +10,7 @@
  * for the route it serves.
  */
 import middy from '@middy/core';
-import { manualControlRequest, publishRequest } from '../contract/sequences.js';
+import { consentRequest, manualControlRequest, publishRequest } from '../contract/sequences.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import type { PhoneTimeZones } from '../ports.js';
 import type { UseCaseContext } from '../use-cases/context.js';
@@ -66,6 +66,18 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
   },
   'DELETE /prospects/{id}': async ({ context, event }) =>
     json(200, await eraseProspect(await context(), pathParameter(event, 'id'))),
+  'POST /prospects/{id}/consent': async ({ context, event }) => {
+    const prospectId = pathParameter(event, 'id');
+    const body = consentRequest.safeParse(parseJsonBody(event));
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path[0];
+      throw new HttpError(400, `${typeof field === 'string' ? field : 'body'}: ${issue?.message ?? 'invalid'}`, undefined, typeof field === 'string' ? field : undefined);
+    }
+    const { recordConsent } = await import('../use-cases/record-consent.js');
+    const consent = await recordConsent(await context(), { prospectId, ...body.data });
+    return json(200, { consent });
+  },
   'POST /enrollments/{id}/stop': async ({ context, event }) => {
     const reason = manualReason(event) ?? 'stopped by hand';
     const result = await stopEnrollment(await context(), { enrollmentId: pathParameter(event, 'id'), status: 'stopped', reason });
@@ -149,14 +161,21 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
     import('../adapters/phone-time-zones.js'),
   ]);
   phoneTimeZones ??= libphonenumberTimeZones();
-  const { rows, columns } = parseEnrollmentBody({
+  const { rows, columns, reenroll } = parseEnrollmentBody({
     contentType: header(event, 'content-type'),
     body: bodyBytes(event),
     query: event.queryStringParameters ?? {},
   });
   const results = await enrollProspects(
     { ...ctx, phoneTimeZones },
-    { sequenceId: pathParameter(event, 'id'), rows, ...(columns ? { columns } : {}) },
+    {
+      sequenceId: pathParameter(event, 'id'),
+      rows,
+      ...(columns ? { columns } : {}),
+      reenroll,
+      // A synchronous enrollment is its own import: its request id names it on the timeline.
+      ...(event.requestContext?.requestId ? { importId: event.requestContext.requestId } : {}),
+    },
   );
   const summary = { enrolled: 0, skipped: 0, invalid: 0 };
   for (const result of results) summary[result.status] += 1;

@@ -33,6 +33,7 @@ const envSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   FOLLOWUP_UNSUBSCRIBE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   FOLLOWUP_REPLY_DOMAIN: z.string().min(1).optional(),
+  TOUCHES_PER_PERSON_PER_DAY: z.coerce.number().int().min(1, 'must be 1 or more').optional(),
 });
 
 const FLAGS = {
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
       ...(options.env.TWILIO_AUTH_TOKEN ? { twilioAuthToken: options.env.TWILIO_AUTH_TOKEN } : {}),
       ...(options.env.FOLLOWUP_UNSUBSCRIBE_SECRET ? { unsubscribeSecret: options.env.FOLLOWUP_UNSUBSCRIBE_SECRET } : {}),
       ...(options.env.FOLLOWUP_REPLY_DOMAIN ? { replyDomain: options.env.FOLLOWUP_REPLY_DOMAIN } : {}),
+      ...(options.env.TOUCHES_PER_PERSON_PER_DAY ? { touchesPerPersonPerDay: options.env.TOUCHES_PER_PERSON_PER_DAY } : {}),
       templatesDir,
       autoRun: true,
       logger,

@@ -66,6 +66,8 @@ export interface RuntimeOptions {
   twilioAuthToken?: string;
   unsubscribeSecret?: string;
   replyDomain?: string;
+  /** Touches one person may get per channel and local day across concurrent sequences (default 1). */
+  touchesPerPersonPerDay?: number;
   templatesDir: string;
   defaultPhoneRegion?: string;
   /** Fire due touches on a real-time ticker (npm start); tests drive the clock themselves. */
@@ -177,6 +179,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(options.replyDomain ? { replyDomain: options.replyDomain } : {}),
         defaultPhoneRegion: options.defaultPhoneRegion ?? 'US',
         claimLeaseSeconds: 300,
+        ...(options.touchesPerPersonPerDay ? { touchesPerPersonPerDay: options.touchesPerPersonPerDay } : {}),
       },
       email: outbox.recordingEmailSender(
         new SesEmailSender(new SESv2Client({ ...localAws, endpoint: ses.url }), {

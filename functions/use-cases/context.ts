@@ -16,6 +16,11 @@ export interface UseCaseSettings {
   replyDomain?: string;
   defaultPhoneRegion: string;
   claimLeaseSeconds: number;
+  /**
+   * Touches one person may get per channel and local day across all their sequences
+   * (only people with concurrent enrollments are counted). Default 1.
+   */
+  touchesPerPersonPerDay?: number;
 }
 
 export interface UseCaseContext {
@@ -88,6 +93,17 @@ export class InboxItemNotFoundError extends Error {
   override name = 'InboxItemNotFoundError';
   constructor(readonly id: string) {
     super(`Inbox item "${id}" does not exist`);
+  }
+}
+
+/** A consent that cannot be recorded as asked (HTTP 409, naming the field at fault): use-cases/record-consent.ts. */
+export class ConsentRefusedError extends Error {
+  override name = 'ConsentRefusedError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
   }
 }
 

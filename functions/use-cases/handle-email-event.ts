@@ -19,6 +19,7 @@ import { counterKeys, enrollmentIdFor } from '../domain/enrollment.js';
 import type { Enrollment, TimelineEvent, TouchRecord } from '../domain/records.js';
 import type { UseCaseContext } from './context.js';
 import { recordInboxItem } from './record-inbox-item.js';
+import { replayGuard, sesEventKey } from './replay-guard.js';
 import { suppressAddress, type SuppressAddressResult } from './suppress-address.js';
 
 export interface TouchTags {
@@ -57,11 +58,15 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     ...(input.touch ? { enrollmentId: enrollmentIdFor(input.touch.prospectId, input.touch.sequenceId), stepIndex: input.touch.stepIndex } : {}),
   };
   const { event } = input;
+  // Counting is not idempotent: only the event's first delivery counts (replay-guard.ts).
+  // Suppressions, stops and touch statuses are, and run for every delivery.
+  const guard = replayGuard(ctx, sesEventKey(input.messageId, event.type, input.at, event.type === 'click' ? event.link : undefined));
   switch (event.type) {
     case 'bounce': {
       const permanent = event.bounceType === 'Permanent';
       const found = await findTouch(ctx, input);
       if (!permanent) {
+        if (found && !(await guard.firstTime())) return 'duplicate';
         if (found) {
           await ctx.store.addToCounters({
             sequenceId: found.enrollment.sequenceId,
@@ -108,7 +113,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
         await inboxBounce(ctx, input, suppressed, address, `Marked as spam${event.feedbackType ? ` (${event.feedbackType})` : ''}`);
       }
       const found = await findTouch(ctx, input);
-      if (found) {
+      if (found && (await guard.firstTime())) {
         await ctx.store.addToCounters({
           sequenceId: found.enrollment.sequenceId,
           deltas: { [counterKeys.step(found.touch.stepId, 'complained')]: 1 },
@@ -133,6 +138,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     case 'click': {
       const found = await findTouch(ctx, input);
       if (!found) return unknown(ctx, ids);
+      if (!(await guard.firstTime())) return 'duplicate';
       const counter =
         event.type === 'open' ? counterKeys.step(found.touch.stepId, 'opened') : counterKeys.step(found.touch.stepId, 'clicked');
       await ctx.store.addToCounters({ sequenceId: found.enrollment.sequenceId, deltas: { [counter]: 1 }, at: ctx.clock.now() });

@@ -40,7 +40,7 @@ import type { InboundContext } from './handle-sms-inbound.js';
 import { notifyOwner, RetryableNotificationError, type NotifyResult } from './notify-owner.js';
 import { pauseEnrollment } from './pause-enrollment.js';
 import { recordInboxItem } from './record-inbox-item.js';
-import { recordReply } from './record-reply.js';
+import { recordReply, recordReplyInLedger } from './record-reply.js';
 import { unsubscribeProspect } from './unsubscribe-prospect.js';
 
 export type MatchedBy = 'reply-token' | 'thread' | 'sender';
@@ -103,13 +103,21 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
     return done(ctx, email, { outcome: 'opted_out', enrollmentId: enrollment.id, matchedBy, stopped, forwarded });
   }
 
-  const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text });
+  const thread = { inReplyTo: email.inReplyTo, references: email.references };
+  const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text, thread });
+  // The address we wrote to, and the one the reply came from when it is another.
+  await recordReplyInLedger(ctx, {
+    addresses: [prospect?.email, ...senderAddresses(email)].filter((a): a is string => a !== undefined),
+    channel: 'email',
+    enrollment,
+  });
   await recordInboxItem(ctx, {
     kind: 'reply',
     prospectId: enrollment.prospectId,
     source: emailSource(email, ctx.clock.now()),
     channel: 'email',
     enrollment,
+    thread,
     ...(prospect ? { prospect } : {}),
     text: fresh || email.text,
     subject: email.subject,

@@ -6,7 +6,7 @@
  * (the enrollment already stopped), and a redelivery (SNS, SES events) writes the item
  * then, once, as its id comes from the message.
  */
-import { lastSentStep } from '../domain/enrollment.js';
+import { answeredStep, type ReplyThread } from '../domain/enrollment.js';
 import { clipText, inboxItemId, MAX_INBOX_SUBJECT, MAX_INBOX_TEXT, type InboxItem, type InboxKind } from '../domain/inbox.js';
 import type { Enrollment, Prospect } from '../domain/records.js';
 import type { Channel } from '../domain/sequence.js';
@@ -20,6 +20,8 @@ export interface InboxEntryInput {
   channel: Channel;
   /** The enrollment it answers, read already; or only its id (then it is read for the step). */
   enrollment?: Enrollment;
+  /** The thread of an email reply: its In-Reply-To and References name the step it answers. */
+  thread?: Omit<ReplyThread, 'channel'>;
   enrollmentId?: string;
   prospect?: Prospect;
   text?: string;
@@ -34,7 +36,8 @@ export async function recordInboxItem(ctx: UseCaseContext, input: InboxEntryInpu
   // The zone its time is shown in: one read when the caller did not have the profile.
   const prospect = input.prospect ?? (await ctx.store.getProspect(input.prospectId));
   const timezone = prospect?.timezone;
-  const stepId = enrollment ? lastSentStep(enrollment) : undefined;
+  // The step a reply is credited with (domain/enrollment.ts answeredStep), so the inbox and the stats agree.
+  const stepId = enrollment ? answeredStep(enrollment, { channel: input.channel, ...input.thread }) : undefined;
   const text = clipText(input.text, MAX_INBOX_TEXT);
   const subject = clipText(input.subject, MAX_INBOX_SUBJECT);
   const item: InboxItem = {

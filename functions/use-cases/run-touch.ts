@@ -26,6 +26,8 @@ import type { TouchPlan } from '../domain/touch-plan.js';
 import type { ConditionalWriteResult, EnrollmentAdvance, ScheduledTouch, SendResult, TouchMessage } from '../ports.js';
 import { loadSequenceVersion, type SendingContext } from './context.js';
 import { composeTouch, type ComposedTouch } from './compose-touch.js';
+import { touchDayOpening } from './touch-day.js';
+import { scheduledTouchFor } from '../domain/touch-plan.js';
 
 /** `channel` is the step's, so the handler can count outcomes per channel (metrics). */
 export type TouchOutcome =
@@ -135,6 +137,9 @@ async function reschedule(ctx: SendingContext, state: TouchState, touch: Schedul
 
 async function send(ctx: SendingContext, state: TouchState, address: string): Promise<TouchOutcome> {
   const { enrollment, prospect, sequence, step, now } = state;
+  // A person in several sequences: today's touch on this channel may be used up already.
+  const later = await touchDayOpening(ctx, state);
+  if (later) return reschedule(ctx, state, scheduledTouchFor(enrollment, later.toISOString(), prospect));
   const claim: TouchClaim = {
     enrollmentId: enrollment.id,
     prospectId: enrollment.prospectId,

@@ -21,6 +21,8 @@ export interface StopEnrollmentInput {
   detail?: string;
   /** Extra counters to bump with the change, e.g. the reply attributed to a step. */
   counters?: (enrollment: Enrollment) => Record<string, number>;
+  /** The step the timeline entry is about (a reply: the step it answers), from the enrollment as stopped. */
+  stepId?: (enrollment: Enrollment) => string | undefined;
 }
 
 export type StopEnrollmentResult =
@@ -58,6 +60,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
     }
 
     if (enrollment.pendingScheduleName) await ctx.scheduler.cancel(enrollment.pendingScheduleName);
+    const stepId = input.stepId?.(enrollment);
     await ctx.store.appendTimeline([
       {
         prospectId: enrollment.prospectId,
@@ -65,6 +68,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
         type: input.timelineType ?? timelineTypeFor(input.status),
         sequenceId: enrollment.sequenceId,
         enrollmentId: enrollment.id,
+        ...(stepId ? { stepId } : {}),
         detail: input.detail ?? input.reason,
         ...actedBy(ctx),
       },

@@ -15,6 +15,7 @@ import { FakeCounters } from './in-memory-store/counters.js';
 import { FakeEnrollments } from './in-memory-store/enrollments.js';
 import { FakeInbox } from './in-memory-store/inbox.js';
 import { FakeLeases } from './in-memory-store/leases.js';
+import { FakeIdempotency } from './in-memory-store/idempotency.js';
 import { FakeProspects } from './in-memory-store/prospects.js';
 import { FakeSequences } from './in-memory-store/sequences.js';
 import { clone, FakeTables, type StoredClaim } from './in-memory-store/state.js';
@@ -37,6 +38,7 @@ const STORE_METHODS = [
   'listEnrollmentsBySequence',
   'getEnrollmentsAndSuppressions',
   'putEnrollmentBatch',
+  'listAccountEnrollments',
   'restartEnrollment',
   'loadTouchContext',
   'advanceEnrollment',
@@ -44,9 +46,15 @@ const STORE_METHODS = [
   'updateTouchStatus',
   'claimTouch',
   'releaseTouchClaim',
+  'claimTouchDay',
   'getSuppression',
   'putSuppression',
   'deleteSuppression',
+  'putReplyRecord',
+  'getReplyRecord',
+  'deleteReplyRecord',
+  'putConsentRecord',
+  'getConsentRecord',
   'appendTimeline',
   'listTimeline',
   'addToCounters',
@@ -59,6 +67,7 @@ const STORE_METHODS = [
   'getInboxItem',
   'listInbox',
   'setInboxHandled',
+  'claimIdempotencyKey',
 ] as const satisfies readonly StoreMethod[];
 
 // Every method of the port is counted: a method missing from the list fails to compile.
@@ -84,6 +93,7 @@ export class InMemoryStore implements Store {
   private readonly counters = new FakeCounters(this.tables);
   private readonly leases = new FakeLeases(this.tables);
   private readonly inbox = new FakeInbox(this.tables);
+  private readonly idempotency = new FakeIdempotency(this.tables);
 
   resetCalls(): void {
     this.calls = newCalls();
@@ -154,6 +164,10 @@ export class InMemoryStore implements Store {
     this.count('putEnrollmentBatch');
     return this.enrollments.putEnrollmentBatch(...args);
   }
+  async listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
+    this.count('listAccountEnrollments');
+    return this.enrollments.listAccountEnrollments(...args);
+  }
   async restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
     this.count('restartEnrollment');
     return this.enrollments.restartEnrollment(...args);
@@ -184,6 +198,10 @@ export class InMemoryStore implements Store {
     this.count('releaseTouchClaim');
     return this.claims.releaseTouchClaim(...args);
   }
+  async claimTouchDay(...args: Parameters<Store['claimTouchDay']>): ReturnType<Store['claimTouchDay']> {
+    this.count('claimTouchDay');
+    return this.claims.claimTouchDay(...args);
+  }
 
   // ----- Consent ledger -------------------------------------------------------
   async getSuppression(...args: Parameters<Store['getSuppression']>): ReturnType<Store['getSuppression']> {
@@ -197,6 +215,27 @@ export class InMemoryStore implements Store {
   async deleteSuppression(...args: Parameters<Store['deleteSuppression']>): ReturnType<Store['deleteSuppression']> {
     this.count('deleteSuppression');
     return this.consent.deleteSuppression(...args);
+  }
+
+  async putReplyRecord(...args: Parameters<Store['putReplyRecord']>): ReturnType<Store['putReplyRecord']> {
+    this.count('putReplyRecord');
+    return this.consent.putReplyRecord(...args);
+  }
+  async getReplyRecord(...args: Parameters<Store['getReplyRecord']>): ReturnType<Store['getReplyRecord']> {
+    this.count('getReplyRecord');
+    return this.consent.getReplyRecord(...args);
+  }
+  async deleteReplyRecord(...args: Parameters<Store['deleteReplyRecord']>): ReturnType<Store['deleteReplyRecord']> {
+    this.count('deleteReplyRecord');
+    return this.consent.deleteReplyRecord(...args);
+  }
+  async putConsentRecord(...args: Parameters<Store['putConsentRecord']>): ReturnType<Store['putConsentRecord']> {
+    this.count('putConsentRecord');
+    return this.consent.putConsentRecord(...args);
+  }
+  async getConsentRecord(...args: Parameters<Store['getConsentRecord']>): ReturnType<Store['getConsentRecord']> {
+    this.count('getConsentRecord');
+    return this.consent.getConsentRecord(...args);
   }
 
   // ----- Timeline -------------------------------------------------------------
@@ -254,6 +293,11 @@ export class InMemoryStore implements Store {
     return this.inbox.setInboxHandled(...args);
   }
 
+  // ----- Idempotency records --------------------------------------------------
+  async claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
+    this.count('claimIdempotencyKey');
+    return this.idempotency.claimIdempotencyKey(...args);
+  }
   // ----- Test helpers (not part of the Store port; not counted in `calls`) -------------
 
   /** The claim currently held on an enrollment. */

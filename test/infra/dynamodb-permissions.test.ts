@@ -21,6 +21,7 @@ import { createTwilioWebhookHandler } from '../../functions/handlers/twilio-webh
 import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.js';
 import { signTwilioRequest } from '../../functions/local/twilio-stub.js';
 import type { TouchMessage } from '../../functions/ports.js';
+import type { CompiledSequence } from '../../functions/domain/sequence-definition.js';
 import { HANDLER_NAMES, type HandlerName } from '../../infra/handlers.js';
 import { FUNCTION_ACCESS, KNOWN_DYNAMODB_GAPS } from '../../infra/permissions.js';
 import { createDynamoInboundContext, type DynamoInboundContext } from '../fakes/dynamo-inbound-context.js';
@@ -73,6 +74,11 @@ async function as<T>(name: HandlerName, work: () => Promise<T>): Promise<T> {
     current = undefined;
   }
 }
+
+/** The example sequence, stopping for the whole account: a reply looks up the replier's colleagues. */
+const forTheAccount = (sequence: CompiledSequence) => {
+  sequence.definition.stopOnReplyFrom = 'account';
+};
 
 let messageCounter = 0;
 function sqsEvent(messages: TouchMessage[]): SQSEvent {
@@ -143,7 +149,7 @@ async function afterFirstEmail(t: DynamoInboundContext, data: Record<string, unk
 }
 
 describe('every function uses exactly the DynamoDB access infra/permissions.ts grants it', () => {
-  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, erasure', async () => {
+  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, consent, erasure', async () => {
     const t = await createDynamoInboundContext(db);
     const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
     const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string } = {}) =>
@@ -197,6 +203,12 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
         body: JSON.stringify({ prospects: [{ email: 'linus@example.org' }], reenroll: true }),
       }),
     );
+    await ok(
+      call('POST /prospects/{id}/consent', `/prospects/${linus!.prospectId}/consent`, {
+        id: linus!.prospectId,
+        body: JSON.stringify({ channel: 'email', source: 'asked to hear from us again' }),
+      }),
+    );
     await ok(call('DELETE /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
   });
 
@@ -212,8 +224,9 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     expect(t.sms.sentTo(first.phone).length).toBeGreaterThan(0);
 
     const skipped = person('alan', tag === 'a' ? '+14155550166' : '+14155550167');
-    await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'sms_stop', source: 'test', createdAt: t.clock.now().toISOString() });
+    // Suppressed after it was enrolled (an import would not enroll it): its SMS steps are skipped.
     await enrollOne(t, skipped);
+    await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'manual', source: 'test', createdAt: t.clock.now().toISOString() });
     // 21610: the number replied STOP to Twilio directly; the worker records the suppression.
     t.sms.failNext({ kind: 'permanent', reason: 'unsubscribed recipient', code: '21610' });
     await enrollOne(t, person('edsger', tag === 'a' ? '+14155550177' : '+14155550178'));
@@ -233,9 +246,10 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     await touchFlows(true, 'b');
   });
 
-  it('twilioWebhook: STOP, START, HELP, a reply, delivery and failure callbacks', async () => {
-    const t = await createDynamoInboundContext(db);
+  it('twilioWebhook: STOP, START, HELP, a reply (that stops a colleague), delivery and failure callbacks', async () => {
+    const t = await createDynamoInboundContext(db, { tweak: forTheAccount });
     const { enrollmentId } = await enrollOne(t);
+    const colleague = await enrollOne(t, { email: 'colleague@example.com', firstName: 'Col' });
     await deliverDue(t, t.clock.now().getTime() + 3 * DAY);
     const sms = (await t.store.getEnrollment(enrollmentId))?.touches['check-in'];
     const handler = createTwilioWebhookHandler({ context: async () => t.ctx, authToken: async () => AUTH_TOKEN, publicUrl: () => PUBLIC_URL });
@@ -267,6 +281,7 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     for (const response of [await status('delivered'), await inbound('HELP'), await inbound('Sounds good, call me Tuesday')]) {
       expect(response.statusCode).toBe(200);
     }
+    expect(await t.store.getEnrollment(colleague.enrollmentId)).toMatchObject({ status: 'stopped' });
     const other = await enrollOne(t, { ...ADA, email: 'joan@example.org', phone: '+14155550144' });
     expect((await inbound('STOP', '+14155550144')).statusCode).toBe(200);
     expect((await inbound('START', '+14155550144')).statusCode).toBe(200);
@@ -291,8 +306,8 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     expect((await call('POST', 'confirm=yes')).statusCode).toBe(200);
   });
 
-  it('sesInbound: a reply, an out-of-office (paused, later resumed by the worker), a mailto unsubscribe, an unknown sender', async () => {
-    const t = await createDynamoInboundContext(db, { settings: { replyDomain: 'reply.followup.test' } });
+  it('sesInbound: a reply (that stops a colleague), an out-of-office (paused, later resumed by the worker), a mailto unsubscribe, an unknown sender', async () => {
+    const t = await createDynamoInboundContext(db, { settings: { replyDomain: 'reply.followup.test' }, tweak: forTheAccount });
     const handler = createSesInboundHandler({ context: async () => t.ctx });
     const deliver = (file: string, replyTo: string, inReplyTo: string) => {
       const mime = fixtureText(`email/${file}`, { PROSPECT_EMAIL: ADA.email, REPLY_TO: replyTo, IN_REPLY_TO: inReplyTo, ENVELOPE_RECIPIENT: replyTo });
@@ -307,8 +322,10 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     await deliver('out-of-office-de.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
     expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'paused' });
     await deliverDue(t, t.clock.now().getTime() + 20 * DAY);
+    const colleague = await enrollOne(t, { email: 'colleague@example.com', firstName: 'Col' });
     await deliver('gmail-reply.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
     expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'replied' });
+    expect(await t.store.getEnrollment(colleague.enrollmentId)).toMatchObject({ status: 'stopped' });
     await deliver('gmail-reply.eml', 'someone@reply.followup.test', '<unknown@example.org>');
     // Mail to the List-Unsubscribe mailto address.
     const second = await afterFirstEmail(t, { ...ADA, email: 'grace@example.org', phone: undefined });

@@ -11,10 +11,11 @@ import {
   type EnrollmentSummary,
   type Prospect,
   type ProspectSummary,
+  type TouchDay,
 } from '../../domain/records.js';
-import type { PublishedSequence } from '../../domain/sequence.js';
+import { CHANNELS, type Channel, type PublishedSequence } from '../../domain/sequence.js';
 import type { InboxItem } from '../../domain/inbox.js';
-import { enrollmentIndexKeys, enrollmentKeyOf, inboxIndexKeys, keys, profileIndexKeys, prospectIdOf, type Key } from './keys.js';
+import { enrollmentIndexKeys, enrollmentKeyOf, inboxIndexKeys, keys, profileIndexKeys, prospectIdOf, touchDayAttribute, type Key } from './keys.js';
 
 export type Item = Record<string, unknown>;
 
@@ -45,6 +46,9 @@ export type Entity =
   | 'enrollment'
   | 'timeline'
   | 'suppression'
+  | 'reply'
+  | 'consent'
+  | 'idempotency'
   | 'sequence-version'
   | 'sequence-pointer'
   | 'inbox';
@@ -83,10 +87,16 @@ export function profileItem(prospect: Prospect): Item {
   if (prospect.id.includes('.') || prospect.id.includes('#')) {
     throw new Error(`Prospect id must not contain '.' or '#': ${prospect.id}`);
   }
-  const { attributes, ...fields } = prospect;
+  const { attributes, touchDays, ...fields } = prospect;
+  const days: Item = {};
+  for (const channel of CHANNELS) {
+    const day = touchDays?.[channel];
+    if (day) days[touchDayAttribute(channel)] = clean(day);
+  }
   return {
     ...toItem(keys.profile(prospect.id), 'prospect', fields),
     attributesJson: JSON.stringify(attributes ?? {}),
+    ...days,
     ...profileIndexKeys(prospect),
   };
 }
@@ -96,7 +106,14 @@ export function prospectFromItem(item: Item): Prospect {
   const { attributesJson, ...fields } = fromItem<Prospect & { attributesJson?: unknown }>(item);
   const attributes: Record<string, string> =
     typeof attributesJson === 'string' ? (JSON.parse(attributesJson) as Record<string, string>) : (fields.attributes ?? {});
-  return { ...fields, attributes };
+  const touchDays: Partial<Record<Channel, TouchDay>> = {};
+  for (const channel of CHANNELS) {
+    const attribute = touchDayAttribute(channel) as keyof typeof fields;
+    const day = fields[attribute] as TouchDay | undefined;
+    delete fields[attribute];
+    if (day) touchDays[channel] = day;
+  }
+  return { ...fields, attributes, ...(Object.keys(touchDays).length > 0 ? { touchDays } : {}) };
 }
 
 /** An enrollment with its bySequence keys. */

@@ -6,15 +6,18 @@
  *
  * | item                    | pk                 | sk                                  | index keys / notes |
  * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
- * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
- * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim |
+ * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
+ * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
- * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased |
+ * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
+ * | reply entry             | `S#<addressHash>`  | `R`                                 | the ReplyRecord (no plain address): a human reply from this address; read by imports only, so it blocks re-enrolling, never a running sequence's touches |
+ * | consent                 | `S#<addressHash>`  | `C`                                 | the latest ConsentRecord (no plain address): who lifted the ledger's entries of the address, when, on what source |
  * | sequence version        | `Q#<sequenceId>`   | `V#<version, 6 digits>`             | immutable (conditional put); `body` = PublishedSequence as JSON |
  * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
  * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
  * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
+ * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`) |
  *
  * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
  * event. The address lookups live on the profile (no pointer items), and steps skipped at
@@ -36,7 +39,7 @@
  * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
  * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
- * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`) |
+ * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`); the enrollments of one sequence at one company domain (`D#…`, sparse) |
  * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first |
  *
  * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
@@ -44,6 +47,13 @@
  * (byName and byCompany), merged by their sort text. The summaries the result lists show
  * (PROSPECT_SUMMARY_FIELDS, ENROLLMENT_SUMMARY_FIELDS in domain/records.ts) are projected,
  * so a page never reads the base table.
+ *
+ * Colleagues (`stopOnReplyFrom: account`) reuse byList rather than a GSI of their own: a
+ * table keeps its indexes (a deployed stack adds at most one GSI per update, and a
+ * `--data-dir` table would have to be recreated), and only enrollments of sequences that
+ * ask for it carry the key. The price: byList projects whole items, so each update of
+ * such an enrollment (claim, advance) is also written to the index — paid by those
+ * sequences only. A reply finds its colleagues with one Query (paginated), never a Scan.
  *
  * ## Hot keys
  *
@@ -138,6 +148,7 @@ import type { Enrollment, EnrollmentStatus, Prospect, TimelineEvent, TouchClaim 
 import { firstCharacter, searchKeyText } from '../../domain/search-text.js';
 import { addressHash } from '../../domain/address-hash.js';
 import type { IndexName } from '../../table-definition.js';
+import type { Channel } from '../../domain/sequence.js';
 
 export interface Key {
   pk: string;
@@ -222,6 +233,8 @@ export const keys = {
   }),
   timeline: (event: TimelineEvent): Key => ({ pk: prospectPk(event.prospectId), sk: timelineSortKey(event) }),
   suppression: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'S' }),
+  replyRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'R' }),
+  consentRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'C' }),
   sequenceVersion: (sequenceId: string, version: number): Key => ({
     pk: sequencePk(sequenceId),
     sk: `${prefix.version}${padVersion(version)}`,
@@ -237,6 +250,7 @@ export const keys = {
     const parsed = parseInboxItemId(id);
     return parsed ? { pk: prospectPk(parsed.prospectId), sk: `${prefix.inbox}${parsed.suffix}` } : undefined;
   },
+  idempotency: (key: string): Key => ({ pk: `I#${checkIdempotencyKey(key)}`, sk: 'I' }),
 };
 
 /** The byList / byInbox partition of the inbox: all kinds, or one. */
@@ -247,6 +261,12 @@ export function inboxIndexKeys(item: Pick<InboxItem, 'id' | 'kind' | 'at'>): Rec
   const at = new Date(item.at);
   if (Number.isNaN(at.getTime())) throw new RangeError(`Inbox item has an invalid time: ${item.at}`);
   return { listKey: inboxPartition(), inboxKey: inboxPartition(item.kind), listSort: `${at.toISOString()}#${item.id}` };
+}
+
+/** Idempotency keys name what they mark (`twilio:<MessageSid>`); bounded well below the 2 KB key limit. */
+export function checkIdempotencyKey(key: string): string {
+  if (key.length === 0 || key.length > 512) throw new RangeError(`An idempotency key must have 1 to 512 characters, got ${key.length}`);
+  return key;
 }
 
 /** The sort-key range of a sequence's counter items from `fromDay` to `toDay`, both included. */
@@ -279,6 +299,9 @@ export const searchPartition = (foldedPrefix: string): string | undefined => {
 /** The full name as byName indexes it: "first last". */
 export const fullName = (prospect: Pick<Prospect, 'firstName' | 'lastName'>): string =>
   `${prospect.firstName ?? ''} ${prospect.lastName ?? ''}`;
+
+/** The profile attribute holding a channel's touch-day claims (`Prospect.touchDays`), one per channel. */
+export const touchDayAttribute = (channel: Channel): string => `touchDay_${channel}`;
 
 /** The index attributes of a profile item: only those whose field is present. */
 export function profileIndexKeys(prospect: Prospect): Record<string, string> {
@@ -313,9 +336,18 @@ export function checkStepIndex(stepIndex: number): number {
   return stepIndex;
 }
 
-/** The index attributes of an enrollment item. */
+/** byList's partition of a sequence's enrollments at one company domain. */
+export const accountListKey = (sequenceId: string, domain: string): string => `D#${sequenceId}#${domain}`;
+
+/** The index attributes of an enrollment item (byList only with an `accountDomain`). */
 export function enrollmentIndexKeys(enrollment: Enrollment): Record<string, string> {
-  return { seqKey: sequencePk(enrollment.sequenceId), seqSort: sequenceSort(enrollment) };
+  return {
+    seqKey: sequencePk(enrollment.sequenceId),
+    seqSort: sequenceSort(enrollment),
+    ...(enrollment.accountDomain
+      ? { listKey: accountListKey(enrollment.sequenceId, enrollment.accountDomain), listSort: enrollment.prospectId }
+      : {}),
+  };
 }
 
 // ----- Ids ----------------------------------------------------------------------------

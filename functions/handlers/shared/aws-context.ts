@@ -79,6 +79,7 @@ async function buildContext(): Promise<NotifyingContext> {
       ...(cfg.REPLY_DOMAIN ? { replyDomain: cfg.REPLY_DOMAIN } : {}),
       defaultPhoneRegion: cfg.DEFAULT_PHONE_REGION,
       claimLeaseSeconds: cfg.TOUCH_CLAIM_LEASE_SECONDS,
+      touchesPerPersonPerDay: cfg.TOUCHES_PER_PERSON_PER_DAY,
     },
     email: correlatedEmailSender(
       new SesEmailSender(new SESv2Client({}), {

@@ -6,6 +6,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from '../../zod.js';
 import {
+  ConsentRefusedError,
   EnrollmentNotFoundError,
   EnrollmentStateError,
   InboxItemNotFoundError,
@@ -185,6 +186,7 @@ export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
     return json(404, { error: error.message });
   }
   if (error instanceof EnrollmentStateError) return json(409, { error: error.message });
+  if (error instanceof ConsentRefusedError) return json(409, { error: error.message, field: error.field });
   logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
   return json(500, { error: 'internal error' });
 }

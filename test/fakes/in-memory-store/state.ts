@@ -3,7 +3,7 @@
  * DynamoDB adapter), and the copy helpers that make it behave like a remote store: reads
  * and writes deep-clone, and a written record loses its `undefined` values.
  */
-import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../../../functions/domain/records.js';
+import type { ConsentRecord, Enrollment, Prospect, ReplyRecord, Suppression, TimelineEvent } from '../../../functions/domain/records.js';
 import type { PublishedSequence } from '../../../functions/domain/sequence.js';
 import type { InboxItem } from '../../../functions/domain/inbox.js';
 
@@ -26,6 +26,9 @@ export class FakeTables {
   readonly enrollments = new Map<string, Enrollment>();
   readonly claims = new Map<string, StoredClaim>();
   readonly suppressions = new Map<string, Suppression>();
+  /** Ledger entries by address hash, like the suppressions. */
+  readonly replies = new Map<string, ReplyRecord>();
+  readonly consents = new Map<string, ConsentRecord>();
   /** prospectId → sort key (as in DynamoDB: UTC `at` + content hash) → event. */
   readonly timeline = new Map<string, Map<string, TimelineEvent>>();
   /** sequenceId → UTC day → counters. */
@@ -33,6 +36,8 @@ export class FakeTables {
   readonly leases = new Map<string, StoredLease>();
   /** Inbox items by id. */
   readonly inbox = new Map<string, InboxItem>();
+  /** Idempotency key → expiresAt (epoch seconds). */
+  readonly idempotency = new Map<string, number>();
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
