@@ -26,6 +26,8 @@ export class CliError extends Error {
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
 /** An export of a large sequence takes a few seconds per part; nothing should take this long. */
 const REQUEST_TIMEOUT_MS = 120_000;
+/** Repeats of a request answered 429 or 503 (see retryDelayMs). */
+const MAX_RETRIES = 3;
 
 export interface ClientOptions {
   baseUrl: string;
@@ -96,21 +98,28 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json, text/csv;q=0.9' };
     if (!options.anonymous && this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw new CliError(this.unreachable(error));
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        text = await response.text();
+      } catch (error) {
+        throw new CliError(this.unreachable(error));
+      }
+      const wait = retryDelayMs(response, attempt);
+      if (wait !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      if (response.status >= 400) throw new CliError(this.failure(method, path, response, text));
+      return { response, text };
     }
-    if (response.status >= 400) throw new CliError(this.failure(method, path, response, text));
-    return { response, text };
   }
 
   private unreachable(error: unknown): string {
@@ -133,6 +142,20 @@ export class ApiClient {
     if (status >= 500) return `${method} ${path} failed on the server (${status}): ${message}`;
     return `${message}${field} (${status})`;
   }
+}
+
+/**
+ * How long to wait before asking again, or undefined to answer now. Only for answers that
+ * say the request was not carried out and may be repeated: 429 (a route's throttle) and
+ * 503 (the embedded runtime still starting), as their Retry-After says, a few times. Every
+ * change the CLI makes is idempotent (publishing the same content, stopping, enrolling the
+ * same rows), so a repeat never doubles anything.
+ */
+function retryDelayMs(response: Response, attempt: number): number | undefined {
+  if ((response.status !== 429 && response.status !== 503) || attempt > MAX_RETRIES) return undefined;
+  const header = response.headers.get('retry-after');
+  const seconds = header === null ? Number.NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 10) * 1000 : 1000 * attempt;
 }
 
 function parseErrorBody(text: string): { error?: string; message?: string; field?: string } {

@@ -250,9 +250,12 @@ describe('followup export of a large list', () => {
       c1: { body: 'r3,"a ""quoted""\nline"\n', next: 'c2' },
       c2: { body: 'r4,active\n' },
     };
+    let busy = 1;
     server = createServer((req, res) => {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       asked.push(`${req.headers.authorization} ${req.url}`);
+      // The first ask finds it starting (as npm start answers then): the CLI asks again.
+      if (busy-- > 0) return res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' }).end('{"error":"starting"}');
       const part = parts[query.get('cursor') ?? ''];
       if (!part) return res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"cursor is not valid","field":"cursor"}');
       res.writeHead(200, { 'content-type': 'text/csv', ...(part.next ? { 'x-next-cursor': part.next } : {}) }).end(part.body);
@@ -262,13 +265,14 @@ describe('followup export of a large list', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('follows X-Next-Cursor to the end and appends each part, with the filters every time', async () => {
+  it('follows X-Next-Cursor to the end and appends each part, with the filters every time (and asks again after a 503)', async () => {
     const run = await followup(['export', 'big-list', '--status', 'active'], { FOLLOWUP_URL: stubUrl });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('id,status\nr1,active\nr2,active\nr3,"a ""quoted""\nline"\nr4,active\n');
     expect(run.stderr).toBe('exported 4 enrollments of big-list (3 parts)\n');
     expect(run.stderr).not.toMatch(/[\r\u001b]/);
     expect(asked).toEqual([
+      `Bearer ${KEY} /sequences/big-list/enrollments.csv?status=active`,
       `Bearer ${KEY} /sequences/big-list/enrollments.csv?status=active`,
       `Bearer ${KEY} /sequences/big-list/enrollments.csv?status=active&cursor=c1`,
       `Bearer ${KEY} /sequences/big-list/enrollments.csv?status=active&cursor=c2`,
