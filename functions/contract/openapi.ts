@@ -27,7 +27,20 @@ export const API_VERSION = '0.1.0';
  * handler reads them (`io: 'input'`: a defaulted field is optional), answers as written.
  */
 export function jsonSchemaOf(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    // zod closes every object of an answer (`additionalProperties: false`); answers gain
+    // fields as the API grows, and a client that refused them would break on each release.
+    ...(io === 'output'
+      ? {
+          override: ({ jsonSchema }: { jsonSchema: JsonSchema }) => {
+            if (jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties;
+          },
+        }
+      : {}),
+  }) as JsonSchema;
   return rest;
 }
 

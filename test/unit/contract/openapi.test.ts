@@ -71,6 +71,13 @@ describe('the OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('leaves answers open to new fields, and keeps strict request bodies closed', () => {
+    const answers = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((op: any) => op.responses));
+    expect(JSON.stringify(answers)).not.toContain('"additionalProperties":false');
+    const handled = (document.paths['/inbox/{id}/handled']!.post as any).requestBody.content['application/json'].schema;
+    expect(handled.additionalProperties).toBe(false);
+  });
+
   it('notices a route missing from a document', () => {
     const { ['/inbox']: _inbox, ...others } = document.paths;
     expect(routesMissingFrom({ paths: others })).toEqual(['GET /inbox']);
