@@ -55,7 +55,14 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'seqSort', type: 'S' },
       projection: { type: 'INCLUDE', nonKeyAttributes: ENROLLMENT_SUMMARY_FIELDS },
     },
-    /** Listings, e.g. every sequence's current version. */
+    /** A rep's tasks by status and due time (`GET /tasks?assignee=`). */
+    {
+      indexName: 'byAssignee',
+      partitionKey: { name: 'assigneeKey', type: 'S' },
+      sortKey: { name: 'assigneeSort', type: 'S' },
+      projection: { type: 'ALL' },
+    },
+    /** Listings, e.g. every sequence's current version, every task, every user. */
     {
       indexName: 'byList',
       partitionKey: { name: 'listKey', type: 'S' },

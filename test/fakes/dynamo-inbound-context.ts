@@ -13,7 +13,7 @@ import type { RunningDynalite } from '../support/dynalite.js';
 import { FakeClock } from './clock.js';
 import { silentLogger } from './logger.js';
 import { RecordingScheduler } from './scheduler.js';
-import { FakeEmailSender, FakeSmsSender } from './senders.js';
+import { FakeEmailSender, FakeSmsSender, FakeVoiceCaller } from './senders.js';
 import { loadExampleSequence, MONDAY_10AM_NEW_YORK, TEST_SETTINGS } from './test-context.js';
 
 export interface DynamoInboundContext {
@@ -22,6 +22,7 @@ export interface DynamoInboundContext {
   scheduler: RecordingScheduler;
   email: FakeEmailSender;
   sms: FakeSmsSender;
+  voice: FakeVoiceCaller;
   clock: FakeClock;
   sequence: PublishedSequence;
 }
@@ -39,6 +40,7 @@ export async function createDynamoInboundContext(
   const scheduler = new RecordingScheduler(clock);
   const email = new FakeEmailSender();
   const sms = new FakeSmsSender();
+  const voice = new FakeVoiceCaller();
   const ctx: SendingContext & EnrollingContext = {
     phoneTimeZones: libphonenumberTimeZones(),
     store,
@@ -49,7 +51,8 @@ export async function createDynamoInboundContext(
     sequenceCache: new Map(),
     email,
     sms,
+    voice,
   };
   const { sequence } = await publishSequence(ctx, await loadExampleSequence());
-  return { ctx, store, scheduler, email, sms, clock, sequence };
+  return { ctx, store, scheduler, email, sms, voice, clock, sequence };
 }

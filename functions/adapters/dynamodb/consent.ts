@@ -1,5 +1,6 @@
 /** The consent ledger: one suppression item per address hash, global to every sequence. */
 import { addressHash } from '../../domain/address-hash.js';
+import type { ConsentChannel } from '../../domain/people-steps.js';
 import type { Suppression } from '../../domain/records.js';
 import type { ConsentStore } from '../../ports.js';
 import { fromItem, toItem } from './items.js';
@@ -9,8 +10,8 @@ import type { Table } from './requests.js';
 export class DynamoConsent implements ConsentStore {
   constructor(private readonly table: Table) {}
 
-  async getSuppression(address: string): Promise<Suppression | undefined> {
-    const item = await this.table.get(keys.suppression(addressHash(address)));
+  async getSuppression(address: string, channel?: ConsentChannel): Promise<Suppression | undefined> {
+    const item = await this.table.get(keys.suppression(addressHash(address), channel));
     return item ? fromItem<Suppression>(item) : undefined;
   }
 
@@ -19,10 +20,10 @@ export class DynamoConsent implements ConsentStore {
       throw new Error('Suppression.addressHash must be addressHash(address) (domain/address-hash.ts)');
     }
     // A full put: erasing (an entry without `address`) must drop the plain address.
-    await this.table.put(toItem(keys.suppression(suppression.addressHash), 'suppression', suppression));
+    await this.table.put(toItem(keys.suppression(suppression.addressHash, suppression.channel), 'suppression', suppression));
   }
 
-  async deleteSuppression(address: string): Promise<void> {
-    await this.table.delete(keys.suppression(addressHash(address)));
+  async deleteSuppression(address: string, channel?: ConsentChannel): Promise<void> {
+    await this.table.delete(keys.suppression(addressHash(address), channel));
   }
 }

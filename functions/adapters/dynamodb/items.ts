@@ -11,9 +11,11 @@ import {
   type EnrollmentSummary,
   type Prospect,
   type ProspectSummary,
+  type Task,
+  type TimelineEvent,
 } from '../../domain/records.js';
 import type { PublishedSequence } from '../../domain/sequence.js';
-import { enrollmentIndexKeys, enrollmentKeyOf, keys, profileIndexKeys, prospectIdOf, type Key } from './keys.js';
+import { enrollmentIndexKeys, enrollmentKeyOf, keys, profileIndexKeys, prospectIdOf, taskIndexKeys, type Key } from './keys.js';
 
 export type Item = Record<string, unknown>;
 
@@ -33,6 +35,8 @@ export const STORAGE_ATTRIBUTES = [
   'seqSort',
   'listKey',
   'listSort',
+  'assigneeKey',
+  'assigneeSort',
   'claim',
   // Left on enrollment items by versions before enrollment lanes; never written now.
   'writeToken',
@@ -44,7 +48,10 @@ export type Entity =
   | 'timeline'
   | 'suppression'
   | 'sequence-version'
-  | 'sequence-pointer';
+  | 'sequence-pointer'
+  | 'task'
+  | 'user'
+  | 'webhook-delivery';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {
@@ -135,9 +142,40 @@ export function sequenceFromItem(item: Item): PublishedSequence {
 }
 
 /** The address hashes of a prospect's current email and phone. */
-export function profileHashes(prospect: Pick<Prospect, 'email' | 'phone'>): string[] {
-  const hashes: string[] = [];
-  if (prospect.email) hashes.push(addressHash(prospect.email));
-  if (prospect.phone) hashes.push(addressHash(prospect.phone));
-  return hashes;
+export function profileHashesByChannel(prospect: Pick<Prospect, 'email' | 'phone'>): { email?: string; phone?: string } {
+  return {
+    ...(prospect.email ? { email: addressHash(prospect.email) } : {}),
+    ...(prospect.phone ? { phone: addressHash(prospect.phone) } : {}),
+  };
+}
+
+/**
+ * Free-form maps whose keys a user chose (a task's collected fields, a timeline event's
+ * data) are one JSON string, like a profile's attributes: the marshaller cannot take every
+ * name (`constructor`).
+ */
+function withJsonMap<T extends object>(record: T, field: keyof T & string): Item {
+  const { [field]: map, ...rest } = record as Record<string, unknown>;
+  return map === undefined ? rest : { ...rest, [`${field}Json`]: JSON.stringify(map) };
+}
+
+function fromJsonMap<T>(item: Item, field: string): T {
+  const { [`${field}Json`]: json, ...rest } = fromItem<Record<string, unknown>>(item);
+  return (typeof json === 'string' ? { ...rest, [field]: JSON.parse(json) } : rest) as T;
+}
+
+export function taskItem(task: Task): Item {
+  return { ...toItem(keys.task({ ...task }), 'task', withJsonMap(task, 'fields')), ...taskIndexKeys(task) };
+}
+
+export function taskFromItem(item: Item): Task {
+  return fromJsonMap<Task>(item, 'fields');
+}
+
+export function timelineItem(key: Key, event: TimelineEvent): Item {
+  return toItem(key, 'timeline', withJsonMap(event, 'data'));
+}
+
+export function timelineFromItem(item: Item): TimelineEvent {
+  return fromJsonMap<TimelineEvent>(item, 'data');
 }

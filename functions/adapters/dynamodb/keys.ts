@@ -14,6 +14,10 @@
  * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
  * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
+ * | task                    | `P#<prospectId>`   | `K#<sequenceId>#<run, 6 digits>#<stepId>` | the Task; `assigneeKey` = `U#<addressHash(assignee)>`, `assigneeSort` = `<status>#<dueAt>#<taskId>` → byAssignee; `listKey` = `TASKS`, `listSort` = the same sort text → byList (everyone's tasks). In the prospect's partition, so erasure deletes it |
+ * | call suppression        | `S#<addressHash>`  | `S#call`                            | a phone's `call` entry of the consent ledger ("do not call me"), beside its SMS entry at `S` |
+ * | user                    | `U#<addressHash(email)>` | `USER`                        | UserSettings (phone, daily goal, zone, today's count, streak, `version`); `listKey` = `USERS`, `listSort` = email → byList (the team) |
+ * | webhook delivery        | `W#DELIVERIES`     | `<at>#<eventId>#<endpointId>#<attempt, 3 digits>` | one attempt of an outbound webhook, `expiresAt` (TTL) 30 days; read newest first |
  *
  * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
  * event. The address lookups live on the profile (no pointer items), and steps skipped at
@@ -35,7 +39,8 @@
  * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
  * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
- * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version |
+ * | byAssignee | `assigneeKey` / `assigneeSort` | all                     | a rep's tasks by status, then due time (open ones due by tonight: one range) |
+ * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`), every task (`TASKS`), every user (`USERS`) |
  *
  * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
  * one BatchGetItem of the profiles; a name or company prefix is two Queries in parallel
@@ -81,6 +86,18 @@
  * A holder that died leaves a lease that expires (`until`), and `expiresAt` lets DynamoDB's
  * TTL remove the item a day later.
  *
+ * ## Tasks, users and webhook deliveries
+ *
+ * A task's index sort text starts with its status, so "open tasks due before X" is ONE
+ * range of one partition (`begins_with open#` up to `open#<X>`), done tasks never page
+ * through it, and completing a task (a conditional put of the whole item) moves it to the
+ * `done#` range in the same write. The assignee's email is hashed in the key like every
+ * address. "Everyone's tasks" share the `TASKS` partition of byList: tasks are made by
+ * people's work (tens to thousands a day), far below a partition's 1,000 writes/s.
+ * Users are few (a team) and live in byList's `USERS` partition, so the team's progress is
+ * one Query. Webhook deliveries share the `W#DELIVERIES` partition for the same reason
+ * (one item per attempt; replies, opt-outs and conversions are rare next to touches).
+ *
  * ## Claims and touches
  *
  * Touch claims are NOT separate items: `claimTouch` sets the map attribute `claim =
@@ -116,7 +133,8 @@
  */
 import { createHash } from 'node:crypto';
 import { parseEnrollmentId } from '../../domain/enrollment.js';
-import type { Enrollment, EnrollmentStatus, Prospect, TimelineEvent, TouchClaim } from '../../domain/records.js';
+import type { Enrollment, EnrollmentStatus, Prospect, Task, TimelineEvent, TouchClaim } from '../../domain/records.js';
+import type { ConsentChannel } from '../../domain/people-steps.js';
 import { firstCharacter, searchKeyText } from '../../domain/search-text.js';
 import { addressHash } from '../../domain/address-hash.js';
 import type { IndexName } from '../../table-definition.js';
@@ -133,11 +151,17 @@ export const INDEX = {
   byName: 'byName',
   byCompany: 'byCompany',
   bySequence: 'bySequence',
+  byAssignee: 'byAssignee',
   byList: 'byList',
 } as const satisfies Record<IndexName, IndexName>;
 
 export const POINTER_SK = 'V#CURRENT';
 export const SEQUENCE_LIST = 'SEQUENCES';
+export const TASK_LIST = 'TASKS';
+export const USER_LIST = 'USERS';
+export const DELIVERIES_PK = 'W#DELIVERIES';
+/** How long webhook delivery records are kept (TTL). */
+export const DELIVERY_RETENTION_SECONDS = 30 * 86_400;
 export const COUNTER_SHARDS = 8;
 
 export const prefix = {
@@ -149,6 +173,8 @@ export const prefix = {
   version: 'V#',
   counters: 'C#',
   sequence: 'Q#',
+  task: 'K#',
+  user: 'U#',
 } as const;
 
 function padVersion(version: number): string {
@@ -200,7 +226,8 @@ export const keys = {
     sk: `${prefix.enrollment}${sequenceId}`,
   }),
   timeline: (event: TimelineEvent): Key => ({ pk: prospectPk(event.prospectId), sk: timelineSortKey(event) }),
-  suppression: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'S' }),
+  /** The address's own ledger entry (email, or a phone's SMS), or a phone's `call` entry. */
+  suppression: (hash: string, channel?: ConsentChannel): Key => ({ pk: `S#${hash}`, sk: channel === 'call' ? 'S#call' : 'S' }),
   sequenceVersion: (sequenceId: string, version: number): Key => ({
     pk: sequencePk(sequenceId),
     sk: `${prefix.version}${padVersion(version)}`,
@@ -211,7 +238,29 @@ export const keys = {
     return { pk: sequencePk(sequenceId), sk: `${prefix.counters}${checkDay(day)}#${shard}` };
   },
   lease: (name: string): Key => ({ pk: `L#${name}`, sk: 'LEASE' }),
+  task: (parts: { prospectId: string; sequenceId: string; run: number; stepId: string }): Key => ({
+    pk: prospectPk(parts.prospectId),
+    sk: `${prefix.task}${parts.sequenceId}#${String(parts.run).padStart(6, '0')}#${parts.stepId}`,
+  }),
+  user: (email: string): Key => ({ pk: `${prefix.user}${addressHash(email)}`, sk: 'USER' }),
+  delivery: (delivery: { at: string; eventId: string; endpointId: string; attempt: number }): Key => ({
+    pk: DELIVERIES_PK,
+    sk: `${delivery.at}#${delivery.eventId}#${delivery.endpointId}#${String(delivery.attempt).padStart(3, '0')}`,
+  }),
 };
+
+/** The index sort text of a task: status, then due time, then id. */
+export function taskSort(task: Pick<Task, 'status' | 'dueAt' | 'id'>): string {
+  return `${task.status}#${task.dueAt}#${task.id}`;
+}
+
+/** The index attributes of a task item (byAssignee and byList). */
+export function taskIndexKeys(task: Task): Record<string, string> {
+  const sort = taskSort(task);
+  return { assigneeKey: assigneeKey(task.assignee), assigneeSort: sort, listKey: TASK_LIST, listSort: sort };
+}
+
+export const assigneeKey = (email: string): string => `${prefix.user}${addressHash(email)}`;
 
 /** The sort-key range of a sequence's counter items from `fromDay` to `toDay`, both included. */
 export function counterRange(fromDay: string, toDay: string): { from: string; to: string } {

@@ -17,12 +17,23 @@ export interface IndexEntry<T> {
 
 export function queryIndex<T>(
   entries: IndexEntry<T>[],
-  query: { partition: string; prefix?: string; limit: number; after?: string; filter?: (value: T) => boolean },
+  query: {
+    partition: string;
+    prefix?: string;
+    /** Sort keys up to this one, included (a BETWEEN's upper end). */
+    to?: string;
+    /** Newest first (ScanIndexForward: false). */
+    descending?: boolean;
+    limit: number;
+    after?: string;
+    filter?: (value: T) => boolean;
+  },
 ): { values: T[]; lastKey?: StartKey } {
   const read = entries
     .filter((entry) => entry.partition === query.partition && entry.sort.startsWith(query.prefix ?? ''))
-    .filter((entry) => query.after === undefined || entry.sort > query.after)
-    .sort((a, b) => byString(a.sort, b.sort))
+    .filter((entry) => query.to === undefined || entry.sort <= query.to)
+    .filter((entry) => query.after === undefined || (query.descending ? entry.sort < query.after : entry.sort > query.after))
+    .sort((a, b) => (query.descending ? byString(b.sort, a.sort) : byString(a.sort, b.sort)))
     .slice(0, query.limit);
   const last = read[read.length - 1];
   return {

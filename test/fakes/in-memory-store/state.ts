@@ -3,8 +3,10 @@
  * DynamoDB adapter), and the copy helpers that make it behave like a remote store: reads
  * and writes deep-clone, and a written record loses its `undefined` values.
  */
-import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../../../functions/domain/records.js';
+import type { Enrollment, Prospect, Suppression, Task, TimelineEvent } from '../../../functions/domain/records.js';
 import type { PublishedSequence } from '../../../functions/domain/sequence.js';
+import type { UserSettings } from '../../../functions/domain/user-progress.js';
+import type { WebhookDelivery } from '../../../functions/domain/webhook-events.js';
 
 export interface StoredClaim {
   run: number;
@@ -24,7 +26,13 @@ export class FakeTables {
   readonly prospects = new Map<string, Prospect>();
   readonly enrollments = new Map<string, Enrollment>();
   readonly claims = new Map<string, StoredClaim>();
+  /** `<addressHash>` for an address's own entry, `<addressHash>#call` for a phone's call entry (as the keys). */
   readonly suppressions = new Map<string, Suppression>();
+  readonly tasks = new Map<string, Task>();
+  /** By lower-case email. */
+  readonly users = new Map<string, UserSettings>();
+  /** By the delivery's sort key (at, event, endpoint, attempt). */
+  readonly deliveries = new Map<string, WebhookDelivery>();
   /** prospectId → sort key (as in DynamoDB: UTC `at` + content hash) → event. */
   readonly timeline = new Map<string, Map<string, TimelineEvent>>();
   /** sequenceId → UTC day → counters. */
