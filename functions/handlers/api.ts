@@ -24,6 +24,7 @@ import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, par
 import { logger } from './shared/logger.js';
 import { httpRequestId, observedHandler } from './shared/observability.js';
 import type { RouteKeyFor } from '../routes.js';
+import { REP_ROUTES } from './rep-routes.js';
 
 export interface ApiOptions {
   context: () => Promise<UseCaseContext>;
@@ -45,8 +46,16 @@ interface ApiRequest {
 }
 type ApiRoute = (request: ApiRequest) => Promise<HttpResult>;
 
+/** Who is calling: the timeline's actor, and the signed-in user's email (none with the API key). */
+function callerOf(_event: HttpEvent): { actor: string; email?: string } {
+  return { actor: 'apiKey' };
+}
+
 /** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
 const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
+  ...(Object.fromEntries(
+    Object.entries(REP_ROUTES).map(([key, route]) => [key, ({ event, context }: ApiRequest) => route({ event, context, caller: callerOf(event) })]),
+  ) as Record<keyof typeof REP_ROUTES, ApiRoute>),
   // Builds no context: health must answer even while the table is unreachable.
   'GET /health': async () => json(200, { ok: true }),
   'GET /sequences': async ({ context }) => json(200, { sequences: (await listSequences(await context())).map(sequenceSummary) }),

@@ -9,6 +9,7 @@ import type { TouchMessage } from '../ports.js';
 import type { SendingContext } from '../use-cases/context.js';
 import { RetryableTouchError, runTouch } from '../use-cases/run-touch.js';
 import { TwilioSmsSender } from '../adapters/twilio-sms-sender.js';
+import { TwilioVoiceCaller } from '../adapters/twilio-voice-caller.js';
 import { pacedEmailSender, pacedSmsSender, perWorkerRate, SendPacer } from '../adapters/send-pacer.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
 import { correlatedSmsSender, withCorrelation } from './shared/correlation.js';
@@ -82,7 +83,7 @@ export function createTouchWorkerHandler(context: () => Promise<SendingContext>,
   };
 }
 
-/** The shared context plus the Twilio sender, which only this function needs. */
+/** The shared context plus the Twilio sender and voice caller, which only this function (and click to call) needs. */
 const awsSendingContext = lazy(async (): Promise<SendingContext> => {
   const ctx = await awsContext();
   const cfg = getConfig();
@@ -90,6 +91,8 @@ const awsSendingContext = lazy(async (): Promise<SendingContext> => {
   const twilio = new TwilioSmsSender(() => twilioCredentials(cfg));
   return {
     ...ctx,
+    // Voicemail drops: one call each, at the SMS sender's pace (Twilio's default is 1 call per second).
+    voice: new TwilioVoiceCaller(() => twilioCredentials(cfg)),
     email: pacedEmailSender(ctx.email, new SendPacer(perWorkerRate(cfg.SES_MAX_SEND_RATE, concurrency))),
     sms: pacedSmsSender(correlatedSmsSender(twilio, logger), new SendPacer(perWorkerRate(cfg.TWILIO_MAX_SEND_RATE, concurrency))),
   };

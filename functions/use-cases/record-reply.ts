@@ -8,6 +8,8 @@ import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment.js';
 import type { Enrollment } from '../domain/records.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
+import { webhookEvent } from '../domain/webhook-events.js';
+import { publishWebhooks } from './publish-webhooks.js';
 import { stopEnrollment } from './stop-enrollment.js';
 
 /** Longest reply text kept on the timeline (the owner gets the whole text by email). */
@@ -38,7 +40,10 @@ export async function recordReply(
         return stepId ? { [counterKeys.step(stepId, 'replied')]: 1 } : {};
       },
     });
-    if (result.changed) return { ...(sequence ? { sequence } : {}), stopped: true };
+    if (result.changed) {
+      await announceReply(ctx, enrollment, input.channel, true);
+      return { ...(sequence ? { sequence } : {}), stopped: true };
+    }
   }
   // Not stopped (the sequence keeps going on replies, or the enrollment had already ended):
   // the reply is still the team's business.
@@ -58,7 +63,21 @@ export async function recordReply(
       await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counterKeys.step(stepId, 'replied')]: 1 }, at: ctx.clock.now() });
     }
   }
+  await announceReply(ctx, enrollment, input.channel, false);
   return { ...(sequence ? { sequence } : {}), stopped: false };
+}
+
+/** The `replied` webhook: ids, the channel and the step answered; never the text. */
+async function announceReply(ctx: UseCaseContext, enrollment: Enrollment, channel: 'email' | 'sms', stopped: boolean): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  await publishWebhooks(ctx, [
+    webhookEvent(
+      'replied',
+      at,
+      { prospectId: enrollment.prospectId, enrollmentId: enrollment.id, sequenceId: enrollment.sequenceId, channel, stepId: lastSentStep(enrollment) ?? null, stopped },
+      [enrollment.id, enrollment.run, channel, at],
+    ),
+  ]);
 }
 
 export function replyDetail(channel: 'email' | 'sms', text: string): string {

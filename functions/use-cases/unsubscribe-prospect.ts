@@ -9,7 +9,6 @@
  * second click finds the suppression and nothing running.
  */
 import { addressFor } from '../domain/enrollment.js';
-import type { Channel } from '../domain/sequence.js';
 import type { UseCaseContext } from './context.js';
 import { suppressAddress } from './suppress-address.js';
 
@@ -23,7 +22,7 @@ export type UnsubscribeResult =
 
 export async function unsubscribeProspect(
   ctx: UseCaseContext,
-  input: { prospectId: string; channel: Channel; source: UnsubscribeSource },
+  input: { prospectId: string; channel: 'email' | 'sms'; source: UnsubscribeSource },
 ): Promise<UnsubscribeResult> {
   const prospect = await ctx.store.getProspect(input.prospectId);
   if (!prospect) {

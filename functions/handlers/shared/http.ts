@@ -8,9 +8,14 @@ import * as z from '../../zod.js';
 import {
   EnrollmentNotFoundError,
   EnrollmentStateError,
+  InputError,
   ProspectNotFoundError,
+  ProviderUnavailableError,
   SequenceNotFoundError,
+  TaskNotFoundError,
 } from '../../use-cases/context.js';
+import { OutcomeInputError } from '../../domain/task-outcome.js';
+import { InvalidCursorError } from '../../domain/page.js';
 import type { Logger } from '../../ports.js';
 import { ID_RULES, isValidId, quoteForMessage } from '../../domain/ids.js';
 import { pathParameterKind } from '../../routes.js';
@@ -144,14 +149,19 @@ export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
     });
   }
   if (error instanceof z.$ZodError) return json(400, { error: describeZodError(error) });
+  if (error instanceof InputError || error instanceof OutcomeInputError || error instanceof InvalidCursorError) {
+    return json(400, { error: error.message, field: error.field });
+  }
   if (
     error instanceof SequenceNotFoundError ||
     error instanceof EnrollmentNotFoundError ||
-    error instanceof ProspectNotFoundError
+    error instanceof ProspectNotFoundError ||
+    error instanceof TaskNotFoundError
   ) {
     return json(404, { error: error.message });
   }
   if (error instanceof EnrollmentStateError) return json(409, { error: error.message });
+  if (error instanceof ProviderUnavailableError) return json(503, { error: error.message }, { 'retry-after': '5' });
   logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
   return json(500, { error: 'internal error' });
 }

@@ -1,0 +1,93 @@
+/**
+ * The API's routes for the rep's work (contract "The rep's work", "Consent, events"):
+ * tasks and outcomes, outside events, webhook deliveries. Thin like the rest of the API:
+ * parse with the contract's schemas (functions/contract/), call one use case, answer.
+ * The use cases are imported with the first request that needs them (Liquid and luxon
+ * for task lists), as api.ts does for its heavy routes.
+ */
+import * as z from '../zod.js';
+import { eventRequest } from '../contract/events.js';
+import { listTasksQuery, outcomeRequest } from '../contract/tasks.js';
+import { deliveriesQuery } from '../contract/webhooks.js';
+import type { UseCaseContext } from '../use-cases/context.js';
+import { HttpError, json, parseJsonBody, pathParameter, type HttpEvent, type HttpResult } from './shared/http.js';
+
+/** What a route gets: the event and the use-case context (built on first use). */
+export interface RepRouteRequest {
+  event: HttpEvent;
+  context(): Promise<UseCaseContext>;
+  /** Who is calling, for the timeline (`user:<email>` or `apiKey`), and the signed-in user's email. */
+  caller: { actor: string; email?: string };
+}
+
+type RepRoute = (request: RepRouteRequest) => Promise<HttpResult>;
+
+export const REP_ROUTES = {
+  'GET /tasks': async ({ event, context, caller }) => {
+    const query = parseWith(listTasksQuery, event.queryStringParameters ?? {}, 'query parameter');
+    const assignee = query.assignee === 'me' ? caller.email : query.assignee === 'all' ? undefined : query.assignee;
+    if (query.assignee === 'me' && !assignee) {
+      throw new HttpError(400, 'assignee=me needs a signed-in user; with the API key, pass assignee=<email> or assignee=all', undefined, 'assignee');
+    }
+    const ctx = await context();
+    const [{ listTasks }, { userTimezone }] = await Promise.all([import('../use-cases/list-tasks.js'), import('../use-cases/record-progress.js')]);
+    const user = caller.email ? await ctx.store.getUser(caller.email) : undefined;
+    return json(
+      200,
+      await listTasks(ctx, {
+        ...(assignee ? { assignee } : {}),
+        due: query.due,
+        timezone: userTimezone(ctx, user),
+        limit: query.limit,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      }),
+    );
+  },
+  'POST /tasks/{id}/outcome': async ({ event, context, caller }) => {
+    const taskId = pathParameter(event, 'id');
+    const body = parseWith(outcomeRequest, parseJsonBody(event), 'field');
+    const { completeTask } = await import('../use-cases/complete-task.js');
+    const result = await completeTask(await context(), {
+      taskId,
+      outcome: body.outcome,
+      ...(body.note !== undefined ? { note: body.note } : {}),
+      ...(body.fields ? { fields: body.fields } : {}),
+      ...(body.callBackAt ? { callBackAt: new Date(body.callBackAt) } : {}),
+      actor: caller.actor,
+      ...(caller.email ? { userEmail: caller.email } : {}),
+    });
+    return json(200, result);
+  },
+  'POST /prospects/{id}/events': async ({ event, context, caller }) => {
+    const prospectId = pathParameter(event, 'id');
+    const body = parseWith(eventRequest, parseJsonBody(event), 'field');
+    const { recordOutsideEvent } = await import('../use-cases/record-event.js');
+    const result = await recordOutsideEvent(await context(), {
+      prospectId,
+      name: body.name,
+      ...(body.at ? { at: new Date(body.at) } : {}),
+      ...(body.data ? { data: body.data } : {}),
+      actor: caller.actor,
+    });
+    return json(200, result);
+  },
+  'GET /webhooks/deliveries': async ({ event, context }) => {
+    const query = parseWith(deliveriesQuery, event.queryStringParameters ?? {}, 'query parameter');
+    const ctx = await context();
+    return json(200, await ctx.store.listWebhookDeliveries({ limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }));
+  },
+} as const satisfies Record<string, RepRoute>;
+
+/** Parses with a contract schema; the first problem is a 400 naming its field. */
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown, what: 'field' | 'query parameter'): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? 'body';
+    throw new HttpError(400, `unknown ${what} "${key.slice(0, 100)}"`, undefined, key);
+  }
+  const field = issue?.path.length ? issue.path.map(String).join('.') : 'body';
+  const message = issue?.message ?? 'invalid';
+  throw new HttpError(400, message.startsWith(field.split('.')[0] ?? field) ? message : `${field}: ${message}`, undefined, field);
+}
