@@ -17,6 +17,7 @@ import { ROUTE_LIST, type RouteTarget } from '../routes.js';
 import { matchRoute, pathExists, readBody, toApiGatewayEvent, toAuthorizerEvent, writeJson, writeResult } from './api-gateway-bridge.js';
 import { createDevRoutes, type EmailEventRequest } from './dev-routes.js';
 import type { Outbox } from './outbox.js';
+import type { CallPlay, CallPlayResult } from './call-player.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -26,6 +27,8 @@ export interface LocalHandlers extends Partial<Record<RouteTarget, HttpHandler>>
   inboundEmail?: (rawMime: Buffer) => Promise<{ statusCode: number; body: unknown }>;
   /** An SES event for a sent message, through the EventBridge handler's code. */
   emailEvent?: (request: EmailEventRequest) => Promise<{ statusCode: number; body: unknown }>;
+  /** Plays the callee's side of a placed call (`POST /dev/calls/{sid}`). */
+  playCall?: (callSid: string, play: CallPlay) => Promise<CallPlayResult>;
 }
 
 export interface LocalServerOptions {
@@ -52,6 +55,7 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
       (await options.handlers.authorizer(bearerAuthorizerEvent(authorization))).isAuthorized,
     ...(options.handlers.inboundEmail ? { inboundEmail: options.handlers.inboundEmail } : {}),
     ...(options.handlers.emailEvent ? { emailEvent: options.handlers.emailEvent } : {}),
+    ...(options.handlers.playCall ? { playCall: options.handlers.playCall } : {}),
   });
   return (req, res) => {
     handle(req, res).catch((error) => {

@@ -7,12 +7,14 @@ export function renderOutboxPage(messages: OutboxMessage[], now: Date): string {
       (m, index) => `
   <article class="${m.channel}">
     <header>
-      <span class="badge">${m.channel === 'email' ? 'Email' : 'SMS'}</span>
+      <span class="badge">${BADGES[m.channel]}</span>
       <strong>#${index + 1}</strong> to <code>${escape(m.to)}</code> from <code>${escape(m.from)}</code>
       <time>${escape(m.sentAt)}</time>
     </header>
     ${m.subject ? `<h2>${escape(m.subject)}</h2>` : ''}
-    <pre>${escape(m.text)}</pre>
+    ${m.text ? `<pre>${escape(m.text)}</pre>` : ''}
+    ${m.status ? `<p>status <code>${escape(m.status)}</code>${m.answeredBy ? ` · answered by <code>${escape(m.answeredBy)}</code>` : ''}${m.bridgedTo ? ` · bridged to <code>${escape(m.bridgedTo)}</code>` : ''}</p>` : ''}
+    ${m.played && m.played.length > 0 ? `<pre>${escape(m.played.join('\n'))}</pre>` : ''}
     <footer>enrollment <code>${escape(m.enrollmentId ?? '-')}</code> · step <code>${escape(m.stepId ?? '-')}</code> · provider id <code>${escape(m.providerMessageId)}</code></footer>
     ${
       m.headers && Object.keys(m.headers).length > 0
@@ -47,6 +49,8 @@ ${rows || '<p>Nothing sent yet.</p>'}
 </body>
 </html>`;
 }
+
+const BADGES: Record<OutboxMessage['channel'], string> = { email: 'Email', sms: 'SMS', call: 'Call', voicemail: 'Voicemail' };
 
 function escape(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
