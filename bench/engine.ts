@@ -23,7 +23,7 @@ import { LocalTouchScheduler } from '../functions/adapters/local-touch-scheduler
 import { VirtualClock } from '../functions/adapters/virtual-clock.js';
 import { libphonenumberTimeZones } from '../functions/adapters/phone-time-zones.js';
 import { loadSequencesFromDirectory } from '../functions/adapters/sequence-files.js';
-import type { EmailSender, Logger, SmsSender } from '../functions/ports.js';
+import type { EmailSender, Logger, SmsSender, VoiceCaller } from '../functions/ports.js';
 import type { EnrollingContext, SendingContext } from '../functions/use-cases/context.js';
 import { enrollProspects, type EnrollmentRowInput } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
@@ -85,9 +85,11 @@ export async function runEngineBench(print: (line: string) => void = console.log
       settings: benchSettings(),
       email: instantEmail(),
       sms: instantSms(),
+      voice: instantVoice(),
     };
-    const [compiled] = await loadSequencesFromDirectory(resolve(import.meta.dirname, '../templates'));
-    if (!compiled) throw new Error('no sequence under templates/');
+    // The email and SMS example: the touch figures are about sends, not a rep's tasks.
+    const compiled = (await loadSequencesFromDirectory(resolve(import.meta.dirname, '../templates'))).find((s) => s.id === 'inbound-lead-follow-up');
+    if (!compiled) throw new Error('no inbound-lead-follow-up sequence under templates/');
     const { sequence } = await publishSequence(ctx, compiled);
 
     const rows: EnrollmentRowInput[] = Array.from({ length: PROSPECTS }, (_, i) => ({
@@ -253,6 +255,11 @@ function instantEmail(): EmailSender {
 function instantSms(): SmsSender {
   let n = 0;
   return { send: async () => ({ kind: 'sent', providerMessageId: `SM${++n}` }) };
+}
+
+function instantVoice(): VoiceCaller {
+  let n = 0;
+  return { placeCall: async () => ({ kind: 'sent', providerMessageId: `CA${++n}` }) };
 }
 
 async function scanAll(client: DynamoDBClient, table: string): Promise<Record<string, unknown>[]> {

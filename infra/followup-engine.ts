@@ -33,6 +33,7 @@ import { addRoutes, createHttpApi, ROUTES_WITH_DETAILED_METRICS } from './engine
 import { buildQueues, deadLetterQueues } from './engine/queues.js';
 import { buildScheduler } from './engine/scheduler.js';
 import { buildSecrets, buildTable } from './engine/storage.js';
+import { buildWebhooks, type EngineWebhooks } from './engine/webhooks.js';
 import { defaultLambdaCodeSource } from './lambda-code.js';
 import type { ReceiptRuleSetActivation } from './receipt-rule-set/activation.js';
 
@@ -90,6 +91,8 @@ export class FollowupEngine extends Construct {
   public readonly unsubscribeBaseUrl: string;
   /** The worker's maximum concurrency, as computed or given. */
   public readonly touchWorkerMaxConcurrency: number;
+  /** Outbound webhooks: the bus, the delivery queue and its DLQ, the rules (undefined without `webhooks`). */
+  public readonly webhooks?: EngineWebhooks;
 
   constructor(scope: Construct, id: string, engineProps: FollowupEngineProps) {
     super(scope, id);
@@ -127,6 +130,9 @@ export class FollowupEngine extends Construct {
     this.twilioSmsWebhookUrl = `${this.apiUrl}${TWILIO_SMS_WEBHOOK_PATH}`;
     this.twilioStatusWebhookUrl = `${this.apiUrl}${TWILIO_STATUS_WEBHOOK_PATH}`;
     this.unsubscribeBaseUrl = `${this.apiUrl}${UNSUBSCRIBE_BASE_PATH}`;
+    // Outbound webhooks (only with endpoints): the bus, the delivery queue, one rule per endpoint.
+    const webhooks = buildWebhooks(this, props, keys);
+    if (webhooks) this.webhooks = webhooks;
     this.functions = buildFunctions(this, {
       props,
       code,
@@ -137,6 +143,7 @@ export class FollowupEngine extends Construct {
       queues,
       scheduler: touchScheduler,
       email,
+      webhooks,
     });
 
     // Event wiring: SES events, inbound mail (optional), the routes.
@@ -153,7 +160,7 @@ export class FollowupEngine extends Construct {
     ({ stage: this.httpStage, routes: this.httpRoutes } = addRoutes(this, api, { props, functions: this.functions }));
 
     // Alarms and the dashboard.
-    const dlqs = deadLetterQueues(queues);
+    const dlqs = { ...deadLetterQueues(queues), ...(webhooks ? { WebhookDeadLetterQueue: webhooks.deadLetterQueue } : {}) };
     this.alarms = new FollowupAlarms(this, 'Alarms', {
       alarmEmail: props.alarmEmail,
       topicKey: keys.topicKey,

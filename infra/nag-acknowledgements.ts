@@ -23,6 +23,7 @@ const PUBLIC_ROUTE_REASONS: Record<RouteTarget, string> = {
   twilioWebhook: 'Called by Twilio, which cannot send an API key; the handler verifies the X-Twilio-Signature HMAC over the URL and body.',
   unsubscribe: 'Opened by prospects from an email; the path carries an HMAC-signed token that the handler verifies, and RFC 8058 forbids a login.',
   api: 'Unauthenticated liveness probe; it answers 200 and reveals nothing.',
+  voiceCalls: 'Never public: click to call is an editor route behind the authorizer.',
 };
 
 export const ENGINE_ACKNOWLEDGEMENTS: readonly EngineAcknowledgement[] = [

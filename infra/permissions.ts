@@ -22,7 +22,8 @@ export type DynamoDbAction =
 
 export type IndexName = (typeof TABLE_DEFINITION)['globalSecondaryIndexes'][number]['indexName'];
 
-export type SecretName = 'apiKey' | 'unsubscribe' | 'twilio';
+/** `webhooks`: the signing secrets of the outbound webhook endpoints (engine prop `webhooks`). */
+export type SecretName = 'apiKey' | 'unsubscribe' | 'twilio' | 'webhooks';
 
 export interface FunctionAccess {
   /** Actions on the table itself. */
@@ -35,6 +36,8 @@ export interface FunctionAccess {
   readonly sendEmail: boolean;
   /** Touch schedules: none, delete only (stops), or create and delete (plus iam:PassRole of the scheduler role). */
   readonly schedules: 'none' | 'delete' | 'create';
+  /** `events:PutEvents` on the webhook bus (only when the engine has webhook endpoints). */
+  readonly publishesWebhooks: boolean;
 }
 
 /**
@@ -46,14 +49,17 @@ export const FUNCTION_ACCESS = {
   // Sequences, enrollments (batched), stats, prospects (lookup and erasure), manual control.
   // Erasure deletes a prospect's items in batches (BatchWriteItem), never one by one; an
   // enrollment lane's lease is released with a conditional DeleteItem.
+  // Tasks: listed through byAssignee (one rep) and byList (everyone); outcomes move enrollments
+  // on (schedules), merge collected fields into profiles, and announce conversions.
   api: {
     table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
-    indexes: ['byPhone', 'byList'],
+    indexes: ['byPhone', 'byAssignee', 'byList'],
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'create',
+    publishesWebhooks: true,
   },
-  authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none' },
+  authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none', publishesWebhooks: false },
   // One touch: the consistent batch read, the claim, the advance, counters, timeline.
   touchWorker: {
     table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
@@ -61,6 +67,7 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
     schedules: 'create',
+    publishesWebhooks: true,
   },
   // STOP / START / replies by phone: address lookup, suppressions, stops; emails the owner on a reply.
   twilioWebhook: {
@@ -69,6 +76,7 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
     schedules: 'delete',
+    publishesWebhooks: true,
   },
   unsubscribe: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
@@ -76,7 +84,19 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'delete',
+    publishesWebhooks: true,
   },
+  // Click to call: reads the task, its enrollment, profile and ledger entry, the rep's phone; records the call.
+  voiceCalls: {
+    table: ['GetItem', 'PutItem', 'BatchWriteItem'],
+    indexes: [],
+    secrets: ['unsubscribe', 'twilio'],
+    sendEmail: false,
+    schedules: 'none',
+    publishesWebhooks: false,
+  },
+  // Records each delivery attempt; reads the endpoints' signing secrets.
+  webhookSender: { table: ['PutItem'], indexes: [], secrets: ['unsubscribe', 'webhooks'], sendEmail: false, schedules: 'none', publishesWebhooks: false },
   // Replies, auto-replies (pause, later resume), mailto unsubscribes; forwards replies to the owner.
   sesInbound: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
@@ -84,6 +104,7 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe'],
     sendEmail: true,
     schedules: 'create',
+    publishesWebhooks: true,
   },
   // Bounces and complaints (suppress, stop), deliveries, opens, clicks (status, counters).
   sesEvents: {
@@ -92,6 +113,7 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'delete',
+    publishesWebhooks: true,
   },
 } as const satisfies Record<HandlerName, FunctionAccess>;
 

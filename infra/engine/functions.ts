@@ -20,9 +20,12 @@ import { grantFunctionAccess, type GrantTargets } from './grants.js';
 import type { EngineQueues } from './queues.js';
 import type { EngineScheduler } from './scheduler.js';
 import type { EngineSecrets } from './storage.js';
+import type { EngineWebhooks } from './webhooks.js';
 
-/** The engine's functions; `sesInbound` exists only with a reply domain. */
-export type FollowupFunctions = Readonly<Record<Exclude<HandlerName, 'sesInbound'>, lambda.Function> & { sesInbound?: lambda.Function }>;
+/** The engine's functions; `sesInbound` exists only with a reply domain, `webhookSender` only with webhooks. */
+export type FollowupFunctions = Readonly<
+  Record<Exclude<HandlerName, 'sesInbound' | 'webhookSender'>, lambda.Function> & { sesInbound?: lambda.Function; webhookSender?: lambda.Function }
+>;
 
 export interface FunctionInputs {
   readonly props: ResolvedEngineProps;
@@ -34,6 +37,8 @@ export interface FunctionInputs {
   readonly queues: EngineQueues;
   readonly scheduler: EngineScheduler;
   readonly email: EngineEmail;
+  /** Undefined without webhook endpoints. */
+  readonly webhooks: EngineWebhooks | undefined;
 }
 
 /** Environment every function gets (names from `functions/config.ts`). */
@@ -66,6 +71,11 @@ function commonEnvironment(inputs: FunctionInputs): Record<string, string> {
   };
 }
 
+/** Environment of the functions that publish webhook events (`publishesWebhooks` in infra/permissions.ts). */
+function webhookPublisherEnvironment(inputs: FunctionInputs, name: HandlerName): Record<string, string> {
+  return inputs.webhooks && FUNCTION_ACCESS[name].publishesWebhooks ? { WEBHOOK_BUS_NAME: inputs.webhooks.bus.eventBusName } : {};
+}
+
 export function buildFunctions(scope: Construct, inputs: FunctionInputs): FollowupFunctions {
   const { props, secrets, queues } = inputs;
   const common = commonEnvironment(inputs);
@@ -74,12 +84,20 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
     apiKey: { FOLLOWUP_API_KEY_SECRET_ARN: secrets.apiKeySecret.secretArn },
     unsubscribe: { FOLLOWUP_UNSUBSCRIBE_SECRET_ARN: secrets.unsubscribeSecret.secretArn },
     twilio: { TWILIO_SECRET_ARN: secrets.twilioSecret.secretArn },
+    webhooks: inputs.webhooks
+      ? { FOLLOWUP_WEBHOOKS: inputs.webhooks.endpointsConfig, WEBHOOK_MAX_ATTEMPTS: String(props.webhookMaxAttempts) }
+      : {},
   } as const;
   const asyncFailure = { onFailure: new SqsDestination(queues.eventDeadLetterQueue), retryAttempts: 2 };
 
   const make = (name: HandlerName, extra: Partial<lambda.FunctionOptions> = {}): lambda.Function => {
     const spec = HANDLERS[name];
-    const environment = Object.assign({}, common, ...FUNCTION_ACCESS[name].secrets.map((secret) => secretEnv[secret]));
+    const environment = Object.assign(
+      {},
+      common,
+      webhookPublisherEnvironment(inputs, name),
+      ...FUNCTION_ACCESS[name].secrets.map((secret) => secretEnv[secret]),
+    );
     const fn = createFunction(
       scope,
       spec.constructId,
@@ -100,13 +118,21 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
       maxConcurrency: props.touchWorkerMaxConcurrency,
     }),
   );
+  let webhookSender: lambda.Function | undefined;
+  if (inputs.webhooks) {
+    webhookSender = make('webhookSender');
+    // Few events at a time: each delivery may wait up to 10 s for its receiver.
+    webhookSender.addEventSource(new SqsEventSource(inputs.webhooks.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 5 }));
+  }
   return {
     api: make('api'),
     authorizer: make('authorizer'),
     touchWorker,
     twilioWebhook: make('twilioWebhook'),
     unsubscribe: make('unsubscribe'),
+    voiceCalls: make('voiceCalls'),
     sesEvents: make('sesEvents', asyncFailure),
     ...(props.replyDomain !== undefined ? { sesInbound: make('sesInbound', asyncFailure) } : {}),
+    ...(webhookSender ? { webhookSender } : {}),
   };
 }

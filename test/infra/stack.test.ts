@@ -189,6 +189,9 @@ describe('Lambda functions', () => {
       unsubscribe: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'secretsmanager:GetSecretValue'],
       sesInbound: ['dynamodb:PutItem', 'ses:SendEmail', 'scheduler:CreateSchedule', 'iam:PassRole'],
       sesEvents: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'sqs:SendMessage', 'secretsmanager:GetSecretValue'],
+      voiceCalls: ['dynamodb:GetItem', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
+      // Only with webhook endpoints (test/infra/webhooks.test.ts).
+      webhookSender: [],
     };
     for (const [name, actions] of Object.entries(matrix) as [HandlerName, string[]][]) {
       for (const action of actions) expect(can(name, action), `${name} ${action}`).toBe(true);
