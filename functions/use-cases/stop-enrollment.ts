@@ -94,17 +94,19 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
       at: ctx.clock.now(),
     });
     ctx.logger.info('enrollment ended', { enrollmentId: enrollment.id, status: input.status, reason: input.reason });
+    // The step a task's outcome just recorded is the last one that reached them.
+    const touched: Enrollment = input.task ? { ...enrollment, touches: { ...enrollment.touches, [input.task.touch.stepId]: input.task.touch } } : enrollment;
     if (input.status === 'converted') {
       await publishWebhooks(ctx, [
         webhookEvent(
           'converted',
           now,
-          { prospectId: enrollment.prospectId, enrollmentId: enrollment.id, sequenceId: enrollment.sequenceId, run: enrollment.run, reason: input.reason, stepId: lastSentStep(enrollment) ?? null },
+          { prospectId: enrollment.prospectId, enrollmentId: enrollment.id, sequenceId: enrollment.sequenceId, run: enrollment.run, reason: input.reason, stepId: lastSentStep(touched) ?? null },
           [enrollment.id, enrollment.run],
         ),
       ]);
     }
-    const stopped: Enrollment = { ...enrollment, status: input.status, endedAt: now, endReason: input.reason, updatedAt: now };
+    const stopped: Enrollment = { ...touched, status: input.status, endedAt: now, endReason: input.reason, updatedAt: now };
     delete stopped.nextTouchAt;
     delete stopped.pendingScheduleName;
     delete stopped.awaitingTask;
