@@ -64,9 +64,11 @@ export async function playCall(
     });
     return { status: response.status, text: await response.text() };
   };
-  const callback = async (url: string | undefined, params: Record<string, string>) => {
+  const callback = async (url: string | undefined, params: Record<string, string>, afterSeconds = 0) => {
     if (!url) return;
-    const answer = await post(url, { ...params, Timestamp: deps.clock.now().toUTCString(), CallbackSource: 'call-progress-events' });
+    // Twilio stamps each callback (RFC 2822, to the second); a call ends `afterSeconds` after it was answered.
+    const stamp = new Date(deps.clock.now().getTime() + afterSeconds * 1000).toUTCString();
+    const answer = await post(url, { ...params, Timestamp: stamp, CallbackSource: 'call-progress-events' });
     const shown = new URL(url);
     result.callbacks.push({ url: `${shown.pathname}${shown.search}`, status: params['CallStatus'] ?? '', httpStatus: answer.status });
   };
@@ -82,7 +84,7 @@ export async function playCall(
     await followDial(twiml, call, result, post, callback, duration);
   }
   const final = { ...base, CallStatus: status, ...(answered ? { CallDuration: String(duration), Duration: String(Math.ceil(duration / 60)) } : {}), ...(answeredBy ? { AnsweredBy: answeredBy } : {}) };
-  if (wanted.includes('completed')) await callback(call.statusCallback, final);
+  if (wanted.includes('completed')) await callback(call.statusCallback, final, duration + 1);
   deps.twilio.setCallStatus(call.sid, status);
   await deps.outbox.updateCall(call.sid, {
     status,
@@ -107,7 +109,7 @@ async function followDial(
   parent: StubCall,
   result: CallPlayResult,
   post: (url: string, params: Record<string, string>) => Promise<{ status: number; text: string }>,
-  callback: (url: string | undefined, params: Record<string, string>) => Promise<void>,
+  callback: (url: string | undefined, params: Record<string, string>, afterSeconds?: number) => Promise<void>,
   duration: number,
 ): Promise<void> {
   const number = /<Number([^>]*)>([^<]+)<\/Number>/.exec(twiml);
@@ -123,7 +125,7 @@ async function followDial(
   if (events.includes('answered')) await callback(statusCallback, { ...child, CallStatus: 'in-progress' });
   const url = attribute('url');
   if (url) result.played.push(...spokenParts((await post(url, { ...child, CallStatus: 'in-progress' })).text));
-  if (events.includes('completed')) await callback(statusCallback, { ...child, CallStatus: 'completed', CallDuration: String(Math.max(0, duration - 5)) });
+  if (events.includes('completed')) await callback(statusCallback, { ...child, CallStatus: 'completed', CallDuration: String(Math.max(0, duration - 5)) }, duration);
 }
 
 function decode(value: string | undefined): string | undefined {

@@ -175,7 +175,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       options.webhooks && options.webhooks.length > 0
         ? new LocalWebhookDispatcher({
             endpoints: options.webhooks,
-            context: { store, clock, logger: options.logger, transport: new FetchWebhookTransport() },
+            // Receivers check signatures against their own (real) clock, not the virtual one.
+            context: { store, clock, signingClock: { now: () => new Date() }, logger: options.logger, transport: new FetchWebhookTransport() },
             ...(options.webhookRetryBaseMs !== undefined ? { baseDelayMs: options.webhookRetryBaseMs } : {}),
           })
         : undefined;

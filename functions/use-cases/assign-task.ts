@@ -28,8 +28,9 @@ export async function assignTask(ctx: SendingContext, state: TouchState, message
   if (step.channel !== 'call' && step.channel !== 'task') throw new Error(`step ${step.id} is no call or task step`);
   const definition = sequence.definition;
   const taskId = taskIdFor(enrollment.id, enrollment.run, step.id);
+  // Due at the step's own time (the message's), which the worker found inside the window.
   const due = planTaskDue({
-    now,
+    now: new Date(Math.min(Date.parse(message.dueAt), now.getTime())),
     window: step.window ?? definition.window,
     channel: step.channel,
     zones: zonesOf(prospect),

@@ -11,7 +11,13 @@ import type { Clock, Logger, WebhookDeliveryStore, WebhookTransport } from '../p
 
 export interface DeliveryContext {
   store: WebhookDeliveryStore;
+  /** When attempts are recorded (the embedded runtime's virtual clock locally). */
   clock: Clock;
+  /**
+   * The time signatures carry: the receiver checks it against ITS clock, so it must be real
+   * time even where the engine's clock is virtual (npm start). Default: `clock`.
+   */
+  signingClock?: Clock;
   logger: Logger;
   transport: WebhookTransport;
   /** The endpoint's signing secrets (the current one first; a rotation adds the next). */
@@ -31,7 +37,7 @@ export async function deliverWebhook(
     'user-agent': 'Followup-Webhooks/1',
     'followup-event-id': event.id,
     'followup-event-type': event.type,
-    [SIGNATURE_HEADER.toLowerCase()]: signWebhook(body, await ctx.secrets(endpoint), at),
+    [SIGNATURE_HEADER.toLowerCase()]: signWebhook(body, await ctx.secrets(endpoint), (ctx.signingClock ?? ctx.clock).now()),
   };
   const answer = await ctx.transport.post(endpoint, body, headers);
   const verdict = classifyDelivery(answer.status);

@@ -22,6 +22,11 @@ export interface SequenceStats {
     clicked: number;
     bounced: number;
     complained: number;
+    /** Conversions credited to this step: the last one that reached the prospect before it. */
+    converted: number;
+    /** Call and task steps: tasks made (re-opened ones included) and outcomes logged. */
+    tasks: number;
+    done: number;
   }[];
 }
 
@@ -52,6 +57,9 @@ export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string):
       clicked: count(counterKeys.step(step.id, 'clicked')),
       bounced: count(counterKeys.step(step.id, 'bounced')),
       complained: count(counterKeys.step(step.id, 'complained')),
+      converted: count(counterKeys.step(step.id, 'converted')),
+      tasks: count(counterKeys.step(step.id, 'tasks')),
+      done: count(counterKeys.step(step.id, 'done')),
     })),
   };
 }
