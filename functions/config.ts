@@ -19,6 +19,15 @@ export const configSchema = z.object({
   /** Local: the admin key itself. In AWS the authorizer reads FOLLOWUP_API_KEY_SECRET_ARN. */
   FOLLOWUP_API_KEY: optional,
   FOLLOWUP_API_KEY_SECRET_ARN: optional,
+  /**
+   * Signed-in users (README "Sign-in and roles"): the token issuer (the Cognito user pool's
+   * `https://cognito-idp.<region>.amazonaws.com/<pool id>`), its JWKS URL (default
+   * `<issuer>/.well-known/jwks.json`) and the app client ids whose access tokens are accepted
+   * (comma-separated). Without an issuer only the API key is accepted.
+   */
+  FOLLOWUP_JWT_ISSUER: z.optional(z.url()),
+  FOLLOWUP_JWT_JWKS_URL: z.optional(z.url()),
+  FOLLOWUP_JWT_AUDIENCE: optional,
   /** Twilio: a Secrets Manager secret holding {accountSid, authToken, from?, messagingServiceSid?} in AWS. */
   TWILIO_SECRET_ARN: optional,
   TWILIO_ACCOUNT_SID: optional,

@@ -6,6 +6,7 @@
  * compile. Data only: importing this file must not pull in aws-cdk-lib or a handler.
  */
 import type { IdKind } from './domain/ids.js';
+import type { Access } from './domain/roles.js';
 
 /** The Lambda function that answers a route (names match `infra/handlers.ts`). */
 export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe' | 'voiceCalls';
@@ -18,7 +19,7 @@ export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe' | 'voiceCalls'
  * - `editor`: a signed-in editor or the API key: every change of state.
  * `viewer` and `editor` routes go through the authorizer; the role is enforced by the API.
  */
-export type RouteAccess = 'public' | 'signed' | 'viewer' | 'editor';
+export type RouteAccess = Access;
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -59,6 +60,9 @@ export const ROUTES = {
   'POST /tasks/{id}/outcome': { target: 'api', access: 'editor', summary: "Log a task's outcome (carries out the step's action)", params: task },
   // Its own function: it needs the Twilio REST client, which the API function must not load.
   'POST /tasks/{id}/call': { target: 'voiceCalls', access: 'editor', summary: "Click to call: ring the rep's phone, then bridge to the prospect", params: task },
+  'GET /me': { target: 'api', access: 'viewer', summary: "The signed-in user's daily goal, done today and streak" },
+  'PUT /me': { target: 'api', access: 'editor', summary: "Set the signed-in user's phone (click to call), daily goal and time zone" },
+  'GET /team/progress': { target: 'api', access: 'viewer', summary: "Every user's done today, streak and daily goal" },
   'GET /webhooks/deliveries': { target: 'api', access: 'viewer', summary: 'Recent outbound webhook deliveries and failures' },
 
   // Twilio signs these with the account's auth token; the handler verifies the signature.
@@ -82,6 +86,11 @@ const everyPathParameterHasAKind: { [K in RouteKey]: [PathParameterNames<K>] ext
   Object.keys(ROUTES).map((key) => [key, true]),
 ) as { [K in RouteKey]: true };
 void everyPathParameterHasAKind;
+
+/** The access a route demands (undefined for a route key not in the table). */
+export function routeAccess(routeKey: string): RouteAccess | undefined {
+  return Object.hasOwn(ROUTES, routeKey) ? (ROUTES as Record<string, RouteSpec>)[routeKey]?.access : undefined;
+}
 
 /** The kind of id a route's path parameter holds, from the table. */
 export function pathParameterKind(routeKey: string, name: string): IdKind | undefined {

@@ -36,7 +36,9 @@ export function buildLambdaBundles(outDir = PREBUILT_DIR): Record<BundleName, nu
     const sizes = {} as Record<BundleName, number>;
     for (const [name, fn] of functions) {
       if (!fn) throw new Error(`no ${name} function to bundle`);
-      const key = template.Resources[stack.getLogicalId(fn.node.defaultChild as never)]!.Properties.Code.S3Key;
+      const resource = template.Resources[stack.getLogicalId(fn.node.defaultChild as never)];
+      if (!resource) throw new Error(`${name}: its function is missing from the synthesised template`);
+      const key = resource.Properties.Code.S3Key;
       const asset = path.join(cdkOut, `asset.${key.replace(/\.zip$/, '')}`);
       cpSync(asset, path.join(outDir, name), { recursive: true });
       sizes[name] = statSync(path.join(outDir, name, 'index.mjs')).size;

@@ -1,5 +1,6 @@
 /** Goals and streaks (contract "The rep's work"): `GET /me`, `PUT /me`, `GET /team/progress`. */
 import * as z from '../zod.js';
+import { ROLES } from '../domain/roles.js';
 import { MAX_DAILY_GOAL } from '../domain/user-progress.js';
 import { cursorParam, limitParam, pageOf } from './common.js';
 
@@ -12,7 +13,7 @@ export const progress = z.object({
 });
 
 export const me = z.extend(progress, {
-  role: z.enum(['editor', 'viewer']),
+  role: z.enum(ROLES),
   /** Click to call rings this phone first. */
   phone: z.optional(z.string()),
   /** The zone of the user's day. */

@@ -115,7 +115,7 @@ const MONTHS: readonly (readonly string[])[] = [
 ];
 
 const MONTH_INDEX = new Map<string, number>();
-MONTHS.forEach((names, index) => names.forEach((name) => MONTH_INDEX.set(name, index + 1)));
+for (const [index, names] of MONTHS.entries()) for (const name of names) MONTH_INDEX.set(name, index + 1);
 const MONTH_ALTERNATION = [...MONTH_INDEX.keys()].sort((a, b) => b.length - a.length).join('|');
 
 const ORDINAL = '(?:st|nd|rd|th|er|re|e|º|°|\\.)?';

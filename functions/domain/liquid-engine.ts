@@ -138,7 +138,7 @@ export function describeLiquidError(error: unknown): LiquidProblem {
   if (filter) return { kind: 'unknown-filter', filter, message: `unknown filter "${filter}"`, ...position };
   const tag = /^tag "(.+)" not found$/.exec(base)?.[1];
   if (tag) return { kind: 'syntax', message: `unknown tag "{% ${tag} %}"`, ...position };
-  const unclosedTag = /^tag \{%-?\s*(\w+)[^]*not closed$/.exec(base)?.[1];
+  const unclosedTag = /^tag \{%-?\s*(\w+)[\s\S]*not closed$/.exec(base)?.[1];
   if (unclosedTag) {
     return { kind: 'syntax', message: `"{% ${unclosedTag} %}" is not closed — add "{% end${unclosedTag} %}"`, ...position };
   }
@@ -168,7 +168,7 @@ export function templateVarsFor(input: {
   timezone?: string;
 }): TemplateVars {
   const { prospect } = input;
-  const fullName = [prospect.firstName, prospect.lastName].filter((p) => p && p.trim()).join(' ');
+  const fullName = [prospect.firstName, prospect.lastName].filter((p) => p?.trim()).join(' ');
   return {
     prospect: compact({
       firstName: prospect.firstName,

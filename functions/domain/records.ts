@@ -1,5 +1,6 @@
 /** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline, tasks. */
 import type { ConsentChannel, Outcome } from './people-steps.js';
+import type { Actor } from './roles.js';
 import type { Channel } from './sequence.js';
 
 export type TimezoneSource = 'given' | 'phone' | 'default';
@@ -195,8 +196,8 @@ export interface TimelineEvent {
   stepId?: string;
   /** Short, non-personal detail (reason codes); a reply's text only for `replied`. */
   detail?: string;
-  /** Who did it, for events written by an API action: `user:<email>` or `apiKey`. */
-  actor?: string;
+  /** Who did it, when a person or a machine did it through the API: `user:<email>` or `apiKey`. */
+  actor?: Actor;
   /** Structured detail the team reads (a task's outcome, note and fields; an outside event's data). */
   data?: Record<string, string | number | boolean>;
 }

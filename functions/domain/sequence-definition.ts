@@ -124,7 +124,7 @@ export type CompiledSequence = Omit<PublishedSequence, 'version' | 'publishedAt'
 /** Email steps reply in the thread of the previous email unless they start a new one. */
 export function isThreadedStep(definition: Pick<SequenceDefinition, 'steps'>, stepIndex: number): boolean {
   const step = definition.steps[stepIndex];
-  if (!step || step.channel !== 'email' || step.newThread) return false;
+  if (step?.channel !== 'email' || step.newThread) return false;
   return definition.steps.slice(0, stepIndex).some((s) => s.channel === 'email');
 }
 

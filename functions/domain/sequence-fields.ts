@@ -11,7 +11,9 @@ export function isValidZone(value: string): boolean {
 }
 
 const UNIT_ALIASES: Record<string, { unit: WaitUnit; factor: number }> = {};
-const alias = (names: string[], unit: WaitUnit, factor = 1) => names.forEach((n) => (UNIT_ALIASES[n] = { unit, factor }));
+const alias = (names: string[], unit: WaitUnit, factor = 1) => {
+  for (const name of names) UNIT_ALIASES[name] = { unit, factor };
+};
 alias(['m', 'min', 'mins', 'minute', 'minutes'], 'minutes');
 alias(['h', 'hr', 'hrs', 'hour', 'hours'], 'hours');
 alias(['d', 'day', 'days'], 'days');

@@ -19,6 +19,8 @@ import { getProspect } from '../use-cases/get-prospect.js';
 import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
+import type { Actor, Principal } from '../domain/roles.js';
+import { routeAccessControl, type ApiLambdaContext } from './shared/access.js';
 import { awsContext, getConfig } from './shared/aws-context.js';
 import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
@@ -38,23 +40,22 @@ const publishBodySchema = z.object({
 
 const manualControlSchema = z.optional(z.object({ reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }));
 
-/** What a route function gets: the event, and the use-case context built on first use. */
+/** What a route function gets: the event, who is calling, and the use-case context built on first use. */
 interface ApiRequest {
   event: HttpEvent;
   options: ApiOptions;
   context(): Promise<UseCaseContext>;
+  /** Set on every viewer and editor route (the access middleware checked it). */
+  principal?: Principal;
+  /** Who the timeline says did it; set whenever `principal` is. */
+  actor?: Actor;
 }
 type ApiRoute = (request: ApiRequest) => Promise<HttpResult>;
-
-/** Who is calling: the timeline's actor, and the signed-in user's email (none with the API key). */
-function callerOf(_event: HttpEvent): { actor: string; email?: string } {
-  return { actor: 'apiKey' };
-}
 
 /** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
 const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
   ...(Object.fromEntries(
-    Object.entries(REP_ROUTES).map(([key, route]) => [key, ({ event, context }: ApiRequest) => route({ event, context, caller: callerOf(event) })]),
+    Object.entries(REP_ROUTES).map(([key, route]) => [key, ({ event, context, principal }: ApiRequest) => route({ event, context, ...(principal ? { principal } : {}) })]),
   ) as Record<keyof typeof REP_ROUTES, ApiRoute>),
   // Builds no context: health must answer even while the table is unreachable.
   'GET /health': async () => json(200, { ok: true }),
@@ -86,11 +87,23 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
 };
 
 export function createApiHandler(options: ApiOptions) {
-  const route = async (event: HttpEvent): Promise<HttpResult> => {
+  const route = async (event: HttpEvent, lambda: ApiLambdaContext): Promise<HttpResult> => {
     const handler = routeFor(API_ROUTES, event);
-    return handler({ event, options, context: options.context });
+    const actor = lambda.actor;
+    return handler({
+      event,
+      options,
+      // Per request: the container's context plus who is acting, so the use cases record it.
+      context: async () => {
+        const ctx = await options.context();
+        return actor ? { ...ctx, actor } : ctx;
+      },
+      ...(lambda.principal ? { principal: lambda.principal } : {}),
+      ...(lambda.actor ? { actor: lambda.actor } : {}),
+    });
   };
-  return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+  // Errors first (its onError runs last and answers whatever was thrown), then access.
+  return middy<HttpEvent, HttpResult, Error, ApiLambdaContext>().use(httpErrors(logger)).use(routeAccessControl()).handler(route);
 }
 
 async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResult> {
@@ -103,7 +116,7 @@ async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResul
     import('../domain/sequence-definition.js'),
     import('../use-cases/publish-sequence.js'),
   ]);
-  let compiled;
+  let compiled: ReturnType<typeof compileSequence>;
   try {
     compiled = compileSequence({ id, definition: body.data.definition, templates: body.data.templates });
   } catch (error) {

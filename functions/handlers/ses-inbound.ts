@@ -100,7 +100,7 @@ export async function handleRawInboundEmail(
     import('../use-cases/handle-inbound-email.js'),
   ]);
   const { EmailTooLargeError, MalformedEmailError, MAX_INBOUND_EMAIL_BYTES, parseInboundEmail } = mimeParser;
-  let email;
+  let email: Awaited<ReturnType<typeof parseInboundEmail>>;
   try {
     email = await parseInboundEmail(mime, {
       maxBytes: options.maxBytes ?? MAX_INBOUND_EMAIL_BYTES,

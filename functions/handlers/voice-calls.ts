@@ -12,6 +12,9 @@ import type { CallingContext } from '../use-cases/context.js';
 import { placeTaskCall } from '../use-cases/place-task-call.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
 import { httpErrors, json, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
+import { routeAccessControl, type ApiLambdaContext } from './shared/access.js';
+import { userEmailOf } from './shared/principal-email.js';
+import type { Principal } from '../domain/roles.js';
 import { lazy } from './shared/lazy.js';
 import { logger } from './shared/logger.js';
 import { httpRequestId, observedHandler } from './shared/observability.js';
@@ -20,25 +23,24 @@ export interface VoiceCallsOptions {
   context: () => Promise<CallingContext>;
 }
 
-type VoiceRoute = (ctx: CallingContext, event: HttpEvent) => Promise<HttpResult>;
-
-/** Who is calling: the timeline's actor, and the signed-in user's email (none with the API key). */
-function callerOf(_event: HttpEvent): { actor: string; email?: string } {
-  return { actor: 'apiKey' };
-}
+type VoiceRoute = (ctx: CallingContext, event: HttpEvent, principal: Principal | undefined) => Promise<HttpResult>;
 
 /** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
 const VOICE_ROUTES: Record<RouteKeyFor<'voiceCalls'>, VoiceRoute> = {
-  'POST /tasks/{id}/call': async (ctx, event) => {
-    const caller = callerOf(event);
-    const result = await placeTaskCall(ctx, { taskId: pathParameter(event, 'id'), actor: caller.actor, ...(caller.email ? { userEmail: caller.email } : {}) });
-    return json(200, result);
+  'POST /tasks/{id}/call': async (ctx, event, principal) => {
+    const userEmail = userEmailOf(principal);
+    return json(200, await placeTaskCall(ctx, { taskId: pathParameter(event, 'id'), ...(userEmail ? { userEmail } : {}) }));
   },
 };
 
 export function createVoiceCallsHandler(options: VoiceCallsOptions) {
-  const route = async (event: HttpEvent): Promise<HttpResult> => routeFor(VOICE_ROUTES, event)(await options.context(), event);
-  return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+  const route = async (event: HttpEvent, lambda: ApiLambdaContext): Promise<HttpResult> => {
+    const ctx = await options.context();
+    // Per request: who is acting goes on the timeline.
+    return routeFor(VOICE_ROUTES, event)(lambda.actor ? { ...ctx, actor: lambda.actor } : ctx, event, lambda.principal);
+  };
+  // The same access control as the API: the route table's `access`, one middleware.
+  return middy<HttpEvent, HttpResult, Error, ApiLambdaContext>().use(httpErrors(logger)).use(routeAccessControl()).handler(route);
 }
 
 const awsCallingContext = lazy(async (): Promise<CallingContext> => {

@@ -15,10 +15,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { createDevUserRequest, type CreateDevUserRequest, type CreateDevUserResponse } from '../contract/auth.js';
 import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import type { VirtualClock } from '../adapters/virtual-clock.js';
 import { writeJson } from './api-gateway-bridge.js';
 import { clockAdvanceTarget } from './clock-advance.js';
+import { ownHosts } from './host-check.js';
 import type { Outbox } from './outbox.js';
 import { renderOutboxPage } from './outbox-page.js';
 import { CALL_ANSWERS, CALL_RESULTS, UnknownCallError, type CallPlay, type CallPlayResult } from './call-player.js';
@@ -45,6 +47,9 @@ const clockRequestSchema = z.strictObject({
   advance: z.union([z.string().max(100), z.number()], { error: 'advance is required, e.g. {"advance": "2d"} or "3 business days"' }),
 });
 
+/** `POST /dev/users`: a local user and a one-time sign-in link for it. */
+export type CreateUser = (request: CreateDevUserRequest, origin: string) => Promise<CreateDevUserResponse>;
+
 export interface DevRouteOptions {
   clock: VirtualClock;
   scheduler: LocalTouchScheduler;
@@ -57,6 +62,7 @@ export interface DevRouteOptions {
   inboundEmail?: (rawMime: Buffer) => Promise<{ statusCode: number; body: unknown }>;
   /** An SES event for a sent message, through the same code as the EventBridge handler. */
   emailEvent?: (request: EmailEventRequest) => Promise<{ statusCode: number; body: unknown }>;
+  createUser?: CreateUser;
   /** Answers a placed call as a human or a machine, and sends its signed callbacks. */
   playCall?: (callSid: string, play: CallPlay) => Promise<CallPlayResult>;
 }
@@ -81,8 +87,7 @@ class DevRequestError extends Error {
 const BASIC_CHALLENGE = 'Basic realm="Followup dev routes: the password is the admin API key", charset="UTF-8"';
 
 export function createDevRoutes(options: DevRouteOptions) {
-  const ownHosts = new Set(options.ownOrigins.flatMap(hostsOf));
-  const ownOrigins = new Set(options.ownOrigins.map((origin) => new URL(origin).origin));
+  const own = ownHosts(options.ownOrigins);
 
   const routes: Record<string, DevRoute> = {
     'GET /dev/outbox': {
@@ -119,6 +124,14 @@ export function createDevRoutes(options: DevRouteOptions) {
         if (!options.inboundEmail) throw new DevRequestError(501, 'inbound email handling is not available in this build');
         const result = await options.inboundEmail(body);
         writeJson(res, result.statusCode, result.body);
+      },
+    },
+    'POST /dev/users': {
+      body: 'json',
+      run: async ({ req, res, body }) => {
+        const request = parseJson(body, createDevUserRequest);
+        if (!options.createUser) throw new DevRequestError(501, 'local sign-in is not available in this build');
+        writeJson(res, 201, await options.createUser(request, own.originOf(req) ?? [...own.origins][0] ?? ''));
       },
     },
     'POST /dev/email-events': {
@@ -178,16 +191,16 @@ export function createDevRoutes(options: DevRouteOptions) {
   }
 
   function checkHost(req: IncomingMessage): void {
-    const host = (req.headers.host ?? '').trim().toLowerCase();
-    if (!ownHosts.has(host)) {
-      throw new DevRequestError(403, `the dev routes answer only to ${[...ownHosts].join(', ')}; Host was ${JSON.stringify(host.slice(0, 100))}`, 'host');
+    if (!own.hostOf(req)) {
+      const host = (req.headers.host ?? '').trim().toLowerCase();
+      throw new DevRequestError(403, `the dev routes answer only to ${[...own.hosts].join(', ')}; Host was ${JSON.stringify(host.slice(0, 100))}`, 'host');
     }
   }
 
   function checkOrigin(req: IncomingMessage): void {
     const origin = req.headers.origin;
     if (origin === undefined) return;
-    if (!ownOrigins.has(origin.trim().toLowerCase())) {
+    if (!own.origins.has(origin.trim().toLowerCase())) {
       throw new DevRequestError(403, `cross-origin requests to the dev routes are refused (Origin ${JSON.stringify(origin.slice(0, 100))})`, 'origin');
     }
   }
@@ -220,21 +233,14 @@ function apiKeyOf(authorization: string | undefined): string | undefined {
   return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
 }
 
-/** `http://127.0.0.1:3000` → `127.0.0.1:3000`; `https://dev.example` → `dev.example` and `dev.example:443`. */
-function hostsOf(origin: string): string[] {
-  const url = new URL(origin);
-  const defaultPort = url.protocol === 'https:' ? '443' : '80';
-  return [url.host.toLowerCase(), `${url.hostname.toLowerCase()}:${url.port || defaultPort}`];
-}
-
-function parseJson<T extends z.ZodType>(body: Buffer, schema: T): z.infer<T> {
+function parseJson<T extends z.core.$ZodType>(body: Buffer, schema: T): z.core.output<T> {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch (error) {
     throw new DevRequestError(400, `body is not valid JSON: ${(error as Error).message}`, 'body');
   }
-  const parsed = schema.safeParse(value);
+  const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   if (issue?.code === 'unrecognized_keys') {

@@ -1,7 +1,10 @@
 /**
  * The embedded runtime's HTTP front door: every route of `functions/routes.ts` through the Lambda
- * handlers (admin routes through the Lambda authorizer first, as API Gateway does), plus
- * the development routes (`/dev/*`, guarded and answered in dev-routes.ts).
+ * handlers (admin routes through the Lambda authorizer first, as API Gateway does, and its
+ * answer passed on as `requestContext.authorizer.lambda`), the development routes (`/dev/*`,
+ * guarded and answered in dev-routes.ts), the local sign-in endpoints (`/auth/*`,
+ * `/.well-known/jwks.json`: oauth-provider.ts) and the console (`/console/`:
+ * console-assets.ts). Those last two are public but answer only to this server's own names.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type {
@@ -13,16 +16,19 @@ import type {
 import type { VirtualClock } from '../adapters/virtual-clock.js';
 import type { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import type { Logger } from '../ports.js';
+import type { PrincipalContext } from '../contract/auth.js';
 import { ROUTE_LIST, type RouteTarget } from '../routes.js';
 import { matchRoute, pathExists, readBody, toApiGatewayEvent, toAuthorizerEvent, writeJson, writeResult } from './api-gateway-bridge.js';
-import { createDevRoutes, type EmailEventRequest } from './dev-routes.js';
+import { createDevRoutes, type CreateUser, type EmailEventRequest } from './dev-routes.js';
+import { ownHosts } from './host-check.js';
+import type { LocalOAuthProvider } from './oauth-provider.js';
 import type { Outbox } from './outbox.js';
 import type { CallPlay, CallPlayResult } from './call-player.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface LocalHandlers extends Partial<Record<RouteTarget, HttpHandler>> {
-  authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerResult>;
+  authorizer: (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerResult & { context?: PrincipalContext | Record<string, never> }>;
   /** Raw MIME in, the same use case as SES inbound mail. */
   inboundEmail?: (rawMime: Buffer) => Promise<{ statusCode: number; body: unknown }>;
   /** An SES event for a sent message, through the EventBridge handler's code. */
@@ -41,18 +47,29 @@ export interface LocalServerOptions {
   ownOrigins: readonly string[];
   /** API Gateway's payload limit is 10 MB. */
   maxBodyBytes?: number;
+  /** The local sign-in endpoints; without it only the API key works. */
+  oauth?: LocalOAuthProvider;
+  /** `POST /dev/users`. */
+  createUser?: CreateUser;
+  /** `/console/` and `/console/config.json`. */
+  serveConsole?: (req: IncomingMessage, res: ServerResponse, path: string, origin: string) => Promise<boolean>;
 }
 
 export function createRequestListener(options: LocalServerOptions): RequestListener {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const own = ownHosts(options.ownOrigins);
   const handleDev = createDevRoutes({
     clock: options.clock,
     scheduler: options.scheduler,
     outbox: options.outbox,
     ownOrigins: options.ownOrigins,
-    // The same check as the admin routes: the Lambda authorizer.
-    isAuthorized: async (authorization) =>
-      (await options.handlers.authorizer(bearerAuthorizerEvent(authorization))).isAuthorized,
+    // The admin routes' authorizer, and only the API key: a signed-in user (even an
+    // editor) cannot read the outbox, forge replies or move the clock.
+    isAuthorized: async (authorization) => {
+      const decision = await options.handlers.authorizer(bearerAuthorizerEvent(authorization));
+      return decision.isAuthorized && decision.context?.principal === 'apiKey';
+    },
+    ...(options.createUser ? { createUser: options.createUser } : {}),
     ...(options.handlers.inboundEmail ? { inboundEmail: options.handlers.inboundEmail } : {}),
     ...(options.handlers.emailEvent ? { emailEvent: options.handlers.emailEvent } : {}),
     ...(options.handlers.playCall ? { playCall: options.handlers.playCall } : {}),
@@ -72,6 +89,13 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     if (body === 'too_large') return writeJson(res, 413, { message: 'Request Entity Too Large' });
 
     if (path.startsWith('/dev/')) return handleDev(req, res, method, path, body);
+    if (path.startsWith('/auth/') || path.startsWith('/.well-known/') || path === '/console' || path.startsWith('/console/')) {
+      const origin = own.originOf(req);
+      if (!origin) return writeJson(res, 403, { error: `answers only to ${[...own.hosts].join(', ')}`, field: 'host' });
+      if (options.oauth && (await options.oauth.handle(req, res, path, body, own.origins))) return;
+      if (options.serveConsole && (await options.serveConsole(req, res, path, origin))) return;
+      return writeJson(res, 404, { message: 'Not Found' });
+    }
 
     const match = matchRoute(ROUTE_LIST, method, path);
     if (!match) {
@@ -83,6 +107,8 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
       if (!event.headers.authorization) return writeJson(res, 401, { message: 'Unauthorized' });
       const decision = await options.handlers.authorizer(toAuthorizerEvent(event));
       if (!decision.isAuthorized) return writeJson(res, 403, { message: 'Forbidden' });
+      // As API Gateway: the authorizer's context reaches the function.
+      Object.assign(event.requestContext, { authorizer: { lambda: decision.context ?? {} } });
     }
     const handler = options.handlers[match.route.target];
     if (!handler) return writeJson(res, 501, { error: `${match.route.routeKey} is not available in this build yet` });

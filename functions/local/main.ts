@@ -12,6 +12,7 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import { createConsoleLogger } from './console-logger.js';
 import { startRuntime, PortInUseError, type Runtime } from './runtime.js';
 import { loadClockState, saveClockState } from './clock-state.js';
+import { DEFAULT_LOCAL_USER } from './oauth-provider.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -37,24 +38,25 @@ const envSchema = z.object({
   DEFAULT_TIMEZONE: z.string().min(1).optional(),
 });
 
-function parseOptions() {
-  let parsed;
+const FLAGS = {
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  speed: { type: 'string' },
+  templates: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+function readFlags() {
   try {
-    parsed = parseArgs({
-      options: {
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        speed: { type: 'string' },
-        templates: { type: 'string' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    return parseArgs({ options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new StartupError(`${(error as Error).message}\n\n${USAGE}`);
   }
+}
+
+function parseOptions() {
+  const parsed = readFlags();
   const env = envSchema.safeParse(process.env);
   if (!env.success) {
     const issue = env.error.issues[0];
@@ -154,6 +156,9 @@ function banner(runtime: Runtime, speed: number, dataDir: string | undefined): s
     '',
     `Followup is running at ${runtime.url}  (virtual clock ${runtime.clock.now().toISOString()}${speed !== 1 ? `, ${speed}x` : ''})`,
     '',
+    `  Console            ${runtime.consoleUrl}`,
+    `  Sign in            ${runtime.signInUrl}`,
+    `                     (one-time link for ${DEFAULT_LOCAL_USER.email}, an editor; valid 10 minutes. More users: POST /dev/users)`,
     `  Admin API key      ${runtime.apiKey}${runtime.apiKeyGenerated ? '   (generated; set FOLLOWUP_API_KEY to keep one)' : ''}`,
     `  Twilio auth token  ${runtime.twilioAuthToken}   (local Twilio stub; webhooks are verified with it)`,
     `  Public URL         ${runtime.publicUrl}`,

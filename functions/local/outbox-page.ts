@@ -8,18 +8,18 @@ export function renderOutboxPage(messages: OutboxMessage[], now: Date): string {
   <article class="${m.channel}">
     <header>
       <span class="badge">${BADGES[m.channel]}</span>
-      <strong>#${index + 1}</strong> to <code>${escape(m.to)}</code> from <code>${escape(m.from)}</code>
-      <time>${escape(m.sentAt)}</time>
+      <strong>#${index + 1}</strong> to <code>${escapeHtml(m.to)}</code> from <code>${escapeHtml(m.from)}</code>
+      <time>${escapeHtml(m.sentAt)}</time>
     </header>
-    ${m.subject ? `<h2>${escape(m.subject)}</h2>` : ''}
-    ${m.text ? `<pre>${escape(m.text)}</pre>` : ''}
-    ${m.status ? `<p>status <code>${escape(m.status)}</code>${m.answeredBy ? ` · answered by <code>${escape(m.answeredBy)}</code>` : ''}${m.bridgedTo ? ` · bridged to <code>${escape(m.bridgedTo)}</code>` : ''}</p>` : ''}
-    ${m.played && m.played.length > 0 ? `<pre>${escape(m.played.join('\n'))}</pre>` : ''}
-    <footer>enrollment <code>${escape(m.enrollmentId ?? '-')}</code> · step <code>${escape(m.stepId ?? '-')}</code> · provider id <code>${escape(m.providerMessageId)}</code></footer>
+    ${m.subject ? `<h2>${escapeHtml(m.subject)}</h2>` : ''}
+    ${m.text ? `<pre>${escapeHtml(m.text)}</pre>` : ''}
+    ${m.status ? `<p>status <code>${escapeHtml(m.status)}</code>${m.answeredBy ? ` · answered by <code>${escapeHtml(m.answeredBy)}</code>` : ''}${m.bridgedTo ? ` · bridged to <code>${escapeHtml(m.bridgedTo)}</code>` : ''}</p>` : ''}
+    ${m.played && m.played.length > 0 ? `<pre>${escapeHtml(m.played.join('\n'))}</pre>` : ''}
+    <footer>enrollment <code>${escapeHtml(m.enrollmentId ?? '-')}</code> · step <code>${escapeHtml(m.stepId ?? '-')}</code> · provider id <code>${escapeHtml(m.providerMessageId)}</code></footer>
     ${
       m.headers && Object.keys(m.headers).length > 0
         ? `<details><summary>Headers</summary><dl>${Object.entries(m.headers)
-            .map(([k, v]) => `<dt>${escape(k)}</dt><dd><code>${escape(v)}</code></dd>`)
+            .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd><code>${escapeHtml(v)}</code></dd>`)
             .join('')}</dl></details>`
         : ''
     }
@@ -44,7 +44,7 @@ export function renderOutboxPage(messages: OutboxMessage[], now: Date): string {
 </head>
 <body>
 <h1>Outbox: ${messages.length} message${messages.length === 1 ? '' : 's'}</h1>
-<p>Virtual time now: <code>${escape(now.toISOString())}</code>. Newest last. Advance the clock with <code>POST /dev/clock {"advance":"1d"}</code>.</p>
+<p>Virtual time now: <code>${escapeHtml(now.toISOString())}</code>. Newest last. Advance the clock with <code>POST /dev/clock {"advance":"1d"}</code>.</p>
 ${rows || '<p>Nothing sent yet.</p>'}
 </body>
 </html>`;
@@ -52,6 +52,6 @@ ${rows || '<p>Nothing sent yet.</p>'}
 
 const BADGES: Record<OutboxMessage['channel'], string> = { email: 'Email', sms: 'SMS', call: 'Call', voicemail: 'Voicemail' };
 
-function escape(value: string): string {
+function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }

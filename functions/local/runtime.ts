@@ -11,7 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -30,6 +30,7 @@ import { FetchWebhookTransport } from '../adapters/fetch-webhook-transport.js';
 import { LocalWebhookDispatcher } from '../adapters/local-webhook-dispatcher.js';
 import type { WebhookEndpoint } from '../domain/webhook-events.js';
 import type { PublishedSequence } from '../domain/sequence.js';
+import { createUserTokenVerifier } from '../adapters/user-token-verifier.js';
 import { createApiHandler } from '../handlers/api.js';
 import { createAuthorizerHandler } from '../handlers/authorizer.js';
 import { createTouchWorkerHandler } from '../handlers/touch-worker.js';
@@ -42,6 +43,8 @@ import { playCall } from './call-player.js';
 import type { Logger } from '../ports.js';
 import { createSequenceCache, type SendingContext } from '../use-cases/context.js';
 import { publishSequence } from '../use-cases/publish-sequence.js';
+import { createConsoleAssets } from './console-assets.js';
+import { CONSOLE_PATH, DEFAULT_LOCAL_USER, LOCAL_CLIENT_ID, LocalOAuthProvider } from './oauth-provider.js';
 import { Outbox } from './outbox.js';
 import { createRequestListener, type LocalHandlers } from './local-server.js';
 import { LocalSesEvents } from './ses-events.js';
@@ -79,6 +82,8 @@ export interface RuntimeOptions {
   webhookRetryBaseMs?: number;
   /** Fire due touches on a real-time ticker (npm start); tests drive the clock themselves. */
   autoRun?: boolean;
+  /** The built web console served at /console/ (default `web/dist` of this package). */
+  consoleDir?: string;
   logger: Logger;
 }
 
@@ -98,6 +103,12 @@ export interface Runtime {
   context: SendingContext;
   /** Outbound webhooks, delivered in-process (`idle()` waits until nothing is pending). */
   webhooks?: LocalWebhookDispatcher;
+  /** The local OAuth provider (users, one-time sign-in links). */
+  oauth: LocalOAuthProvider;
+  /** `<url>/console/`. */
+  consoleUrl: string;
+  /** A one-time sign-in link for the default editor (dev@localhost), valid 10 minutes. */
+  signInUrl: string;
   close(): Promise<void>;
 }
 
@@ -240,9 +251,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const unsubscribe = createUnsubscribeHandler({ context: async () => context });
     const voiceCalls = createVoiceCallsHandler({ context: async () => context });
+    // Signed-in users: the same verifier as in AWS, against this server's own JWKS.
+    const oauth = await LocalOAuthProvider.start({ issuer: url, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+    const userTokens = createUserTokenVerifier({ issuer: url, jwksUrl: `${url}/.well-known/jwks.json`, audience: [LOCAL_CLIENT_ID] });
     const handlers: LocalHandlers = {
       api: (event) => api(event, lambdaContext('api')),
-      authorizer: createAuthorizerHandler(async () => apiKey),
+      authorizer: createAuthorizerHandler({ apiKey: async () => apiKey, userTokens: () => userTokens, log: options.logger }),
       twilioWebhook: (event) => twilioWebhook(event, lambdaContext('twilio-webhook')),
       unsubscribe: (event) => unsubscribe(event, lambdaContext('unsubscribe')),
       voiceCalls: (event) => voiceCalls(event, lambdaContext('voice-calls')),
@@ -251,7 +265,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       emailEvent: (request) => sesEvents.play(request),
     };
     const ownOrigins = [...new Set([url, `http://127.0.0.1:${port}`, `http://localhost:${port}`, publicUrl])];
-    listener = createRequestListener({ handlers, clock, scheduler, outbox, logger: options.logger, ownOrigins });
+    const serveConsole = createConsoleAssets({
+      dir: options.consoleDir ?? resolve(import.meta.dirname, '../../web/dist'),
+      config: (origin) => oauth.consoleConfig(origin),
+    });
+    listener = createRequestListener({
+      handlers,
+      clock,
+      scheduler,
+      outbox,
+      logger: options.logger,
+      ownOrigins,
+      oauth,
+      serveConsole,
+      createUser: async (request, origin) => {
+        const { user, loginCode } = await oauth.createUser(request);
+        return { user, signInUrl: oauth.signInUrl(origin, loginCode) };
+      },
+    });
+    const { loginCode } = await oauth.createUser(DEFAULT_LOCAL_USER);
 
     let ticker: NodeJS.Timeout | undefined;
     if (options.autoRun) {
@@ -276,6 +308,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sequences,
       context,
       ...(webhooks ? { webhooks } : {}),
+      oauth,
+      consoleUrl: `${url}${CONSOLE_PATH}`,
+      signInUrl: oauth.signInUrl(url, loginCode),
       close: closeAll,
     };
   } catch (error) {

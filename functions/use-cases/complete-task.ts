@@ -25,17 +25,16 @@ import { scheduledTouchFor } from '../domain/touch-plan.js';
 import { webhookEvent, type WebhookEvent } from '../domain/webhook-events.js';
 import type { ScheduledTouch } from '../ports.js';
 import { closeTask } from './close-task.js';
-import { loadSequenceVersion, TaskNotFoundError, TaskStateError, type UseCaseContext } from './context.js';
+import { actedBy, loadSequenceVersion, TaskNotFoundError, TaskStateError, type UseCaseContext } from './context.js';
 import { mergeProspectAttributes } from './merge-attributes.js';
 import { publishWebhooks } from './publish-webhooks.js';
 import { recordProgress } from './record-progress.js';
 import { recordSkippedSteps, withSkipped } from './step-events.js';
 import { stopEnrollment } from './stop-enrollment.js';
 
+/** Who logged it is the context's `actor` (the API sets it per request). */
 export interface CompleteTaskInput extends OutcomeInput {
   taskId: string;
-  /** `user:<email>` or `apiKey`. */
-  actor: string;
   /** The signed-in user who logged it: their daily count and streak move on. */
   userEmail?: string;
 }
@@ -195,7 +194,7 @@ async function carryOut(ctx: UseCaseContext, facts: Facts, decision: OutcomeDeci
           enrollmentId: enrollment.id,
           stepId: step.id,
           detail: `call back on ${resume.dueAt}; the task comes back then`,
-          actor: input.actor,
+          ...actedBy(ctx),
         },
       ]);
       return 'ok';
@@ -206,7 +205,6 @@ async function carryOut(ctx: UseCaseContext, facts: Facts, decision: OutcomeDeci
         enrollmentId: enrollment.id,
         status: decision.status,
         reason: decision.reason,
-        actor: input.actor,
         task: { expected: expectedTask, touch, outcome: lastTaskOutcome },
         ...(decision.status === 'converted' ? { counters: () => ({ [counterKeys.step(step.id, 'converted')]: 1 }) } : {}),
       });
@@ -266,7 +264,7 @@ async function finish(ctx: UseCaseContext, facts: Facts, decision: OutcomeDecisi
     ...(Object.keys(fields).length > 0 ? { fields } : {}),
     ...(decision.action === 'pause_until' ? { callBackAt: decision.resumeAt.toISOString() } : {}),
     completedAt: at.toISOString(),
-    completedBy: input.actor,
+    completedBy: ctx.actor ?? 'apiKey',
     updatedAt: at.toISOString(),
   };
   const changed = (await ctx.store.replaceTask(done, { status: 'open', attempt: task.attempt })) === 'ok';
@@ -281,7 +279,7 @@ async function finish(ctx: UseCaseContext, facts: Facts, decision: OutcomeDecisi
         enrollmentId: task.enrollmentId,
         stepId: task.stepId,
         detail: `${step.channel} ${done.outcome}${decision.action === 'pause_until' ? ` (call back ${decision.resumeAt.toISOString()})` : ''}`,
-        actor: input.actor,
+        ...actedBy(ctx),
         data: { outcome: done.outcome as string, ...(done.note ? { note: done.note } : {}), ...prefixed(fields) },
       },
     ]);

@@ -5,6 +5,7 @@
 import type { Clock, EmailSender, Logger, PhoneTimeZones, SmsSender, Store, TouchScheduler, VoiceCaller, WebhookPublisher } from '../ports.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { LruCache } from '../domain/lru-cache.js';
+import type { Actor } from '../domain/roles.js';
 
 export interface UseCaseSettings {
   /** Base URL of the public routes (unsubscribe links, Twilio status callbacks). */
@@ -29,6 +30,16 @@ export interface UseCaseContext {
   sequenceCache?: SequenceCache;
   /** Where replies, opt-outs, bounces, conversions and task outcomes are announced; none when unset. */
   webhooks?: WebhookPublisher;
+  /**
+   * Who is acting, for a request of the API (`{...ctx, actor}` per request): every timeline
+   * entry the use case writes records it (`actedBy`). Absent for providers and the engine itself.
+   */
+  actor?: Actor;
+}
+
+/** The `actor` field of a timeline entry written for this context (nothing when nobody acted). */
+export function actedBy(ctx: Pick<UseCaseContext, 'actor'>): { actor?: Actor } {
+  return ctx.actor ? { actor: ctx.actor } : {};
 }
 
 /** Enrolling: rows without a usable zone get one from their phone number. */

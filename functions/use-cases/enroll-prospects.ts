@@ -29,7 +29,7 @@ import { memoizedNextTouchAt } from '../domain/schedule.js';
 import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { ScheduledTouch } from '../ports.js';
-import { SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
+import { actedBy, SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import { chunksByLane } from '../domain/lanes.js';
 import { underLaneLease, type HeldLane } from './lane-lease.js';
@@ -288,6 +288,7 @@ async function enrollChunk(
       sequenceId: sequence.id,
       enrollmentId,
       detail: `version ${sequence.version}, run ${run}`,
+      ...actedBy(ctx),
     };
     if (previous) {
       // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.

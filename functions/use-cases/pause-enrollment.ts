@@ -6,7 +6,7 @@
 import { scheduledTouchFor } from '../domain/touch-plan.js';
 import { checkTransition, statusChangeDeltas } from '../domain/enrollment.js';
 import type { Enrollment } from '../domain/records.js';
-import { EnrollmentNotFoundError, EnrollmentStateError, type UseCaseContext } from './context.js';
+import { actedBy, EnrollmentNotFoundError, EnrollmentStateError, type UseCaseContext } from './context.js';
 
 export async function pauseEnrollment(
   ctx: UseCaseContext,
@@ -47,6 +47,7 @@ export async function pauseEnrollment(
       sequenceId: enrollment.sequenceId,
       enrollmentId: enrollment.id,
       detail: input.resumeAt ? `${input.reason}; resumes ${input.resumeAt.toISOString()}` : input.reason,
+      ...actedBy(ctx),
     },
   ]);
   await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('active', 'paused'), at: ctx.clock.now() });

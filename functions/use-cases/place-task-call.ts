@@ -10,7 +10,7 @@ import { callerIdOf } from '../domain/sequence-people-fields.js';
 import { callAvailability } from '../domain/task.js';
 import { suppressionCheck } from '../domain/touch-decision.js';
 import { bridgeCallUrls } from './call-urls.js';
-import { CallNotPossibleError, loadSequenceVersion, ProviderUnavailableError, TaskNotFoundError, type CallingContext, type UseCaseContext } from './context.js';
+import { actedBy, CallNotPossibleError, loadSequenceVersion, ProviderUnavailableError, TaskNotFoundError, type CallingContext, type UseCaseContext } from './context.js';
 import type { Prospect, Task } from '../domain/records.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 
@@ -48,7 +48,8 @@ export async function callableTask(ctx: UseCaseContext, taskId: string): Promise
   return { task, prospect: prospect as Prospect & { phone: string }, sequence, callerId };
 }
 
-export async function placeTaskCall(ctx: CallingContext, input: { taskId: string; actor: string; userEmail?: string }): Promise<{ callSid: string }> {
+/** `userEmail`: the signed-in rep whose phone rings (their `PUT /me` phone); the actor is the context's. */
+export async function placeTaskCall(ctx: CallingContext, input: { taskId: string; userEmail?: string }): Promise<{ callSid: string }> {
   if (!input.userEmail) throw new CallNotPossibleError("click to call rings the signed-in user's phone; the API key has none — sign in as the rep");
   const [{ task, callerId }, user] = await Promise.all([callableTask(ctx, input.taskId), ctx.store.getUser(input.userEmail)]);
   if (!user?.phone) throw new CallNotPossibleError('set your phone number first (PUT /me {"phone": "+1…"}): the call rings it, then connects you');
@@ -80,7 +81,7 @@ export async function placeTaskCall(ctx: CallingContext, input: { taskId: string
       enrollmentId: task.enrollmentId,
       stepId: task.stepId,
       detail: `click to call: ringing the rep (${result.providerMessageId})`,
-      actor: input.actor,
+      ...actedBy(ctx),
     },
   ]);
   // Best effort: the call's progress is on the timeline whatever happens to this write.

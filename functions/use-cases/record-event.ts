@@ -5,7 +5,7 @@
  * conversion credited to the last step that reached them (stats: conversions per step).
  */
 import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment.js';
-import { loadSequenceVersion, ProspectNotFoundError, type UseCaseContext } from './context.js';
+import { actedBy, loadSequenceVersion, ProspectNotFoundError, type UseCaseContext } from './context.js';
 import { stopEnrollment } from './stop-enrollment.js';
 
 export interface OutsideEvent {
@@ -14,7 +14,6 @@ export interface OutsideEvent {
   /** When it happened (default now). */
   at?: Date;
   data?: Record<string, string | number | boolean>;
-  actor: string;
 }
 
 export interface OutsideEventResult {
@@ -27,7 +26,7 @@ export async function recordOutsideEvent(ctx: UseCaseContext, event: OutsideEven
   if (!prospect) throw new ProspectNotFoundError(event.prospectId);
   const at = (event.at ?? ctx.clock.now()).toISOString();
   await ctx.store.appendTimeline([
-    { prospectId: prospect.id, at, type: 'event', detail: event.name, actor: event.actor, ...(event.data ? { data: event.data } : {}) },
+    { prospectId: prospect.id, at, type: 'event', detail: event.name, ...actedBy(ctx), ...(event.data ? { data: event.data } : {}) },
   ]);
   const converted: string[] = [];
   for (const enrollment of enrollments) {
@@ -38,7 +37,6 @@ export async function recordOutsideEvent(ctx: UseCaseContext, event: OutsideEven
       enrollmentId: enrollment.id,
       status: 'converted',
       reason: event.name,
-      actor: event.actor,
       counters: (current) => {
         const stepId = lastSentStep(current);
         return stepId ? { [counterKeys.step(stepId, 'converted')]: 1 } : {};

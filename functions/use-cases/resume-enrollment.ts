@@ -5,7 +5,7 @@
 import { addressFor, checkTransition, statusChangeDeltas } from '../domain/enrollment.js';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
 import type { Enrollment } from '../domain/records.js';
-import { EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context.js';
+import { actedBy, EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context.js';
 import { stopEnrollment } from './stop-enrollment.js';
 
 export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentId: string }): Promise<Enrollment> {
@@ -80,6 +80,7 @@ export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentI
       sequenceId: enrollment.sequenceId,
       enrollmentId: enrollment.id,
       detail: `next touch ${touch.dueAt}`,
+      ...actedBy(ctx),
     },
   ]);
   await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: statusChangeDeltas('paused', 'active'), at: now });

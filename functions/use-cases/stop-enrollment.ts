@@ -9,7 +9,7 @@
 import { checkTransition, isEnded, lastSentStep, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
 import type { Enrollment, EnrollmentStatus, TimelineEventType, TouchRecord } from '../domain/records.js';
 import { webhookEvent } from '../domain/webhook-events.js';
-import { EnrollmentNotFoundError, type UseCaseContext } from './context.js';
+import { actedBy, EnrollmentNotFoundError, type UseCaseContext } from './context.js';
 import { closeTask } from './close-task.js';
 import { publishWebhooks } from './publish-webhooks.js';
 
@@ -25,8 +25,6 @@ export interface StopEnrollmentInput {
   detail?: string;
   /** Extra counters to bump with the change, e.g. the reply attributed to a step. */
   counters?: (enrollment: Enrollment) => Record<string, number>;
-  /** Who ended it, for endings an API action caused (`user:<email>` or `apiKey`). */
-  actor?: string;
   /**
    * A task's outcome ends it (use-cases/complete-task.ts): the write is conditional on the
    * enrollment waiting for exactly this task attempt, records the step's touch, and is not
@@ -85,7 +83,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
         sequenceId: enrollment.sequenceId,
         enrollmentId: enrollment.id,
         detail: input.detail ?? input.reason,
-        ...(input.actor ? { actor: input.actor } : {}),
+        ...actedBy(ctx),
       },
     ]);
     await ctx.store.addToCounters({

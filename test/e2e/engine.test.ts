@@ -45,7 +45,7 @@ describe('the admin API', () => {
     const unknown = await app.request('POST', '/sequences/no-such-sequence/enrollments', { body: { prospects: [{ email: 'a@example.com' }] } });
     expect(unknown.status).toBe(404);
 
-    const huge = 'email\n' + 'someone@example.com\n'.repeat(300_000);
+    const huge = `email\n${'someone@example.com\n'.repeat(300_000)}`;
     const tooLarge = await app.request('POST', `/sequences/${SEQUENCE}/enrollments`, { body: huge, contentType: 'text/csv' });
     expect(tooLarge.status).toBe(413);
   });

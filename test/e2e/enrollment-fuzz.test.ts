@@ -53,6 +53,7 @@ function corpus(): FuzzCase[] {
 
   const prototypeNames = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', '__defineGetter__', 'isPrototypeOf'];
   const weirdValues: unknown[] = [
+    // biome-ignore lint/correctness/noPrecisionLoss: a number a JSON client may send, precision lost on purpose
     null, true, false, 0, -1, 1e308, 12345678901234567890, [], [1, 2], {}, { nested: { deeper: 1 } }, '', ' ', '\u0000',
     '\u202e', '💥'.repeat(50), 'x'.repeat(10_000), '\r\n', '=cmd|calc', '<script>alert(1)</script>', 'NaN', 'undefined',
   ];

@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 /** The fixture's text with every `{{NAME}}` replaced; unknown placeholders throw. */
-export function fixtureText(path: string, values: Record<string, string> = {}, escape: (v: string) => string = (v) => v): string {
+export function fixtureText(path: string, values: Record<string, string> = {}, escapeValue: (v: string) => string = (v) => v): string {
   const text = readFileSync(`${FIXTURES}${path}`, 'utf8');
   return text.replace(/\{\{([A-Z_]+)\}\}/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`fixture ${path}: no value for {{${name}}}`);
-    return escape(value);
+    return escapeValue(value);
   });
 }
 

@@ -1,5 +1,9 @@
 /** API Gateway HTTP API (payload 2.0) events and a Lambda context for handler tests. */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Principal } from '../../functions/domain/roles.js';
+
+/** What the authorizer answers for the admin API key: API Gateway passes it on to the API. */
+export const API_KEY_PRINCIPAL: Principal = { principal: 'apiKey', role: 'editor' };
 
 export function httpEvent(input: {
   routeKey: string;
@@ -11,7 +15,10 @@ export function httpEvent(input: {
   pathParameters?: Record<string, string>;
   /** The Host API Gateway saw (differs from the public URL behind a custom domain). */
   host?: string;
+  /** The authorizer's context (`requestContext.authorizer.lambda`); default the API key's, `null` for none. */
+  principal?: Principal | null;
 }): APIGatewayProxyEventV2 {
+  const principal = input.principal === undefined ? API_KEY_PRINCIPAL : input.principal;
   const [method] = input.routeKey.split(' ');
   const host = input.host ?? 'abc123.execute-api.us-east-1.amazonaws.com';
   return {
@@ -33,6 +40,7 @@ export function httpEvent(input: {
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
+      ...(principal ? { authorizer: { lambda: principal } } : {}),
     },
     ...(input.body !== undefined
       ? { body: input.base64 ? Buffer.from(input.body, 'utf8').toString('base64') : input.body }

@@ -2,7 +2,7 @@ import * as cdk from 'aws-cdk-lib/core';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { FollowupEngine, FOLLOWUP_ENGINE_DEFAULTS } from 'followup';
 
 /**

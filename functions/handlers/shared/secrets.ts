@@ -16,10 +16,8 @@ export function getConfig(): Config {
   return config;
 }
 
-export interface SecretReader {
-  /** A secret's string value, fetched again once it is older than the maximum age. */
-  (secretId: string): Promise<string>;
-}
+/** A secret's string value, fetched again once it is older than the maximum age. */
+export type SecretReader = (secretId: string) => Promise<string>;
 
 /**
  * A Powertools Parameters provider for Secrets Manager whose SDK client is imported with

@@ -9,12 +9,7 @@ export class FakeClaims implements ClaimStore {
     const leaseUntilMs = new Date(claim.leaseUntil).getTime();
     if (Number.isNaN(leaseUntilMs)) throw new RangeError(`Invalid leaseUntil: ${claim.leaseUntil}`);
     const enrollment = this.tables.enrollments.get(claim.enrollmentId);
-    if (
-      !enrollment ||
-      enrollment.status !== 'active' ||
-      enrollment.run !== claim.run ||
-      enrollment.stepIndex !== claim.stepIndex
-    ) {
+    if (enrollment?.status !== 'active' || enrollment.run !== claim.run || enrollment.stepIndex !== claim.stepIndex) {
       return 'conflict';
     }
     const held = this.tables.claims.get(claim.enrollmentId);

@@ -116,7 +116,7 @@ export class FakeEnrollments implements EnrollmentStore {
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
   }): Promise<void> {
-    items.prospects.forEach((prospect) => checkProspectId(prospect.id));
+    for (const prospect of items.prospects) checkProspectId(prospect.id);
     items.enrollments.forEach(checkEnrollmentId);
     items.timeline.forEach(timelineSortKey);
     for (const prospect of items.prospects) this.tables.prospects.set(prospect.id, stored(prospect));

@@ -57,7 +57,7 @@ async function afterVoicemailPlaced(tweak?: (sequence: CompiledSequence) => void
   await t.scheduler.fireDue(t.ctx);
   await t.scheduler.advanceAndFire(t.ctx, 3_600_000);
   const [task] = (await t.store.listTasks({ status: 'open', limit: 5 })).items;
-  await completeTask(t.ctx, { taskId: task!.id, outcome: 'no_answer', actor: 'apiKey' });
+  await completeTask(t.ctx, { taskId: task!.id, outcome: 'no_answer' });
   await t.scheduler.advanceAndFire(t.ctx, 10 * 60_000);
   const callSid = (await t.store.getEnrollment(ids.enrollmentId))?.touches['voicemail']?.providerMessageId as string;
   expect(callSid).toMatch(/^CA/);

@@ -34,7 +34,7 @@ const authorize = (handler: ReturnType<typeof createAuthorizerHandler>, key: str
 describe('secrets with a maximum age', () => {
   it('the authorizer accepts a rotated API key once the cached one is older than the max age, with no new container', async () => {
     const readSecret = createSecretReader(() => MAX_AGE_SECONDS);
-    const handler = createAuthorizerHandler(() => readSecret(API_KEY_ARN));
+    const handler = createAuthorizerHandler({ apiKey: () => readSecret(API_KEY_ARN) });
     expect(await authorize(handler, 'key-before-rotation')).toBe(true);
 
     current[API_KEY_ARN] = 'key-after-rotation';

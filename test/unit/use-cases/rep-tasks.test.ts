@@ -49,7 +49,7 @@ async function untilFirstCall(t: TestContext) {
 }
 
 const complete = (t: TestContext, taskId: string, outcome: string, more: Record<string, unknown> = {}) =>
-  completeTask(t.ctx, { taskId, outcome, actor: 'user:dana@northwind.example', userEmail: 'dana@northwind.example', ...more });
+  completeTask({ ...t.ctx, actor: 'user:dana@northwind.example' }, { taskId, outcome, userEmail: 'dana@northwind.example', ...more });
 
 describe('a call step makes a task', () => {
   let t: Awaited<ReturnType<typeof setup>>;

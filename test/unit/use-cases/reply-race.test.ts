@@ -84,7 +84,7 @@ describe('a reply racing a touch', () => {
         // The claim took effect before the reply was recorded.
         expect(store.order, where).toEqual(['claimed', 'replied']);
         // And the message is on record on the enrollment, with its provider id.
-        const sentId = (t.email.attempts[0]?.result as { providerMessageId: string }).providerMessageId;
+        const sentId = (t.email.attempts[0]!.result as { providerMessageId: string }).providerMessageId;
         expect(enrollment?.touches.intro, where).toMatchObject({ status: 'sent', providerMessageId: sentId });
       } else {
         seen.nothingSent++;
