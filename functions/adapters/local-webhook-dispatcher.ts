@@ -6,7 +6,7 @@
  * `maxAttempts`. The queue is bounded: past `maxPending` deliveries a new one is recorded
  * as failed ("the local queue is full") instead of growing memory without end.
  */
-import { wants, type WebhookEndpoint, type WebhookEvent } from '../domain/webhook-events.js';
+import { wants, type DeliveryOutcome, type WebhookEndpoint, type WebhookEvent } from '../domain/webhook-events.js';
 import type { WebhookPublisher } from '../ports.js';
 import { deliverWebhook, type DeliveryContext } from '../use-cases/deliver-webhook.js';
 
@@ -76,7 +76,7 @@ export class LocalWebhookDispatcher implements WebhookPublisher {
 
   private async attempt(endpoint: WebhookEndpoint, event: WebhookEvent, attempt: number): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
-    let outcome;
+    let outcome: DeliveryOutcome;
     try {
       outcome = await deliverWebhook(this.ctx, { endpoint, event, attempt, lastAttempt: attempt >= maxAttempts });
     } catch (error) {

@@ -5,7 +5,7 @@
  * The use cases are imported with the first request that needs them (Liquid and luxon
  * for task lists), as api.ts does for its heavy routes.
  */
-import * as z from '../zod.js';
+import type * as z from '../zod.js';
 import { eventRequest } from '../contract/events.js';
 import { listTasksQuery, outcomeRequest } from '../contract/tasks.js';
 import { deliveriesQuery } from '../contract/webhooks.js';

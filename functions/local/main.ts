@@ -62,7 +62,7 @@ function parseOptions() {
     const issue = env.error.issues[0];
     throw new StartupError(`environment variable ${issue?.path.join('.')}: ${issue?.message}`);
   }
-  let webhooks;
+  let webhooks: ReturnType<typeof webhookEndpointsOf>;
   try {
     webhooks = webhookEndpointsOf({ FOLLOWUP_WEBHOOKS: env.data.FOLLOWUP_WEBHOOKS });
   } catch (error) {

@@ -141,7 +141,10 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
     }
 
     const form = new URLSearchParams(await readBody(req));
-    if (isCall) return createCall(res, form);
+    if (isCall) {
+      createCall(res, form);
+      return;
+    }
     const params = Object.fromEntries(form);
     const to = params.To;
     const from = params.From;
@@ -179,13 +182,13 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
 
   /** POST …/Calls.json: Twilio's Call resource; the callee's side is played later (`answer`). */
   function createCall(res: ServerResponse, form: URLSearchParams): void {
-    const to = form.get('To');
-    const from = form.get('From');
-    if (!to) return sendError(res, 400, 21201, "No 'To' number is specified");
-    if (!from) return sendError(res, 400, 21213, "No 'From' number is specified");
-    if (!form.get('Url') && !form.get('Twiml') && !form.get('ApplicationSid')) return sendError(res, 400, 21205, 'Url parameter is required.');
-    if (!E164.test(to) || MAGIC_TO_NUMBERS[to]?.code === 21211) return sendError(res, 400, 21211, `Invalid 'To' Phone Number: ${to}`);
-    if (!E164.test(from)) return sendError(res, 400, 21212, `Invalid 'From' Phone Number: ${from}`);
+    const refused = createCallProblem(form);
+    if (refused) {
+      sendError(res, 400, refused.code, refused.message);
+      return;
+    }
+    const to = form.get('To') as string;
+    const from = form.get('From') as string;
     const now = new Date();
     const call: StubCall = {
       sid: `CA${randomBytes(16).toString('hex')}`,
@@ -271,6 +274,18 @@ function messageResource(message: StubMessage, now: Date): Record<string, unknow
     to: message.to,
     uri,
   };
+}
+
+/** Why Twilio would refuse to create this call, if it would. */
+function createCallProblem(form: URLSearchParams): { code: number; message: string } | undefined {
+  const to = form.get('To');
+  const from = form.get('From');
+  if (!to) return { code: 21201, message: "No 'To' number is specified" };
+  if (!from) return { code: 21213, message: "No 'From' number is specified" };
+  if (!form.get('Url') && !form.get('Twiml') && !form.get('ApplicationSid')) return { code: 21205, message: 'Url parameter is required.' };
+  if (!E164.test(to) || MAGIC_TO_NUMBERS[to]?.code === 21211) return { code: 21211, message: `Invalid 'To' Phone Number: ${to}` };
+  if (!E164.test(from)) return { code: 21212, message: `Invalid 'From' Phone Number: ${from}` };
+  return undefined;
 }
 
 /** Twilio's Call resource (API 2010-04-01) as the create call returns it. */

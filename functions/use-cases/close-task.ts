@@ -13,7 +13,7 @@ export async function closeTask(
   at: string,
 ): Promise<boolean> {
   const task = await ctx.store.getTask(waiting.taskId);
-  if (!task || task.status !== 'open' || task.attempt !== waiting.attempt) return false;
+  if (task?.status !== 'open' || task.attempt !== waiting.attempt) return false;
   const written = await ctx.store.replaceTask({ ...task, status: 'skipped', skippedReason: reason, updatedAt: at }, { status: 'open', attempt: task.attempt });
   if (written === 'ok') ctx.logger.info('task closed', { taskId: task.id, reason });
   return written === 'ok';

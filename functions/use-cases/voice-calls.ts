@@ -52,7 +52,7 @@ export async function voiceTwiml(ctx: UseCaseContext, request: VoiceTwimlRequest
 }
 
 async function bridgeTwiml(ctx: UseCaseContext, taskId: string, callSid: string): Promise<VoiceTwiml> {
-  let callable;
+  let callable: Awaited<ReturnType<typeof callableTask>>;
   try {
     callable = await callableTask(ctx, taskId);
   } catch (error) {

@@ -202,7 +202,7 @@ describe('a voicemail drop over HTTP', () => {
       body: { prospects: [{ email: 'barbara@example.com', phone: '+14155550126', firstName: 'Barbara', timezone: 'America/New_York' }] },
     });
     const { prospectId, enrollmentId } = enrolled.body.results[0];
-    let task;
+    let task: Awaited<ReturnType<typeof tasksOf>>[number] | undefined;
     for (let hour = 0; !task && hour < 30; hour++) {
       await app.advance('1h');
       task = (await tasksOf()).find((t) => t.prospectId === prospectId);
@@ -229,5 +229,64 @@ describe('a voicemail drop over HTTP', () => {
       'voicemail left (machine_end_beep)',
       'voicemail call completed (answered by machine_end_beep), 24 s',
     ]);
+  });
+});
+
+describe('a signed-in rep: their list, click to call, their goal and streak', () => {
+  let rep: string;
+  const request = (method: string, path: string, body?: unknown) => app.request(method, path, { apiKey: rep, ...(body !== undefined ? { body } : {}) });
+
+  it('signs in as the owner, sets a phone and a goal, and sees their own tasks (assignee=me)', async () => {
+    const { signIn } = await import('../support/sign-in.js');
+    const link = await app.request('POST', '/dev/users', { body: { email: OWNER, role: 'editor' } });
+    rep = (await signIn(link.body.signInUrl)).access_token;
+    expect((await request('GET', '/me')).body).toMatchObject({ email: OWNER, role: 'editor', dailyGoal: 5, doneToday: 0, streakDays: 0 });
+    expect((await request('PUT', '/me', { phone: '555-0100' })).body).toMatchObject({ field: 'phone' });
+    expect((await request('PUT', '/me', { dailyGoal: 0 })).body).toMatchObject({ field: 'dailyGoal' });
+    const saved = await request('PUT', '/me', { phone: '+14155550100', dailyGoal: 1, timezone: 'America/New_York' });
+    expect(saved.body).toMatchObject({ email: OWNER, phone: '+14155550100', dailyGoal: 1, timezone: 'America/New_York' });
+    // The API key has no settings of its own.
+    expect((await app.request('GET', '/me')).status).toBe(403);
+
+    await app.request('POST', `/sequences/${SEQUENCE}/enrollments`, {
+      body: { prospects: [{ email: 'edsger@example.com', phone: '+14155550127', firstName: 'Edsger', lastName: 'Dijkstra', timezone: 'America/New_York' }] },
+    });
+    let mine: { id: string; prospect: { firstName?: string } }[] = [];
+    for (let hour = 0; !mine.some((t) => t.prospect.firstName === 'Edsger') && hour < 30; hour++) {
+      await app.advance('1h');
+      mine = (await request('GET', '/tasks?due=all')).body.items;
+    }
+    expect(mine.some((t) => t.prospect.firstName === 'Edsger')).toBe(true);
+  });
+
+  it("click to call rings the rep's phone, then bridges to the prospect with the sequence's caller ID", async () => {
+    const task = ((await request('GET', '/tasks?due=all')).body.items as { id: string; prospectId: string; prospect: { firstName?: string; phone?: string } }[]).find((t) => t.prospect.firstName === 'Edsger');
+    // With the API key there is no rep's phone to ring.
+    expect((await app.request('POST', `/tasks/${task!.id}/call`)).status).toBe(409);
+    const placed = await request('POST', `/tasks/${task!.id}/call`);
+    expect(placed.status, placed.text).toBe(200);
+    const { callSid } = placed.body as { callSid: string };
+    expect((await app.outbox()).find((m) => m.providerMessageId === callSid)).toMatchObject({ channel: 'call', to: '+14155550100', from: '+15005550006', status: 'queued' });
+    const played = await app.request('POST', `/dev/calls/${callSid}`, { body: { answeredBy: 'human', durationSeconds: 120 } });
+    expect(played.status, played.text).toBe(200);
+    expect(played.body).toMatchObject({ status: 'completed', bridgedTo: '+14155550127', played: ['Connecting you to Edsger Dijkstra.'] });
+    expect(played.body.twiml).toContain('<Dial callerId="+15005550006" timeout="30">');
+    const timeline = (await request('GET', `/prospects/${task!.prospectId}`)).body.timeline as { type: string; detail: string; actor?: string }[];
+    expect(timeline.filter((e) => e.type === 'call').map((e) => e.detail)).toEqual([
+      `click to call: ringing the rep (${callSid})`,
+      'the rep answered; calling the prospect',
+      'the prospect: completed, 115 s',
+      "the rep's phone: completed, 120 s",
+    ]);
+    expect(timeline.find((e) => e.type === 'call')?.actor).toBe(`user:${OWNER}`);
+  });
+
+  it("logging the outcome counts for the rep's day and streak, visible to the team", async () => {
+    const task = ((await request('GET', '/tasks?due=all')).body.items as { id: string; prospect: { firstName?: string } }[]).find((t) => t.prospect.firstName === 'Edsger');
+    const done = await request('POST', `/tasks/${task!.id}/outcome`, { outcome: 'connected', note: 'demo next week' });
+    expect(done.body).toMatchObject({ task: { completedBy: `user:${OWNER}` }, enrollment: { status: 'replied' } });
+    expect((await request('GET', '/me')).body).toMatchObject({ doneToday: 1, dailyGoal: 1, streakDays: 1 });
+    const team = await request('GET', '/team/progress');
+    expect(team.body.items).toEqual([{ email: OWNER, dailyGoal: 1, doneToday: 1, streakDays: 1 }]);
   });
 });
