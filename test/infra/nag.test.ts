@@ -75,7 +75,15 @@ describe('cdk-nag AwsSolutions', () => {
     // Public routes: exactly the webhooks, the unsubscribe pages and the health check.
     const publicRoutes = all.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path }) => path.split('/').at(-1));
     expect(publicRoutes.sort()).toEqual(
-      ['GET--health', 'GET--unsubscribe--{token}', 'POST--unsubscribe--{token}', 'POST--webhooks--twilio--sms', 'POST--webhooks--twilio--status'].sort(),
+      [
+        'GET--health',
+        'GET--unsubscribe--{token}',
+        'POST--unsubscribe--{token}',
+        'POST--webhooks--twilio--sms',
+        'POST--webhooks--twilio--status',
+        'POST--webhooks--twilio--voice--status',
+        'POST--webhooks--twilio--voice--twiml',
+      ].sort(),
     );
   });
 
