@@ -4,8 +4,11 @@
  *
  * 1. Enrollment throughput: 10,000 prospects through the enrollment use case, against a
  *    raw BatchWriteItem of exactly the items it wrote, into the same server.
- * 2. DynamoDB requests per touch on the happy path, counted by an SDK middleware.
- * 3. The AWS cost per 1,000 touches those counts imply, at list prices.
+ * 2. DynamoDB requests per touch on the happy path, counted by an SDK middleware, and
+ *    the read and write units they are billed (bench/capacity-meter.ts), per channel.
+ * 3. What each provider event about a sent touch costs through its real handler (SES
+ *    events, Twilio status callbacks: bench/event-costs.ts).
+ * The cost model (bench/cost-model.ts) turns these and the burst's counts into dollars.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -29,6 +32,9 @@ import { enrollProspects, type EnrollmentRowInput } from '../functions/use-cases
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
 import { mapWithConcurrency } from '../functions/shared/concurrency.js';
+import { touchQueueOf, type TouchQueue } from '../functions/domain/touch-message.js';
+import { CapacityMeter, type CapacityTotals } from './capacity-meter.js';
+import { measureEventCosts, type EventCost, type SentLog } from './event-costs.js';
 
 const PROSPECTS = Number(process.env.BENCH_PROSPECTS ?? 10_000);
 const TOUCH_PROSPECTS = Number(process.env.BENCH_TOUCH_PROSPECTS ?? 200);
@@ -36,12 +42,20 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** us-east-1 list prices (USD), as published in 2026; update here when they change. */
 export const PRICES = {
+  /** EventBridge Scheduler bills invocations only (CreateSchedule/DeleteSchedule calls are not billed). */
   schedulerPerMillionInvocations: 1.0,
   sqsPerMillionRequests: 0.4,
   lambdaArmPerGbSecond: 0.0000133334,
   lambdaPerMillionRequests: 0.2,
   dynamoOnDemandPerMillionWriteUnits: 0.625,
   dynamoOnDemandPerMillionReadUnits: 0.125,
+  /** HTTP API, first 300 million requests a month. */
+  apiGatewayHttpPerMillionRequests: 1.0,
+  /** Events AWS services (SES) put on the default bus, and their rules' targets: no charge. */
+  eventBridgeAwsServiceEventsPerMillion: 0,
+  cloudWatchLogsPerGbIngested: 0.5,
+  /** Step Functions Standard workflows. */
+  stepFunctionsStandardPerThousandTransitions: 0.025,
   sesPerThousandEmails: 0.1,
   twilioUsSmsPerSegment: 0.0083,
 };
@@ -56,7 +70,28 @@ export interface EngineBenchResult {
   requestsPerTouch: number;
   touchOperations: Record<string, number>;
   scans: number;
-  costPer1000: Record<string, number>;
+  /** DynamoDB units per sent touch, by channel, measured on dynalite (bench/capacity-meter.ts). */
+  touchUnits: Record<TouchQueue, TouchUnits>;
+  /** What each SES event and Twilio callback costs, measured through the real handlers. */
+  events: EventCost[];
+}
+
+export interface TouchUnits {
+  touches: number;
+  readUnits: number;
+  tableWriteUnits: number;
+  indexWriteUnits: number;
+}
+
+function emptyUnits(): TouchUnits {
+  return { touches: 0, readUnits: 0, tableWriteUnits: 0, indexWriteUnits: 0 };
+}
+
+function addUnits(into: TouchUnits, before: CapacityTotals, after: CapacityTotals): void {
+  into.touches++;
+  into.readUnits += after.readUnits - before.readUnits;
+  into.tableWriteUnits += after.tableWriteUnits - before.tableWriteUnits;
+  into.indexWriteUnits += after.indexWriteUnits - before.indexWriteUnits;
 }
 
 export async function runEngineBench(print: (line: string) => void = console.log): Promise<EngineBenchResult> {
@@ -145,7 +180,7 @@ export async function runEngineBench(print: (line: string) => void = console.log
         requestHandler: cannedHttpHandler('{"ScheduleArn":"arn:aws:scheduler:us-east-1:000000000000:schedule/followup/bench"}'),
       }),
       groupName: 'followup',
-      targetQueueArn: 'arn:aws:sqs:us-east-1:000000000000:touches',
+      targetQueueArns: { email: 'arn:aws:sqs:us-east-1:000000000000:touches', sms: 'arn:aws:sqs:us-east-1:000000000000:sms-touches' },
       roleArn: 'arn:aws:iam::000000000000:role/scheduler',
       deadLetterQueueArn: 'arn:aws:sqs:us-east-1:000000000000:touches-dlq',
       clock,
@@ -162,16 +197,25 @@ export async function runEngineBench(print: (line: string) => void = console.log
     await publishSequence(touchCtx, compiled);
     await enrollProspects(touchCtx, { sequenceId: sequence.id, rows: rows.slice(0, TOUCH_PROSPECTS) });
     const counter = countDynamoDbRequests(client);
+    const meter = new CapacityMeter(raw, server.endpoint);
+    const perChannel: Record<TouchQueue, TouchUnits> = { email: emptyUnits(), sms: emptyUnits() };
     let touches = 0;
     local.connect(async (message) => {
+      const before = meter.snapshot();
       const outcome = await runTouch(touchCtx, message);
-      if (outcome.kind === 'sent') touches++;
+      if (outcome.kind === 'sent') {
+        touches++;
+        addUnits(perChannel[touchQueueOf(outcome.channel)], before, meter.snapshot());
+      }
       return 'done';
     });
     // Warm the sequence cache (one read per container lifetime), then count a clean run.
     await local.runUntil(new Date(clock.now().getTime() + 1));
     counter.reset();
+    meter.reset();
     touches = 0;
+    perChannel.email = emptyUnits();
+    perChannel.sms = emptyUnits();
     await local.runUntil(new Date(clock.now().getTime() + 30 * 86_400_000));
     const byOperation = counter.byOperation();
     const requestsPerTouch = counter.requests / touches;
@@ -179,21 +223,9 @@ export async function runEngineBench(print: (line: string) => void = console.log
     const enrollmentItems = (await scanAll(raw, 'touch')).filter((item) => String(item.sk).startsWith('E#'));
     const enrollmentItemKb = Math.max(...enrollmentItems.map((item) => Buffer.byteLength(JSON.stringify(item)) / 1024));
 
-    // --- 3. Cost per 1,000 touches ---------------------------------------------------------
-    // Per touch: 1 consistent BatchGetItem of 2-4 small items (1 RRU each), 3 UpdateItems
-    // (claim, advance: billed on the enrollment item's size; counters: 1 WRU).
-    const enrollmentWru = Math.max(1, Math.ceil(enrollmentItemKb));
-    const readUnits = 3;
-    const writeUnits = 2 * enrollmentWru + 1;
-    const lambdaGbSeconds = 0.5 * 0.25; // 512 MB for ~250 ms, dominated by the provider call
-    const costPer1000 = {
-      scheduler: (1000 * PRICES.schedulerPerMillionInvocations) / 1e6,
-      sqs: (1000 * 3 * PRICES.sqsPerMillionRequests) / 1e6,
-      lambda: 1000 * (lambdaGbSeconds * PRICES.lambdaArmPerGbSecond + PRICES.lambdaPerMillionRequests / 1e6),
-      dynamodb:
-        (1000 * (writeUnits * PRICES.dynamoOnDemandPerMillionWriteUnits + readUnits * PRICES.dynamoOnDemandPerMillionReadUnits)) / 1e6,
-    };
-    const awsTotal = Object.values(costPer1000).reduce((a, b) => a + b, 0);
+    // --- 3. What a touch's provider events cost: SES events and Twilio status callbacks ---
+    const events = await measureEventCosts({ ctx: touchCtx, meter, sent: sentLog, publicUrl: benchSettings().publicUrl });
+    meter.detach();
 
     print('Enrollment throughput (same dynalite server, separate process)');
     print(`  enroll use case : ${PROSPECTS} prospects in ${enrollSeconds.toFixed(2)} s = ${enrollRate.toFixed(0)} prospects/s`);
@@ -204,12 +236,18 @@ export async function runEngineBench(print: (line: string) => void = console.log
     print('');
     print(`DynamoDB requests per touch (happy path, ${touches} touches): ${requestsPerTouch.toFixed(2)}  (target <= 4, no scans)`);
     print(`  by operation    : ${JSON.stringify(byOperation)}`);
-    print(`  enrollment item : ${enrollmentItemKb.toFixed(2)} KB after a full sequence -> ${enrollmentWru} WRU per update`);
-    print('');
-    print('AWS cost per 1,000 touches at us-east-1 list prices (USD)');
-    for (const [service, cost] of Object.entries(costPer1000)) print(`  ${service.padEnd(10)} $${cost.toFixed(5)}`);
-    print(`  total      $${awsTotal.toFixed(5)}   (idle: $0 — no servers, no polling schedules)`);
-    print(`  provider fees, apart: SES $${PRICES.sesPerThousandEmails.toFixed(2)} per 1,000 emails; Twilio US SMS ~$${(PRICES.twilioUsSmsPerSegment * 1000).toFixed(2)} per 1,000 segments (+ carrier fees)`);
+    print(`  enrollment item : ${enrollmentItemKb.toFixed(2)} KB (JSON) after a full sequence`);
+    for (const channel of ['email', 'sms'] as const) {
+      const u = perChannel[channel];
+      print(
+        `  ${channel.padEnd(5)} touch    : ${(u.readUnits / u.touches).toFixed(2)} read units, ${(u.tableWriteUnits / u.touches).toFixed(2)} table + ${(u.indexWriteUnits / u.touches).toFixed(2)} index write units (measured over ${u.touches})`,
+      );
+    }
+    for (const event of events) {
+      print(
+        `  ${event.name.padEnd(14)}: ${event.requests.toFixed(2)} requests, ${event.readUnits.toFixed(2)} read + ${event.tableWriteUnits.toFixed(2)} table + ${event.indexWriteUnits.toFixed(2)} index write units, ${event.logBytes.toFixed(0)} log bytes, ${event.cpuMs.toFixed(2)} ms in-process`,
+      );
+    }
 
     return {
       enrollRate,
@@ -220,7 +258,8 @@ export async function runEngineBench(print: (line: string) => void = console.log
       requestsPerTouch,
       touchOperations: byOperation,
       scans: byOperation.Scan ?? 0,
-      costPer1000,
+      touchUnits: perChannel,
+      events,
     };
   } finally {
     server.stop();
@@ -247,14 +286,30 @@ function benchSettings() {
   };
 }
 
+/** What the instant senders sent, for the event measurements (SES events, Twilio callbacks). */
+const sentLog: SentLog = { emails: [], sms: [] };
+
+/** Ids shaped like SES's (`0100…-…-000000`, 60 characters) and Twilio's (`SM` + 32 hex), so item sizes are real. */
 function instantEmail(): EmailSender {
   let n = 0;
-  return { send: async () => ({ kind: 'sent', providerMessageId: `m${++n}`, messageIdHeader: `<m${n}@email.amazonses.com>` }) };
+  return {
+    send: async (email) => {
+      const id = `0100019b${(++n).toString(16).padStart(8, '0')}-5d2c1a9e-7b3f-4c1d-9e8a-2f6b1c0d3e4f-000000`;
+      sentLog.emails.push({ email, providerMessageId: id });
+      return { kind: 'sent', providerMessageId: id, messageIdHeader: `<${id}@email.amazonses.com>` };
+    },
+  };
 }
 
 function instantSms(): SmsSender {
   let n = 0;
-  return { send: async () => ({ kind: 'sent', providerMessageId: `SM${++n}` }) };
+  return {
+    send: async (sms) => {
+      const sid = `SM${(++n).toString(16).padStart(32, '0')}`;
+      sentLog.sms.push({ sms, providerMessageId: sid });
+      return { kind: 'sent', providerMessageId: sid };
+    },
+  };
 }
 
 function instantVoice(): VoiceCaller {
@@ -273,7 +328,7 @@ async function scanAll(client: DynamoDBClient, table: string): Promise<Record<st
   return items;
 }
 
-async function batchWriteAll(
+export async function batchWriteAll(
   client: DynamoDBDocumentClient,
   table: string,
   items: Record<string, unknown>[],
@@ -290,7 +345,7 @@ async function batchWriteAll(
   });
 }
 
-async function startDynaliteProcess(): Promise<{ endpoint: string; stop(): void }> {
+export async function startDynaliteProcess(): Promise<{ endpoint: string; stop(): void }> {
   const port = await freePort();
   const bin = resolve(import.meta.dirname, '../node_modules/.bin/dynalite');
   const child: ChildProcess = spawn(bin, ['--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });

@@ -34,8 +34,12 @@ export const configSchema = z.object({
   TWILIO_AUTH_TOKEN: optional,
   /** Overrides Twilio's API base URL (the embedded runtime's local stub). */
   TWILIO_API_BASE_URL: optional,
-  /** EventBridge Scheduler target: the touch queue, the role schedules assume, their group and DLQ. */
-  TOUCH_QUEUE_ARN: optional,
+  /**
+   * EventBridge Scheduler targets: the touch queue of each channel (a schedule delivers to
+   * its step's channel), the role schedules assume, their group and DLQ.
+   */
+  EMAIL_TOUCH_QUEUE_ARN: optional,
+  SMS_TOUCH_QUEUE_ARN: optional,
   SCHEDULER_ROLE_ARN: optional,
   SCHEDULE_GROUP_NAME: z._default(z.string().check(z.minLength(1)), 'followup'),
   SCHEDULER_DLQ_ARN: optional,
@@ -50,6 +54,8 @@ export const configSchema = z.object({
   DEFAULT_TIMEZONE: z._default(z.string().check(z.minLength(1)), 'America/New_York'),
   /** Seconds a touch claim is held before a retry may take it over. */
   TOUCH_CLAIM_LEASE_SECONDS: z._default(positiveInt(), 300),
+  /** Touches one person may get per channel and local day across concurrent sequences (README "Enrollment rules"). */
+  TOUCHES_PER_PERSON_PER_DAY: z._default(positiveInt(), 1),
   /** Largest enrollment request body (bytes); larger answers 413. */
   MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), 5 * 1024 * 1024),
   POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'followup'),
@@ -58,12 +64,14 @@ export const configSchema = z.object({
   /** Sender of mail the engine writes itself (forwarded replies); an address at the SES sending domain. */
   FOLLOWUP_FROM_EMAIL: optional,
   /**
-   * Provider send rates (messages per second) and the touch worker's maximum concurrency,
-   * set by the CDK stack: one worker instance stays under rate / concurrency.
+   * Provider send rates (messages per second) and each channel queue's maximum worker
+   * concurrency, set by the CDK stack: one worker instance paces its sends at
+   * rate / concurrency (adapters/send-pacer.ts), so together they stay under the rate.
    */
   SES_MAX_SEND_RATE: z.optional(z.coerce.number().check(z.positive())),
   TWILIO_MAX_SEND_RATE: z.optional(z.coerce.number().check(z.positive())),
-  TOUCH_WORKER_MAX_CONCURRENCY: z.optional(positiveInt()),
+  EMAIL_TOUCH_CONCURRENCY: z.optional(positiveInt()),
+  SMS_TOUCH_CONCURRENCY: z.optional(positiveInt()),
   /**
    * Outbound webhook endpoints, JSON: `[{"id": "crm", "url": "https://…", "events": ["replied", …],
    * "secretArn": "arn:…"}]` (in AWS, the signing secret stays in Secrets Manager; locally

@@ -15,17 +15,22 @@ import type {
   Enrollment,
   EnrollmentStatus,
   EnrollmentSummary,
+  ConsentRecord,
   Prospect,
   ProspectSummary,
+  ReplyRecord,
   Suppression,
   Task,
   TaskStatus,
   TimelineEvent,
   TouchClaim,
+  TouchDay,
   TouchRecord,
   TouchStatus,
 } from './domain/records.js';
 import type { ScheduledTouch, TouchMessage } from './domain/touch-message.js';
+import type { InboxItem } from './domain/inbox.js';
+import type { InboxKind } from './domain/records.js';
 
 /** Structured logging with ids only: never email bodies, addresses or phone numbers. */
 export interface Logger {
@@ -213,6 +218,34 @@ export interface SequenceStore {
   getCurrentSequence(sequenceId: string): Promise<PublishedSequence | undefined>;
   getSequenceVersion(sequenceId: string, version: number): Promise<PublishedSequence | undefined>;
   listSequences(): Promise<PublishedSequence[]>;
+  /** Every published version of a sequence, oldest first, without its content (one paginated Query). */
+  listSequenceVersions(sequenceId: string): Promise<SequenceVersionSummary[]>;
+}
+
+export type SequenceVersionSummary = Pick<PublishedSequence, 'version' | 'publishedAt' | 'hash'>;
+
+/** A page of the inbox (`GET /inbox`), newest first. */
+export interface InboxQuery {
+  kind?: InboxKind;
+  /** Only items at or after this instant. */
+  since?: Date;
+  /** 1 to 100. */
+  limit: number;
+  cursor?: string;
+}
+
+/** The inbox (domain/inbox.ts): one item per inbound message and prospect. */
+export interface InboxStore {
+  /** Writes the item unless one with its id exists ('conflict': a redelivery; the stored one is kept as it is). */
+  putInboxItem(item: InboxItem): Promise<ConditionalWriteResult>;
+  getInboxItem(id: string): Promise<InboxItem | undefined>;
+  /**
+   * ONE Query per page, newest first, of all kinds or one, from `since` on. A cursor of
+   * another query (kind or since) is an `InvalidCursorError`. Eventually consistent (index).
+   */
+  listInbox(query: InboxQuery): Promise<Page<InboxItem>>;
+  /** Marks an item handled (by whom, when) or not: ONE conditional write; undefined when there is no such item. */
+  setInboxHandled(update: { id: string; handled: boolean; by: string; at: string }): Promise<InboxItem | undefined>;
 }
 
 /** A page of a prospect search (`GET /prospects?q=`). */
@@ -265,6 +298,15 @@ export interface ProspectStore {
   deleteProspectData(prospectId: string): Promise<void>;
 }
 
+/** What enrolling reads in one batch; maps are keyed by what was asked for (ledger entries by the address as passed in). */
+export interface EnrollmentReads {
+  enrollments: Map<string, Enrollment>;
+  suppressions: Map<string, Suppression>;
+  /** The consent ledger's reply entries of the addresses. */
+  replies: Map<string, ReplyRecord>;
+  prospects: Map<string, Prospect>;
+}
+
 /** Enrollments, the touches recorded on them, and the reads enrolling and touching need. */
 export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
@@ -287,11 +329,7 @@ export interface EnrollmentStore {
     enrollmentIds: string[],
     addresses: string[],
     prospectIds?: string[],
-  ): Promise<{
-    enrollments: Map<string, Enrollment>;
-    suppressions: Map<string, Suppression>;
-    prospects: Map<string, Prospect>;
-  }>;
+  ): Promise<EnrollmentReads>;
   /**
    * Writes an enrollment chunk with batched, UNCONDITIONAL writes (a BatchWriteItem cannot
    * be conditional, and a conditional put per enrollment is several times slower): the
@@ -308,6 +346,11 @@ export interface EnrollmentStore {
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
   }): Promise<void>;
+  /**
+   * The enrollments of a sequence whose `accountDomain` is `domain` (colleagues at one
+   * company), with their status: one Query of an index (paginated), eventually consistent.
+   */
+  listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]>;
   /** Replaces an ended enrollment by a new run, conditional on the old run still being ended. */
   restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult>;
   /**
@@ -348,17 +391,44 @@ export interface ClaimStore {
   claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult>;
   /** Gives a claim back (after a retryable send failure) so the retry need not wait for the lease. */
   releaseTouchClaim(claim: TouchClaim): Promise<void>;
+  /**
+   * Claims one of the `limit` touches a person may get on `channel` on their local `day`,
+   * for `enrollmentId`: ONE conditional UpdateItem on the profile on the happy path
+   * (`seen`, the profile's claims as the caller read them, picks the write), a re-read
+   * and a retry under contention. 'full' when `limit` other enrollments hold that day;
+   * claiming again for the same enrollment is 'ok'. A missing profile is 'ok' (nothing to
+   * count on; the touch is stale anyway). Only for people with concurrent enrollments.
+   */
+  claimTouchDay(claim: TouchDayClaim, seen?: TouchDay): Promise<'ok' | 'full'>;
+}
+
+export interface TouchDayClaim {
+  prospectId: string;
+  channel: Channel;
+  day: string;
+  enrollmentId: string;
+  limit: number;
 }
 
 /**
- * The consent ledger: one entry per address and ledger channel. `channel` defaults to the
- * address's own (email for an email, SMS for a phone); a phone's `call` entry is separate
- * from its SMS one (a STOP by text and a "do not call me" are two decisions).
+ * The consent ledger, keyed by address hash and global to every sequence: suppressions
+ * (every touch is checked against them), reply entries (imports are), and the consents
+ * that lifted entries (the audit of `POST /prospects/{id}/consent`). Suppressions are one
+ * entry per address and ledger channel: `channel` defaults to the address's own (email
+ * for an email, SMS for a phone); a phone's `call` entry is separate from its SMS one (a
+ * STOP by text and a "do not call me" are two decisions).
  */
 export interface ConsentStore {
   getSuppression(address: string, channel?: ConsentChannel): Promise<Suppression | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
   deleteSuppression(address: string, channel?: ConsentChannel): Promise<void>;
+  /** Records (or replaces with a later one) the reply entry of `reply.addressHash`. Idempotent. */
+  putReplyRecord(reply: ReplyRecord): Promise<void>;
+  getReplyRecord(address: string): Promise<ReplyRecord | undefined>;
+  deleteReplyRecord(address: string): Promise<void>;
+  /** Keeps the latest consent given for the address. */
+  putConsentRecord(consent: ConsentRecord): Promise<void>;
+  getConsentRecord(address: string): Promise<ConsentRecord | undefined>;
 }
 
 export interface TimelineStore {
@@ -448,6 +518,19 @@ export interface LeaseStore {
   releaseLease(name: string, owner: string): Promise<void>;
 }
 
+/**
+ * Idempotency records: "this inbound message was handled", so a replayed webhook (the
+ * same Twilio MessageSid, the same SES event) has no second effect.
+ */
+export interface IdempotencyStore {
+  /**
+   * ONE conditional PutItem of the record `key` (e.g. `twilio:<MessageSid>`), kept until
+   * `expiresAt` (DynamoDB's TTL removes it later): 'ok' for the first claim, 'conflict'
+   * while an unexpired record exists. An expired record not yet removed is claimed again.
+   */
+  claimIdempotencyKey(key: string, expiresAt: Date, now: Date): Promise<ConditionalWriteResult>;
+}
+
 export interface Store
   extends SequenceStore,
     ProspectStore,
@@ -459,6 +542,8 @@ export interface Store
     LeaseStore,
     TaskStore,
     UserStore,
-    WebhookDeliveryStore {}
+    WebhookDeliveryStore,
+    InboxStore,
+    IdempotencyStore {}
 
 export type { Channel };

@@ -39,6 +39,7 @@ const sequence = { id: 'sequenceId' } as const;
 const prospect = { id: 'prospectId' } as const;
 const enrollment = { id: 'enrollmentId' } as const;
 const task = { id: 'taskId' } as const;
+const inboxItem = { id: 'inboxItemId' } as const;
 
 export const ROUTES = {
   'GET /health': { target: 'api', access: 'public', summary: 'Liveness check' },
@@ -47,12 +48,33 @@ export const ROUTES = {
   'GET /sequences/{id}': { target: 'api', access: 'viewer', summary: 'One sequence at its current version', params: sequence },
   'PUT /sequences/{id}': { target: 'api', access: 'editor', summary: 'Publish a new version of a sequence', params: sequence },
   'POST /sequences/{id}/enrollments': { target: 'api', access: 'editor', summary: 'Enroll prospects (JSON or CSV)', params: sequence },
-  'GET /sequences/{id}/stats': { target: 'api', access: 'viewer', summary: 'Counts by status and per step', params: sequence },
+  'GET /sequences/{id}/stats': { target: 'api', access: 'viewer', summary: 'Counts by status, per step and per day; the funnel', params: sequence },
+  'GET /sequences/{id}/enrollments': { target: 'api', access: 'viewer', summary: "A sequence's enrollments by status and step, next touch first", params: sequence },
+  'GET /sequences/{id}/enrollments.csv': { target: 'api', access: 'viewer', summary: "A sequence's enrollments as CSV", params: sequence },
+  'GET /sequences/{id}/versions': { target: 'api', access: 'viewer', summary: 'The published versions of a sequence', params: sequence },
+  'GET /sequences/{id}/versions/{version}': {
+    target: 'api',
+    access: 'viewer',
+    summary: 'One published version: definition and templates',
+    params: { id: 'sequenceId', version: 'sequenceVersion' },
+  },
+  'POST /sequences/{id}/preview': { target: 'api', access: 'viewer', summary: 'A step rendered for a sample or a chosen prospect', params: sequence },
+  'GET /prospects': { target: 'api', access: 'viewer', summary: 'Search prospects, or list those of a sequence' },
   'GET /prospects/{id}': { target: 'api', access: 'viewer', summary: 'A prospect, its enrollments and its timeline', params: prospect },
   'DELETE /prospects/{id}': { target: 'api', access: 'editor', summary: "Erase a prospect's personal data", params: prospect },
+  'POST /prospects/{id}/consent': {
+    target: 'api',
+    access: 'editor',
+    summary: 'Record a new, audited consent that lifts an opt-out or a reply block of one channel',
+    params: prospect,
+  },
   'POST /enrollments/{id}/stop': { target: 'api', access: 'editor', summary: 'Stop an enrollment', params: enrollment },
   'POST /enrollments/{id}/pause': { target: 'api', access: 'editor', summary: 'Pause an enrollment', params: enrollment },
   'POST /enrollments/{id}/resume': { target: 'api', access: 'editor', summary: 'Resume a paused enrollment', params: enrollment },
+  'GET /inbox': { target: 'api', access: 'viewer', summary: 'Replies, opt-outs, bounces and auto-replies, newest first' },
+  'GET /inbox.csv': { target: 'api', access: 'viewer', summary: 'The inbox as CSV' },
+  'POST /inbox/{id}/handled': { target: 'api', access: 'editor', summary: 'Mark an inbox item handled, or not', params: inboxItem },
+
   'POST /prospects/{id}/events': { target: 'api', access: 'editor', summary: 'Record an outside event (meeting_booked…); sequences that exit on it convert', params: prospect },
 
   // The rep's work: tasks of call and task steps, outcomes, goals.

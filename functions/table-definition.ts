@@ -62,7 +62,17 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'assigneeSort', type: 'S' },
       projection: { type: 'ALL' },
     },
-    /** Listings, e.g. every sequence's current version, every task, every user. */
+    /**
+     * The inbox by kind, newest first (`inboxKey` = `INBOX#<kind>`, sorted like byList's
+     * `INBOX` partition): filtering by kind stays one Query (keys.ts, "Inbox").
+     */
+    {
+      indexName: 'byInbox',
+      partitionKey: { name: 'inboxKey', type: 'S' },
+      sortKey: { name: 'listSort', type: 'S' },
+      projection: { type: 'ALL' },
+    },
+    /** Listings: every sequence's current version (`SEQUENCES`), the whole inbox (`INBOX`), every task (`TASKS`), every user (`USERS`). */
     {
       indexName: 'byList',
       partitionKey: { name: 'listKey', type: 'S' },

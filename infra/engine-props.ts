@@ -112,11 +112,20 @@ export interface FollowupEngineProps {
   readonly twilioMaxSendRate?: number;
 
   /**
-   * Maximum concurrent touch workers (2 to 1000, the SQS event source limits).
+   * Maximum concurrent email touch workers (2 to 1000, the SQS event source limits).
+   * Each paces itself at sesMaxSendRate ÷ this, so more workers never send faster.
    *
-   * @default - Little's law for the slower channel: max(2, floor(min(sesMaxSendRate, twilioMaxSendRate) × 0.5 s))
+   * @default - clamp(2, 1000, ceil(sesMaxSendRate × 0.5 s × 2 ÷ touchBatchSize)) (infra/touch-sizing.ts)
    */
-  readonly touchWorkerMaxConcurrency?: number;
+  readonly emailWorkerMaxConcurrency?: number;
+
+  /**
+   * Maximum concurrent SMS touch workers (2 to 1000). Each paces itself at
+   * twilioMaxSendRate ÷ this.
+   *
+   * @default - clamp(2, 1000, ceil(twilioMaxSendRate × 0.5 s × 2 ÷ touchBatchSize)) (infra/touch-sizing.ts)
+   */
+  readonly smsWorkerMaxConcurrency?: number;
 
   /**
    * Touch messages per worker invocation (1 to 10).
@@ -179,12 +188,19 @@ export interface FollowupEngineProps {
   readonly existingTableObj?: dynamodb.ITable;
 
   /**
-   * Bring your own touch queue (standard queue; visibility timeout at least six times the
-   * worker timeout, 360 s, and its own dead-letter queue).
+   * Bring your own email touch queue (standard queue; visibility timeout at least six
+   * times the worker timeout, 360 s, and its own dead-letter queue).
    *
    * @default - the engine creates the queue and its dead-letter queue
    */
   readonly existingTouchQueueObj?: sqs.IQueue;
+
+  /**
+   * Bring your own SMS touch queue (the same requirements as `existingTouchQueueObj`).
+   *
+   * @default - the engine creates the queue and its dead-letter queue
+   */
+  readonly existingSmsTouchQueueObj?: sqs.IQueue;
 
   /**
    * Customer-managed KMS key for the table, the queues and the SNS topics. The engine adds
@@ -262,6 +278,15 @@ export interface FollowupEngineProps {
   readonly dashboard?: boolean;
 
   /**
+   * The web console and its sign-in (README "Sign-in and roles"): a Cognito user pool
+   * (groups `editor` and `viewer`, managed login, a public app client with authorization
+   * code + PKCE), the console on S3 behind CloudFront with origin access control, and its
+   * `config.json`. `false`: no console, the API accepts the API key only.
+   * @default {} - on, with the defaults of `FollowupConsoleProps`
+   */
+  readonly console?: FollowupConsoleProps | false;
+
+  /**
    * Where the Lambda code comes from: `'prebuilt'`, the bundles shipped in the package
    * (`dist/lambda`, built by `npm run build`; no esbuild or Docker needed), or
    * `'esbuild'`, bundling the TypeScript handlers at synth with the local esbuild.
@@ -320,6 +345,26 @@ export interface FollowupEngineProps {
   readonly webhookMaxAttempts?: number;
 }
 
+/** The web console and its sign-in. */
+export interface FollowupConsoleProps {
+  /**
+   * Prefix of the Cognito domain of the sign-in pages (`<prefix>.auth.<region>.amazoncognito.com`):
+   * lower-case letters, digits and hyphens, unique in the region.
+   * @default - `followup-<engine id>-<account id>`
+   */
+  readonly authDomainPrefix?: string;
+  /**
+   * The built console (`npm run build:console` writes `web/dist`).
+   * @default - `web/dist` of this package when it exists, else a page that says to build it
+   */
+  readonly assetsDir?: string;
+  /**
+   * Multi-factor authentication (TOTP apps) for console users.
+   * @default 'optional'
+   */
+  readonly mfa?: 'optional' | 'required';
+}
+
 /** Every default of `FollowupEngineProps`, in one place. */
 export const FOLLOWUP_ENGINE_DEFAULTS = {
   manageEmailIdentity: true,
@@ -339,6 +384,7 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   routeThrottles: ROUTE_THROTTLE_DEFAULTS,
   tracing: true,
   dashboard: true,
+  console: { mfa: 'optional' },
   bundleAwsSdk: false,
   bounceRateAlarmThreshold: 0.04,
   complaintRateAlarmThreshold: 0.0008,
@@ -347,12 +393,7 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   webhookMaxAttempts: 8,
 } as const satisfies Partial<Record<keyof FollowupEngineProps, unknown>>;
 
-/**
- * Seconds one touch keeps a worker busy: a consistent read, the claim, one provider
- * call, the message record, the enrollment advance and the next schedule. Used with
- * Little's law (workers = rate × time per touch) to size the worker's concurrency.
- */
-export const SECONDS_PER_TOUCH = 0.5;
+export { SECONDS_PER_TOUCH } from './touch-sizing.js';
 
 /** A prop that cannot work; the message names it. */
 export class FollowupEngineConfigError extends Error {

@@ -21,10 +21,12 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { TouchQueue } from '../functions/domain/touch-message.js';
 import { type RouteKey, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNSUBSCRIBE_BASE_PATH } from '../functions/routes.js';
 import type { FollowupEngineProps } from './engine-props.js';
 import { resolveEngineProps } from './resolve-engine-props.js';
 import { FollowupAlarms } from './engine/alarms.js';
+import { bucketDeploymentHandlers, buildConsole, type EngineConsole } from './engine/console.js';
 import { buildDashboard } from './engine/dashboard.js';
 import { buildEmail, buildInbound, routeSesEvents } from './engine/email.js';
 import { buildKeys } from './engine/encryption.js';
@@ -47,9 +49,16 @@ export class FollowupEngine extends Construct {
   public readonly functions: FollowupFunctions;
   /** Encrypts the SNS topics (and, with `encryptionKey`, the table and queues). */
   public readonly topicKey: kms.IKey;
+  /** The touch queue of each channel: schedules deliver a touch to its step's channel's queue. */
+  public readonly touchQueues: Readonly<Record<TouchQueue, sqs.IQueue>>;
+  /** The email touch queue (`touchQueues.email`). */
   public readonly touchQueue: sqs.IQueue;
+  /** The SMS touch queue (`touchQueues.sms`). */
+  public readonly smsTouchQueue: sqs.IQueue;
   /** Undefined with `existingTouchQueueObj`. */
   public readonly touchDeadLetterQueue?: sqs.Queue;
+  /** Undefined with `existingSmsTouchQueueObj`. */
+  public readonly smsTouchDeadLetterQueue?: sqs.Queue;
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   /** Role the touch schedules assume: it may only send to the touch queue (and the schedule DLQ). */
   public readonly schedulerRole: iam.Role;
@@ -89,8 +98,12 @@ export class FollowupEngine extends Construct {
   public readonly twilioStatusWebhookUrl: string;
   /** Unsubscribe links are this URL followed by the token. */
   public readonly unsubscribeBaseUrl: string;
-  /** The worker's maximum concurrency, as computed or given. */
-  public readonly touchWorkerMaxConcurrency: number;
+  /** The web console and its sign-in (user pool, app client, bucket, distribution); undefined with `console: false`. */
+  public readonly console?: EngineConsole;
+  /** `https://<distribution>/console/`; undefined with `console: false`. */
+  public readonly consoleUrl?: string;
+  /** Each channel worker's maximum concurrency, as computed (infra/touch-sizing.ts) or given. */
+  public readonly touchWorkerConcurrency: Readonly<Record<TouchQueue, number>>;
   /** Outbound webhooks: the bus, the delivery queue and its DLQ, the rules (undefined without `webhooks`). */
   public readonly webhooks?: EngineWebhooks;
 
@@ -98,7 +111,7 @@ export class FollowupEngine extends Construct {
     super(scope, id);
     const props = resolveEngineProps(engineProps, defaultLambdaCodeSource());
     const code = { source: props.lambdaCode, bundleAwsSdk: props.bundleAwsSdk };
-    this.touchWorkerMaxConcurrency = props.touchWorkerMaxConcurrency;
+    this.touchWorkerConcurrency = props.touchWorkerConcurrency;
 
     // Storage, keys and secrets.
     const keys = buildKeys(this, props);
@@ -109,8 +122,11 @@ export class FollowupEngine extends Construct {
 
     // Queues and the scheduler that fills the touch queue.
     const queues = buildQueues(this, props, keys);
-    this.touchQueue = queues.touchQueue;
-    if (queues.touchDeadLetterQueue) this.touchDeadLetterQueue = queues.touchDeadLetterQueue;
+    this.touchQueues = queues.touchQueues;
+    this.touchQueue = queues.touchQueues.email;
+    this.smsTouchQueue = queues.touchQueues.sms;
+    if (queues.touchDeadLetterQueues.email) this.touchDeadLetterQueue = queues.touchDeadLetterQueues.email;
+    if (queues.touchDeadLetterQueues.sms) this.smsTouchDeadLetterQueue = queues.touchDeadLetterQueues.sms;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.eventDeadLetterQueue = queues.eventDeadLetterQueue;
     const touchScheduler = buildScheduler(this, queues);
@@ -146,6 +162,17 @@ export class FollowupEngine extends Construct {
       webhooks,
     });
 
+    // The console and its sign-in: Cognito, the static site, CORS, the authorizer's issuer.
+    if (props.console) {
+      this.console = buildConsole(this, {
+        props: { ...props.console, logRetention: props.logRetention, removalPolicy: props.removalPolicy },
+        httpApi: this.httpApi,
+        apiUrl: this.apiUrl,
+        authorizer: this.functions.authorizer,
+      });
+      this.consoleUrl = this.console.consoleUrl;
+    }
+
     // Event wiring: SES events, inbound mail (optional), the routes.
     routeSesEvents(this, email, this.functions.sesEvents, queues.eventDeadLetterQueue);
     if (props.replyDomain !== undefined && this.functions.sesInbound) {
@@ -164,7 +191,7 @@ export class FollowupEngine extends Construct {
     this.alarms = new FollowupAlarms(this, 'Alarms', {
       alarmEmail: props.alarmEmail,
       topicKey: keys.topicKey,
-      touchQueue: this.touchQueue,
+      touchQueues: this.touchQueues,
       deadLetterQueues: dlqs,
       functions: this.functions,
       table: this.table,
@@ -175,7 +202,7 @@ export class FollowupEngine extends Construct {
     });
     if (props.dashboard) {
       this.dashboard = buildDashboard(this, 'Dashboard', {
-        touchQueue: this.touchQueue,
+        touchQueues: this.touchQueues,
         deadLetterQueues: dlqs,
         functions: this.functions,
         table: this.table,
@@ -187,6 +214,9 @@ export class FollowupEngine extends Construct {
       });
     }
 
-    for (const [key, value] of Object.entries(props.tags as Record<string, string>)) Tags.of(this).add(key, value);
+    const deploymentHandlers = this.console ? bucketDeploymentHandlers(this) : [];
+    for (const [key, value] of Object.entries(props.tags as Record<string, string>)) {
+      for (const scope of [this, ...deploymentHandlers]) Tags.of(scope).add(key, value);
+    }
   }
 }

@@ -35,6 +35,11 @@ export class FollowupStack extends Stack {
       'Twilio: Messaging Service > Delivery Status Callback (the worker also sets it on every message)',
     );
     output('UnsubscribeBaseUrl', engine.unsubscribeBaseUrl, 'Unsubscribe links are this URL followed by a signed token');
+    if (engine.console) {
+      output('ConsoleUrl', engine.console.consoleUrl, 'The web console (sign in with a user of the user pool below)');
+      output('ConsoleUserPoolId', engine.console.userPool.userPoolId, 'Cognito user pool: create users and add them to the editor or viewer group');
+      output('ConsoleSignInDomain', engine.console.userPoolDomain.baseUrl(), 'Managed login pages of the console');
+    }
     output('ApiKeySecretName', engine.apiKeySecret.secretName, 'Secrets Manager secret holding the admin API key');
     output('UnsubscribeSecretName', engine.unsubscribeSecret.secretName, 'Secrets Manager secret signing unsubscribe links');
     output('TwilioSecretName', engine.twilioSecret.secretName, 'Secrets Manager secret you create with the Twilio credentials');

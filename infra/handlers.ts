@@ -20,6 +20,13 @@ export interface HandlerSpec {
   readonly placesCalls?: boolean;
   /** Data files shipped next to the bundle: `from` relative to the package root, `to` a file name. */
   readonly bundledFiles?: readonly { readonly from: string; readonly to: string }[];
+  /**
+   * Invoked once or more per touch (the touch workers, SES events, Twilio callbacks): the
+   * Lambda platform's START/REPORT lines (~700 bytes per invocation) would cost more log
+   * ingestion than the function's own lines, so its system log level is WARN. Duration,
+   * errors and throttles stay in the function's CloudWatch metrics.
+   */
+  readonly perTouch?: boolean;
 }
 
 export const HANDLERS = {
@@ -44,14 +51,28 @@ export const HANDLERS = {
     timeoutSeconds: 5,
     sendsSms: false,
   },
+  // One function per channel queue, same code: each has its own containers, so each
+  // container's pacer (adapters/send-pacer.ts) serves one provider and the event source's
+  // maximum concurrency bounds how many pacers share that provider's rate.
   touchWorker: {
     file: 'touch-worker.ts',
     constructId: 'TouchWorkerFunction',
-    description: 'Followup touch worker: sends one email or SMS touch per queue message',
+    // Also sends SMS touches scheduled before the queues were split (they sit on this queue).
+    description: 'Followup email touch worker: sends the email touches of the email touch queue',
     memorySize: 512,
-    // A batch is sent one touch at a time and paced to the provider rates.
+    // A batch runs in parallel and never waits for its send slots (records are given back).
     timeoutSeconds: 60,
     sendsSms: true,
+    perTouch: true,
+  },
+  smsTouchWorker: {
+    file: 'touch-worker.ts',
+    constructId: 'SmsTouchWorkerFunction',
+    description: 'Followup SMS touch worker: sends the SMS touches of the SMS touch queue',
+    memorySize: 512,
+    timeoutSeconds: 60,
+    sendsSms: true,
+    perTouch: true,
   },
   twilioWebhook: {
     file: 'twilio-webhook.ts',
@@ -60,6 +81,7 @@ export const HANDLERS = {
     memorySize: 512,
     timeoutSeconds: 15,
     sendsSms: false,
+    perTouch: true,
   },
   unsubscribe: {
     file: 'unsubscribe.ts',
@@ -102,6 +124,7 @@ export const HANDLERS = {
     memorySize: 512,
     timeoutSeconds: 30,
     sendsSms: false,
+    perTouch: true,
   },
 } as const satisfies Record<string, HandlerSpec>;
 

@@ -11,12 +11,12 @@ import {
   FOLLOWUP_ENGINE_DEFAULTS,
   FollowupEngineConfigError,
   LOG_LEVELS,
-  SECONDS_PER_TOUCH,
   type FollowupEngineProps,
 } from './engine-props.js';
 import { HANDLERS, type HandlerName } from './handlers.js';
 import { BUNDLE_ENTRIES, PACKAGE_ROOT, type LambdaCodeSource } from './lambda-code.js';
 import type { RouteThrottle } from './route-throttles.js';
+import { MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, workerConcurrencyFor } from './touch-sizing.js';
 
 /** Props with every default filled in: what the builders read. */
 export type ResolvedEngineProps = ReturnType<typeof resolveEngineProps>;
@@ -75,16 +75,21 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
   };
   const sesMaxSendRate = rate('sesMaxSendRate', props.sesMaxSendRate ?? d.sesMaxSendRate);
   const twilioMaxSendRate = rate('twilioMaxSendRate', props.twilioMaxSendRate ?? d.twilioMaxSendRate);
-  const touchWorkerMaxConcurrency =
-    props.touchWorkerMaxConcurrency ??
-    Math.min(1000, Math.max(2, Math.floor(Math.min(sesMaxSendRate, twilioMaxSendRate) * SECONDS_PER_TOUCH)));
-  if (!Number.isInteger(touchWorkerMaxConcurrency) || touchWorkerMaxConcurrency < 2 || touchWorkerMaxConcurrency > 1000) {
-    fail('touchWorkerMaxConcurrency', `must be a whole number from 2 to 1000 (SQS event source limits) ${got(touchWorkerMaxConcurrency)}`);
-  }
   const touchBatchSize = props.touchBatchSize ?? d.touchBatchSize;
   if (!Number.isInteger(touchBatchSize) || touchBatchSize < 1 || touchBatchSize > 10) {
     fail('touchBatchSize', `must be a whole number from 1 to 10 ${got(touchBatchSize)}`);
   }
+  const concurrency = (prop: 'emailWorkerMaxConcurrency' | 'smsWorkerMaxConcurrency', given: number | undefined, rate: number) => {
+    const value = given ?? workerConcurrencyFor(rate, touchBatchSize);
+    if (!Number.isInteger(value) || value < MIN_WORKER_CONCURRENCY || value > MAX_WORKER_CONCURRENCY) {
+      fail(prop, `must be a whole number from 2 to 1000 (SQS event source limits) ${got(value)}`);
+    }
+    return value;
+  };
+  const touchWorkerConcurrency = {
+    email: concurrency('emailWorkerMaxConcurrency', props.emailWorkerMaxConcurrency, sesMaxSendRate),
+    sms: concurrency('smsWorkerMaxConcurrency', props.smsWorkerMaxConcurrency, twilioMaxSendRate),
+  } as const;
   const defaultTimezone = props.defaultTimezone ?? d.defaultTimezone;
   if (!isTimeZone(defaultTimezone)) fail('defaultTimezone', `must be an IANA time zone, e.g. "Europe/Paris" ${got(defaultTimezone)}`);
   const defaultPhoneRegion = props.defaultPhoneRegion ?? d.defaultPhoneRegion;
@@ -170,7 +175,7 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     secretsMaxAge,
     sesMaxSendRate,
     twilioMaxSendRate,
-    touchWorkerMaxConcurrency,
+    touchWorkerConcurrency,
     touchBatchSize,
     defaultTimezone,
     defaultPhoneRegion,
@@ -182,6 +187,7 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     routeThrottles,
     tracing: props.tracing ?? d.tracing,
     dashboard: props.dashboard ?? d.dashboard,
+    console: resolveConsole(props.console, fail),
     bundleAwsSdk,
     bounceRateAlarmThreshold: threshold('bounceRateAlarmThreshold', props.bounceRateAlarmThreshold ?? d.bounceRateAlarmThreshold),
     complaintRateAlarmThreshold: threshold(
@@ -193,6 +199,34 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     webhookMaxAttempts,
     lambdaCode,
   } as const;
+}
+
+export interface ResolvedConsoleProps {
+  readonly authDomainPrefix?: string;
+  readonly assetsDir?: string;
+  readonly mfa: 'optional' | 'required';
+}
+
+function resolveConsole(
+  value: FollowupEngineProps['console'],
+  fail: (prop: keyof FollowupEngineProps | `${string}.${string}`, problem: string) => never,
+): ResolvedConsoleProps | undefined {
+  if (value === false) return undefined;
+  const given = value ?? {};
+  const prefix = given.authDomainPrefix;
+  if (prefix !== undefined && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))) {
+    fail('console.authDomainPrefix', `must be 1-63 lower-case letters, digits and hyphens, without "aws", "amazon" or "cognito" (got ${JSON.stringify(prefix)})`);
+  }
+  const mfa = given.mfa ?? FOLLOWUP_ENGINE_DEFAULTS.console.mfa;
+  if (mfa !== 'optional' && mfa !== 'required') fail('console.mfa', `must be 'optional' or 'required' (got ${JSON.stringify(mfa)})`);
+  const assetsDir = given.assetsDir ?? defaultConsoleAssets();
+  return { ...(prefix !== undefined ? { authDomainPrefix: prefix } : {}), ...(assetsDir ? { assetsDir } : {}), mfa };
+}
+
+/** `web/dist` of this package, when the console was built. */
+function defaultConsoleAssets(): string | undefined {
+  const dir = path.join(PACKAGE_ROOT, 'web', 'dist');
+  return existsSync(dir) ? dir : undefined;
 }
 
 function checkThrottle(prop: string, value: RouteThrottle, fail: (prop: never, problem: string) => never): void {

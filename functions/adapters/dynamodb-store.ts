@@ -9,8 +9,8 @@
  * - `requests.ts`: the request plumbing (one `conditionalWrite`, batches, pagination,
  *   retries); `cursors.ts`: page cursors;
  * - `sequences.ts`, `prospects.ts` (+ `search.ts`), `enrollments.ts`, `claims.ts`,
- *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `tasks.ts`, `users.ts`,
- *   `webhook-deliveries.ts`: one file per aggregate.
+ *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `inbox.ts`, `idempotency.ts`,
+ *   `tasks.ts`, `users.ts`, `webhook-deliveries.ts`: one file per aggregate.
  *
  * ## Reads
  *
@@ -36,7 +36,9 @@ import { DynamoClaims } from './dynamodb/claims.js';
 import { DynamoConsent } from './dynamodb/consent.js';
 import { DynamoCounters } from './dynamodb/counters.js';
 import { DynamoEnrollments } from './dynamodb/enrollments.js';
+import { DynamoInbox } from './dynamodb/inbox.js';
 import { DynamoLeases } from './dynamodb/leases.js';
+import { DynamoIdempotency } from './dynamodb/idempotency.js';
 import { DynamoProspects } from './dynamodb/prospects.js';
 import { Table, type TableOptions } from './dynamodb/requests.js';
 import { DynamoSequences } from './dynamodb/sequences.js';
@@ -60,6 +62,8 @@ export class DynamoDbStore implements Store {
   private readonly tasks: DynamoTasks;
   private readonly users: DynamoUsers;
   private readonly deliveries: DynamoWebhookDeliveries;
+  private readonly inbox: DynamoInbox;
+  private readonly idempotency: DynamoIdempotency;
 
   constructor(options: DynamoDbStoreOptions) {
     const table = new Table(options);
@@ -74,6 +78,8 @@ export class DynamoDbStore implements Store {
     this.tasks = new DynamoTasks(table);
     this.users = new DynamoUsers(table);
     this.deliveries = new DynamoWebhookDeliveries(table);
+    this.inbox = new DynamoInbox(table);
+    this.idempotency = new DynamoIdempotency(table);
   }
 
   // ----- Sequences ------------------------------------------------------------
@@ -88,6 +94,9 @@ export class DynamoDbStore implements Store {
   }
   listSequences(...args: Parameters<Store['listSequences']>): ReturnType<Store['listSequences']> {
     return this.sequences.listSequences(...args);
+  }
+  listSequenceVersions(...args: Parameters<Store['listSequenceVersions']>): ReturnType<Store['listSequenceVersions']> {
+    return this.sequences.listSequenceVersions(...args);
   }
 
   // ----- Prospects ------------------------------------------------------------
@@ -123,6 +132,9 @@ export class DynamoDbStore implements Store {
   putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     return this.enrollments.putEnrollmentBatch(...args);
   }
+  listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
+    return this.enrollments.listAccountEnrollments(...args);
+  }
   restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
     return this.enrollments.restartEnrollment(...args);
   }
@@ -146,6 +158,9 @@ export class DynamoDbStore implements Store {
   releaseTouchClaim(...args: Parameters<Store['releaseTouchClaim']>): ReturnType<Store['releaseTouchClaim']> {
     return this.claims.releaseTouchClaim(...args);
   }
+  claimTouchDay(...args: Parameters<Store['claimTouchDay']>): ReturnType<Store['claimTouchDay']> {
+    return this.claims.claimTouchDay(...args);
+  }
 
   // ----- Consent ledger -------------------------------------------------------
   getSuppression(...args: Parameters<Store['getSuppression']>): ReturnType<Store['getSuppression']> {
@@ -156,6 +171,22 @@ export class DynamoDbStore implements Store {
   }
   deleteSuppression(...args: Parameters<Store['deleteSuppression']>): ReturnType<Store['deleteSuppression']> {
     return this.consent.deleteSuppression(...args);
+  }
+
+  putReplyRecord(...args: Parameters<Store['putReplyRecord']>): ReturnType<Store['putReplyRecord']> {
+    return this.consent.putReplyRecord(...args);
+  }
+  getReplyRecord(...args: Parameters<Store['getReplyRecord']>): ReturnType<Store['getReplyRecord']> {
+    return this.consent.getReplyRecord(...args);
+  }
+  deleteReplyRecord(...args: Parameters<Store['deleteReplyRecord']>): ReturnType<Store['deleteReplyRecord']> {
+    return this.consent.deleteReplyRecord(...args);
+  }
+  putConsentRecord(...args: Parameters<Store['putConsentRecord']>): ReturnType<Store['putConsentRecord']> {
+    return this.consent.putConsentRecord(...args);
+  }
+  getConsentRecord(...args: Parameters<Store['getConsentRecord']>): ReturnType<Store['getConsentRecord']> {
+    return this.consent.getConsentRecord(...args);
   }
 
   // ----- Timeline -------------------------------------------------------------
@@ -219,5 +250,24 @@ export class DynamoDbStore implements Store {
   }
   listWebhookDeliveries(...args: Parameters<Store['listWebhookDeliveries']>): ReturnType<Store['listWebhookDeliveries']> {
     return this.deliveries.listWebhookDeliveries(...args);
+  }
+
+  // ----- Inbox ----------------------------------------------------------------
+  putInboxItem(...args: Parameters<Store['putInboxItem']>): ReturnType<Store['putInboxItem']> {
+    return this.inbox.putInboxItem(...args);
+  }
+  getInboxItem(...args: Parameters<Store['getInboxItem']>): ReturnType<Store['getInboxItem']> {
+    return this.inbox.getInboxItem(...args);
+  }
+  listInbox(...args: Parameters<Store['listInbox']>): ReturnType<Store['listInbox']> {
+    return this.inbox.listInbox(...args);
+  }
+  setInboxHandled(...args: Parameters<Store['setInboxHandled']>): ReturnType<Store['setInboxHandled']> {
+    return this.inbox.setInboxHandled(...args);
+  }
+
+  // ----- Idempotency records --------------------------------------------------
+  claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
+    return this.idempotency.claimIdempotencyKey(...args);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * TouchScheduler over EventBridge Scheduler: one one-time schedule per touch, whose
- * target is the SQS touch queue (the queue, not the worker, so a burst of touches due
- * at the same minute is buffered and drained at the senders' rates).
+ * target is the SQS touch queue of the touch's channel (a queue, not the worker, so a
+ * burst of touches due at the same minute is buffered and drained at that channel's
+ * provider rate; one queue per channel, so a slow SMS sender never holds up email).
  */
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { touchQueueOf, type TouchQueue } from '../domain/touch-message.js';
 import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
@@ -12,8 +14,11 @@ const sdk = () => import('@aws-sdk/client-scheduler');
 export interface EventBridgeTouchSchedulerOptions {
   client: SchedulerClient;
   groupName: string;
-  /** The SQS touch queue. */
-  targetQueueArn: string;
+  /**
+   * The SQS touch queue of each channel. A touch without a channel (scheduled before the
+   * queues were split) goes to the email queue, whose worker sends on the step's channel.
+   */
+  targetQueueArns: Readonly<Record<TouchQueue, string>>;
   /** Role Scheduler assumes to send to the queue (sqs:SendMessage on queue and DLQ). */
   roleArn: string;
   /** Where Scheduler puts a touch it could not deliver after its retry policy. */
@@ -88,7 +93,7 @@ export class EventBridgeTouchScheduler implements TouchScheduler {
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
       Target: {
-        Arn: this.options.targetQueueArn,
+        Arn: this.options.targetQueueArns[touchQueueOf(touch.channel ?? 'email')],
         RoleArn: this.options.roleArn,
         Input: JSON.stringify(body),
         RetryPolicy: {

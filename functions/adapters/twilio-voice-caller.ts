@@ -9,6 +9,12 @@ import type { OutgoingCall, SendResult, VoiceCaller } from '../ports.js';
 import { classifyTwilioError, describe, headerValue, statusOf } from './twilio-sms-sender.js';
 import { createTwilioClient, responseContext, type LoadedClient, type TwilioClientOptions, type TwilioCredentialsProvider } from './twilio-client.js';
 
+/**
+ * Calls per second Twilio places for an account by default (its CPS limit, raised on
+ * request): voicemail drops are paced at this rate, apart from the messaging rate.
+ */
+export const TWILIO_CALLS_PER_SECOND = 1;
+
 export class TwilioVoiceCaller implements VoiceCaller {
   private loaded: Promise<LoadedClient> | undefined;
 

@@ -4,17 +4,16 @@
  * over (strings); a bad value is a 400 naming the parameter (`field`).
  */
 import * as z from '../zod.js';
-import { ENROLLMENT_STATUSES } from '../domain/records.js';
-import { CHANNELS } from '../domain/sequence.js';
+import { ENROLLMENT_STATUSES, INBOX_KINDS, type EnrollmentStatus } from '../domain/records.js';
+import { CHANNELS, type Channel } from '../domain/sequence.js';
 import { cursorParam, instant, limitParam, localTime, pageOf } from './common.js';
 
-export const enrollmentStatus = z.enum(ENROLLMENT_STATUSES as readonly [string, ...string[]], {
+export const enrollmentStatus = z.enum(ENROLLMENT_STATUSES as readonly EnrollmentStatus[] as [EnrollmentStatus, ...EnrollmentStatus[]], {
   error: `status must be one of ${ENROLLMENT_STATUSES.join(', ')}`,
 });
-export const channel = z.enum(CHANNELS as readonly [string, ...string[]]);
+export const channel = z.enum(CHANNELS as readonly Channel[] as [Channel, ...Channel[]]);
 
-export const INBOX_KINDS = ['reply', 'opt_out', 'bounce', 'auto_reply'] as const;
-export type InboxKind = (typeof INBOX_KINDS)[number];
+export { INBOX_KINDS, type InboxKind } from '../domain/records.js';
 export const inboxKind = z.enum(INBOX_KINDS, { error: `kind must be one of ${INBOX_KINDS.join(', ')}` });
 
 // ----- GET /prospects ------------------------------------------------------------------
@@ -177,6 +176,11 @@ export const stepStats = z.object({
   complained: count,
   /** replied ÷ sent; null when nothing was sent. */
   replyRate: z.nullable(z.number()),
+  /** Conversions credited to this step (the last one that reached the prospect before it). */
+  converted: count,
+  /** Call and task steps: tasks made (re-opened ones included) and outcomes logged. */
+  tasks: count,
+  done: count,
 });
 export const dailyStats = z.object({
   day: z.string(),
@@ -252,3 +256,66 @@ export const previewResponse = z.object({
   prospect: z.enum(['sample', 'stored', 'given']),
 });
 export type PreviewResponse = z.infer<typeof previewResponse>;
+
+/** `GET /sequences/{id}/versions/{version}`: the version as published (definition and templates, for export to files). */
+export const publishedVersion = z.object({
+  sequence: z.object({
+    id: z.string(),
+    version: z.number(),
+    hash: z.string(),
+    publishedAt: instant,
+    definition: z.record(z.string(), z.unknown()),
+    templates: z.record(z.string(), z.record(z.string(), z.unknown())),
+    warnings: z.array(z.string()),
+  }),
+});
+export type PublishedVersionView = z.infer<typeof publishedVersion>;
+
+// ----- GET /prospects/{id} -------------------------------------------------------------
+
+export const timelineEntry = z.object({
+  prospectId: z.string(),
+  at: instant,
+  atLocal: z.optional(localTime),
+  type: z.string(),
+  sequenceId: z.optional(z.string()),
+  enrollmentId: z.optional(z.string()),
+  stepId: z.optional(z.string()),
+  detail: z.optional(z.string()),
+  /** `user:<email>` or `apiKey`: who did it through the API. */
+  actor: z.optional(z.string()),
+  /** Structured detail: a task's outcome, note and collected fields; an outside event's data; a call's status. */
+  data: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+});
+export const prospectView = z.object({
+  prospect: z.object({
+    id: z.string(),
+    email: z.optional(z.string()),
+    phone: z.optional(z.string()),
+    firstName: z.optional(z.string()),
+    lastName: z.optional(z.string()),
+    company: z.optional(z.string()),
+    timezone: z.optional(z.string()),
+    timezoneSource: z.optional(z.enum(['given', 'phone', 'default'])),
+    attributes: z.record(z.string(), z.string()),
+    createdAt: instant,
+    updatedAt: instant,
+  }),
+  enrollments: z.array(
+    z.object({
+      id: z.string(),
+      sequenceId: z.string(),
+      status: enrollmentStatus,
+      stepIndex: z.number(),
+      version: z.number(),
+      run: z.number(),
+      nextTouchAt: z.optional(instant),
+      nextTouchLocal: z.optional(localTime),
+      endedAt: z.optional(instant),
+      endReason: z.optional(z.string()),
+    }),
+  ),
+  timeline: z.array(timelineEntry),
+  timezone: z.optional(z.string()),
+});
+export type ProspectView = z.infer<typeof prospectView>;

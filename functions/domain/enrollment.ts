@@ -4,6 +4,7 @@
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records.js';
 import { BLOCKING_CONSENT, type ConsentChannel } from './people-steps.js';
+import { normalizeMessageId, sesMessageIdOf } from './email-reply.js';
 
 /** One enrollment item per prospect and sequence; its id says where it lives, so no index is needed. */
 export function enrollmentIdFor(prospectId: string, sequenceId: string): string {
@@ -152,12 +153,17 @@ export type StepCounter =
   | 'clicked'
   | 'bounced'
   | 'complained'
+  | 'optedOut'
   | 'transientBounce';
 
 /** Counter names, in one place so writers and the stats reader agree. */
 export const counterKeys = {
   status: (status: EnrollmentStatus) => `status.${status}`,
   enrolled: 'enrolled',
+  /** Runs enrolled on a version (GET /sequences/{id}/versions). */
+  versionEnrolled: (version: number) => `version.${version}.enrolled`,
+  /** Runs that got their first touch (the funnel's "touched"). */
+  touched: 'touched',
   step: (stepId: string, what: StepCounter) => `step.${stepId}.${what}`,
   /** How often each outcome was logged on a call or task step. */
   outcome: (stepId: string, outcome: string) => `step.${stepId}.outcome.${outcome}`,
@@ -169,12 +175,41 @@ export function statusChangeDeltas(from: EnrollmentStatus, to: EnrollmentStatus)
   return { [counterKeys.status(from)]: -1, [counterKeys.status(to)]: 1 };
 }
 
-/** The step an incoming reply (or a conversion) is attributed to: the last one that reached the prospect. */
-export function lastSentStep(enrollment: Enrollment): string | undefined {
+/** The last step that reached the prospect (on `channel`, when given): a reply or a conversion is credited to it. */
+export function lastSentStep(enrollment: Enrollment, channel?: Channel): string | undefined {
   let latest: { stepId: string; stepIndex: number } | undefined;
   for (const touch of Object.values(enrollment.touches)) {
     if (touch.status === 'skipped' || touch.status === 'failed') continue;
+    if (channel !== undefined && touch.channel !== channel) continue;
     if (!latest || touch.stepIndex > latest.stepIndex) latest = touch;
   }
   return latest?.stepId;
+}
+
+/** What a reply says about the message it answers (email: its In-Reply-To and References). */
+export interface ReplyThread {
+  channel: Channel;
+  inReplyTo?: readonly string[];
+  references?: readonly string[];
+}
+
+/**
+ * The step a reply is credited to: for email, the touch whose Message-ID the reply's
+ * In-Reply-To names, else the most recent one its References name (the last entry is the
+ * direct parent); otherwise the last step sent on the reply's channel (an SMS answers the
+ * last SMS), else the last step sent at all.
+ */
+export function answeredStep(enrollment: Enrollment, reply: ReplyThread): string | undefined {
+  const sent = Object.values(enrollment.touches).filter((t) => t.channel === 'email' && t.status !== 'skipped' && t.status !== 'failed');
+  for (const id of [...(reply.inReplyTo ?? []), ...[...(reply.references ?? [])].reverse()]) {
+    const normalized = normalizeMessageId(id);
+    const sesId = sesMessageIdOf(id);
+    const touch = sent.find(
+      (t) =>
+        (t.messageIdHeader !== undefined && normalizeMessageId(t.messageIdHeader) === normalized) ||
+        (sesId !== undefined && t.providerMessageId === sesId),
+    );
+    if (touch) return touch.stepId;
+  }
+  return lastSentStep(enrollment, reply.channel) ?? lastSentStep(enrollment);
 }

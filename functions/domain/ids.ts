@@ -58,6 +58,8 @@ export const ID_RULES = {
     },
     expected: 'a task id: "<enrollment id>.<run>.<step id>", as GET /tasks lists them',
   },
+  inboxItemId: pattern(/^p_[A-Za-z0-9_-]{1,64}\.[0-9a-f]{16}$/, 'an inbox item id: "<prospect id>.<16 hex digits>"'),
+  sequenceVersion: pattern(/^[1-9][0-9]{0,5}$/, 'a version number (1 to 999999)'),
 } as const satisfies Record<string, IdRule>;
 
 export type IdKind = keyof typeof ID_RULES;

@@ -10,6 +10,18 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** A query parameter a list cannot take (a step the sequence does not have, a filter without its partner). */
+export class InvalidQueryError extends Error {
+  override name = 'InvalidQueryError';
+  constructor(
+    /** The request field to name in the 400 answer. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The most items a page may hold. */
 export const MAX_PAGE_SIZE = 100;
 

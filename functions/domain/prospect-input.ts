@@ -20,6 +20,7 @@ import { knownZone } from './schedule.js';
 import { checkEmailAddress } from './email-address.js';
 import { targetFor, type ColumnTarget, type ProspectField } from './prospect-columns.js';
 import type { Prospect } from './records.js';
+import { CLEARABLE_FIELDS, type ClearableField, type ProfileClears } from './prospect-merge.js';
 
 export { addressHash } from './address-hash.js';
 
@@ -27,8 +28,17 @@ export { addressHash } from './address-hash.js';
 export type ProspectInput = Omit<Prospect, 'id' | 'createdAt' | 'updatedAt'>;
 
 export type ProspectInputResult =
-  | { ok: true; value: ProspectInput; warnings: string[] }
+  /** `clears` only when the row asks to clear something (prospect-merge.ts). */
+  | { ok: true; value: ProspectInput; warnings: string[]; clears?: ProfileClears }
   | { ok: false; reason: string };
+
+/** The cell text that clears a stored value (JSON may also say `null`): README "Merging profiles". */
+export const CLEAR_MARKER = '(clear)';
+
+/** JSON `null`, or a cell that says exactly `(clear)`: the stored value goes. */
+function isClear(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.trim() === CLEAR_MARKER);
+}
 
 export interface ProspectInputOptions {
   /** ISO 3166 region for numbers written without a country code, e.g. "US" (a row's `country` wins). */
@@ -84,9 +94,14 @@ export function normalizeProspectInput(raw: Record<string, unknown>, options: Pr
   const addressProblems: string[] = [];
   const warnings: string[] = [];
   const conflicting = new Set<ProspectField>();
+  const clears: ProfileClears = { fields: [], attributes: [], allAttributes: false };
 
   const addAttribute = (name: string, value: unknown) => {
     const key = name.trim();
+    if (key && isClear(value)) {
+      if (!clears.attributes.includes(key)) clears.attributes.push(key);
+      return;
+    }
     const text = scalar(value);
     if (text === undefined || !key) return;
     if (typeof text !== 'string') warnings.push(`attributes.${quoted(key)}: must be text, a number or true/false`);
@@ -101,6 +116,12 @@ export function normalizeProspectInput(raw: Record<string, unknown>, options: Pr
   };
 
   const setField = (field: ProspectField, column: string, value: unknown) => {
+    if (isClear(value)) {
+      if ((CLEARABLE_FIELDS as readonly string[]).includes(field)) {
+        if (!clears.fields.includes(field as ClearableField)) clears.fields.push(field as ClearableField);
+      } else warnings.push(`${field}: cannot be cleared, it identifies the prospect`);
+      return;
+    }
     const text = scalar(value);
     if (text === undefined) return;
     const problems = field === 'email' || field === 'phone' ? addressProblems : warnings;
@@ -119,7 +140,11 @@ export function normalizeProspectInput(raw: Record<string, unknown>, options: Pr
 
   for (const [name, value] of Object.entries(raw)) {
     if (name === 'attributes' && !options.columns?.has(name)) {
-      if (value === undefined || value === null) continue;
+      if (value === undefined) continue;
+      if (value === null) {
+        clears.allAttributes = true;
+        continue;
+      }
       if (typeof value !== 'object' || Array.isArray(value)) {
         warnings.push('attributes: must be an object of names to values');
         continue;
@@ -190,7 +215,10 @@ export function normalizeProspectInput(raw: Record<string, unknown>, options: Pr
     const reasons = given ? [...addressProblems] : [...addressProblems, 'email or phone is required'];
     return { ok: false, reason: [...reasons, ...warnings].join('; ') };
   }
-  return { ok: true, value, warnings: [...addressProblems, ...warnings] };
+  // A field given a value in one column and cleared in another keeps the value.
+  clears.fields = clears.fields.filter((field) => value[field] === undefined);
+  const clearing = clears.fields.length > 0 || clears.attributes.length > 0 || clears.allAttributes;
+  return { ok: true, value, warnings: [...addressProblems, ...warnings], ...(clearing ? { clears } : {}) };
 }
 
 /**

@@ -25,8 +25,30 @@ export interface Prospect {
   timezoneCandidates?: string[];
   /** Attribute names are any text (even `constructor` or `__proto__`): read them with Object.hasOwn. */
   attributes: Record<string, string>;
+  /**
+   * Every sequence this prospect was ever enrolled in (kept by imports), so an import
+   * reads the person's other enrollments by key (README "Enrollment rules").
+   */
+  sequenceIds?: string[];
+  /**
+   * Set by an import that left the person with more than one running enrollment: their
+   * touches then claim the channel's local day (at most N per person per channel per day).
+   */
+  concurrentEnrollments?: boolean;
+  /**
+   * Per channel, the prospect-local day the last touches went out on and which enrollments
+   * sent them (written by the touch worker, only while `concurrentEnrollments`).
+   */
+  touchDays?: Partial<Record<Channel, TouchDay>>;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The touches of one local day on one channel: the claims of `ClaimStore.claimTouchDay`. */
+export interface TouchDay {
+  /** `yyyy-mm-dd` in the prospect's zone. */
+  day: string;
+  enrollmentIds: string[];
 }
 
 export type EnrollmentStatus =
@@ -129,6 +151,11 @@ export interface Enrollment {
    * write: a request that died after it is finished by the next submission of that outcome.
    */
   lastTaskOutcome?: { taskId: string; attempt: number; outcome: Outcome; at: string };
+  /**
+   * The prospect's company email domain, kept only when the sequence says
+   * `stopOnReplyFrom: account` (free-mail domains never): colleagues are found by it.
+   */
+  accountDomain?: string;
 }
 
 /** A claim on one touch: whoever holds it is the only one allowed to send it. */
@@ -155,8 +182,38 @@ export interface Suppression {
   createdAt: string;
 }
 
+/**
+ * A human reply, in the consent ledger under the address that replied (its hash only).
+ * It blocks imports (README "Enrollment rules"), never the touches of running sequences.
+ */
+export interface ReplyRecord {
+  addressHash: string;
+  /** The channel the reply came by. */
+  channel: Channel;
+  at: string;
+  sequenceId: string;
+  prospectId: string;
+  enrollmentId?: string;
+}
+
+/** The ledger channels (domain/people-steps.ts); a consent is given for one (`POST /prospects/{id}/consent`). */
+export type { ConsentChannel };
+
+/** An explicit, audited consent that lifted the ledger's entries of one address. */
+export interface ConsentRecord {
+  addressHash: string;
+  channel: ConsentChannel;
+  /** Where the consent comes from, as the user typed it ("re-subscribed by phone, ticket 123"). */
+  source: string;
+  actor: Actor;
+  at: string;
+  /** What it lifted: `reply`, or the suppression's reason. */
+  lifted: string[];
+}
+
 export type TimelineEventType =
   | 'enrolled'
+  | 'profile_updated'
   | 'step_skipped'
   | 'sent'
   | 'send_failed'
@@ -194,12 +251,19 @@ export interface TimelineEvent {
   sequenceId?: string;
   enrollmentId?: string;
   stepId?: string;
-  /** Short, non-personal detail (reason codes); a reply's text only for `replied`. */
+  /**
+   * Short detail: reason codes; a reply's text for `replied`; the changed values for
+   * `profile_updated` (the timeline is where personal data may be shown; logs never).
+   */
   detail?: string;
   /** Who did it, when a person or a machine did it through the API: `user:<email>` or `apiKey`. */
   actor?: Actor;
   /** Structured detail the team reads (a task's outcome, note and fields; an outside event's data). */
   data?: Record<string, string | number | boolean>;
+  /** Entries written by an import: which one (the import id, or the enrollment request's id). */
+  importId?: string;
+  /** `profile_updated`: the fields that changed, old → new. */
+  changes?: ProfileChange[];
 }
 
 export type TaskKind = Extract<Channel, 'call' | 'voicemail' | 'task'>;
@@ -244,6 +308,17 @@ export interface Task {
   /** The last click-to-call of this task. */
   lastCall?: { callSid: string; at: string; status: string; durationSeconds?: number };
 }
+
+/** One changed profile field (`attributes.<name>` for an attribute); `from`/`to` absent = no value. */
+export interface ProfileChange {
+  field: string;
+  from?: string;
+  to?: string;
+}
+
+/** What the inbox lists (domain/inbox.ts): a person's reply, opt-out, bounce or auto-reply. */
+export const INBOX_KINDS = ['reply', 'opt_out', 'bounce', 'auto_reply'] as const;
+export type InboxKind = (typeof INBOX_KINDS)[number];
 
 /** The fields a list of prospects shows (search results); the by-name and by-company indexes carry them. */
 export const PROSPECT_SUMMARY_FIELDS = ['firstName', 'lastName', 'company', 'email', 'phone', 'timezone', 'updatedAt'] as const;

@@ -318,6 +318,19 @@ export function nextWindowOpening(
   return openingInZones(at.getTime(), zones, minuteWindowOrThrow(window, channel), defaultTimezone).at;
 }
 
+/** The prospect's local day (`yyyy-mm-dd`) of an instant: in its first known zone, else the fallback. */
+export function localDay(at: Date, timezone: ProspectZones, defaultTimezone: string): string {
+  const zone = resolveTimezones(timezone, defaultTimezone)[0] as string;
+  return DateTime.fromJSDate(at, { zone }).toISODate() as string;
+}
+
+/** The window's first opening on a later local day than `at` (a day's touches are used up). */
+export function nextDayOpening(at: Date, window: SendWindow, channel: Channel, timezone: ProspectZones, defaultTimezone: string): Date {
+  const zone = resolveTimezones(timezone, defaultTimezone)[0] as string;
+  const tomorrow = DateTime.fromJSDate(at, { zone }).startOf('day').plus({ days: 1 }).toJSDate();
+  return nextWindowOpening(tomorrow, window, channel, timezone, defaultTimezone);
+}
+
 /**
  * `computeNextTouchAt` remembering its answers: a list enrolled at one instant has a few
  * distinct (zone, step) pairs, so 10,000 prospects need a handful of date computations.

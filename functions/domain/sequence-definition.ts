@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import * as z from '../zod.js';
 import { canonicalZone, DEFAULT_WINDOW, effectiveWindow, SMS_QUIET_HOURS_END, SMS_QUIET_HOURS_START } from './schedule.js';
 import { CALL_HOURS } from './people-steps.js';
-import type { PublishedSequence, SequenceDefinition, StepDefinition, StepTemplate } from './sequence.js';
+import { STOP_ON_REPLY_FROM, type PublishedSequence, type SequenceDefinition, type StepDefinition, type StepTemplate } from './sequence.js';
 import { parseTemplateFile, templateChannelOf, type TemplatePart } from './template-file.js';
 import { validateTemplates } from './templates.js';
 import { isValidZone, parseAttributeSamples, parseWait, parseWindow } from './sequence-fields.js';
@@ -77,6 +77,12 @@ export const sequenceDefinitionSchema = z.strictObject({
   ),
   window: z.optional(windowField),
   stopOnReply: z._default(z.boolean(), true),
+  stopOnReplyFrom: z.optional(
+    z.enum(STOP_ON_REPLY_FROM, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not allowed — use prospect (the replier only) or account (everyone at the replier's company domain)`,
+    }),
+  ),
+  allowConcurrent: z.optional(z.boolean()),
   onPermanentFailure: z._default(
     z.enum(['skip_step', 'fail_enrollment'], {
       error: (issue) => `${JSON.stringify(issue.input)} is not allowed — use skip_step or fail_enrollment`,
@@ -156,6 +162,9 @@ export function compileSequence(input: CompileSequenceInput): CompiledSequence {
     owner: raw.owner.toLowerCase(),
     window: raw.window ?? DEFAULT_WINDOW,
     stopOnReply: raw.stopOnReply,
+    // Defaults are left out, so a definition that does not use them keeps its content hash.
+    ...(raw.stopOnReplyFrom === 'account' ? { stopOnReplyFrom: 'account' as const } : {}),
+    ...(raw.allowConcurrent ? { allowConcurrent: true } : {}),
     onPermanentFailure: raw.onPermanentFailure,
     sender: raw.sender,
     attributes: raw.attributes,

@@ -72,6 +72,9 @@ export interface SenderIdentity {
 
 export type PermanentFailurePolicy = 'skip_step' | 'fail_enrollment';
 
+export const STOP_ON_REPLY_FROM = ['prospect', 'account'] as const;
+export type StopOnReplyFrom = (typeof STOP_ON_REPLY_FROM)[number];
+
 export interface SequenceDefinition {
   id: string;
   name: string;
@@ -81,6 +84,14 @@ export interface SequenceDefinition {
   owner: string;
   window: SendWindow;
   stopOnReply: boolean;
+  /**
+   * `account`: a human reply from anyone at the replier's company email domain also stops
+   * their colleagues' enrollments in this sequence (README "Enrollment rules"). Absent means
+   * `prospect` (only the replier's own enrollments), so existing definitions keep their hash.
+   */
+  stopOnReplyFrom?: StopOnReplyFrom;
+  /** A person running in another sequence may also be enrolled into this one. Absent means false. */
+  allowConcurrent?: boolean;
   onPermanentFailure: PermanentFailurePolicy;
   sender: SenderIdentity;
   /** Custom prospect attributes the templates may use, with sample values for validation. */

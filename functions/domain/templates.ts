@@ -156,7 +156,8 @@ export interface TemplateValidationResult {
 export const SAMPLE_UNSUBSCRIBE_URL = 'https://followup.example/unsubscribe/sample-token';
 const SUBJECT_WARNING_LENGTH = 78;
 
-const SAMPLE_PROSPECT = {
+/** The prospect templates are validated (and previewed) with. */
+export const SAMPLE_PROSPECT = {
   firstName: 'Alex',
   lastName: 'Morgan',
   fullName: 'Alex Morgan',

@@ -8,7 +8,7 @@ import { addressFor, canApply, canReach, type StatusAfter, type SuppressionLooku
 import type { Enrollment, Prospect, Suppression, TouchRecord } from './records.js';
 import { isWithinWindow, nextWindowOpening, zonesOf } from './schedule.js';
 import type { PublishedSequence, StepDefinition } from './sequence.js';
-import { planNextTouch, scheduledTouchFor, type TouchPlan } from './touch-plan.js';
+import { planNextTouch, scheduledTouchFor, stepChannel, type TouchPlan } from './touch-plan.js';
 import type { ScheduledTouch, TouchMessage } from '../ports.js';
 import { addressHash } from './address-hash.js';
 import { isTaskChannel } from './people-steps.js';
@@ -59,7 +59,9 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
     return {
       kind: 'stale',
       reason: 'enrollment is at another step',
-      ...(behind ? { reensure: scheduledTouchFor(enrollment, enrollment.nextTouchAt as string, prospect) } : {}),
+      ...(behind
+        ? { reensure: scheduledTouchFor(enrollment, enrollment.nextTouchAt as string, prospect, stepChannel(sequence, enrollment.stepIndex)) }
+        : {}),
     };
   }
   if (enrollment.awaitingTask) return decideWhileWaiting(facts, enrollment, prospect);
@@ -82,7 +84,11 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
   // The channel's window: for calls and voicemail drops also 08:00–21:00 in every candidate zone.
   const zone = [step.window ?? sequence.definition.window, step.channel, zonesOf(prospect), sequence.definition.defaultTimezone] as const;
   if (!isWithinWindow(now, ...zone)) {
-    return { kind: 'reschedule', step, touch: scheduledTouchFor(enrollment, nextWindowOpening(now, ...zone).toISOString(), prospect) };
+    return {
+      kind: 'reschedule',
+      step,
+      touch: scheduledTouchFor(enrollment, nextWindowOpening(now, ...zone).toISOString(), prospect, step.channel),
+    };
   }
   if (isTaskChannel(step.channel)) return { kind: 'assign', step };
   return { kind: 'send', step, address: address as string };

@@ -52,15 +52,19 @@ export function planNextTouch(input: PlanInput): TouchPlan {
     index: next.index,
     step: next.step,
     skipped: next.skipped,
-    touch: scheduledTouchFor({ ...enrollment, stepIndex: next.index }, at.toISOString(), prospect),
+    touch: scheduledTouchFor({ ...enrollment, stepIndex: next.index }, at.toISOString(), prospect, next.step.channel),
   };
 }
 
-/** The message a schedule would deliver for an already planned touch (used to re-ensure schedules). */
+/**
+ * The message a schedule would deliver for an already planned touch (used to re-ensure schedules).
+ * `channel` is the planned step's: it picks the touch queue (see `TouchMessage.channel`).
+ */
 export function scheduledTouchFor(
   enrollment: { id: string; prospectId: string; sequenceId: string; run: number; stepIndex: number },
   dueAt: string,
   prospect?: Pick<Prospect, 'email' | 'phone'>,
+  channel?: Channel,
 ): ScheduledTouch {
   // The address hashes let the worker read enrollment, profile and suppressions in ONE request.
   const addressHashes = prospect
@@ -77,6 +81,12 @@ export function scheduledTouchFor(
     stepIndex: enrollment.stepIndex,
     dueAt,
     ...(addressHashes ? { addressHashes } : {}),
+    ...(channel ? { channel } : {}),
   };
   return { ...message, scheduleName: scheduleNameFor(message) };
+}
+
+/** The channel of a sequence's step, when the sequence and the step are known. */
+export function stepChannel(sequence: PublishedSequence | undefined, stepIndex: number): Channel | undefined {
+  return sequence?.definition.steps[stepIndex]?.channel;
 }

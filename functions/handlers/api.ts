@@ -15,7 +15,6 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import type { PhoneTimeZones } from '../ports.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import { eraseProspect } from '../use-cases/erase-prospect.js';
-import { getProspect } from '../use-cases/get-prospect.js';
 import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
@@ -36,6 +35,15 @@ export interface ApiOptions {
 const publishBodySchema = z.object({
   definition: z.record(z.string(), z.unknown()),
   templates: z.record(z.string(), z.string()),
+});
+
+const consentBodySchema = z.strictObject({
+  channel: z.enum(['email', 'sms', 'call'], { error: 'expected email, sms or call' }),
+  source: z.string({ error: 'expected where the consent comes from, e.g. "re-subscribed by phone 2026-12-05, ticket 123"' }).check(
+    z.trim(),
+    z.minLength(1, 'must say where the consent comes from'),
+    z.maxLength(500, 'at most 500 characters'),
+  ),
 });
 
 const manualControlSchema = z.optional(z.object({ reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }));
@@ -67,9 +75,24 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
     enroll(await context(), event, options.maxEnrollmentBodyBytes),
   'GET /sequences/{id}/stats': async ({ context, event }) =>
     json(200, await getSequenceStats(await context(), pathParameter(event, 'id'))),
-  'GET /prospects/{id}': async ({ context, event }) => json(200, await getProspect(await context(), pathParameter(event, 'id'))),
+  'GET /prospects/{id}': async ({ context, event }) => {
+    const { getProspect } = await import('../use-cases/get-prospect.js');
+    return json(200, await getProspect(await context(), pathParameter(event, 'id')));
+  },
   'DELETE /prospects/{id}': async ({ context, event }) =>
     json(200, await eraseProspect(await context(), pathParameter(event, 'id'))),
+  'POST /prospects/{id}/consent': async ({ context, event }) => {
+    const prospectId = pathParameter(event, 'id');
+    const body = consentBodySchema.safeParse(parseJsonBody(event));
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path[0];
+      throw new HttpError(400, `${typeof field === 'string' ? field : 'body'}: ${issue?.message ?? 'invalid'}`, undefined, typeof field === 'string' ? field : undefined);
+    }
+    const { recordConsent } = await import('../use-cases/record-consent.js');
+    const consent = await recordConsent(await context(), { prospectId, ...body.data });
+    return json(200, { consent });
+  },
   'POST /enrollments/{id}/stop': async ({ context, event }) => {
     const reason = manualReason(event) ?? 'stopped by hand';
     const result = await stopEnrollment(await context(), { enrollmentId: pathParameter(event, 'id'), status: 'stopped', reason });
@@ -84,7 +107,19 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
     const { resumeEnrollment } = await import('../use-cases/resume-enrollment.js');
     return json(200, { enrollment: await resumeEnrollment(await context(), { enrollmentId: pathParameter(event, 'id') }) });
   },
+  // The console's queries (api-queries.ts), loaded with the first of them.
+  'GET /prospects': async (request) => (await queries()).getProspects(request),
+  'GET /sequences/{id}/enrollments': async (request) => (await queries()).getSequenceEnrollments(request),
+  'GET /sequences/{id}/enrollments.csv': async (request) => (await queries()).getSequenceEnrollmentsCsv(request),
+  'GET /sequences/{id}/versions': async (request) => (await queries()).getVersions(request),
+  'GET /sequences/{id}/versions/{version}': async (request) => (await queries()).getVersion(request),
+  'POST /sequences/{id}/preview': async (request) => (await queries()).postPreview(request),
+  'GET /inbox': async (request) => (await queries()).getInbox(request),
+  'GET /inbox.csv': async (request) => (await queries()).getInboxCsv(request),
+  'POST /inbox/{id}/handled': async (request) => (await queries()).postInboxHandled(request),
 };
+
+const queries = () => import('./api-queries.js');
 
 export function createApiHandler(options: ApiOptions) {
   const route = async (event: HttpEvent, lambda: ApiLambdaContext): Promise<HttpResult> => {
@@ -139,14 +174,21 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
     import('../adapters/phone-time-zones.js'),
   ]);
   phoneTimeZones ??= libphonenumberTimeZones();
-  const { rows, columns } = parseEnrollmentBody({
+  const { rows, columns, reenroll } = parseEnrollmentBody({
     contentType: header(event, 'content-type'),
     body: bodyBytes(event),
     query: event.queryStringParameters ?? {},
   });
   const results = await enrollProspects(
     { ...ctx, phoneTimeZones },
-    { sequenceId: pathParameter(event, 'id'), rows, ...(columns ? { columns } : {}) },
+    {
+      sequenceId: pathParameter(event, 'id'),
+      rows,
+      ...(columns ? { columns } : {}),
+      reenroll,
+      // A synchronous enrollment is its own import: its request id names it on the timeline.
+      ...(event.requestContext?.requestId ? { importId: event.requestContext.requestId } : {}),
+    },
   );
   const summary = { enrolled: 0, skipped: 0, invalid: 0 };
   for (const result of results) summary[result.status] += 1;

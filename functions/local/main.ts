@@ -36,6 +36,7 @@ const envSchema = z.object({
   FOLLOWUP_REPLY_DOMAIN: z.string().min(1).optional(),
   FOLLOWUP_WEBHOOKS: z.string().min(1).optional(),
   DEFAULT_TIMEZONE: z.string().min(1).optional(),
+  TOUCHES_PER_PERSON_PER_DAY: z.coerce.number().int().min(1, 'must be 1 or more').optional(),
 });
 
 const FLAGS = {
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
       ...(options.env.FOLLOWUP_REPLY_DOMAIN ? { replyDomain: options.env.FOLLOWUP_REPLY_DOMAIN } : {}),
       ...(options.env.DEFAULT_TIMEZONE ? { defaultTimezone: options.env.DEFAULT_TIMEZONE } : {}),
       ...(options.webhooks.length > 0 ? { webhooks: options.webhooks } : {}),
+      ...(options.env.TOUCHES_PER_PERSON_PER_DAY ? { touchesPerPersonPerDay: options.env.TOUCHES_PER_PERSON_PER_DAY } : {}),
       templatesDir,
       autoRun: true,
       logger,

@@ -181,15 +181,17 @@ export class LocalOAuthProvider {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
     // Without a known client and one of our redirect URIs the error cannot be sent back: it is shown here.
     if (params.get('client_id') !== LOCAL_CLIENT_ID) {
-      return writeJson(res, 400, { error: 'invalid_client', error_description: `client_id must be ${LOCAL_CLIENT_ID}`, field: 'client_id' });
+      writeJson(res, 400, { error: 'invalid_client', error_description: `client_id must be ${LOCAL_CLIENT_ID}`, field: 'client_id' });
+      return;
     }
     const redirectUri = params.get('redirect_uri') ?? '';
     if (!isConsoleUrl(redirectUri, ownOrigins)) {
-      return writeJson(res, 400, {
+      writeJson(res, 400, {
         error: 'invalid_request',
         error_description: `redirect_uri must be under ${CONSOLE_PATH} on this server`,
         field: 'redirect_uri',
       });
+      return;
     }
     const state = params.get('state') ?? undefined;
     try {

@@ -72,6 +72,8 @@ export interface RuntimeOptions {
   twilioAuthToken?: string;
   unsubscribeSecret?: string;
   replyDomain?: string;
+  /** Touches one person may get per channel and local day across concurrent sequences (default 1). */
+  touchesPerPersonPerDay?: number;
   templatesDir: string;
   defaultPhoneRegion?: string;
   /** The zone of a user's day when they set none (DEFAULT_TIMEZONE). */
@@ -206,6 +208,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         defaultPhoneRegion: options.defaultPhoneRegion ?? 'US',
         claimLeaseSeconds: 300,
         defaultTimezone: options.defaultTimezone ?? 'America/New_York',
+        ...(options.touchesPerPersonPerDay ? { touchesPerPersonPerDay: options.touchesPerPersonPerDay } : {}),
       },
       email: outbox.recordingEmailSender(
         new SesEmailSender(new SESv2Client({ ...localAws, endpoint: ses.url }), {

@@ -18,6 +18,11 @@ export interface UseCaseSettings {
   claimLeaseSeconds: number;
   /** The zone of a user's day (goals, "due today") when they set none (DEFAULT_TIMEZONE); UTC when unset. */
   defaultTimezone?: string;
+  /**
+   * Touches one person may get per channel and local day across all their sequences
+   * (only people with concurrent enrollments are counted). Default 1.
+   */
+  touchesPerPersonPerDay?: number;
 }
 
 export interface UseCaseContext {
@@ -81,6 +86,34 @@ export class ProspectNotFoundError extends Error {
   override name = 'ProspectNotFoundError';
   constructor(readonly prospectId: string) {
     super(`Prospect "${prospectId}" does not exist`);
+  }
+}
+
+export class SequenceVersionNotFoundError extends Error {
+  override name = 'SequenceVersionNotFoundError';
+  constructor(
+    readonly sequenceId: string,
+    readonly version: number,
+  ) {
+    super(`Sequence "${sequenceId}" has no version ${version}`);
+  }
+}
+
+export class InboxItemNotFoundError extends Error {
+  override name = 'InboxItemNotFoundError';
+  constructor(readonly id: string) {
+    super(`Inbox item "${id}" does not exist`);
+  }
+}
+
+/** A consent that cannot be recorded as asked (HTTP 409, naming the field at fault): use-cases/record-consent.ts. */
+export class ConsentRefusedError extends Error {
+  override name = 'ConsentRefusedError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
   }
 }
 

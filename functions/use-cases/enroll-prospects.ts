@@ -22,17 +22,15 @@
 import { randomUUID } from 'node:crypto';
 import { inferredZone, normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
 import type { ColumnTarget } from '../domain/prospect-columns.js';
-import { counterKeys, enrollmentIdFor, isEnded } from '../domain/enrollment.js';
-import { enrollmentHistory, skippedTouches } from '../domain/enrollment-history.js';
-import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
-import { memoizedNextTouchAt } from '../domain/schedule.js';
-import type { Enrollment, Prospect, Suppression, TimelineEvent } from '../domain/records.js';
-import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
-import type { ScheduledTouch } from '../ports.js';
+import { counterKeys } from '../domain/enrollment.js';
+import { NO_CLEARS } from '../domain/prospect-merge.js';
 import { actedBy, SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import { chunksByLane } from '../domain/lanes.js';
-import { underLaneLease, type HeldLane } from './lane-lease.js';
+import { underLaneLease } from './lane-lease.js';
+import { addressesOf, enrollChunk, markBusy, type Candidate, type ChunkWritten } from './enroll-chunk.js';
+
+export { BUSY_REASON } from './enroll-chunk.js';
 
 export type EnrollmentRowInput =
   | { row: number; data: Record<string, unknown> }
@@ -58,7 +56,6 @@ export interface EnrollTuning {
 export const DEFAULT_ENROLL_TUNING: EnrollTuning = { chunkSize: 100, leaseSeconds: 30, laneWaitMs: 60_000 };
 
 const SCHEDULE_CONCURRENCY = 16;
-export const BUSY_REASON = 'busy: another import is enrolling these prospects; retry';
 
 export async function enrollProspects(
   ctx: EnrollingContext,
@@ -67,6 +64,10 @@ export async function enrollProspects(
     rows: EnrollmentRowInput[];
     /** The request's explicit column mapping (JSON keys → fields); CSV bodies arrive already mapped. */
     columns?: ReadonlyMap<string, ColumnTarget>;
+    /** Which import this is (an import job's id, or the enrollment request's id). */
+    importId?: string;
+    /** A run that ended in this sequence (completed, stopped…) may start again. Default false. */
+    reenroll?: boolean;
   },
   tuning: EnrollTuning = DEFAULT_ENROLL_TUNING,
 ): Promise<EnrollmentRowResult[]> {
@@ -81,19 +82,36 @@ export async function enrollProspects(
 
   const owner = `enroll-${randomUUID()}`;
   const deltas: Record<string, number> = {};
-  const lanes = chunksByLane(candidates, (candidate) => candidate.prospect.id, tuning.chunkSize);
-  await Promise.all(
-    [...lanes].map(async ([lane, chunks]) => {
-      for (const chunk of chunks) {
-        const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: tuning.leaseSeconds, waitMs: tuning.laneWaitMs }, (held) =>
-          enrollChunk(ctx, sequence, chunk, now, results, held),
-        );
-        // Scheduling needs no lease (schedule names are deterministic), so the lane is free meanwhile.
-        if (outcome.kind === 'done') await scheduleChunk(ctx, outcome.value, deltas);
-        else markBusy(chunk, results);
-      }
-    }),
-  );
+  // Who asked is the context's actor (set per API request): the import's timeline entries carry it.
+  const options = { sequence, now, audit: { ...actedBy(ctx), ...(input.importId ? { importId: input.importId } : {}) }, reenroll: input.reenroll ?? false };
+  const runLanes = async (rows: Candidate[], keyOf: (candidate: Candidate) => string, final: boolean): Promise<Candidate[]> => {
+    const deferred: Candidate[] = [];
+    const lanes = chunksByLane(rows, keyOf, tuning.chunkSize);
+    await Promise.all(
+      [...lanes].map(async ([lane, chunks]) => {
+        for (const chunk of chunks) {
+          const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: tuning.leaseSeconds, waitMs: tuning.laneWaitMs }, (held) =>
+            enrollChunk(ctx, { ...options, ...(final ? {} : { lane }) }, chunk, results, held),
+          );
+          // Scheduling needs no lease (schedule names are deterministic), so the lane is free meanwhile.
+          if (outcome.kind === 'done') {
+            await scheduleChunk(ctx, outcome.value, deltas);
+            deferred.push(...outcome.value.deferred.map((d) => d.candidate));
+            for (const { candidate, laneKey } of outcome.value.deferred) storedLaneKeys.set(candidate, laneKey);
+          } else markBusy(chunk, results);
+        }
+      }),
+    );
+    return deferred;
+  };
+  // Rows are laned by phone when they have one (the address two prospect ids can share), else
+  // by prospect id. A row without a phone whose stored profile has one belongs to that phone's
+  // lane: it is handed back by the first pass and enrolled in a second pass under that lane.
+  const storedLaneKeys = new Map<Candidate, string>();
+  const deferred = await runLanes(candidates, laneKeyOf, false);
+  if (deferred.length > 0) await runLanes(deferred, (candidate) => storedLaneKeys.get(candidate) ?? laneKeyOf(candidate), true);
+  const enrolledNow = deltas[counterKeys.enrolled];
+  if (enrolledNow) deltas[counterKeys.versionEnrolled(sequence.version)] = enrolledNow;
   if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas, at: now });
   ctx.logger.info('enrollment done', {
     sequenceId: sequence.id,
@@ -115,11 +133,11 @@ async function inferZones(ctx: EnrollingContext, candidates: Candidate[]): Promi
   }
 }
 
-interface Candidate {
-  row: number;
-  prospect: Prospect;
-  enrollmentId: string;
+/** The lane of a row: its phone's when it has one (one person per phone), else its prospect id's. */
+export function laneKeyOf(candidate: Pick<Candidate, 'prospect'>): string {
+  return candidate.prospect.phone ?? candidate.prospect.id;
 }
+
 
 /** Validates and normalises every row, and drops repeats of a prospect within the request. */
 function readRows(
@@ -157,187 +175,11 @@ function readRows(
     for (const address of addresses) seen.set(address, input.row);
     candidates.push({
       row: input.row,
-      enrollmentId: '',
+      clears: normalized.clears ?? NO_CLEARS,
       prospect: { id: prospectId, ...normalized.value, createdAt: nowIso, updatedAt: nowIso },
     });
   }
   return candidates;
-}
-
-/** What a chunk leaves to do once its lane is released: schedules, and the counts they make. */
-interface ChunkWritten {
-  /** First touches of the enrollments this chunk created (fresh or restarted). */
-  created: { touch: ScheduledTouch; skipped: StepDefinition[]; previousStatus?: Enrollment['status'] }[];
-  /** Pending touches of enrollments already active: schedules re-ensured (idempotent). */
-  reensure: ScheduledTouch[];
-}
-
-/** Reads, decides and writes one chunk; called while holding its lane's lease. */
-async function enrollChunk(
-  ctx: UseCaseContext,
-  sequence: PublishedSequence,
-  candidates: Candidate[],
-  now: Date,
-  results: Map<number, EnrollmentRowResult>,
-  lane: HeldLane,
-): Promise<ChunkWritten> {
-  const nowIso = now.toISOString();
-  const nextTouchAt = memoizedNextTouchAt();
-  for (const candidate of candidates) candidate.enrollmentId = enrollmentIdFor(candidate.prospect.id, sequence.id);
-
-  const addresses = candidates.flatMap(({ prospect }) => addressesOf(prospect));
-  const aliases = await aliasEnrollmentIds(ctx, sequence, candidates);
-  // The stored profiles come in the same batch: a re-import keeps the stored createdAt.
-  const existing = await ctx.store.getEnrollmentsAndSuppressions(
-    [...candidates.map((c) => c.enrollmentId), ...[...aliases.values()].flat()],
-    addresses,
-    candidates.map((c) => c.prospect.id),
-  );
-
-  const fresh: { enrollment: Enrollment; prospect: Prospect; touch: ScheduledTouch; skipped: StepDefinition[]; row: number }[] = [];
-  const restarts: {
-    enrollment: Enrollment;
-    prospect: Prospect;
-    previous: Enrollment;
-    touch: ScheduledTouch;
-    skipped: StepDefinition[];
-    timeline: TimelineEvent[];
-    row: number;
-  }[] = [];
-  const reensure: ScheduledTouch[] = [];
-  const timeline: TimelineEvent[] = [];
-
-  for (const candidate of candidates) {
-    const { enrollmentId, row } = candidate;
-    const stored = existing.prospects.get(candidate.prospect.id);
-    const prospect = stored ? { ...candidate.prospect, createdAt: stored.createdAt } : candidate.prospect;
-    const suppressed = new Map<string, Suppression>();
-    for (const address of addressesOf(prospect)) {
-      const suppression = existing.suppressions.get(address);
-      if (suppression) suppressed.set(address, suppression);
-    }
-
-    const twin = (aliases.get(enrollmentId) ?? [])
-      .map((id) => existing.enrollments.get(id))
-      .find((other) => other !== undefined && !isEnded(other.status));
-    if (twin) {
-      results.set(row, {
-        row,
-        status: 'skipped',
-        prospectId: prospect.id,
-        enrollmentId: twin.id,
-        reason: `already ${twin.status} in this sequence as prospect ${twin.prospectId} (same phone)`,
-      });
-      continue;
-    }
-
-    const previous = existing.enrollments.get(enrollmentId);
-    if (previous && !isEnded(previous.status)) {
-      if (previous.status === 'active' && previous.nextTouchAt) {
-        reensure.push(scheduledTouchFor(previous, previous.nextTouchAt, prospect));
-      }
-      results.set(row, {
-        row,
-        status: 'skipped',
-        prospectId: prospect.id,
-        enrollmentId,
-        reason: `already ${previous.status} in this sequence`,
-      });
-      continue;
-    }
-
-    const run = (previous?.run ?? 0) + 1;
-    const plan = planNextTouch({
-      sequence,
-      enrollment: { id: enrollmentId, prospectId: prospect.id, sequenceId: sequence.id, run },
-      prospect,
-      fromIndex: 0,
-      from: now,
-      isSuppressed: (address) => suppressed.has(address),
-      nextTouchAt,
-    });
-    if (!plan.touch) {
-      results.set(row, {
-        row,
-        status: 'skipped',
-        prospectId: prospect.id,
-        reason: skipReason(sequence, prospect, suppressed),
-      });
-      continue;
-    }
-
-    const enrollment: Enrollment = {
-      id: enrollmentId,
-      prospectId: prospect.id,
-      sequenceId: sequence.id,
-      version: sequence.version,
-      run,
-      status: 'active',
-      stepIndex: plan.index,
-      nextTouchAt: plan.touch.dueAt,
-      pendingScheduleName: plan.touch.scheduleName,
-      // Steps passed over for want of an address ride on the enrollment (no timeline items).
-      touches: skippedTouches(sequence, plan.skipped, nowIso),
-      createdAt: nowIso,
-      updatedAt: nowIso,
-    };
-    const enrolled: TimelineEvent = {
-      prospectId: prospect.id,
-      at: nowIso,
-      type: 'enrolled',
-      sequenceId: sequence.id,
-      enrollmentId,
-      detail: `version ${sequence.version}, run ${run}`,
-      ...actedBy(ctx),
-    };
-    if (previous) {
-      // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.
-      restarts.push({
-        enrollment,
-        prospect,
-        previous,
-        touch: plan.touch,
-        skipped: plan.skipped,
-        timeline: [...enrollmentHistory(previous), enrolled],
-        row,
-      });
-    } else {
-      timeline.push(enrolled);
-      fresh.push({ enrollment, prospect, touch: plan.touch, skipped: plan.skipped, row });
-    }
-    results.set(row, { row, status: 'enrolled', prospectId: prospect.id, enrollmentId });
-  }
-
-  // A lane taken over while this chunk was slow: someone else may have decided these rows since.
-  if (!(await lane.confirm())) {
-    markBusy(candidates, results);
-    return { created: [], reensure: [] };
-  }
-
-  await ctx.store.putEnrollmentBatch({
-    prospects: [...fresh, ...restarts].map((e) => e.prospect),
-    enrollments: fresh.map((f) => f.enrollment),
-    timeline,
-  });
-  const created: ChunkWritten['created'] = fresh.map(({ touch, skipped }) => ({ touch, skipped }));
-  const restartHistory: TimelineEvent[] = [];
-  for (const restart of restarts) {
-    // Conditional on the old run still being ended: a stop or a new run meanwhile wins.
-    if ((await ctx.store.restartEnrollment(restart.enrollment, restart.previous.run)) === 'conflict') {
-      results.set(restart.row, {
-        row: restart.row,
-        status: 'skipped',
-        prospectId: restart.enrollment.prospectId,
-        enrollmentId: restart.enrollment.id,
-        reason: 'enrolled concurrently by another request',
-      });
-      continue;
-    }
-    restartHistory.push(...restart.timeline);
-    created.push({ touch: restart.touch, skipped: restart.skipped, previousStatus: restart.previous.status });
-  }
-  if (restartHistory.length > 0) await ctx.store.appendTimeline(restartHistory);
-  return { created, reensure };
 }
 
 /** Schedules a written chunk's touches, then counts what it enrolled. */
@@ -356,49 +198,3 @@ async function scheduleChunk(ctx: UseCaseContext, written: ChunkWritten, deltas:
   }
 }
 
-function markBusy(candidates: Candidate[], results: Map<number, EnrollmentRowResult>): void {
-  for (const { row, prospect } of candidates) results.set(row, { row, status: 'skipped', prospectId: prospect.id, reason: BUSY_REASON });
-}
-
-/**
- * Other enrollments of the same person in this sequence: a prospect is identified by its
- * email, or its phone when it has none, so one phone can belong to a phone-only prospect
- * and to one with an email. Either way round, the phone must not get every text twice.
- */
-async function aliasEnrollmentIds(
-  ctx: UseCaseContext,
-  sequence: PublishedSequence,
-  candidates: Candidate[],
-): Promise<Map<string, string[]>> {
-  const aliases = new Map<string, string[]>();
-  const phoneOnly: Candidate[] = [];
-  for (const { prospect, enrollmentId } of candidates) {
-    if (!prospect.phone) continue;
-    if (prospect.email) aliases.set(enrollmentId, [enrollmentIdFor(prospectIdFor({ phone: prospect.phone }), sequence.id)]);
-    else phoneOnly.push({ prospect, enrollmentId, row: 0 });
-  }
-  // Phone-only rows are rare; the by-address index finds prospects that also have an email.
-  await mapWithConcurrency(phoneOnly, 8, async ({ prospect, enrollmentId }) => {
-    const others = (await ctx.store.findProspectIdsByAddress(prospect.phone as string)).filter((id) => id !== prospect.id);
-    if (others.length > 0) aliases.set(enrollmentId, others.map((id) => enrollmentIdFor(id, sequence.id)));
-  });
-  return aliases;
-}
-
-function addressesOf(prospect: Pick<Prospect, 'email' | 'phone'>): string[] {
-  return [prospect.email, prospect.phone].filter((a): a is string => a !== undefined);
-}
-
-function skipReason(
-  sequence: PublishedSequence,
-  prospect: Pick<Prospect, 'email' | 'phone'>,
-  suppressed: Map<string, Suppression>,
-): string {
-  if (suppressed.size > 0) {
-    const reasons = [...suppressed.values()].map((s) => `${s.channel} suppressed (${s.reason})`);
-    return reasons.join(', ');
-  }
-  const channels = [...new Set(sequence.definition.steps.map((s) => s.channel))];
-  const has = [prospect.email ? 'email' : undefined, prospect.phone ? 'phone' : undefined].filter(Boolean);
-  return `no step of this sequence can reach the prospect (sequence uses ${channels.join(' and ')}, prospect has ${has.join(' and ') || 'no address'})`;
-}

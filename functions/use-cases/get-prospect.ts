@@ -4,13 +4,18 @@
  * they are merged into the timeline here.
  */
 import { enrollmentHistory } from '../domain/enrollment-history.js';
+import { localTimeOf } from '../domain/local-time.js';
 import type { Enrollment, Prospect, TimelineEvent } from '../domain/records.js';
 import { ProspectNotFoundError, type UseCaseContext } from './context.js';
 
 export interface ProspectView {
   prospect: Prospect;
-  enrollments: Enrollment[];
-  timeline: TimelineEvent[];
+  /** With the next touch in the prospect's zone (`nextTouchLocal`) when it has one. */
+  enrollments: (Enrollment & { nextTouchLocal?: string })[];
+  /** Each entry's time in the prospect's zone (`atLocal`) when it has one. */
+  timeline: (TimelineEvent & { atLocal?: string })[];
+  /** The zone the `…Local` times are in. */
+  timezone?: string;
 }
 
 export async function getProspect(ctx: UseCaseContext, prospectId: string): Promise<ProspectView> {
@@ -27,7 +32,21 @@ export async function getProspect(ctx: UseCaseContext, prospectId: string): Prom
   const timeline = dedupe([...events, ...recorded]).sort(
     (a, b) => a.at.localeCompare(b.at) || rank(a) - rank(b),
   );
-  return { prospect: withZoneSource(prospect), enrollments, timeline };
+  // A prospect without a known zone is touched in each sequence's default zone: no single local time to show.
+  const zone = prospect.timezone;
+  const local = (at: string | undefined) => (zone && at ? localTimeOf(at, zone, 'UTC')?.local : undefined);
+  return {
+    prospect: withZoneSource(prospect),
+    enrollments: enrollments.map((e) => {
+      const nextTouchLocal = local(e.nextTouchAt);
+      return nextTouchLocal ? { ...e, nextTouchLocal } : e;
+    }),
+    timeline: timeline.map((event) => {
+      const atLocal = local(event.at);
+      return atLocal ? { ...event, atLocal } : event;
+    }),
+    ...(zone ? { timezone: zone } : {}),
+  };
 }
 
 /** Prospects stored before zones were inferred have no source: their zone, if any, was given. */

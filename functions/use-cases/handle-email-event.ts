@@ -18,7 +18,9 @@
 import { counterKeys, enrollmentIdFor } from '../domain/enrollment.js';
 import type { Enrollment, TimelineEvent, TouchRecord } from '../domain/records.js';
 import type { UseCaseContext } from './context.js';
-import { suppressAddress } from './suppress-address.js';
+import { recordInboxItem } from './record-inbox-item.js';
+import { replayGuard, sesEventKey } from './replay-guard.js';
+import { suppressAddress, type SuppressAddressResult } from './suppress-address.js';
 
 export interface TouchTags {
   prospectId: string;
@@ -56,11 +58,15 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     ...(input.touch ? { enrollmentId: enrollmentIdFor(input.touch.prospectId, input.touch.sequenceId), stepIndex: input.touch.stepIndex } : {}),
   };
   const { event } = input;
+  // Counting is not idempotent: only the event's first delivery counts (replay-guard.ts).
+  // Suppressions, stops and touch statuses are, and run for every delivery.
+  const guard = replayGuard(ctx, sesEventKey(input.messageId, event.type, input.at, event.type === 'click' ? event.link : undefined));
   switch (event.type) {
     case 'bounce': {
       const permanent = event.bounceType === 'Permanent';
       const found = await findTouch(ctx, input);
       if (!permanent) {
+        if (found && !(await guard.firstTime())) return 'duplicate';
         if (found) {
           await ctx.store.addToCounters({
             sequenceId: found.enrollment.sequenceId,
@@ -72,7 +78,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
         return found ? 'counted' : 'ignored';
       }
       for (const address of unique(event.recipients)) {
-        await suppressAddress(ctx, {
+        const suppressed = await suppressAddress(ctx, {
           address,
           channel: 'email',
           reason: 'bounce',
@@ -82,6 +88,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
           timelineType: 'bounced',
           ...(input.touch ? { prospectIds: [input.touch.prospectId] } : {}),
         });
+        await inboxBounce(ctx, input, suppressed, address, `Hard bounce (${event.bounceSubType ?? 'General'})`);
       }
       if (found) {
         await markTouch(ctx, input, found, 'undelivered', `bounce: ${event.bounceSubType ?? 'Permanent'}`, [
@@ -93,7 +100,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     }
     case 'complaint': {
       for (const address of unique(event.recipients)) {
-        await suppressAddress(ctx, {
+        const suppressed = await suppressAddress(ctx, {
           address,
           channel: 'email',
           reason: 'complaint',
@@ -103,9 +110,10 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
           timelineType: 'complained',
           ...(input.touch ? { prospectIds: [input.touch.prospectId] } : {}),
         });
+        await inboxBounce(ctx, input, suppressed, address, `Marked as spam${event.feedbackType ? ` (${event.feedbackType})` : ''}`);
       }
       const found = await findTouch(ctx, input);
-      if (found) {
+      if (found && (await guard.firstTime())) {
         await ctx.store.addToCounters({
           sequenceId: found.enrollment.sequenceId,
           deltas: { [counterKeys.step(found.touch.stepId, 'complained')]: 1 },
@@ -130,6 +138,7 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     case 'click': {
       const found = await findTouch(ctx, input);
       if (!found) return unknown(ctx, ids);
+      if (!(await guard.firstTime())) return 'duplicate';
       const counter =
         event.type === 'open' ? counterKeys.step(found.touch.stepId, 'opened') : counterKeys.step(found.touch.stepId, 'clicked');
       await ctx.store.addToCounters({ sequenceId: found.enrollment.sequenceId, deltas: { [counter]: 1 }, at: ctx.clock.now() });
@@ -141,6 +150,28 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     case 'other':
       ctx.logger.debug('SES event ignored', { ...ids, name: event.name });
       return 'ignored';
+  }
+}
+
+/**
+ * A bounce or complaint in the inbox, once per prospect with the address, when it changed
+ * something (a repeated event for an address already suppressed adds nothing).
+ */
+async function inboxBounce(ctx: UseCaseContext, input: EmailEventInput, result: SuppressAddressResult, address: string, text: string): Promise<void> {
+  if (!result.suppressed && result.stopped.length === 0) return;
+  for (const prospectId of result.prospectIds) {
+    const enrollmentId =
+      (input.touch?.prospectId === prospectId ? enrollmentIdFor(prospectId, input.touch.sequenceId) : undefined) ??
+      result.stopped.find((id) => id.startsWith(`${prospectId}.`));
+    await recordInboxItem(ctx, {
+      kind: 'bounce',
+      prospectId,
+      source: `ses:${input.messageId}:${input.event.type}:${address}`,
+      channel: 'email',
+      ...(enrollmentId ? { enrollmentId } : {}),
+      text,
+      at: input.at,
+    });
   }
 }
 

@@ -39,7 +39,8 @@ import { EnrollmentStateError, loadSequenceVersion } from './context.js';
 import type { InboundContext } from './handle-sms-inbound.js';
 import { notifyOwner, RetryableNotificationError, type NotifyResult } from './notify-owner.js';
 import { pauseEnrollment } from './pause-enrollment.js';
-import { recordReply } from './record-reply.js';
+import { recordInboxItem } from './record-inbox-item.js';
+import { recordReply, recordReplyInLedger } from './record-reply.js';
 import { unsubscribeProspect } from './unsubscribe-prospect.js';
 
 export type MatchedBy = 'reply-token' | 'thread' | 'sender';
@@ -83,7 +84,12 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
   ]);
 
   if (isRemovalRequest(fresh, email.subject)) {
-    const result = await unsubscribeProspect(ctx, { prospectId: enrollment.prospectId, channel: 'email', source: 'reply' });
+    const result = await unsubscribeProspect(ctx, {
+      prospectId: enrollment.prospectId,
+      channel: 'email',
+      source: 'reply',
+      message: { ...(email.messageId ? { id: email.messageId } : {}), text: fresh || email.text, subject: email.subject, enrollmentId: enrollment.id },
+    });
     const stopped = result.outcome === 'unsubscribed' ? result.stopped : [];
     const forwarded = sequenceForForward
       ? await forward(ctx, email, {
@@ -97,7 +103,25 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
     return done(ctx, email, { outcome: 'opted_out', enrollmentId: enrollment.id, matchedBy, stopped, forwarded });
   }
 
-  const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text });
+  const thread = { inReplyTo: email.inReplyTo, references: email.references };
+  const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text, thread });
+  // The address we wrote to, and the one the reply came from when it is another.
+  await recordReplyInLedger(ctx, {
+    addresses: [prospect?.email, ...senderAddresses(email)].filter((a): a is string => a !== undefined),
+    channel: 'email',
+    enrollment,
+  });
+  await recordInboxItem(ctx, {
+    kind: 'reply',
+    prospectId: enrollment.prospectId,
+    source: emailSource(email, ctx.clock.now()),
+    channel: 'email',
+    enrollment,
+    thread,
+    ...(prospect ? { prospect } : {}),
+    text: fresh || email.text,
+    subject: email.subject,
+  });
   const sequence = recorded.sequence ?? sequenceForForward;
   const forwarded = sequence
     ? await forward(ctx, email, {
@@ -231,6 +255,15 @@ async function handleAutoReply(
       detail: `${reason}${returnDate ? `; back ${returnDate.toISOString().slice(0, 10)}` : '; no return date found'}`,
     },
   ]);
+  await recordInboxItem(ctx, {
+    kind: 'auto_reply',
+    prospectId: enrollment.prospectId,
+    source: emailSource(email, received),
+    channel: 'email',
+    enrollment,
+    text: freshReplyText(email.text) || email.text,
+    subject: email.subject,
+  });
   if (enrollment.status !== 'active') {
     return { outcome: 'auto_reply', enrollmentId: enrollment.id, matchedBy, paused: false };
   }
@@ -274,6 +307,11 @@ async function forward(
   // forward is effectively repeated.
   if (result === 'retryable') throw new RetryableNotificationError('forwarding the reply to the owner failed; retry');
   return result;
+}
+
+/** The inbox id source of an email: its Message-ID, so a redelivered notification finds the item it wrote. */
+function emailSource(email: InboundEmail, received: Date): string {
+  return email.messageId ? `email:${email.messageId}` : `email:${received.toISOString()}:${email.subject}`;
 }
 
 function formatAddress(address: MailAddress): string {

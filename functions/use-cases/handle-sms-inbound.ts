@@ -20,8 +20,10 @@ import type { PublishedSequence } from '../domain/sequence.js';
 import { classifySms, helpText, keywordOf, type SmsIntent } from '../domain/sms-keywords.js';
 import { loadSequenceVersion, type NotifyingContext, type UseCaseContext } from './context.js';
 import { notifyOwner } from './notify-owner.js';
-import { recordReply } from './record-reply.js';
+import { recordInboxItem } from './record-inbox-item.js';
+import { recordReply, recordReplyInLedger } from './record-reply.js';
 import { suppressAddress } from './suppress-address.js';
+import { replayGuard } from './replay-guard.js';
 
 /** Inbound handling emails the owner (notifications, forwards) but never texts. */
 export type InboundContext = NotifyingContext;
@@ -68,6 +70,19 @@ export async function handleSmsInbound(ctx: InboundContext, sms: InboundSms): Pr
         stopReason: 'opted out by SMS',
         prospectIds,
       });
+      // A repeated STOP changes nothing and adds nothing to the inbox.
+      if (result.suppressed || result.stopped.length > 0) {
+        for (const prospectId of result.prospectIds) {
+          await recordInboxItem(ctx, {
+            kind: 'opt_out',
+            prospectId,
+            source: `twilio:${sms.messageSid}`,
+            channel: 'sms',
+            ...stoppedEnrollmentOf(result.stopped, prospectId),
+            text: sms.body,
+          });
+        }
+      }
       ctx.logger.info('inbound SMS opt-out', { ...ids, stopped: result.stopped.length });
       return { intent, knownNumber, stopped: result.stopped };
     }
@@ -126,13 +141,22 @@ async function handleReply(
   }
   const stopped: string[] = [];
   const notifications = new Map<string, { sequence: PublishedSequence; prospect?: Prospect; stopped: boolean }>();
+  // Twilio's MessageSid names the message: a replay of it stops nothing new and notifies nobody again.
+  const guard = replayGuard(ctx, `twilio:${sms.messageSid}`);
+  let ledgerWritten = false;
   for (const prospectId of prospectIds) {
     const [prospect, enrollments] = await Promise.all([ctx.store.getProspect(prospectId), ctx.store.listEnrollments(prospectId)]);
     const running = enrollments.filter((e) => !isEnded(e.status));
     // With nothing running, the reply still belongs to the most recent enrollment (and its owner).
     const targets = running.length > 0 ? running : mostRecent(enrollments);
+    const [latest] = targets;
+    if (latest && !ledgerWritten) {
+      // One person per phone: the entry is the number's, whichever prospect holds it.
+      await recordReplyInLedger(ctx, { addresses: [phone], channel: 'sms', enrollment: latest });
+      ledgerWritten = true;
+    }
     for (const enrollment of targets) {
-      const result = await recordReply(ctx, { enrollment, channel: 'sms', text: sms.body });
+      const result = await recordReply(ctx, { enrollment, channel: 'sms', text: sms.body, guard });
       if (result.stopped) stopped.push(enrollment.id);
       if (result.sequence) {
         const key = `${prospectId}|${result.sequence.id}`;
@@ -144,17 +168,29 @@ async function handleReply(
         });
       }
     }
-    if (targets.length === 0) {
+    if (targets.length === 0 && (await guard.firstTime())) {
       await ctx.store.appendTimeline([
         { prospectId, at: ctx.clock.now().toISOString(), type: 'replied', detail: `SMS: ${sms.body.slice(0, 1000)}` },
       ]);
     }
+    const answered = targets.find((e) => stopped.includes(e.id)) ?? targets[0];
+    await recordInboxItem(ctx, {
+      kind: 'reply',
+      prospectId,
+      source: `twilio:${sms.messageSid}`,
+      channel: 'sms',
+      ...(answered ? { enrollment: answered } : {}),
+      ...(prospect ? { prospect } : {}),
+      text: sms.body,
+    });
   }
 
-  // Owner notifications last. Twilio does not retry a failed inbound webhook (it logs error
-  // 11200), so a failed notification is logged, not thrown: the stop above must not be undone.
+  // Owner notifications last, for the message's first delivery only. Twilio does not retry a
+  // failed inbound webhook (it logs error 11200), so a failed notification is logged, not
+  // thrown: the stop above must not be undone.
   let failed = 0;
-  for (const { sequence, prospect, stopped: wasStopped } of notifications.values()) {
+  const firstDelivery = await guard.firstTime();
+  for (const { sequence, prospect, stopped: wasStopped } of firstDelivery ? notifications.values() : []) {
     const result = await notifyOwner(ctx, {
       sequence,
       ...(prospect ? { prospect } : {}),
@@ -174,6 +210,12 @@ async function handleReply(
     ownerNotificationsFailed: failed,
   });
   return { intent: 'reply', knownNumber: true, stopped };
+}
+
+/** The enrollment of this prospect that an opt-out stopped, for the inbox item. */
+function stoppedEnrollmentOf(stopped: readonly string[], prospectId: string): { enrollmentId?: string } {
+  const id = stopped.find((enrollmentId) => enrollmentId.startsWith(`${prospectId}.`));
+  return id ? { enrollmentId: id } : {};
 }
 
 function mostRecent(enrollments: Enrollment[]): Enrollment[] {

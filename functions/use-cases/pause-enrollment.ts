@@ -3,10 +3,10 @@
  * date, when the touch worker resumes it on its own (the pending step is rescheduled for
  * `resumeAt` and the worker sees the pause has ended).
  */
-import { scheduledTouchFor } from '../domain/touch-plan.js';
+import { scheduledTouchFor, stepChannel } from '../domain/touch-plan.js';
 import { checkTransition, statusChangeDeltas } from '../domain/enrollment.js';
 import type { Enrollment } from '../domain/records.js';
-import { actedBy, EnrollmentNotFoundError, EnrollmentStateError, type UseCaseContext } from './context.js';
+import { actedBy, EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context.js';
 
 export async function pauseEnrollment(
   ctx: UseCaseContext,
@@ -16,7 +16,11 @@ export async function pauseEnrollment(
   if (!enrollment) throw new EnrollmentNotFoundError(input.enrollmentId);
   checkTransition(enrollment.status, 'pause', 'paused');
   const now = ctx.clock.now().toISOString();
-  const resumeTouch = input.resumeAt ? scheduledTouchFor(enrollment, input.resumeAt.toISOString()) : undefined;
+  // The resume touch sends the pending step when it fires, so it goes to that step's queue.
+  const channel = input.resumeAt
+    ? stepChannel(await loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version), enrollment.stepIndex)
+    : undefined;
+  const resumeTouch = input.resumeAt ? scheduledTouchFor(enrollment, input.resumeAt.toISOString(), undefined, channel) : undefined;
   if (resumeTouch) await ctx.scheduler.schedule(resumeTouch);
 
   const written = await ctx.store.advanceEnrollment({

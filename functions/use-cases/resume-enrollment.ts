@@ -50,7 +50,7 @@ export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentI
     return result.enrollment;
   }
   const planned = enrollment.nextTouchAt && enrollment.stepIndex === plan.index ? enrollment.nextTouchAt : undefined;
-  const touch = planned && planned > plan.touch.dueAt ? scheduledTouchFor({ ...enrollment, stepIndex: plan.index }, planned, prospect) : plan.touch;
+  const touch = planned && planned > plan.touch.dueAt ? scheduledTouchFor({ ...enrollment, stepIndex: plan.index }, planned, prospect, plan.step?.channel) : plan.touch;
 
   await ctx.scheduler.schedule(touch);
   const written = await ctx.store.advanceEnrollment({

@@ -31,6 +31,8 @@ import { RetryableTouchError, type TouchOutcome, type TouchState } from './touch
 import { closeTask } from './close-task.js';
 import { describeWait } from '../domain/sequence-fields.js';
 import { recordSkippedSteps, timelineEvent, withSkipped } from './step-events.js';
+import { touchDayOpening } from './touch-day.js';
+import { scheduledTouchFor } from '../domain/touch-plan.js';
 
 export { RetryableTouchError, type TouchOutcome, type TouchState } from './touch-state.js';
 
@@ -134,6 +136,9 @@ async function reschedule(ctx: SendingContext, state: TouchState, touch: Schedul
 
 async function send(ctx: SendingContext, state: TouchState, address: string): Promise<TouchOutcome> {
   const { enrollment, prospect, sequence, step, now } = state;
+  // A person in several sequences: today's touch on this channel may be used up already.
+  const later = await touchDayOpening(ctx, state);
+  if (later) return reschedule(ctx, state, scheduledTouchFor(enrollment, later.toISOString(), prospect));
   const claim: TouchClaim = {
     enrollmentId: enrollment.id,
     prospectId: enrollment.prospectId,
@@ -217,17 +222,25 @@ async function recordSent(
   result: Extract<SendResult, { kind: 'sent' }>,
 ): Promise<TouchOutcome> {
   const { enrollment, step } = state;
+  // Only the email that starts the thread keeps its Message-ID and subject on its record
+  // (a catch-up after a lost advance starts the thread from them). Later emails are matched
+  // by their SES MessageId (sesMessageIdOf in domain/email-reply.ts), so their records stay
+  // small: every later write of the enrollment item is billed by the item's size.
+  const startsThread = composed.channel === 'email' && !enrollment.thread;
   const touch: TouchRecord = {
     ...touchRecord(state, 'sent'),
     providerMessageId: result.providerMessageId,
-    ...(result.messageIdHeader ? { messageIdHeader: result.messageIdHeader } : {}),
-    ...(composed.channel === 'email' ? { subject: composed.email.subject } : {}),
+    ...(startsThread && result.messageIdHeader ? { messageIdHeader: result.messageIdHeader } : {}),
+    ...(startsThread ? { subject: composed.email.subject } : {}),
   };
   const thread =
     composed.channel === 'email' && !enrollment.thread && result.messageIdHeader
       ? { messageIdHeader: result.messageIdHeader, subject: composed.email.subject }
       : undefined;
-  const outcome = await moveOn(ctx, state, touch, { [counterKeys.step(step.id, 'sent')]: 1 }, thread);
+  // The run's first touch that went out: the funnel's "touched" (same counter write, no extra request).
+  const firstOfRun = !Object.values(enrollment.touches).some((earlier) => earlier.providerMessageId !== undefined);
+  const counters = { [counterKeys.step(step.id, 'sent')]: 1, ...(firstOfRun ? { [counterKeys.touched]: 1 } : {}) };
+  const outcome = await moveOn(ctx, state, touch, counters, thread);
   ctx.logger.info('touch sent', {
     enrollmentId: enrollment.id,
     stepId: step.id,

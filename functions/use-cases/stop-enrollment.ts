@@ -31,6 +31,8 @@ export interface StopEnrollmentInput {
    * retried on a conflict (the enrollment moved on: this outcome no longer applies).
    */
   task?: { expected: { taskId: string; attempt: number }; touch: TouchRecord; outcome: NonNullable<Enrollment['lastTaskOutcome']> };
+  /** The step the timeline entry is about (a reply: the step it answers), from the enrollment as stopped. */
+  stepId?: (enrollment: Enrollment) => string | undefined;
 }
 
 export type StopEnrollmentResult =
@@ -75,6 +77,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
     // A task the enrollment waited for leaves the reps' lists (the lists also hide a task
     // whose enrollment no longer waits for it, which covers a crash right here).
     if (enrollment.awaitingTask && !input.task) await closeTask(ctx, enrollment.awaitingTask, `the enrollment ended (${input.status})`, now);
+    const stepId = input.stepId?.(enrollment);
     await ctx.store.appendTimeline([
       {
         prospectId: enrollment.prospectId,
@@ -82,6 +85,7 @@ export async function stopEnrollment(ctx: UseCaseContext, input: StopEnrollmentI
         type: input.timelineType ?? timelineTypeFor(input.status),
         sequenceId: enrollment.sequenceId,
         enrollmentId: enrollment.id,
+        ...(stepId ? { stepId } : {}),
         detail: input.detail ?? input.reason,
         ...actedBy(ctx),
       },

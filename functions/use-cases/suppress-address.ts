@@ -9,8 +9,8 @@
  * between is repaired by the retry, which repeats both steps idempotently.
  */
 import { addressHash } from '../domain/address-hash.js';
-import { isEnded } from '../domain/enrollment.js';
-import type { SuppressionReason, TimelineEventType } from '../domain/records.js';
+import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment.js';
+import type { Enrollment, SuppressionReason, TimelineEventType } from '../domain/records.js';
 import type { ConsentChannel } from '../domain/people-steps.js';
 import type { UseCaseContext } from './context.js';
 import { webhookEvent } from '../domain/webhook-events.js';
@@ -69,6 +69,8 @@ export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddres
         reason: input.stopReason,
         timelineType,
         detail: `${input.stopReason} (${input.source})`,
+        // The per-step opt-out count (stats): attributed to the last step sent, like replies.
+        ...(input.stopAs === 'opted_out' ? { counters: optedOutCounter } : {}),
       });
       if (result.changed) {
         changedAny = true;
@@ -103,4 +105,9 @@ export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddres
     stopped: stopped.length,
   });
   return { suppressed: !existing, prospectIds, stopped };
+}
+
+function optedOutCounter(enrollment: Enrollment): Record<string, number> {
+  const stepId = lastSentStep(enrollment);
+  return stepId ? { [counterKeys.step(stepId, 'optedOut')]: 1 } : {};
 }

@@ -10,7 +10,16 @@
  */
 import { addressFor } from '../domain/enrollment.js';
 import type { UseCaseContext } from './context.js';
+import { recordInboxItem } from './record-inbox-item.js';
 import { suppressAddress } from './suppress-address.js';
+
+/** What the inbox says when the opt-out came with no words of the prospect's own. */
+const UNSUBSCRIBE_TEXT: Record<UnsubscribeSource, string> = {
+  'one-click': 'Unsubscribed with the one-click link of the email client',
+  link: 'Unsubscribed on the unsubscribe page',
+  mailto: 'Unsubscribed by email (List-Unsubscribe)',
+  reply: 'Asked to be removed',
+};
 
 export type UnsubscribeSource = 'one-click' | 'link' | 'mailto' | 'reply';
 
@@ -22,7 +31,13 @@ export type UnsubscribeResult =
 
 export async function unsubscribeProspect(
   ctx: UseCaseContext,
-  input: { prospectId: string; channel: 'email' | 'sms'; source: UnsubscribeSource },
+  input: {
+    prospectId: string;
+    channel: 'email' | 'sms';
+    source: UnsubscribeSource;
+    /** A reply that asked to be removed: its text, subject and enrollment go in the inbox item. */
+    message?: { id?: string; text?: string; subject?: string; enrollmentId?: string };
+  },
 ): Promise<UnsubscribeResult> {
   const prospect = await ctx.store.getProspect(input.prospectId);
   if (!prospect) {
@@ -46,5 +61,19 @@ export async function unsubscribeProspect(
     stopReason: 'unsubscribed',
     prospectIds: [prospect.id],
   });
+  // A second click changes nothing and adds nothing to the inbox.
+  if (result.suppressed || result.stopped.length > 0) {
+    const enrollmentId = input.message?.enrollmentId ?? result.stopped.find((id) => id.startsWith(`${prospect.id}.`));
+    await recordInboxItem(ctx, {
+      kind: 'opt_out',
+      prospectId: prospect.id,
+      source: input.message?.id ? `email:${input.message.id}` : `unsubscribe:${input.channel}:${input.source}:${ctx.clock.now().toISOString()}`,
+      channel: input.channel,
+      prospect,
+      ...(enrollmentId ? { enrollmentId } : {}),
+      text: input.message?.text ?? UNSUBSCRIBE_TEXT[input.source],
+      ...(input.message?.subject ? { subject: input.message.subject } : {}),
+    });
+  }
   return { outcome: 'unsubscribed', alreadySuppressed: !result.suppressed, stopped: result.stopped };
 }

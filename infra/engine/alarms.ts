@@ -16,6 +16,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { TouchQueue } from '../../functions/domain/touch-message.js';
 import { TABLE_DEFINITION } from '../../functions/table-definition.js';
 import type { RouteKey } from '../../functions/routes.js';
 import { HANDLERS, type HandlerName } from '../handlers.js';
@@ -29,8 +30,8 @@ export interface FollowupAlarmsProps {
   readonly alarmEmail?: string;
   /** Encrypts the alarm topic; its policy must let CloudWatch use it (encryption.ts). */
   readonly topicKey: kms.IKey;
-  /** The touch queue: its oldest message tells whether sends keep up. */
-  readonly touchQueue: sqs.IQueue;
+  /** The touch queue of each channel: its oldest message tells whether that channel's sends keep up. */
+  readonly touchQueues: Readonly<Record<TouchQueue, sqs.IQueue>>;
   /** Dead-letter queues by name; any message in one raises an alarm. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   /** Every function of the engine, by handler name. */
@@ -146,13 +147,17 @@ export class FollowupAlarms extends Construct {
     }
 
     // A backlog older than an hour means touches arrive late, after send windows close.
-    add('TouchQueueBacklog', {
-      alarmDescription: 'Followup: touches wait over an hour in the queue; raise the send rates or the worker concurrency.',
-      metric: props.touchQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-      threshold: 3600,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-    });
+    // Per channel: the email queue keeps the id of the single queue it was.
+    for (const [channel, queue] of Object.entries(props.touchQueues) as [TouchQueue, sqs.IQueue][]) {
+      const rate = channel === 'email' ? 'sesMaxSendRate (SES quota)' : 'twilioMaxSendRate (more senders or a short code)';
+      add(channel === 'email' ? 'TouchQueueBacklog' : 'SmsTouchQueueBacklog', {
+        alarmDescription: `Followup: ${channel} touches wait over an hour in their queue; raise ${rate}.`,
+        metric: queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        threshold: 3600,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+      });
+    }
 
     add('ApiServerErrors', {
       alarmDescription: 'Followup: the HTTP API answered 5xx.',

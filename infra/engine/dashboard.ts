@@ -31,7 +31,7 @@ import { HANDLERS, type HandlerName } from '../handlers.js';
 import { routeMetric, sesReputationMetric, throttleMetric } from './alarms.js';
 
 export interface DashboardInputs {
-  readonly touchQueue: sqs.IQueue;
+  readonly touchQueues: Readonly<Record<'email' | 'sms', sqs.IQueue>>;
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly functions: Readonly<Partial<Record<HandlerName, lambda.IFunction>>>;
   readonly table: dynamodb.ITable;
@@ -93,9 +93,19 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
     ),
   );
   dashboard.addWidgets(
-    graph('Touch queue', [inputs.touchQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'waiting' })], {
-      right: [inputs.touchQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' })],
-    }),
+    // Waiting = visible; given back until their send slot = in flight (not visible).
+    graph(
+      'Touch queues',
+      (['email', 'sms'] as const).flatMap((channel) => [
+        inputs.touchQueues[channel].metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `${channel} waiting` }),
+        inputs.touchQueues[channel].metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, statistic: 'Maximum', label: `${channel} paced / in flight` }),
+      ]),
+      {
+        right: (['email', 'sms'] as const).map((channel) =>
+          inputs.touchQueues[channel].metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: `${channel} oldest (s)` }),
+        ),
+      },
+    ),
     graph(
       'Dead-letter queues (messages)',
       Object.entries(inputs.deadLetterQueues).map(([name, queue]) =>

@@ -37,8 +37,9 @@ export function handlerFunctionSettings(
     logGroup,
     loggingFormat: lambda.LoggingFormat.JSON,
     applicationLogLevelV2: lambda.ApplicationLogLevel[props.logLevel],
-    // INFO keeps the platform REPORT lines (duration, memory, cold starts).
-    systemLogLevelV2: lambda.SystemLogLevel.INFO,
+    // INFO keeps the platform REPORT lines (duration, memory, cold starts); the functions
+    // invoked per touch drop them (HandlerSpec.perTouch in infra/handlers.ts).
+    systemLogLevelV2: spec.perTouch ? lambda.SystemLogLevel.WARN : lambda.SystemLogLevel.INFO,
     // Active tracing rather than the Powertools Tracer: one segment per invocation for
     // no bundle cost (the Tracer brings the X-Ray SDK into every bundle; README, Observability).
     tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,

@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
+import type { TouchQueue } from '../../functions/domain/touch-message.js';
 import { METRICS_NAMESPACE } from '../../functions/handlers/shared/metric-names.js';
 import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { HANDLERS, type HandlerName } from '../handlers.js';
@@ -47,7 +48,8 @@ function commonEnvironment(inputs: FunctionInputs): Record<string, string> {
   return {
     TABLE_NAME: inputs.table.tableName,
     FOLLOWUP_PUBLIC_URL: inputs.apiUrl,
-    TOUCH_QUEUE_ARN: queues.touchQueue.queueArn,
+    EMAIL_TOUCH_QUEUE_ARN: queues.touchQueues.email.queueArn,
+    SMS_TOUCH_QUEUE_ARN: queues.touchQueues.sms.queueArn,
     SCHEDULER_ROLE_ARN: scheduler.schedulerRole.roleArn,
     SCHEDULE_GROUP_NAME: scheduler.scheduleGroup.scheduleGroupName,
     SCHEDULER_DLQ_ARN: queues.scheduleDeadLetterQueue.queueArn,
@@ -56,7 +58,8 @@ function commonEnvironment(inputs: FunctionInputs): Record<string, string> {
     FOLLOWUP_FROM_EMAIL: props.fromAddress,
     SES_MAX_SEND_RATE: String(props.sesMaxSendRate),
     TWILIO_MAX_SEND_RATE: String(props.twilioMaxSendRate),
-    TOUCH_WORKER_MAX_CONCURRENCY: String(props.touchWorkerMaxConcurrency),
+    EMAIL_TOUCH_CONCURRENCY: String(props.touchWorkerConcurrency.email),
+    SMS_TOUCH_CONCURRENCY: String(props.touchWorkerConcurrency.sms),
     DEFAULT_PHONE_REGION: props.defaultPhoneRegion,
     DEFAULT_TIMEZONE: props.defaultTimezone,
     FOLLOWUP_SECRETS_MAX_AGE_SECONDS: String(props.secretsMaxAge.toSeconds()),
@@ -109,15 +112,19 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
     return fn;
   };
 
-  const touchWorker = make('touchWorker');
-  // The queue buffers bursts; the concurrency caps the send rate.
-  touchWorker.addEventSource(
-    new SqsEventSource(queues.touchQueue, {
-      batchSize: props.touchBatchSize,
-      reportBatchItemFailures: true,
-      maxConcurrency: props.touchWorkerMaxConcurrency,
-    }),
-  );
+  // Each queue buffers its channel's bursts; its worker's maximum concurrency bounds how
+  // many pacers share the provider rate (infra/touch-sizing.ts), so they stay under it.
+  const worker = (name: 'touchWorker' | 'smsTouchWorker', channel: TouchQueue) => {
+    const fn = make(name);
+    fn.addEventSource(
+      new SqsEventSource(queues.touchQueues[channel], {
+        batchSize: props.touchBatchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.touchWorkerConcurrency[channel],
+      }),
+    );
+    return fn;
+  };
   let webhookSender: lambda.Function | undefined;
   if (inputs.webhooks) {
     webhookSender = make('webhookSender');
@@ -127,7 +134,8 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
   return {
     api: make('api'),
     authorizer: make('authorizer'),
-    touchWorker,
+    touchWorker: worker('touchWorker', 'email'),
+    smsTouchWorker: worker('smsTouchWorker', 'sms'),
     twilioWebhook: make('twilioWebhook'),
     unsubscribe: make('unsubscribe'),
     voiceCalls: make('voiceCalls'),

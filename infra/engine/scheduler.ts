@@ -7,7 +7,7 @@ import type { EngineQueues } from './queues.js';
 
 export interface EngineScheduler {
   readonly scheduleGroup: scheduler.ScheduleGroup;
-  /** Role the touch schedules assume: it may only send to the touch queue (and the schedule DLQ). */
+  /** Role the touch schedules assume: it may only send to the touch queues (and the schedule DLQ). */
   readonly schedulerRole: iam.Role;
   /** `schedule/<group>/*`: the only schedules the functions may create or delete. */
   readonly scheduleArn: string;
@@ -19,7 +19,7 @@ export function buildScheduler(scope: Construct, queues: EngineQueues): EngineSc
     removalPolicy: RemovalPolicy.DESTROY,
   });
   const schedulerRole = new iam.Role(scope, 'SchedulerRole', {
-    description: 'Assumed by Followup touch schedules; may only send to the touch queue and the schedule DLQ.',
+    description: 'Assumed by Followup touch schedules; may only send to the touch queues and the schedule DLQ.',
     assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
       conditions: {
         StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': scheduleGroup.scheduleGroupArn },
@@ -31,11 +31,11 @@ export function buildScheduler(scope: Construct, queues: EngineQueues): EngineSc
       sid: 'DeliverTouches',
       actions: ['sqs:SendMessage'],
       // The DLQ is written by Scheduler with this same role when delivery fails.
-      resources: [queues.touchQueue.queueArn, queues.scheduleDeadLetterQueue.queueArn],
+      resources: [queues.touchQueues.email.queueArn, queues.touchQueues.sms.queueArn, queues.scheduleDeadLetterQueue.queueArn],
     }),
   );
   // Queues under a customer-managed key: sending needs the key too.
-  for (const queue of [queues.touchQueue, queues.scheduleDeadLetterQueue]) {
+  for (const queue of [queues.touchQueues.email, queues.touchQueues.sms, queues.scheduleDeadLetterQueue]) {
     queue.encryptionMasterKey?.grant(schedulerRole, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
   const scheduleArn = Stack.of(scope).formatArn({

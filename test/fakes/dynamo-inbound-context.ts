@@ -5,6 +5,7 @@
  */
 import { DynamoDbStore } from '../../functions/adapters/dynamodb-store.js';
 import type { PublishedSequence } from '../../functions/domain/sequence.js';
+import type { CompiledSequence } from '../../functions/domain/sequence-definition.js';
 import type { Logger } from '../../functions/ports.js';
 import { libphonenumberTimeZones } from '../../functions/adapters/phone-time-zones.js';
 import type { EnrollingContext, SendingContext, UseCaseSettings } from '../../functions/use-cases/context.js';
@@ -31,7 +32,7 @@ let tables = 0;
 
 export async function createDynamoInboundContext(
   db: RunningDynalite,
-  options: { now?: string; settings?: Partial<UseCaseSettings>; logger?: Logger } = {},
+  options: { now?: string; settings?: Partial<UseCaseSettings>; logger?: Logger; tweak?: (sequence: CompiledSequence) => void } = {},
 ): Promise<DynamoInboundContext> {
   const tableName = `inbound-${process.pid}-${++tables}`;
   await db.createTable(tableName);
@@ -53,6 +54,8 @@ export async function createDynamoInboundContext(
     sms,
     voice,
   };
-  const { sequence } = await publishSequence(ctx, await loadExampleSequence());
+  const compiled = await loadExampleSequence();
+  options.tweak?.(compiled);
+  const { sequence } = await publishSequence(ctx, compiled);
   return { ctx, store, scheduler, email, sms, voice, clock, sequence };
 }

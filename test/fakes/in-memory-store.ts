@@ -13,7 +13,9 @@ import { FakeClaims } from './in-memory-store/claims.js';
 import { FakeConsent } from './in-memory-store/consent.js';
 import { FakeCounters } from './in-memory-store/counters.js';
 import { FakeEnrollments } from './in-memory-store/enrollments.js';
+import { FakeInbox } from './in-memory-store/inbox.js';
 import { FakeLeases } from './in-memory-store/leases.js';
+import { FakeIdempotency } from './in-memory-store/idempotency.js';
 import { FakeProspects } from './in-memory-store/prospects.js';
 import { FakeSequences } from './in-memory-store/sequences.js';
 import { clone, FakeTables, type StoredClaim } from './in-memory-store/state.js';
@@ -29,6 +31,7 @@ const STORE_METHODS = [
   'getCurrentSequence',
   'getSequenceVersion',
   'listSequences',
+  'listSequenceVersions',
   'getProspect',
   'putProspect',
   'findProspectIdsByAddress',
@@ -39,6 +42,7 @@ const STORE_METHODS = [
   'listEnrollmentsBySequence',
   'getEnrollmentsAndSuppressions',
   'putEnrollmentBatch',
+  'listAccountEnrollments',
   'restartEnrollment',
   'loadTouchContext',
   'advanceEnrollment',
@@ -46,9 +50,15 @@ const STORE_METHODS = [
   'updateTouchStatus',
   'claimTouch',
   'releaseTouchClaim',
+  'claimTouchDay',
   'getSuppression',
   'putSuppression',
   'deleteSuppression',
+  'putReplyRecord',
+  'getReplyRecord',
+  'deleteReplyRecord',
+  'putConsentRecord',
+  'getConsentRecord',
   'appendTimeline',
   'listTimeline',
   'addToCounters',
@@ -66,6 +76,11 @@ const STORE_METHODS = [
   'listUsers',
   'recordWebhookDelivery',
   'listWebhookDeliveries',
+  'putInboxItem',
+  'getInboxItem',
+  'listInbox',
+  'setInboxHandled',
+  'claimIdempotencyKey',
 ] as const satisfies readonly StoreMethod[];
 
 // Every method of the port is counted: a method missing from the list fails to compile.
@@ -93,6 +108,8 @@ export class InMemoryStore implements Store {
   private readonly tasks = new FakeTasks(this.tables);
   private readonly users = new FakeUsers(this.tables);
   private readonly deliveries = new FakeWebhookDeliveries(this.tables);
+  private readonly inbox = new FakeInbox(this.tables);
+  private readonly idempotency = new FakeIdempotency(this.tables);
 
   resetCalls(): void {
     this.calls = newCalls();
@@ -118,6 +135,10 @@ export class InMemoryStore implements Store {
   async listSequences(...args: Parameters<Store['listSequences']>): ReturnType<Store['listSequences']> {
     this.count('listSequences');
     return this.sequences.listSequences(...args);
+  }
+  async listSequenceVersions(...args: Parameters<Store['listSequenceVersions']>): ReturnType<Store['listSequenceVersions']> {
+    this.count('listSequenceVersions');
+    return this.sequences.listSequenceVersions(...args);
   }
 
   // ----- Prospects ------------------------------------------------------------
@@ -163,6 +184,10 @@ export class InMemoryStore implements Store {
     this.count('putEnrollmentBatch');
     return this.enrollments.putEnrollmentBatch(...args);
   }
+  async listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
+    this.count('listAccountEnrollments');
+    return this.enrollments.listAccountEnrollments(...args);
+  }
   async restartEnrollment(...args: Parameters<Store['restartEnrollment']>): ReturnType<Store['restartEnrollment']> {
     this.count('restartEnrollment');
     return this.enrollments.restartEnrollment(...args);
@@ -193,6 +218,10 @@ export class InMemoryStore implements Store {
     this.count('releaseTouchClaim');
     return this.claims.releaseTouchClaim(...args);
   }
+  async claimTouchDay(...args: Parameters<Store['claimTouchDay']>): ReturnType<Store['claimTouchDay']> {
+    this.count('claimTouchDay');
+    return this.claims.claimTouchDay(...args);
+  }
 
   // ----- Consent ledger -------------------------------------------------------
   async getSuppression(...args: Parameters<Store['getSuppression']>): ReturnType<Store['getSuppression']> {
@@ -206,6 +235,27 @@ export class InMemoryStore implements Store {
   async deleteSuppression(...args: Parameters<Store['deleteSuppression']>): ReturnType<Store['deleteSuppression']> {
     this.count('deleteSuppression');
     return this.consent.deleteSuppression(...args);
+  }
+
+  async putReplyRecord(...args: Parameters<Store['putReplyRecord']>): ReturnType<Store['putReplyRecord']> {
+    this.count('putReplyRecord');
+    return this.consent.putReplyRecord(...args);
+  }
+  async getReplyRecord(...args: Parameters<Store['getReplyRecord']>): ReturnType<Store['getReplyRecord']> {
+    this.count('getReplyRecord');
+    return this.consent.getReplyRecord(...args);
+  }
+  async deleteReplyRecord(...args: Parameters<Store['deleteReplyRecord']>): ReturnType<Store['deleteReplyRecord']> {
+    this.count('deleteReplyRecord');
+    return this.consent.deleteReplyRecord(...args);
+  }
+  async putConsentRecord(...args: Parameters<Store['putConsentRecord']>): ReturnType<Store['putConsentRecord']> {
+    this.count('putConsentRecord');
+    return this.consent.putConsentRecord(...args);
+  }
+  async getConsentRecord(...args: Parameters<Store['getConsentRecord']>): ReturnType<Store['getConsentRecord']> {
+    this.count('getConsentRecord');
+    return this.consent.getConsentRecord(...args);
   }
 
   // ----- Timeline -------------------------------------------------------------
@@ -287,6 +337,29 @@ export class InMemoryStore implements Store {
     return this.deliveries.listWebhookDeliveries(...args);
   }
 
+  // ----- Inbox ----------------------------------------------------------------
+  async putInboxItem(...args: Parameters<Store['putInboxItem']>): ReturnType<Store['putInboxItem']> {
+    this.count('putInboxItem');
+    return this.inbox.putInboxItem(...args);
+  }
+  async getInboxItem(...args: Parameters<Store['getInboxItem']>): ReturnType<Store['getInboxItem']> {
+    this.count('getInboxItem');
+    return this.inbox.getInboxItem(...args);
+  }
+  async listInbox(...args: Parameters<Store['listInbox']>): ReturnType<Store['listInbox']> {
+    this.count('listInbox');
+    return this.inbox.listInbox(...args);
+  }
+  async setInboxHandled(...args: Parameters<Store['setInboxHandled']>): ReturnType<Store['setInboxHandled']> {
+    this.count('setInboxHandled');
+    return this.inbox.setInboxHandled(...args);
+  }
+
+  // ----- Idempotency records --------------------------------------------------
+  async claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
+    this.count('claimIdempotencyKey');
+    return this.idempotency.claimIdempotencyKey(...args);
+  }
   // ----- Test helpers (not part of the Store port; not counted in `calls`) -------------
 
   /** The claim currently held on an enrollment. */

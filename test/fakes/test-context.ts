@@ -114,8 +114,9 @@ export const ADA = {
 export async function enrollOne(
   t: Pick<TestContext, 'ctx' | 'sequence'>,
   data: Record<string, unknown> = { ...ADA },
+  options: { reenroll?: boolean } = {},
 ): Promise<{ enrollmentId: string; prospectId: string }> {
-  const [result] = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data }] });
+  const [result] = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data }], ...options });
   if (result?.status !== 'enrolled') throw new Error(`expected enrolled, got ${JSON.stringify(result)}`);
   return { enrollmentId: result.enrollmentId, prospectId: result.prospectId };
 }

@@ -123,8 +123,12 @@ describe('the construct as an installed package', () => {
     expect(ofType('AWS::DynamoDB::Table')).toHaveLength(1);
     expect(ofType('AWS::ApiGatewayV2::DomainName')).toHaveLength(1);
     // Every engine function's code is a staged copy of a shipped bundle.
-    const engineFunctions = ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('Followup'));
+    // (The console's pre token generation trigger is a few inline lines, not a bundle.)
+    const engineFunctions = ofType('AWS::Lambda::Function').filter(([id, fn]) => id.startsWith('Followup') && fn.Properties.Code.ZipFile === undefined);
     expect(engineFunctions.length).toBe(Object.keys(BUNDLE_ENTRIES).length);
+    expect(ofType('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Code.ZipFile !== undefined).map(([id]) => id)).toEqual([
+      expect.stringMatching(/^FollowupConsolePreTokenGeneration/),
+    ]);
     for (const [id, fn] of engineFunctions) {
       const asset = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
       expect(existsSync(asset), id).toBe(true);

@@ -25,6 +25,7 @@ import { createTwilioWebhookHandler } from '../../functions/handlers/twilio-webh
 import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.js';
 import { signTwilioRequest } from '../../functions/local/twilio-stub.js';
 import type { TouchMessage } from '../../functions/ports.js';
+import type { CompiledSequence } from '../../functions/domain/sequence-definition.js';
 import { HANDLER_NAMES, type HandlerName } from '../../infra/handlers.js';
 import { FUNCTION_ACCESS, KNOWN_DYNAMODB_GAPS } from '../../infra/permissions.js';
 import { createDynamoInboundContext, type DynamoInboundContext } from '../fakes/dynamo-inbound-context.js';
@@ -97,6 +98,11 @@ function deliveryEvent(body: unknown): SQSEvent {
   };
 }
 
+/** The example sequence, stopping for the whole account: a reply looks up the replier's colleagues. */
+const forTheAccount = (sequence: CompiledSequence) => {
+  sequence.definition.stopOnReplyFrom = 'account';
+};
+
 let messageCounter = 0;
 function sqsEvent(messages: TouchMessage[]): SQSEvent {
   return {
@@ -119,17 +125,28 @@ function sqsEvent(messages: TouchMessage[]): SQSEvent {
   };
 }
 
-/** Delivers every touch due by `until` through the worker handler, one message at a time. */
-async function deliverDue(t: DynamoInboundContext, untilMs: number, options: { late?: number } = {}): Promise<void> {
-  const worker = createTouchWorkerHandler(async () => t.ctx);
+/**
+ * Delivers every touch due by `until` through the worker handler, one message at a time:
+ * as the worker of the message's channel queue, or (`legacy`) as messages scheduled before
+ * the queues were split, which carry no channel and sit on the email queue.
+ */
+async function deliverDue(t: DynamoInboundContext, untilMs: number, options: { late?: number; legacy?: boolean } = {}): Promise<void> {
+  // Each worker function has its own containers, so its own sequence cache.
+  const workers = {
+    touchWorker: createTouchWorkerHandler(async () => ({ ...t.ctx, sequenceCache: new Map() })),
+    smsTouchWorker: createTouchWorkerHandler(async () => ({ ...t.ctx, sequenceCache: new Map() })),
+  };
   for (;;) {
     const next = t.scheduler.due(new Date(untilMs))[0];
     if (!next) break;
     t.clock.moveTo(new Date(Date.parse(next.dueAt) + (options.late ?? 0)));
-    const message = t.scheduler.take(next.scheduleName);
+    const { channel, ...message } = t.scheduler.take(next.scheduleName);
+    const delivered: TouchMessage = options.legacy || !channel ? message : { ...message, channel };
+    const name = delivered.channel === 'sms' ? 'smsTouchWorker' : 'touchWorker';
+    const worker = workers[name];
     // A retryable failure is redelivered by the queue, the same message a minute later.
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const response = await as('touchWorker', () => worker(sqsEvent([message])));
+      const response = await as(name, () => worker(sqsEvent([delivered])));
       if (response.batchItemFailures.length === 0) break;
       t.clock.moveTo(new Date(t.clock.now().getTime() + 60_000));
     }
@@ -155,7 +172,7 @@ async function afterFirstEmail(t: DynamoInboundContext, data: Record<string, unk
 }
 
 describe('every function uses exactly the DynamoDB access infra/permissions.ts grants it', () => {
-  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, erasure', async () => {
+  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, consent, erasure', async () => {
     const t = await createDynamoInboundContext(db);
     const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
     const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string } = {}) =>
@@ -209,35 +226,53 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
         body: JSON.stringify({ prospects: [{ email: 'linus@example.org' }], reenroll: true }),
       }),
     );
+    await ok(
+      call('POST /prospects/{id}/consent', `/prospects/${linus!.prospectId}/consent`, {
+        id: linus!.prospectId,
+        body: JSON.stringify({ channel: 'email', source: 'asked to hear from us again' }),
+      }),
+    );
     await ok(call('DELETE /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
   });
 
-  it('touchWorker: emails and SMS sent, a retry, a step skipped for a suppressed number, a permanent failure, a late touch rescheduled, a run completed', async () => {
+  /** Emails and SMS sent, a retry, a step skipped for a suppressed number, a permanent failure, a late touch rescheduled, a run completed. */
+  async function touchFlows(legacy: boolean, tag: string): Promise<void> {
     const t = await createDynamoInboundContext(db);
-    await enrollOne(t);
+    const person = (name: string, phone: string) => ({ ...ADA, email: `${name}.${tag}@example.org`, phone });
+    const first = person('ada', tag === 'a' ? '+14155550123' : '+14155550124');
+    await enrollOne(t, first);
     t.email.failNext({ kind: 'retryable', reason: 'Throttling' });
-    await deliverDue(t, t.clock.now().getTime() + 60 * DAY);
-    expect(t.email.sentTo(ADA.email).length).toBeGreaterThan(1);
-    expect(t.sms.sentTo(ADA.phone).length).toBeGreaterThan(0);
+    await deliverDue(t, t.clock.now().getTime() + 60 * DAY, { legacy });
+    expect(t.email.sentTo(first.email).length).toBeGreaterThan(1);
+    expect(t.sms.sentTo(first.phone).length).toBeGreaterThan(0);
 
-    const skipped = { ...ADA, email: 'alan@example.org', phone: '+14155550166' };
-    await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'sms_stop', source: 'test', createdAt: t.clock.now().toISOString() });
+    const skipped = person('alan', tag === 'a' ? '+14155550166' : '+14155550167');
+    // Suppressed after it was enrolled (an import would not enroll it): its SMS steps are skipped.
     await enrollOne(t, skipped);
+    await t.store.putSuppression({ address: skipped.phone, addressHash: addressHash(skipped.phone), channel: 'sms', reason: 'manual', source: 'test', createdAt: t.clock.now().toISOString() });
     // 21610: the number replied STOP to Twilio directly; the worker records the suppression.
     t.sms.failNext({ kind: 'permanent', reason: 'unsubscribed recipient', code: '21610' });
-    const failing = { ...ADA, email: 'edsger@example.org', phone: '+14155550177' };
-    await enrollOne(t, failing);
-    await deliverDue(t, t.clock.now().getTime() + 60 * DAY);
+    await enrollOne(t, person('edsger', tag === 'a' ? '+14155550177' : '+14155550178'));
+    await deliverDue(t, t.clock.now().getTime() + 60 * DAY, { legacy });
 
     // A touch delivered hours late, after its send window closed, is moved to the next opening.
-    await enrollOne(t, { ...ADA, email: 'barbara@example.org', phone: '+14155550155' });
-    await deliverDue(t, t.clock.now().getTime() + DAY, { late: 10 * 3_600_000 });
+    await enrollOne(t, person('barbara', tag === 'a' ? '+14155550155' : '+14155550156'));
+    await deliverDue(t, t.clock.now().getTime() + DAY, { late: 10 * 3_600_000, legacy });
     expect(t.scheduler.calls.some((c) => c.op === 'schedule')).toBe(true);
+  }
+
+  it('touchWorker and smsTouchWorker: each channel queue worker runs its own touches', async () => {
+    await touchFlows(false, 'a');
   });
 
-  it('twilioWebhook: STOP, START, HELP, a reply, delivery and failure callbacks', async () => {
-    const t = await createDynamoInboundContext(db);
+  it('touchWorker: SMS touches scheduled before the queues were split (no channel) run on the email queue worker', async () => {
+    await touchFlows(true, 'b');
+  });
+
+  it('twilioWebhook: STOP, START, HELP, a reply (that stops a colleague), delivery and failure callbacks', async () => {
+    const t = await createDynamoInboundContext(db, { tweak: forTheAccount });
     const { enrollmentId } = await enrollOne(t);
+    const colleague = await enrollOne(t, { email: 'colleague@example.com', firstName: 'Col' });
     await deliverDue(t, t.clock.now().getTime() + 3 * DAY);
     const sms = (await t.store.getEnrollment(enrollmentId))?.touches['check-in'];
     const handler = createTwilioWebhookHandler({ context: async () => t.ctx, authToken: async () => AUTH_TOKEN, publicUrl: () => PUBLIC_URL });
@@ -269,6 +304,7 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     for (const response of [await status('delivered'), await inbound('HELP'), await inbound('Sounds good, call me Tuesday')]) {
       expect(response.statusCode).toBe(200);
     }
+    expect(await t.store.getEnrollment(colleague.enrollmentId)).toMatchObject({ status: 'stopped' });
     const other = await enrollOne(t, { ...ADA, email: 'joan@example.org', phone: '+14155550144' });
     expect((await inbound('STOP', '+14155550144')).statusCode).toBe(200);
     expect((await inbound('START', '+14155550144')).statusCode).toBe(200);
@@ -293,8 +329,8 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     expect((await call('POST', 'confirm=yes')).statusCode).toBe(200);
   });
 
-  it('sesInbound: a reply, an out-of-office (paused, later resumed by the worker), a mailto unsubscribe, an unknown sender', async () => {
-    const t = await createDynamoInboundContext(db, { settings: { replyDomain: 'reply.followup.test' } });
+  it('sesInbound: a reply (that stops a colleague), an out-of-office (paused, later resumed by the worker), a mailto unsubscribe, an unknown sender', async () => {
+    const t = await createDynamoInboundContext(db, { settings: { replyDomain: 'reply.followup.test' }, tweak: forTheAccount });
     const handler = createSesInboundHandler({ context: async () => t.ctx });
     const deliver = (file: string, replyTo: string, inReplyTo: string) => {
       const mime = fixtureText(`email/${file}`, { PROSPECT_EMAIL: ADA.email, REPLY_TO: replyTo, IN_REPLY_TO: inReplyTo, ENVELOPE_RECIPIENT: replyTo });
@@ -309,8 +345,10 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     await deliver('out-of-office-de.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
     expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'paused' });
     await deliverDue(t, t.clock.now().getTime() + 20 * DAY);
+    const colleague = await enrollOne(t, { email: 'colleague@example.com', firstName: 'Col' });
     await deliver('gmail-reply.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
     expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'replied' });
+    expect(await t.store.getEnrollment(colleague.enrollmentId)).toMatchObject({ status: 'stopped' });
     await deliver('gmail-reply.eml', 'someone@reply.followup.test', '<unknown@example.org>');
     // Mail to the List-Unsubscribe mailto address.
     const second = await afterFirstEmail(t, { ...ADA, email: 'grace@example.org', phone: undefined });

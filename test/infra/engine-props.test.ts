@@ -72,7 +72,8 @@ describe('props are checked up front, with one error naming the prop', () => {
     ['twilioSecretName', { twilioSecretName: 'has spaces' }],
     ['sesMaxSendRate', { sesMaxSendRate: 0 }],
     ['twilioMaxSendRate', { twilioMaxSendRate: Number.NaN }],
-    ['touchWorkerMaxConcurrency', { touchWorkerMaxConcurrency: 1 }],
+    ['emailWorkerMaxConcurrency', { emailWorkerMaxConcurrency: 1 }],
+    ['smsWorkerMaxConcurrency', { smsWorkerMaxConcurrency: 1001 }],
     ['touchBatchSize', { touchBatchSize: 11 }],
     ['defaultTimezone', { defaultTimezone: 'Mars/Olympus' }],
     ['defaultPhoneRegion', { defaultPhoneRegion: 'usa' }],
@@ -243,17 +244,25 @@ describe('bring your own resources', () => {
     expect(Object.values(resourcesOf(stack)).filter((r) => r.Type === 'AWS::DynamoDB::Table')).toHaveLength(1);
   });
 
-  it('uses an existing touch queue for the worker and the schedules, and creates no touch queue of its own', () => {
+  it('uses existing touch queues for the workers and the schedules, and creates no touch queue of its own', () => {
     const { stack } = newStack();
-    const queue = new sqs.Queue(stack, 'PlatformTouches', { visibilityTimeout: Duration.seconds(360) });
-    const engine = engineIn(stack, { existingTouchQueueObj: queue });
+    const emailQueue = new sqs.Queue(stack, 'PlatformTouches', { visibilityTimeout: Duration.seconds(360) });
+    const smsQueue = new sqs.Queue(stack, 'PlatformSmsTouches', { visibilityTimeout: Duration.seconds(360) });
+    const engine = engineIn(stack, { existingTouchQueueObj: emailQueue, existingSmsTouchQueueObj: smsQueue });
     const res = resourcesOf(stack);
-    expect(Object.keys(res).filter((id) => /^FollowupTouch(DeadLetter)?Queue/.test(id))).toEqual([]);
+    expect(Object.keys(res).filter((id) => /^Followup(Sms)?Touch(DeadLetter)?Queue/.test(id))).toEqual([]);
     expect(engine.touchDeadLetterQueue).toBeUndefined();
-    const queueId = stack.getLogicalId(queue.node.defaultChild as sqs.CfnQueue);
-    const mapping = Object.values(res).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')!;
-    expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
-    expect(flat(Object.values(res).filter((r) => r.Type === 'AWS::IAM::Policy').map((p) => p.Properties.PolicyDocument))).toContain(queueId);
+    expect(engine.smsTouchDeadLetterQueue).toBeUndefined();
+    const ids = functionIds(res, 'Followup');
+    for (const [queue, worker] of [
+      [emailQueue, ids.touchWorker!],
+      [smsQueue, ids.smsTouchWorker!],
+    ] as const) {
+      const queueId = stack.getLogicalId(queue.node.defaultChild as sqs.CfnQueue);
+      const mapping = Object.values(res).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName.Ref === worker)!;
+      expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+      expect(flat(Object.values(res).filter((r) => r.Type === 'AWS::IAM::Policy').map((p) => p.Properties.PolicyDocument))).toContain(queueId);
+    }
   });
 
   it('encrypts the table, the queues and the topics with a given key, and grants the functions and the scheduler role its use', () => {

@@ -10,6 +10,7 @@ import { configSchema } from '../../functions/config.js';
 import { TABLE_DEFINITION } from '../../functions/table-definition.js';
 import { FollowupEngine } from '../../infra/followup-engine.js';
 import { HANDLERS, type HandlerName } from '../../infra/handlers.js';
+import { TOUCH_MAX_RECEIVE_COUNT } from '../../infra/engine/queues.js';
 import { ROUTE_LIST as ROUTES } from '../../functions/routes.js';
 import { cdkJsonContext, stubHandlersDir, templateOf } from './helpers.js';
 
@@ -102,7 +103,10 @@ describe('Lambda functions', () => {
       .map((r) => r.name)
       .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
       .at(-1);
-    for (const fn of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
+    // aws-cdk-lib's BucketDeployment (the console's files, copied at deploy time) runs its own Python handler.
+    const ours = Object.entries(resources).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && !id.startsWith('CustomCDKBucketDeployment'));
+    expect(ours.length).toBeGreaterThan(7);
+    for (const [, fn] of ours) {
       expect(fn.Properties.Runtime).toBe(newestNode);
       if (fn.Properties.Environment) expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
@@ -111,6 +115,9 @@ describe('Lambda functions', () => {
   it('logs structured JSON into a log group with retention, with source maps enabled', () => {
     for (const [name, fn] of Object.entries(functionsByHandler(resources))) {
       expect(fn!.props.LoggingConfig, name).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
+      // Functions invoked per touch drop the platform's START/REPORT lines (they would cost more than their own logs).
+      const perTouch = ['touchWorker', 'smsTouchWorker', 'sesEvents', 'twilioWebhook'].includes(name);
+      expect(fn!.props.LoggingConfig.SystemLogLevel, name).toBe(perTouch ? 'WARN' : 'INFO');
       const groupId = fn!.props.LoggingConfig.LogGroup.Ref as string;
       expect(resources[groupId]!.Properties.RetentionInDays, name).toBe(30);
       expect(fn!.props.Environment.Variables.NODE_OPTIONS, name).toBe('--enable-source-maps');
@@ -140,6 +147,7 @@ describe('Lambda functions', () => {
         Object.entries(env).map(([key, value]) => [key, typeof value === 'string' ? value : `resolved-${key}`]),
       );
       concrete.FOLLOWUP_PUBLIC_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
+      if (env.FOLLOWUP_JWT_ISSUER !== undefined) concrete.FOLLOWUP_JWT_ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123';
       const parsed = configSchema.safeParse(concrete);
       expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
       const known = new Set([
@@ -171,7 +179,7 @@ describe('Lambda functions', () => {
         expect(flat(value), `${name}.${key}`).not.toMatch(/authToken|AC[0-9a-f]{32}/);
       }
       // Sends SMS and drops voicemails, verifies Twilio's signatures, or places click-to-call calls.
-      const sendsOrVerifiesSms = name === 'touchWorker' || name === 'twilioWebhook' || name === 'voiceCalls';
+      const sendsOrVerifiesSms = name === 'touchWorker' || name === 'smsTouchWorker' || name === 'twilioWebhook' || name === 'voiceCalls';
       expect(env.TWILIO_SECRET_ARN !== undefined, name).toBe(sendsOrVerifiesSms);
       if (sendsOrVerifiesSms) expect(flat(env.TWILIO_SECRET_ARN)).toMatch(twilioSecretArn);
     }
@@ -186,7 +194,8 @@ describe('Lambda functions', () => {
     const matrix: Record<HandlerName, string[]> = {
       api: ['dynamodb:PutItem', 'scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole', 'secretsmanager:GetSecretValue'],
       authorizer: ['secretsmanager:GetSecretValue'],
-      touchWorker: ['dynamodb:PutItem', 'ses:SendEmail', 'scheduler:CreateSchedule', 'iam:PassRole', 'sqs:ReceiveMessage'],
+      touchWorker: ['dynamodb:PutItem', 'ses:SendEmail', 'scheduler:CreateSchedule', 'iam:PassRole', 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility'],
+      smsTouchWorker: ['dynamodb:PutItem', 'scheduler:CreateSchedule', 'iam:PassRole', 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'secretsmanager:GetSecretValue'],
       twilioWebhook: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'secretsmanager:GetSecretValue', 'ses:SendEmail'],
       unsubscribe: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'secretsmanager:GetSecretValue'],
       sesInbound: ['dynamodb:PutItem', 'ses:SendEmail', 'scheduler:CreateSchedule', 'iam:PassRole'],
@@ -204,7 +213,7 @@ describe('Lambda functions', () => {
       expect(can(name, 'scheduler:CreateSchedule'), name).toBe(false);
       expect(can(name, 'iam:PassRole'), name).toBe(false);
     }
-    for (const name of ['unsubscribe', 'sesEvents'] as const) expect(can(name, 'ses:SendEmail'), name).toBe(false);
+    for (const name of ['unsubscribe', 'sesEvents', 'smsTouchWorker'] as const) expect(can(name, 'ses:SendEmail'), name).toBe(false);
     expect(can('api', 'ses:SendEmail')).toBe(false);
   });
 
@@ -226,15 +235,21 @@ describe('Lambda functions', () => {
   });
 });
 
-describe('touch queue and worker', () => {
-  it('has a DLQ behind the touch queue, and every queue is encrypted and TLS-only', () => {
-    const dlqId = logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineTouchDeadLetterQueue');
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 8 },
-      VisibilityTimeout: 6 * HANDLERS.touchWorker.timeoutSeconds,
-    });
+describe('touch queues and workers', () => {
+  it('has one queue per channel, each with its DLQ; every queue is encrypted and TLS-only', () => {
+    for (const [queueId, dlqId] of [
+      ['EngineTouchQueue', 'EngineTouchDeadLetterQueue'],
+      ['EngineSmsTouchQueue', 'EngineSmsTouchDeadLetterQueue'],
+    ] as const) {
+      const queue = resources[logicalIdOf(resources, 'AWS::SQS::Queue', queueId)]!.Properties;
+      expect(queue.RedrivePolicy, queueId).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', dlqId), 'Arn'] },
+        maxReceiveCount: TOUCH_MAX_RECEIVE_COUNT,
+      });
+      expect(queue.VisibilityTimeout, queueId).toBe(6 * HANDLERS.touchWorker.timeoutSeconds);
+    }
     const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(6);
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
       const policy = Object.values(resources).find(
@@ -244,20 +259,35 @@ describe('touch queue and worker', () => {
     }
   });
 
-  it('feeds the worker with partial batch responses and a bounded concurrency', () => {
-    const workerId = functionsByHandler(resources).touchWorker!.id;
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: workerId },
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
-      // Example rates: SES 14/s, Twilio 1/s -> Little's law floor, SQS minimum 2.
-      ScalingConfig: { MaximumConcurrency: 2 },
-    });
+  it('feeds each channel queue to its own worker with partial batch responses and a concurrency sized from its rate', () => {
+    const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(2);
+    const byFunction = new Map(mappings.map((m) => [m.Properties.FunctionName.Ref, m.Properties]));
+    for (const [name, queueId] of [
+      ['touchWorker', 'EngineTouchQueue'],
+      ['smsTouchWorker', 'EngineSmsTouchQueue'],
+    ] as const) {
+      const fn = functionsByHandler(resources)[name]!;
+      expect(byFunction.get(fn.id), name).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', queueId), 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 10,
+        // Example rates: SES 14/s and Twilio 1/s -> ceil(rate x 0.5 s x 2 / 10) = 2, the SQS minimum.
+        ScalingConfig: { MaximumConcurrency: 2 },
+      });
+      // Both workers are the same code; they pace by the queue their records come from.
+      expect(fn.props.Environment.Variables).toMatchObject({
+        EMAIL_TOUCH_QUEUE_ARN: { 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineTouchQueue'), 'Arn'] },
+        SMS_TOUCH_QUEUE_ARN: { 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineSmsTouchQueue'), 'Arn'] },
+        EMAIL_TOUCH_CONCURRENCY: '2',
+        SMS_TOUCH_CONCURRENCY: '2',
+      });
+    }
   });
 });
 
 describe('EventBridge Scheduler', () => {
-  it('has a schedule group and a role that may only send to the touch queue (and the schedule DLQ)', () => {
+  it('has a schedule group and a role that may only send to the touch queues (and the schedule DLQ)', () => {
     const roleId = logicalIdOf(resources, 'AWS::IAM::Role', 'EngineSchedulerRole');
     const groupId = logicalIdOf(resources, 'AWS::Scheduler::ScheduleGroup', 'EngineScheduleGroup');
     expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -281,6 +311,7 @@ describe('EventBridge Scheduler', () => {
     expect(new Set(statements[0].Resource.map((r: any) => r['Fn::GetAtt'][0]))).toEqual(
       new Set([
         logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineTouchQueue'),
+        logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineSmsTouchQueue'),
         logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineScheduleDeadLetterQueue'),
       ]),
     );
@@ -295,7 +326,8 @@ describe('EventBridge Scheduler', () => {
     expect(env.SCHEDULER_DLQ_ARN).toEqual({
       'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineScheduleDeadLetterQueue'), 'Arn'],
     });
-    expect(env.TOUCH_QUEUE_ARN).toEqual({ 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineTouchQueue'), 'Arn'] });
+    expect(env.EMAIL_TOUCH_QUEUE_ARN).toEqual({ 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineTouchQueue'), 'Arn'] });
+    expect(env.SMS_TOUCH_QUEUE_ARN).toEqual({ 'Fn::GetAtt': [logicalIdOf(resources, 'AWS::SQS::Queue', 'EngineSmsTouchQueue'), 'Arn'] });
   });
 });
 
@@ -450,7 +482,7 @@ describe('alarms', () => {
   const alarms = () => Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
 
   it('raises an alarm as soon as any dead-letter queue holds a message', () => {
-    for (const prefix of ['EngineTouchDeadLetterQueue', 'EngineScheduleDeadLetterQueue', 'EngineEventDeadLetterQueue']) {
+    for (const prefix of ['EngineTouchDeadLetterQueue', 'EngineSmsTouchDeadLetterQueue', 'EngineScheduleDeadLetterQueue', 'EngineEventDeadLetterQueue']) {
       const queueId = logicalIdOf(resources, 'AWS::SQS::Queue', prefix);
       const alarm = alarms().find((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && flat(a.Properties.Dimensions).includes(queueId));
       expect(alarm, prefix).toBeDefined();
@@ -527,12 +559,19 @@ describe('other configurations', () => {
     minimalTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 
-  it('sizes the worker concurrency from the slower channel (Little\'s law)', () => {
-    minimalTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 25 } });
-    expect(functionsByHandler(minimal).touchWorker!.props.Environment.Variables).toMatchObject({
+  it('sizes each worker concurrency from its own provider rate (infra/touch-sizing.ts)', () => {
+    // SES 100/s: ceil(100 x 0.5 x 2 / 10) = 10; Twilio 50/s: 5.
+    const concurrency = (name: 'touchWorker' | 'smsTouchWorker') => {
+      const id = functionsByHandler(minimal)[name]!.id;
+      return Object.values(minimal).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName.Ref === id)!
+        .Properties.ScalingConfig.MaximumConcurrency;
+    };
+    expect([concurrency('touchWorker'), concurrency('smsTouchWorker')]).toEqual([10, 5]);
+    expect(functionsByHandler(minimal).smsTouchWorker!.props.Environment.Variables).toMatchObject({
       SES_MAX_SEND_RATE: '100',
       TWILIO_MAX_SEND_RATE: '50',
-      TOUCH_WORKER_MAX_CONCURRENCY: '25',
+      EMAIL_TOUCH_CONCURRENCY: '10',
+      SMS_TOUCH_CONCURRENCY: '5',
     });
   });
 
@@ -558,7 +597,7 @@ describe('other configurations', () => {
     const embedded = Template.fromStack(stack);
     embedded.resourceCountIs('AWS::DynamoDB::Table', 1);
     embedded.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
-    expect(engine.touchWorkerMaxConcurrency).toBe(2);
+    expect(engine.touchWorkerConcurrency).toEqual({ email: 2, sms: 2 });
     expect(Object.keys(engine.functions)).not.toContain('sesInbound');
     // Stack outputs are the app's business, not the construct's.
     expect(embedded.toJSON().Outputs).toBeUndefined();

@@ -19,6 +19,7 @@ import { SCHEDULE_NAME_PATTERN, ScheduleNameError, scheduleNameFor } from '../..
 import type { ScheduledTouch, TouchMessage } from '../../functions/ports.js';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:followup-touches';
+const SMS_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:followup-sms-touches';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:followup-scheduler-dlq';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/followup-scheduler';
 const NOW = new Date('2030-03-04T08:00:00.000Z');
@@ -42,7 +43,7 @@ function scheduler(): EventBridgeTouchScheduler {
   return new EventBridgeTouchScheduler({
     client: new SchedulerClient({ region: 'us-east-1' }),
     groupName: 'followup',
-    targetQueueArn: QUEUE_ARN,
+    targetQueueArns: { email: QUEUE_ARN, sms: SMS_QUEUE_ARN },
     roleArn: ROLE_ARN,
     deadLetterQueueArn: DLQ_ARN,
     clock: { now: () => NOW },
@@ -55,6 +56,33 @@ describe('EventBridgeTouchScheduler', () => {
   });
   afterAll(() => {
     schedulerMock.restore();
+  });
+
+  it("targets the touch queue of the step's channel; a touch without one goes to the email queue", async () => {
+    schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/followup/x' });
+    const smsMessage: TouchMessage = { ...message, stepIndex: 3, channel: 'sms' };
+    const emailMessage: TouchMessage = { ...message, stepIndex: 4, channel: 'email' };
+
+    for (const m of [smsMessage, emailMessage, message]) await scheduler().schedule({ ...m, scheduleName: scheduleNameFor(m) });
+
+    const targets = schedulerMock.commandCalls(CreateScheduleCommand).map((call) => [call.args[0].input.Target?.Arn, JSON.parse(call.args[0].input.Target?.Input ?? '{}').channel]);
+    expect(targets).toEqual([
+      [SMS_QUEUE_ARN, 'sms'],
+      [QUEUE_ARN, 'email'],
+      [QUEUE_ARN, undefined],
+    ]);
+  });
+
+  it('sends a voicemail drop to the SMS queue (a Twilio call), call and task steps to the email queue, each naming its own channel', async () => {
+    schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/followup/x' });
+    const people = (['voicemail', 'call', 'task'] as const).map((channel, i): TouchMessage => ({ ...message, stepIndex: 5 + i, channel }));
+    for (const m of people) await scheduler().schedule({ ...m, scheduleName: scheduleNameFor(m) });
+    const targets = schedulerMock.commandCalls(CreateScheduleCommand).map((call) => [call.args[0].input.Target?.Arn, JSON.parse(call.args[0].input.Target?.Input ?? '{}').channel]);
+    expect(targets).toEqual([
+      [SMS_QUEUE_ARN, 'voicemail'],
+      [QUEUE_ARN, 'call'],
+      [QUEUE_ARN, 'task'],
+    ]);
   });
 
   it('creates one one-time schedule targeting the touch queue', async () => {

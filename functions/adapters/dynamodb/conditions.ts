@@ -57,6 +57,9 @@ export const oneOf = (path: Path, values: readonly unknown[]): Condition => {
   if (values.length === 0) throw new RangeError('oneOf needs at least one value');
   return (p) => `${p.name(path)} IN (${values.map((value) => p.value(value)).join(', ')})`;
 };
+export const sizeLessThan = (path: Path, size: number): Condition => (p) => `size(${p.name(path)}) < ${p.value(size)}`;
+export const contains = (path: Path, value: unknown): Condition => (p) => `contains(${p.name(path)}, ${p.value(value)})`;
+export const not = (part: Condition): Condition => (p) => `NOT (${part(p)})`;
 export const and = (...parts: Condition[]): Condition => (p) => parts.map((part) => `(${part(p)})`).join(' AND ');
 export const or = (...parts: Condition[]): Condition => (p) => parts.map((part) => `(${part(p)})`).join(' OR ');
 
@@ -107,9 +110,16 @@ export class Update {
   private readonly sets: [Path, unknown][] = [];
   private readonly removes: Path[] = [];
   private readonly adds: [Path, number][] = [];
+  private readonly appends: [Path, unknown[]][] = [];
 
   set(path: Path, value: unknown): this {
     this.sets.push([path, value]);
+    return this;
+  }
+
+  /** `SET a = list_append(a, :v)`: the list at `path` must exist. */
+  append(path: Path, values: unknown[]): this {
+    this.appends.push([path, values]);
     return this;
   }
 
@@ -129,12 +139,16 @@ export class Update {
   }
 
   get isEmpty(): boolean {
-    return this.sets.length + this.removes.length + this.adds.length === 0;
+    return this.sets.length + this.removes.length + this.adds.length + this.appends.length === 0;
   }
 
   render(p: Placeholders): string {
     const clauses: string[] = [];
-    if (this.sets.length) clauses.push(`SET ${this.sets.map(([path, value]) => `${p.name(path)} = ${p.value(value)}`).join(', ')}`);
+    const sets = [
+      ...this.sets.map(([path, value]) => `${p.name(path)} = ${p.value(value)}`),
+      ...this.appends.map(([path, values]) => `${p.name(path)} = list_append(${p.name(path)}, ${p.value(values)})`),
+    ];
+    if (sets.length) clauses.push(`SET ${sets.join(', ')}`);
     if (this.removes.length) clauses.push(`REMOVE ${this.removes.map((path) => p.name(path)).join(', ')}`);
     if (this.adds.length) clauses.push(`ADD ${this.adds.map(([path, amount]) => `${p.name(path)} ${p.value(amount)}`).join(', ')}`);
     return clauses.join(' ');

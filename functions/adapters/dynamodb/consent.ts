@@ -1,7 +1,10 @@
-/** The consent ledger: one suppression item per address hash, global to every sequence. */
+/**
+ * The consent ledger: items per address hash, global to every sequence (keys.ts): the
+ * suppression (`S`), the reply entry (`R`) and the latest consent (`C`).
+ */
 import { addressHash } from '../../domain/address-hash.js';
 import type { ConsentChannel } from '../../domain/people-steps.js';
-import type { Suppression } from '../../domain/records.js';
+import type { ConsentRecord, ReplyRecord, Suppression } from '../../domain/records.js';
 import type { ConsentStore } from '../../ports.js';
 import { fromItem, toItem } from './items.js';
 import { keys } from './keys.js';
@@ -26,4 +29,32 @@ export class DynamoConsent implements ConsentStore {
   async deleteSuppression(address: string, channel?: ConsentChannel): Promise<void> {
     await this.table.delete(keys.suppression(addressHash(address), channel));
   }
+
+  async putReplyRecord(reply: ReplyRecord): Promise<void> {
+    await this.table.put(toItem(keys.replyRecord(checkHash(reply.addressHash)), 'reply', reply));
+  }
+
+  async getReplyRecord(address: string): Promise<ReplyRecord | undefined> {
+    const item = await this.table.get(keys.replyRecord(addressHash(address)));
+    return item ? fromItem<ReplyRecord>(item) : undefined;
+  }
+
+  async deleteReplyRecord(address: string): Promise<void> {
+    await this.table.delete(keys.replyRecord(addressHash(address)));
+  }
+
+  async putConsentRecord(consent: ConsentRecord): Promise<void> {
+    await this.table.put(toItem(keys.consentRecord(checkHash(consent.addressHash)), 'consent', consent));
+  }
+
+  async getConsentRecord(address: string): Promise<ConsentRecord | undefined> {
+    const item = await this.table.get(keys.consentRecord(addressHash(address)));
+    return item ? fromItem<ConsentRecord>(item) : undefined;
+  }
+}
+
+/** Ledger entries without a plain address are keyed by the hash they carry: it must be one. */
+function checkHash(hash: string): string {
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error('addressHash must be addressHash(address) (domain/address-hash.ts)');
+  return hash;
 }

@@ -23,6 +23,8 @@ const cursorSchema = z.union([
   z.object({ v: z.literal(1), kind: z.literal('tasks'), after: startKey }),
   z.object({ v: z.literal(1), kind: z.literal('users'), after: startKey }),
   z.object({ v: z.literal(1), kind: z.literal('deliveries'), after: startKey }),
+  // `filter`: the query the page belongs to (kind and since), so a cursor of another one is refused.
+  z.object({ v: z.literal(1), kind: z.literal('inbox'), filter: z.string(), after: startKey }),
 ]);
 
 export type Cursor = z.infer<typeof cursorSchema>;

@@ -4,13 +4,14 @@
  * touch. Layout in keys.ts.
  */
 import { addressHash } from '../../domain/address-hash.js';
-import { parseEnrollmentId } from '../../domain/enrollment.js';
-import type { Enrollment, EnrollmentSummary, Prospect, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
+import { enrollmentIdFor, parseEnrollmentId } from '../../domain/enrollment.js';
+import type { Enrollment, EnrollmentSummary, Prospect, ReplyRecord, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
 import type { TouchMessage } from '../../domain/touch-message.js';
 import { checkPageLimit, type Page } from '../../domain/page.js';
 import type {
   ConditionalWriteResult,
   EnrollmentAdvance,
+  EnrollmentReads,
   EnrollmentStore,
   SequenceEnrollmentsQuery,
   TouchStatusUpdate,
@@ -28,6 +29,7 @@ import {
   type Item,
 } from './items.js';
 import {
+  accountListKey,
   checkStepIndex,
   enrollmentKeyOfId,
   INDEX,
@@ -97,28 +99,22 @@ export class DynamoEnrollments implements EnrollmentStore {
     };
   }
 
-  async getEnrollmentsAndSuppressions(
-    enrollmentIds: string[],
-    addresses: string[],
-    prospectIds: string[] = [],
-  ): Promise<{
-    enrollments: Map<string, Enrollment>;
-    suppressions: Map<string, Suppression>;
-    prospects: Map<string, Prospect>;
-  }> {
+  async getEnrollmentsAndSuppressions(enrollmentIds: string[], addresses: string[], prospectIds: string[] = []): Promise<EnrollmentReads> {
     const requested: Key[] = [];
     for (const id of enrollmentIds) {
       const key = enrollmentKeyOfId(id);
       if (key) requested.push(key);
     }
     const hashOf = new Map(addresses.map((address) => [address, addressHash(address)]));
-    for (const hash of hashOf.values()) requested.push(keys.suppression(hash));
+    // The ledger's suppression and reply entry of each address, in the same batch.
+    for (const hash of hashOf.values()) requested.push(keys.suppression(hash), keys.replyRecord(hash));
     for (const id of prospectIds) requested.push(keys.profile(id));
 
     const items = await this.table.batchGet(requested);
 
     const enrollments = new Map<string, Enrollment>();
     const suppressionsByHash = new Map<string, Suppression>();
+    const repliesByHash = new Map<string, ReplyRecord>();
     const prospects = new Map<string, Prospect>();
     for (const item of items) {
       switch (item['entity'] as Entity) {
@@ -132,6 +128,11 @@ export class DynamoEnrollments implements EnrollmentStore {
           suppressionsByHash.set(suppression.addressHash, suppression);
           break;
         }
+        case 'reply': {
+          const reply = fromItem<ReplyRecord>(item);
+          repliesByHash.set(reply.addressHash, reply);
+          break;
+        }
         case 'prospect': {
           const prospect = prospectFromItem(item);
           prospects.set(prospect.id, prospect);
@@ -142,11 +143,14 @@ export class DynamoEnrollments implements EnrollmentStore {
       }
     }
     const suppressions = new Map<string, Suppression>();
+    const replies = new Map<string, ReplyRecord>();
     for (const [address, hash] of hashOf) {
       const suppression = suppressionsByHash.get(hash);
       if (suppression) suppressions.set(address, suppression);
+      const reply = repliesByHash.get(hash);
+      if (reply) replies.set(address, reply);
     }
-    return { enrollments, suppressions, prospects };
+    return { enrollments, suppressions, replies, prospects };
   }
 
   async putEnrollmentBatch(items: {
@@ -162,6 +166,21 @@ export class DynamoEnrollments implements EnrollmentStore {
     // so does the profile it points to. Unconditional: the caller holds the lanes' leases.
     await this.table.batchWrite(profiles);
     await this.table.batchWrite([...enrollments, ...timeline]);
+  }
+
+  async listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]> {
+    const items = await this.table.queryAll({
+      IndexName: INDEX.byList,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: { '#k': 'listKey', '#p': 'prospectId', '#s': 'status', '#q': 'sequenceId' },
+      ExpressionAttributeValues: { ':k': accountListKey(sequenceId, domain) },
+      ProjectionExpression: '#p, #s, #q',
+    });
+    return items.map((item) => ({
+      id: enrollmentIdFor(String(item['prospectId']), String(item['sequenceId'])),
+      prospectId: String(item['prospectId']),
+      status: item['status'] as Enrollment['status'],
+    }));
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {

@@ -13,9 +13,21 @@ import {
   type ProspectSummary,
   type Task,
   type TimelineEvent,
+  type TouchDay,
 } from '../../domain/records.js';
-import type { PublishedSequence } from '../../domain/sequence.js';
-import { enrollmentIndexKeys, enrollmentKeyOf, keys, profileIndexKeys, prospectIdOf, taskIndexKeys, type Key } from './keys.js';
+import { CHANNELS, type Channel, type PublishedSequence } from '../../domain/sequence.js';
+import type { InboxItem } from '../../domain/inbox.js';
+import {
+  enrollmentIndexKeys,
+  enrollmentKeyOf,
+  inboxIndexKeys,
+  keys,
+  profileIndexKeys,
+  prospectIdOf,
+  taskIndexKeys,
+  touchDayAttribute,
+  type Key,
+} from './keys.js';
 
 export type Item = Record<string, unknown>;
 
@@ -37,6 +49,7 @@ export const STORAGE_ATTRIBUTES = [
   'listSort',
   'assigneeKey',
   'assigneeSort',
+  'inboxKey',
   'claim',
   // Left on enrollment items by versions before enrollment lanes; never written now.
   'writeToken',
@@ -47,11 +60,15 @@ export type Entity =
   | 'enrollment'
   | 'timeline'
   | 'suppression'
+  | 'reply'
+  | 'consent'
+  | 'idempotency'
   | 'sequence-version'
   | 'sequence-pointer'
   | 'task'
   | 'user'
-  | 'webhook-delivery';
+  | 'webhook-delivery'
+  | 'inbox';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {
@@ -87,10 +104,16 @@ export function profileItem(prospect: Prospect): Item {
   if (prospect.id.includes('.') || prospect.id.includes('#')) {
     throw new Error(`Prospect id must not contain '.' or '#': ${prospect.id}`);
   }
-  const { attributes, ...fields } = prospect;
+  const { attributes, touchDays, ...fields } = prospect;
+  const days: Item = {};
+  for (const channel of CHANNELS) {
+    const day = touchDays?.[channel];
+    if (day) days[touchDayAttribute(channel)] = clean(day);
+  }
   return {
     ...toItem(keys.profile(prospect.id), 'prospect', fields),
     attributesJson: JSON.stringify(attributes ?? {}),
+    ...days,
     ...profileIndexKeys(prospect),
   };
 }
@@ -100,7 +123,14 @@ export function prospectFromItem(item: Item): Prospect {
   const { attributesJson, ...fields } = fromItem<Prospect & { attributesJson?: unknown }>(item);
   const attributes: Record<string, string> =
     typeof attributesJson === 'string' ? (JSON.parse(attributesJson) as Record<string, string>) : (fields.attributes ?? {});
-  return { ...fields, attributes };
+  const touchDays: Partial<Record<Channel, TouchDay>> = {};
+  for (const channel of CHANNELS) {
+    const attribute = touchDayAttribute(channel) as keyof typeof fields;
+    const day = fields[attribute] as TouchDay | undefined;
+    delete fields[attribute];
+    if (day) touchDays[channel] = day;
+  }
+  return { ...fields, attributes, ...(Object.keys(touchDays).length > 0 ? { touchDays } : {}) };
 }
 
 /** An enrollment with its bySequence keys. */
@@ -123,6 +153,14 @@ function pick(item: Item, fields: readonly string[]): Item {
   const picked: Item = {};
   for (const field of fields) if (item[field] !== undefined) picked[field] = item[field];
   return picked;
+}
+
+/** An inbox item with both of its list keys. */
+export function inboxItemOf(item: InboxItem): Item {
+  const key = keys.inboxItem(item.id);
+  if (!key) throw new Error(`Inbox item id must be "<prospectId>.<16 hex>": ${item.id}`);
+  if (!item.id.startsWith(`${item.prospectId}.`)) throw new Error(`Inbox item ${item.id} is not of prospect ${item.prospectId}`);
+  return { ...toItem(key, 'inbox', item), ...inboxIndexKeys(item) };
 }
 
 export function sequenceItem(key: Key, entity: Entity, sequence: PublishedSequence): Item {

@@ -6,14 +6,18 @@
  *
  * | item                    | pk                 | sk                                  | index keys / notes |
  * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
- * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
- * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim |
+ * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
+ * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
- * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased |
+ * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
+ * | reply entry             | `S#<addressHash>`  | `R`                                 | the ReplyRecord (no plain address): a human reply from this address; read by imports only, so it blocks re-enrolling, never a running sequence's touches |
+ * | consent                 | `S#<addressHash>`  | `C`                                 | the latest ConsentRecord (no plain address): who lifted the ledger's entries of the address, when, on what source |
  * | sequence version        | `Q#<sequenceId>`   | `V#<version, 6 digits>`             | immutable (conditional put); `body` = PublishedSequence as JSON |
  * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
  * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
+ * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
+ * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`) |
  * | task                    | `P#<prospectId>`   | `K#<sequenceId>#<run, 6 digits>#<stepId>` | the Task; `assigneeKey` = `U#<addressHash(assignee)>`, `assigneeSort` = `<status>#<dueAt>#<taskId>` → byAssignee; `listKey` = `TASKS`, `listSort` = the same sort text → byList (everyone's tasks). In the prospect's partition, so erasure deletes it |
  * | call suppression        | `S#<addressHash>`  | `S#call`                            | a phone's `call` entry of the consent ledger ("do not call me"), beside its SMS entry at `S` |
  * | user                    | `U#<addressHash(email)>` | `USER`                        | UserSettings (phone, daily goal, zone, today's count, streak, `version`); `listKey` = `USERS`, `listSort` = email → byList (the team) |
@@ -40,13 +44,21 @@
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
  * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
  * | byAssignee | `assigneeKey` / `assigneeSort` | all                     | a rep's tasks by status, then due time (open ones due by tonight: one range) |
- * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`), every task (`TASKS`), every user (`USERS`) |
+ * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`); the enrollments of one sequence at one company domain (`D#…`, sparse); every task (`TASKS`); every user (`USERS`) |
+ * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first |
  *
  * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
  * one BatchGetItem of the profiles; a name or company prefix is two Queries in parallel
  * (byName and byCompany), merged by their sort text. The summaries the result lists show
  * (PROSPECT_SUMMARY_FIELDS, ENROLLMENT_SUMMARY_FIELDS in domain/records.ts) are projected,
  * so a page never reads the base table.
+ *
+ * Colleagues (`stopOnReplyFrom: account`) reuse byList rather than a GSI of their own: a
+ * table keeps its indexes (a deployed stack adds at most one GSI per update, and a
+ * `--data-dir` table would have to be recreated), and only enrollments of sequences that
+ * ask for it carry the key. The price: byList projects whole items, so each update of
+ * such an enrollment (claim, advance) is also written to the index — paid by those
+ * sequences only. A reply finds its colleagues with one Query (paginated), never a Scan.
  *
  * ## Hot keys
  *
@@ -76,6 +88,20 @@
  * Cost: a stats call reads at most 8 items per day the sequence was active, typically
  * 0.2–0.5 KB each: a sequence active for 90 days is ≤ 720 items, ≤ ~360 KB, one or two
  * Query pages and ~90 read units consistent ($0.00001); a year is ≤ 2,920 items.
+ *
+ * ## Inbox
+ *
+ * One item per inbound message and prospect, in the prospect's partition (erasure deletes
+ * it with the rest). Listing it newest first, all kinds or one kind, optionally `since` a
+ * time, is ONE Query, descending: on byList's `INBOX` partition for all kinds, on byInbox's
+ * `INBOX#<kind>` partition for one kind, `listSort >= since` for `since`. Why two keys and
+ * not a filter: a kind filter on the all-kinds partition reads every other kind too (a
+ * page of bounces could take many pages of replies to fill), and one partition per kind
+ * queried in parallel and merged would be four requests per page. So each item carries
+ * both list keys: two index entries per item, written by the same PutItem.
+ * Hot keys: the inbox is written once per inbound message (replies are a few percent of
+ * touches), far under a partition's 1,000 writes/s; listing costs one Query per page.
+ * `POST /inbox/{id}/handled` is ONE conditional UpdateItem on the item.
  *
  * ## Leases
  *
@@ -133,11 +159,13 @@
  */
 import { createHash } from 'node:crypto';
 import { parseEnrollmentId } from '../../domain/enrollment.js';
-import type { Enrollment, EnrollmentStatus, Prospect, Task, TimelineEvent, TouchClaim } from '../../domain/records.js';
+import type { Enrollment, EnrollmentStatus, InboxKind, Prospect, Task, TimelineEvent, TouchClaim } from '../../domain/records.js';
 import type { ConsentChannel } from '../../domain/people-steps.js';
+import { parseInboxItemId, type InboxItem } from '../../domain/inbox.js';
 import { firstCharacter, searchKeyText } from '../../domain/search-text.js';
 import { addressHash } from '../../domain/address-hash.js';
 import type { IndexName } from '../../table-definition.js';
+import type { Channel } from '../../domain/sequence.js';
 
 export interface Key {
   pk: string;
@@ -152,6 +180,7 @@ export const INDEX = {
   byCompany: 'byCompany',
   bySequence: 'bySequence',
   byAssignee: 'byAssignee',
+  byInbox: 'byInbox',
   byList: 'byList',
 } as const satisfies Record<IndexName, IndexName>;
 
@@ -162,6 +191,7 @@ export const USER_LIST = 'USERS';
 export const DELIVERIES_PK = 'W#DELIVERIES';
 /** How long webhook delivery records are kept (TTL). */
 export const DELIVERY_RETENTION_SECONDS = 30 * 86_400;
+export const INBOX_LIST = 'INBOX';
 export const COUNTER_SHARDS = 8;
 
 export const prefix = {
@@ -175,6 +205,7 @@ export const prefix = {
   sequence: 'Q#',
   task: 'K#',
   user: 'U#',
+  inbox: 'I#',
 } as const;
 
 function padVersion(version: number): string {
@@ -228,6 +259,8 @@ export const keys = {
   timeline: (event: TimelineEvent): Key => ({ pk: prospectPk(event.prospectId), sk: timelineSortKey(event) }),
   /** The address's own ledger entry (email, or a phone's SMS), or a phone's `call` entry. */
   suppression: (hash: string, channel?: ConsentChannel): Key => ({ pk: `S#${hash}`, sk: channel === 'call' ? 'S#call' : 'S' }),
+  replyRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'R' }),
+  consentRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'C' }),
   sequenceVersion: (sequenceId: string, version: number): Key => ({
     pk: sequencePk(sequenceId),
     sk: `${prefix.version}${padVersion(version)}`,
@@ -247,6 +280,12 @@ export const keys = {
     pk: DELIVERIES_PK,
     sk: `${delivery.at}#${delivery.eventId}#${delivery.endpointId}#${String(delivery.attempt).padStart(3, '0')}`,
   }),
+  /** An inbox item, from its id; undefined for an id that cannot be one. */
+  inboxItem: (id: string): Key | undefined => {
+    const parsed = parseInboxItemId(id);
+    return parsed ? { pk: prospectPk(parsed.prospectId), sk: `${prefix.inbox}${parsed.suffix}` } : undefined;
+  },
+  idempotency: (key: string): Key => ({ pk: `I#${checkIdempotencyKey(key)}`, sk: 'I' }),
 };
 
 /** The index sort text of a task: status, then due time, then id. */
@@ -261,6 +300,22 @@ export function taskIndexKeys(task: Task): Record<string, string> {
 }
 
 export const assigneeKey = (email: string): string => `${prefix.user}${addressHash(email)}`;
+
+/** The byList / byInbox partition of the inbox: all kinds, or one. */
+export const inboxPartition = (kind?: InboxKind): string => (kind ? `${INBOX_LIST}#${kind}` : INBOX_LIST);
+
+/** The index attributes of an inbox item: both list keys (keys.ts, "Inbox"). */
+export function inboxIndexKeys(item: Pick<InboxItem, 'id' | 'kind' | 'at'>): Record<string, string> {
+  const at = new Date(item.at);
+  if (Number.isNaN(at.getTime())) throw new RangeError(`Inbox item has an invalid time: ${item.at}`);
+  return { listKey: inboxPartition(), inboxKey: inboxPartition(item.kind), listSort: `${at.toISOString()}#${item.id}` };
+}
+
+/** Idempotency keys name what they mark (`twilio:<MessageSid>`); bounded well below the 2 KB key limit. */
+export function checkIdempotencyKey(key: string): string {
+  if (key.length === 0 || key.length > 512) throw new RangeError(`An idempotency key must have 1 to 512 characters, got ${key.length}`);
+  return key;
+}
 
 /** The sort-key range of a sequence's counter items from `fromDay` to `toDay`, both included. */
 export function counterRange(fromDay: string, toDay: string): { from: string; to: string } {
@@ -292,6 +347,9 @@ export const searchPartition = (foldedPrefix: string): string | undefined => {
 /** The full name as byName indexes it: "first last". */
 export const fullName = (prospect: Pick<Prospect, 'firstName' | 'lastName'>): string =>
   `${prospect.firstName ?? ''} ${prospect.lastName ?? ''}`;
+
+/** The profile attribute holding a channel's touch-day claims (`Prospect.touchDays`), one per channel. */
+export const touchDayAttribute = (channel: Channel): string => `touchDay_${channel}`;
 
 /** The index attributes of a profile item: only those whose field is present. */
 export function profileIndexKeys(prospect: Prospect): Record<string, string> {
@@ -326,9 +384,18 @@ export function checkStepIndex(stepIndex: number): number {
   return stepIndex;
 }
 
-/** The index attributes of an enrollment item. */
+/** byList's partition of a sequence's enrollments at one company domain. */
+export const accountListKey = (sequenceId: string, domain: string): string => `D#${sequenceId}#${domain}`;
+
+/** The index attributes of an enrollment item (byList only with an `accountDomain`). */
 export function enrollmentIndexKeys(enrollment: Enrollment): Record<string, string> {
-  return { seqKey: sequencePk(enrollment.sequenceId), seqSort: sequenceSort(enrollment) };
+  return {
+    seqKey: sequencePk(enrollment.sequenceId),
+    seqSort: sequenceSort(enrollment),
+    ...(enrollment.accountDomain
+      ? { listKey: accountListKey(enrollment.sequenceId, enrollment.accountDomain), listSort: enrollment.prospectId }
+      : {}),
+  };
 }
 
 // ----- Ids ----------------------------------------------------------------------------

@@ -132,6 +132,22 @@ export class Table {
     );
   }
 
+  /** UpdateItem answering the item as written ('conflict' when the condition failed). */
+  async updateReturning(key: Key, update: Update, condition?: Condition): Promise<Item | 'conflict'> {
+    const { UpdateCommand } = await sdk();
+    const p = new Placeholders();
+    const UpdateExpression = update.render(p);
+    const ConditionExpression = condition?.(p);
+    let written: Item | undefined;
+    const result = await conditionalWrite(async () => {
+      const out = await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression, ReturnValues: 'ALL_NEW', ...expressions(p, ConditionExpression) }),
+      );
+      written = out.Attributes;
+    });
+    return result === 'conflict' || !written ? 'conflict' : written;
+  }
+
   /** DeleteItem (a missing item is fine); with a condition, 'conflict' when it failed. */
   async delete(key: Key, condition?: Condition): Promise<ConditionalWriteResult> {
     const { DeleteCommand } = await sdk();

@@ -3,7 +3,7 @@
  * (layout and crash repair in keys.ts).
  */
 import type { PublishedSequence } from '../../domain/sequence.js';
-import type { ConditionalWriteResult, SequenceStore } from '../../ports.js';
+import type { ConditionalWriteResult, SequenceStore, SequenceVersionSummary } from '../../ports.js';
 import { absent, olderVersionOrAbsent } from './conditions.js';
 import { sequenceFromItem, sequenceItem } from './items.js';
 import { INDEX, keys, POINTER_SK, prefix, SEQUENCE_LIST, sequencePk } from './keys.js';
@@ -52,6 +52,19 @@ export class DynamoSequences implements SequenceStore {
       ExpressionAttributeValues: { ':list': SEQUENCE_LIST },
     });
     return items.map(sequenceFromItem);
+  }
+
+  async listSequenceVersions(sequenceId: string): Promise<SequenceVersionSummary[]> {
+    // `V#000001`… sort before `V#CURRENT`; the pointer is left out, and so are the bodies.
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':pk': sequencePk(sequenceId), ':v': prefix.version },
+      ProjectionExpression: 'sk, version, publishedAt, #h',
+      ExpressionAttributeNames: { '#h': 'hash' },
+    });
+    return items
+      .filter((item) => item['sk'] !== POINTER_SK)
+      .map((item) => ({ version: Number(item['version']), publishedAt: String(item['publishedAt']), hash: String(item['hash']) }));
   }
 
   /** Moves the pointer forward to `sequence`; never backwards (a newer pointer wins). */

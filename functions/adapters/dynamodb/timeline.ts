@@ -1,20 +1,36 @@
 /** The timeline: one item per event in the prospect's partition, keyed by time and content. */
 import type { TimelineEvent } from '../../domain/records.js';
 import type { TimelineStore } from '../../ports.js';
-import { timelineFromItem, timelineItem } from './items.js';
+import { timelineFromItem, timelineItem, type Item } from './items.js';
 import { keys, prefix, prospectPk } from './keys.js';
 import type { Table, WriteRequest } from './requests.js';
+import { mapWithConcurrency } from '../../shared/concurrency.js';
 
 /** The write request of one timeline event (also used by the enrollment batch). */
 export function timelinePut(event: TimelineEvent): WriteRequest {
   return { PutRequest: { Item: timelineItem(keys.timeline(event), event) } };
 }
 
+/**
+ * Appends of at most this many events are one PutItem each (8 at a time), so the touch
+ * worker and the inbound functions — the Twilio webhook and unsubscribe anyone can reach —
+ * need no BatchWriteItem permission (infra/permissions.ts): they append a few events, at
+ * most one per step of a sequence (≤ 50 steps). Larger appends (a restarted run's history,
+ * written by the API) are batched.
+ */
+export const SMALL_APPEND = 50;
+
 export class DynamoTimeline implements TimelineStore {
   constructor(private readonly table: Table) {}
 
   async appendTimeline(events: TimelineEvent[]): Promise<void> {
-    await this.table.batchWrite(events.map(timelinePut));
+    const puts = events.map(timelinePut);
+    if (puts.length > SMALL_APPEND) {
+      await this.table.batchWrite(puts);
+      return;
+    }
+    // Idempotent like the batch: the key is derived from the content, so a retry overwrites.
+    await mapWithConcurrency(puts, 8, (put) => this.table.put(put.PutRequest?.Item as Item));
   }
 
   async listTimeline(prospectId: string, options: { newest?: number } = {}): Promise<TimelineEvent[]> {

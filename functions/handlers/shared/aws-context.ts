@@ -61,7 +61,10 @@ async function buildContext(): Promise<NotifyingContext> {
   const scheduler = new EventBridgeTouchScheduler({
     client: new SchedulerClient({}),
     groupName: cfg.SCHEDULE_GROUP_NAME,
-    targetQueueArn: required(cfg.TOUCH_QUEUE_ARN, 'TOUCH_QUEUE_ARN'),
+    targetQueueArns: {
+      email: required(cfg.EMAIL_TOUCH_QUEUE_ARN, 'EMAIL_TOUCH_QUEUE_ARN'),
+      sms: required(cfg.SMS_TOUCH_QUEUE_ARN, 'SMS_TOUCH_QUEUE_ARN'),
+    },
     roleArn: required(cfg.SCHEDULER_ROLE_ARN, 'SCHEDULER_ROLE_ARN'),
     deadLetterQueueArn: required(cfg.SCHEDULER_DLQ_ARN, 'SCHEDULER_DLQ_ARN'),
   });
@@ -81,6 +84,7 @@ async function buildContext(): Promise<NotifyingContext> {
       defaultPhoneRegion: cfg.DEFAULT_PHONE_REGION,
       claimLeaseSeconds: cfg.TOUCH_CLAIM_LEASE_SECONDS,
       defaultTimezone: cfg.DEFAULT_TIMEZONE,
+      touchesPerPersonPerDay: cfg.TOUCHES_PER_PERSON_PER_DAY,
     },
     email: correlatedEmailSender(
       new SesEmailSender(new SESv2Client({}), {

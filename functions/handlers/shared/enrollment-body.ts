@@ -26,6 +26,8 @@ export interface EnrollmentBody {
   rows: EnrollmentRowInput[];
   /** JSON only: the request's explicit mapping of prospect keys (CSV rows arrive mapped). */
   columns?: ReadonlyMap<string, ColumnTarget>;
+  /** `"reenroll": true` in a JSON body, or `?reenroll=true`: an ended run may start again. */
+  reenroll: boolean;
 }
 
 export interface EnrollmentBodyInput {
@@ -38,21 +40,35 @@ export interface EnrollmentBodyInput {
 const jsonBodySchema = z.object({
   prospects: z.array(z.unknown()).check(z.minLength(1, 'at least one prospect is required')),
   columns: z.optional(z.unknown()),
+  reenroll: z.optional(z.boolean({ error: 'expected true or false' })),
 });
 
 export function parseEnrollmentBody(input: EnrollmentBodyInput): EnrollmentBody {
   const { type, charset } = parseContentType(input.contentType ?? 'application/json');
   const queryColumns = input.query?.columns !== undefined ? mappingFromQuery(input.query.columns) : undefined;
+  const queryReenroll = input.query?.reenroll !== undefined ? booleanFromQuery(input.query.reenroll, 'reenroll') : undefined;
   switch (type) {
     case 'text/csv':
-    case 'application/csv':
-      return { rows: parseCsvRows(decodeBody(input.body, { ...(charset ? { charset } : {}), fallback: 'windows-1252' }), queryColumns) };
+    case 'application/csv': {
+      const text = decodeBody(input.body, { ...(charset ? { charset } : {}), fallback: 'windows-1252' });
+      return { rows: parseCsvRows(text, queryColumns), reenroll: queryReenroll ?? false };
+    }
     case 'application/json':
-    case '':
-      return parseJsonRows(decodeBody(input.body, charset ? { charset } : {}), queryColumns);
+    case '': {
+      const body = parseJsonRows(decodeBody(input.body, charset ? { charset } : {}), queryColumns);
+      return { ...body, reenroll: body.reenroll ?? queryReenroll ?? false };
+    }
     default:
       throw new HttpError(415, `unsupported content-type "${type.slice(0, 80)}"; send application/json or text/csv`);
   }
+}
+
+/** `?reenroll=true`: true/false (also 1/0, yes/no); anything else is a 400 naming the parameter. */
+function booleanFromQuery(text: string, name: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no', ''].includes(value)) return false;
+  throw new HttpError(400, `query parameter ${name}: expected true or false, got ${JSON.stringify(text.slice(0, 40))}`, undefined, name);
 }
 
 function mappingFromQuery(text: string): ReadonlyMap<string, ColumnTarget> {
@@ -74,7 +90,7 @@ function mapping(value: unknown, where: string): ReadonlyMap<string, ColumnTarge
   }
 }
 
-function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTarget> | undefined): EnrollmentBody {
+function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTarget> | undefined): Omit<EnrollmentBody, 'reenroll'> & { reenroll?: boolean } {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -82,7 +98,10 @@ function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTar
     throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
   const parsed = jsonBodySchema.safeParse(body);
-  if (!parsed.success) throw new HttpError(400, describeZodError(parsed.error));
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path[0];
+    throw new HttpError(400, describeZodError(parsed.error), undefined, typeof field === 'string' ? field : undefined);
+  }
   const columns = parsed.data.columns !== undefined ? mapping(parsed.data.columns, 'columns') : queryColumns;
   const rows = parsed.data.prospects.map((item, index): EnrollmentRowInput => {
     const row = index + 1;
@@ -91,7 +110,7 @@ function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTar
     }
     return { row, data: item as Record<string, unknown> };
   });
-  return { rows, ...(columns ? { columns } : {}) };
+  return { rows, ...(columns ? { columns } : {}), ...(parsed.data.reenroll !== undefined ? { reenroll: parsed.data.reenroll } : {}) };
 }
 
 // ----- CSV -------------------------------------------------------------------------------

@@ -6,16 +6,19 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from '../../zod.js';
 import {
+  ConsentRefusedError,
   EnrollmentNotFoundError,
   EnrollmentStateError,
   InputError,
+  InboxItemNotFoundError,
   ProspectNotFoundError,
   ProviderUnavailableError,
   SequenceNotFoundError,
+  SequenceVersionNotFoundError,
   TaskNotFoundError,
 } from '../../use-cases/context.js';
 import { OutcomeInputError } from '../../domain/task-outcome.js';
-import { InvalidCursorError } from '../../domain/page.js';
+import { InvalidCursorError, InvalidQueryError } from '../../domain/page.js';
 import type { Logger } from '../../ports.js';
 import { ID_RULES, isValidId, quoteForMessage } from '../../domain/ids.js';
 import { pathParameterKind } from '../../routes.js';
@@ -134,6 +137,33 @@ export function routeFor<T>(routes: Readonly<Record<string, T>>, event: HttpEven
   return handler;
 }
 
+/**
+ * The query string parsed by a contract schema (functions/contract): a bad value is a 400
+ * naming the parameter (`field`), never a 500.
+ */
+export function parseQuery<T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> {
+  const parsed = z.safeParse(schema, event.queryStringParameters ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = typeof issue?.path[0] === 'string' ? issue.path[0] : 'query';
+  const message = issue?.message ?? 'invalid';
+  throw new HttpError(400, message.startsWith(field) ? message : `${field}: ${message}`, undefined, field);
+}
+
+/** A JSON body parsed by a contract schema: a bad field is a 400 naming it. */
+export function parseBody<T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> {
+  const parsed = z.safeParse(schema, parseJsonBody(event));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const field = issue.keys[0] ?? 'body';
+    throw new HttpError(400, `unknown field "${field.slice(0, 100)}"`, undefined, field);
+  }
+  const field = issue?.path.map(String).join('.') || 'body';
+  const message = issue?.message ?? 'invalid';
+  throw new HttpError(400, message.startsWith(field) ? message : `${field}: ${message}`, undefined, field);
+}
+
 /** Readable zod issues: `prospects.3.email: Invalid email address`. */
 export function describeZodError(error: z.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
@@ -149,19 +179,22 @@ export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
     });
   }
   if (error instanceof z.$ZodError) return json(400, { error: describeZodError(error) });
-  if (error instanceof InputError || error instanceof OutcomeInputError || error instanceof InvalidCursorError) {
+  if (error instanceof InputError || error instanceof OutcomeInputError || error instanceof InvalidCursorError || error instanceof InvalidQueryError) {
     return json(400, { error: error.message, field: error.field });
   }
   if (
     error instanceof SequenceNotFoundError ||
+    error instanceof SequenceVersionNotFoundError ||
     error instanceof EnrollmentNotFoundError ||
     error instanceof ProspectNotFoundError ||
-    error instanceof TaskNotFoundError
+    error instanceof TaskNotFoundError ||
+    error instanceof InboxItemNotFoundError
   ) {
     return json(404, { error: error.message });
   }
   if (error instanceof EnrollmentStateError) return json(409, { error: error.message });
   if (error instanceof ProviderUnavailableError) return json(503, { error: error.message }, { 'retry-after': '5' });
+  if (error instanceof ConsentRefusedError) return json(409, { error: error.message, field: error.field });
   logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
   return json(500, { error: 'internal error' });
 }

@@ -1,5 +1,5 @@
-import type { TouchClaim } from '../../../functions/domain/records.js';
-import type { ClaimStore, ConditionalWriteResult } from '../../../functions/ports.js';
+import type { TouchClaim, TouchDay } from '../../../functions/domain/records.js';
+import type { ClaimStore, ConditionalWriteResult, TouchDayClaim } from '../../../functions/ports.js';
 import type { FakeTables } from './state.js';
 
 export class FakeClaims implements ClaimStore {
@@ -30,5 +30,20 @@ export class FakeClaims implements ClaimStore {
     if (held && held.run === claim.run && held.stepIndex === claim.stepIndex && held.leaseUntil === claim.leaseUntil) {
       this.tables.claims.delete(claim.enrollmentId);
     }
+  }
+
+  /** Like the adapter, but atomic by construction: `seen` cannot be stale in one thread. */
+  async claimTouchDay(claim: TouchDayClaim, _seen?: TouchDay): Promise<'ok' | 'full'> {
+    const prospect = this.tables.prospects.get(claim.prospectId);
+    if (!prospect) return 'ok';
+    const current = prospect.touchDays?.[claim.channel];
+    if (current?.day === claim.day) {
+      if (current.enrollmentIds.includes(claim.enrollmentId)) return 'ok';
+      if (current.enrollmentIds.length >= claim.limit) return 'full';
+      current.enrollmentIds.push(claim.enrollmentId);
+      return 'ok';
+    }
+    prospect.touchDays = { ...prospect.touchDays, [claim.channel]: { day: claim.day, enrollmentIds: [claim.enrollmentId] } };
+    return 'ok';
   }
 }

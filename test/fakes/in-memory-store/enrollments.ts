@@ -5,6 +5,7 @@ import {
   type Enrollment,
   type EnrollmentSummary,
   type Prospect,
+  type ReplyRecord,
   type Suppression,
   type TimelineEvent,
   type TouchRecord,
@@ -13,6 +14,7 @@ import type { TouchMessage } from '../../../functions/domain/touch-message.js';
 import type {
   ConditionalWriteResult,
   EnrollmentAdvance,
+  EnrollmentReads,
   EnrollmentStore,
   SequenceEnrollmentsQuery,
   TouchStatusUpdate,
@@ -83,31 +85,26 @@ export class FakeEnrollments implements EnrollmentStore {
     };
   }
 
-  async getEnrollmentsAndSuppressions(
-    enrollmentIds: string[],
-    addresses: string[],
-    prospectIds: string[] = [],
-  ): Promise<{
-    enrollments: Map<string, Enrollment>;
-    suppressions: Map<string, Suppression>;
-    prospects: Map<string, Prospect>;
-  }> {
+  async getEnrollmentsAndSuppressions(enrollmentIds: string[], addresses: string[], prospectIds: string[] = []): Promise<EnrollmentReads> {
     const enrollments = new Map<string, Enrollment>();
     for (const id of enrollmentIds) {
       const found = this.tables.enrollments.get(id);
       if (found) enrollments.set(id, clone(found));
     }
     const suppressions = new Map<string, Suppression>();
+    const replies = new Map<string, ReplyRecord>();
     for (const address of addresses) {
       const found = this.tables.suppressions.get(addressHash(address));
       if (found) suppressions.set(address, clone(found));
+      const reply = this.tables.replies.get(addressHash(address));
+      if (reply) replies.set(address, clone(reply));
     }
     const prospects = new Map<string, Prospect>();
     for (const id of prospectIds) {
       const found = this.tables.prospects.get(id);
       if (found) prospects.set(id, clone(found));
     }
-    return { enrollments, suppressions, prospects };
+    return { enrollments, suppressions, replies, prospects };
   }
 
   /** Unconditional, like the adapter's batched writes: the caller holds the lanes' leases. */
@@ -126,6 +123,13 @@ export class FakeEnrollments implements EnrollmentStore {
       this.tables.claims.delete(enrollment.id);
     }
     putTimeline(this.tables, items.timeline);
+  }
+
+  async listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]> {
+    return [...this.tables.enrollments.values()]
+      .filter((e) => e.sequenceId === sequenceId && e.accountDomain === domain)
+      .sort((a, b) => byString(a.prospectId, b.prospectId))
+      .map(({ id, prospectId, status }) => ({ id, prospectId, status }));
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {

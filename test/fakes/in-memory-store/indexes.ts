@@ -20,20 +20,25 @@ export function queryIndex<T>(
   query: {
     partition: string;
     prefix?: string;
+    /** Sort keys `>=` this (a key condition). */
+    atLeast?: string;
     /** Sort keys up to this one, included (a BETWEEN's upper end). */
     to?: string;
-    /** Newest first (ScanIndexForward: false). */
-    descending?: boolean;
     limit: number;
+    /** The sort key of the start key: the page begins after it, in the direction read. */
     after?: string;
+    /** ScanIndexForward: false. */
+    descending?: boolean;
     filter?: (value: T) => boolean;
   },
 ): { values: T[]; lastKey?: StartKey } {
+  const direction = query.descending ? -1 : 1;
   const read = entries
     .filter((entry) => entry.partition === query.partition && entry.sort.startsWith(query.prefix ?? ''))
+    .filter((entry) => query.atLeast === undefined || entry.sort >= query.atLeast)
     .filter((entry) => query.to === undefined || entry.sort <= query.to)
-    .filter((entry) => query.after === undefined || (query.descending ? entry.sort < query.after : entry.sort > query.after))
-    .sort((a, b) => (query.descending ? byString(b.sort, a.sort) : byString(a.sort, b.sort)))
+    .filter((entry) => query.after === undefined || direction * byString(entry.sort, query.after) > 0)
+    .sort((a, b) => direction * byString(a.sort, b.sort))
     .slice(0, query.limit);
   const last = read[read.length - 1];
   return {

@@ -104,5 +104,7 @@ export class FakeProspects implements ProspectStore {
     }
     this.tables.timeline.delete(prospectId);
     for (const [id, task] of this.tables.tasks) if (task.prospectId === prospectId) this.tables.tasks.delete(id);
+    // Inbox items live in the prospect's partition: erased with it.
+    for (const [id, item] of this.tables.inbox) if (item.prospectId === prospectId) this.tables.inbox.delete(id);
   }
 }

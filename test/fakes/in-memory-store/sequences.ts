@@ -1,5 +1,5 @@
 import type { PublishedSequence } from '../../../functions/domain/sequence.js';
-import type { ConditionalWriteResult, SequenceStore } from '../../../functions/ports.js';
+import type { ConditionalWriteResult, SequenceStore, SequenceVersionSummary } from '../../../functions/ports.js';
 import { clone, type FakeTables } from './state.js';
 
 export class FakeSequences implements SequenceStore {
@@ -27,6 +27,12 @@ export class FakeSequences implements SequenceStore {
       .sort()
       .map((id) => this.latest(id))
       .filter((s): s is PublishedSequence => !!s);
+  }
+
+  async listSequenceVersions(sequenceId: string): Promise<SequenceVersionSummary[]> {
+    return [...(this.tables.versions.get(sequenceId)?.values() ?? [])]
+      .sort((a, b) => a.version - b.version)
+      .map(({ version, publishedAt, hash }) => ({ version, publishedAt, hash }));
   }
 
   private latest(sequenceId: string): PublishedSequence | undefined {

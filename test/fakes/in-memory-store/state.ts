@@ -3,10 +3,11 @@
  * DynamoDB adapter), and the copy helpers that make it behave like a remote store: reads
  * and writes deep-clone, and a written record loses its `undefined` values.
  */
-import type { Enrollment, Prospect, Suppression, Task, TimelineEvent } from '../../../functions/domain/records.js';
+import type { ConsentRecord, Enrollment, Prospect, ReplyRecord, Suppression, Task, TimelineEvent } from '../../../functions/domain/records.js';
 import type { PublishedSequence } from '../../../functions/domain/sequence.js';
 import type { UserSettings } from '../../../functions/domain/user-progress.js';
 import type { WebhookDelivery } from '../../../functions/domain/webhook-events.js';
+import type { InboxItem } from '../../../functions/domain/inbox.js';
 
 export interface StoredClaim {
   run: number;
@@ -33,11 +34,18 @@ export class FakeTables {
   readonly users = new Map<string, UserSettings>();
   /** By the delivery's sort key (at, event, endpoint, attempt). */
   readonly deliveries = new Map<string, WebhookDelivery>();
+  /** Ledger entries by address hash, like the suppressions. */
+  readonly replies = new Map<string, ReplyRecord>();
+  readonly consents = new Map<string, ConsentRecord>();
   /** prospectId → sort key (as in DynamoDB: UTC `at` + content hash) → event. */
   readonly timeline = new Map<string, Map<string, TimelineEvent>>();
   /** sequenceId → UTC day → counters. */
   readonly counters = new Map<string, Map<string, Record<string, number>>>();
   readonly leases = new Map<string, StoredLease>();
+  /** Inbox items by id. */
+  readonly inbox = new Map<string, InboxItem>();
+  /** Idempotency key → expiresAt (epoch seconds). */
+  readonly idempotency = new Map<string, number>();
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store.js';
 import { addressHash } from '../../../functions/domain/address-hash.js';
-import type { Enrollment, Suppression } from '../../../functions/domain/records.js';
+import type { ConsentRecord, Enrollment, ReplyRecord, Suppression } from '../../../functions/domain/records.js';
 import type { Store } from '../../../functions/ports.js';
 import { countDynamoDbRequests } from '../../support/dynalite.js';
 import {
@@ -198,6 +198,29 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       read!.status = 'stopped';
       expect((await store.getProspect('p1'))?.firstName).toBe('Ann');
       expect(await store.getEnrollment('p1.welcome')).toEqual(enrollment('p1', 'welcome'));
+    });
+  });
+
+  describe('colleagues (enrollments by company domain)', () => {
+    it('lists a sequence\'s enrollments at one domain with their status; others and unkeyed ones are not listed', async () => {
+      await seed(
+        store,
+        [prospect('p1'), prospect('p2'), prospect('p3'), prospect('p4')],
+        [
+          enrollment('p1', 'welcome', { accountDomain: 'acme.example' }),
+          enrollment('p2', 'welcome', { accountDomain: 'acme.example', status: 'replied' }),
+          enrollment('p3', 'welcome', { accountDomain: 'other.example' }),
+          enrollment('p3', 'onboarding', { accountDomain: 'acme.example' }),
+          enrollment('p4', 'welcome'),
+        ],
+      );
+      expect(await store.listAccountEnrollments('welcome', 'acme.example')).toEqual([
+        { id: 'p1.welcome', prospectId: 'p1', status: 'active' },
+        { id: 'p2.welcome', prospectId: 'p2', status: 'replied' },
+      ]);
+      expect(await store.listAccountEnrollments('welcome', 'nobody.example')).toEqual([]);
+      // The sequence listing shares the index and is unaffected.
+      expect(await store.listSequences()).toEqual([]);
     });
   });
 
@@ -425,6 +448,61 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
     });
   });
 
+  describe('touch days (at most N touches per person, channel and local day)', () => {
+    const claim = (enrollmentId: string, day = '2025-03-03', limit = 1) => ({ prospectId: 'p1', channel: 'email' as const, day, enrollmentId, limit });
+    beforeEach(async () => {
+      await seed(store, [prospect('p1')]);
+    });
+
+    it('the first enrollment of the day claims it; a repeat is ok; another is full; the next day starts over', async () => {
+      expect(await store.claimTouchDay(claim('p1.a'))).toBe('ok');
+      expect(await store.claimTouchDay(claim('p1.a'))).toBe('ok');
+      expect(await store.claimTouchDay(claim('p1.b'))).toBe('full');
+      expect(await store.claimTouchDay({ ...claim('p1.b'), channel: 'sms' })).toBe('ok');
+      expect((await store.getProspect('p1'))?.touchDays).toEqual({
+        email: { day: '2025-03-03', enrollmentIds: ['p1.a'] },
+        sms: { day: '2025-03-03', enrollmentIds: ['p1.b'] },
+      });
+      expect(await store.claimTouchDay(claim('p1.b', '2025-03-04'))).toBe('ok');
+      expect((await store.getProspect('p1'))?.touchDays?.email).toEqual({ day: '2025-03-04', enrollmentIds: ['p1.b'] });
+    });
+
+    it('counts up to the limit, and decides right whatever the caller last saw', async () => {
+      expect(await store.claimTouchDay(claim('p1.a', '2025-03-03', 2), { day: '2025-03-01', enrollmentIds: ['p1.x'] })).toBe('ok');
+      // Stale view: nothing seen today, though p1.a holds it.
+      expect(await store.claimTouchDay(claim('p1.b', '2025-03-03', 2))).toBe('ok');
+      expect(await store.claimTouchDay(claim('p1.c', '2025-03-03', 2), { day: '2025-03-03', enrollmentIds: ['p1.a'] })).toBe('full');
+      expect((await store.getProspect('p1'))?.touchDays?.email?.enrollmentIds).toEqual(['p1.a', 'p1.b']);
+    });
+
+    it('a re-import of the profile keeps the claims it read; a missing profile claims nothing', async () => {
+      await store.claimTouchDay(claim('p1.a'));
+      const read = (await store.getProspect('p1'))!;
+      await seed(store, [{ ...read, firstName: 'Renamed' }]);
+      expect(await store.claimTouchDay(claim('p1.b'))).toBe('full');
+      expect(await store.claimTouchDay({ ...claim('p9.a'), prospectId: 'p9' })).toBe('ok');
+      expect(await store.getProspect('p9')).toBeUndefined();
+    });
+  });
+
+  describe('idempotency records', () => {
+    const now = new Date(T0);
+    const inDays = (days: number) => new Date(now.getTime() + days * 86_400_000);
+    it('the first claim of a key wins until it expires; other keys are independent', async () => {
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(7), now)).toBe('ok');
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(7), inDays(1))).toBe('conflict');
+      expect(await store.claimIdempotencyKey('twilio:SM2', inDays(7), now)).toBe('ok');
+      // Expired but not yet removed by TTL: claimed again.
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(15), inDays(8))).toBe('ok');
+      expect(await store.claimIdempotencyKey('twilio:SM1', inDays(15), inDays(9))).toBe('conflict');
+    });
+
+    it('refuses an empty or over-long key', async () => {
+      await expect(store.claimIdempotencyKey('', inDays(1), now)).rejects.toThrow(RangeError);
+      await expect(store.claimIdempotencyKey('x'.repeat(513), inDays(1), now)).rejects.toThrow(RangeError);
+    });
+  });
+
   describe('suppressions', () => {
     it('puts, gets and deletes by address', async () => {
       expect(await store.getSuppression('ann@example.com')).toBeUndefined();
@@ -459,6 +537,58 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       await expect(store.putSuppression({ ...suppression('a@example.com'), addressHash: 'f00' })).rejects.toThrow(
         /addressHash/,
       );
+    });
+  });
+
+  describe('reply entries and consents (the rest of the consent ledger)', () => {
+    const reply = (address: string, fields: Partial<ReplyRecord> = {}): ReplyRecord => ({
+      addressHash: addressHash(address),
+      channel: address.startsWith('+') ? 'sms' : 'email',
+      at: at(5),
+      sequenceId: 'welcome',
+      prospectId: 'p1',
+      enrollmentId: 'p1.welcome',
+      ...fields,
+    });
+
+    it('keeps one reply entry per address (the latest), by hash only, apart from its suppression', async () => {
+      expect(await store.getReplyRecord('ann@example.com')).toBeUndefined();
+      await store.putReplyRecord(reply('ann@example.com'));
+      await store.putReplyRecord(reply('ann@example.com', { at: at(7), sequenceId: 'onboarding' }));
+      expect(await store.getReplyRecord(' ANN@example.com')).toEqual(reply('ann@example.com', { at: at(7), sequenceId: 'onboarding' }));
+      // The suppression of the same address is another entry.
+      expect(await store.getSuppression('ann@example.com')).toBeUndefined();
+      await store.putSuppression(suppression('ann@example.com'));
+      await store.deleteReplyRecord('ann@example.com');
+      expect(await store.getReplyRecord('ann@example.com')).toBeUndefined();
+      expect(await store.getSuppression('ann@example.com')).toBeDefined();
+      await expect(store.putReplyRecord({ ...reply('x@example.com'), addressHash: 'x@example.com' })).rejects.toThrow(/addressHash/);
+    });
+
+    it('enrollment reads see reply entries with the suppressions; the touch read does not', async () => {
+      const ann = prospect('p1', { email: 'ann@example.com', phone: '+15555550101' });
+      const e = enrollment('p1', 'welcome');
+      await seed(store, [ann], [e]);
+      await store.putReplyRecord(reply('+15555550101'));
+      const read = await store.getEnrollmentsAndSuppressions([e.id], ['ann@example.com', '+15555550101'], ['p1']);
+      expect([...read.replies.entries()]).toEqual([['+15555550101', reply('+15555550101')]]);
+      expect(read.suppressions.size).toBe(0);
+      expect((await store.loadTouchContext(messageFor(e, ann))).suppressions).toEqual([]);
+    });
+
+    it('keeps the latest consent of an address, by hash only', async () => {
+      const consent: ConsentRecord = {
+        addressHash: addressHash('ann@example.com'),
+        channel: 'email',
+        source: 're-subscribed by phone, ticket 123',
+        actor: 'user:rep@example.com',
+        at: at(9),
+        lifted: ['unsubscribe', 'reply'],
+      };
+      expect(await store.getConsentRecord('ann@example.com')).toBeUndefined();
+      await store.putConsentRecord({ ...consent, at: at(8), source: 'older' });
+      await store.putConsentRecord(consent);
+      expect(await store.getConsentRecord('ann@example.com')).toEqual(consent);
     });
   });
 
@@ -526,6 +656,13 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       expect(listed.map((e) => e.at)).toEqual([at(5), at(10), at(20), at(30)]);
       expect(listed[1]).toEqual(event('p1', 10, 'delivered'));
       expect(await store.listTimeline('nobody')).toEqual([]);
+    });
+
+    it('appends small and large lists alike (one write each, or batched), and a retry adds nothing', async () => {
+      const many = Array.from({ length: 60 }, (_, i) => event('p1', i));
+      await store.appendTimeline(many);
+      await store.appendTimeline(many.slice(0, 3));
+      expect(await store.listTimeline('p1')).toHaveLength(60);
     });
 
     it('keeps two different events at the same instant', async () => {
@@ -869,7 +1006,9 @@ describe('DynamoDbStore on dynalite', () => {
         },
       } as unknown as DynamoDBDocumentClient;
       const failing = new DynamoDbStore({ client: stuck, tableName, retryBaseDelayMs: 1, maxBatchRetries: 2 });
-      await expect(failing.appendTimeline([event('p1', 1)])).rejects.toThrow(/unprocessed after 3 attempts/);
+      await expect(failing.putEnrollmentBatch({ prospects: [prospect('p1')], enrollments: [], timeline: [] })).rejects.toThrow(
+        /unprocessed after 3 attempts/,
+      );
     });
   });
 });

@@ -212,6 +212,17 @@ describe('compileSequence: definition errors', () => {
     expect(compile(def).definition.sender.email).toEqual({ from: 'dana@northwind.example' });
   });
 
+  it('reads allowConcurrent and stopOnReplyFrom; leaves the defaults out so existing definitions keep their hash', () => {
+    const plain = compile();
+    expect(plain.definition).not.toHaveProperty('allowConcurrent');
+    expect(plain.definition).not.toHaveProperty('stopOnReplyFrom');
+    expect(compile({ ...baseDefinition(), allowConcurrent: false, stopOnReplyFrom: 'prospect' }).hash).toBe(plain.hash);
+    const both = compile({ ...baseDefinition(), allowConcurrent: true, stopOnReplyFrom: 'account' });
+    expect(both.definition).toMatchObject({ allowConcurrent: true, stopOnReplyFrom: 'account' });
+    expect(problems({ ...baseDefinition(), stopOnReplyFrom: 'company' }).join('\n')).toMatch(/stopOnReplyFrom.*"company" is not allowed — use prospect .* or account/);
+    expect(problems({ ...baseDefinition(), allowConcurrent: 'yes' }).join('\n')).toMatch(/allowConcurrent: must be true or false, got "yes"/);
+  });
+
   it('rejects an SMS step whose window does not overlap 08:00–21:00', () => {
     const def = baseDefinition();
     def.steps[1] = { ...def.steps[1], window: { days: 'weekdays', start: '21:00', end: '23:00' } };

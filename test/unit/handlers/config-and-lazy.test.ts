@@ -11,7 +11,7 @@ const URL = 'https://abc123.execute-api.us-east-1.amazonaws.com';
 
 describe('loadConfig', () => {
   it('applies the defaults and coerces numbers', () => {
-    const config = loadConfig({ FOLLOWUP_PUBLIC_URL: URL, FOLLOWUP_API_KEY: '  key  ', SES_MAX_SEND_RATE: '14', TOUCH_WORKER_MAX_CONCURRENCY: '2' });
+    const config = loadConfig({ FOLLOWUP_PUBLIC_URL: URL, FOLLOWUP_API_KEY: '  key  ', SES_MAX_SEND_RATE: '14', EMAIL_TOUCH_CONCURRENCY: '2' });
     expect(config).toMatchObject({
       TABLE_NAME: 'followup',
       FOLLOWUP_PUBLIC_URL: URL,
@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       TOUCH_CLAIM_LEASE_SECONDS: 300,
       MAX_ENROLLMENT_BODY_BYTES: 5 * 1024 * 1024,
       SES_MAX_SEND_RATE: 14,
-      TOUCH_WORKER_MAX_CONCURRENCY: 2,
+      EMAIL_TOUCH_CONCURRENCY: 2,
     });
     expect(config.TWILIO_MAX_SEND_RATE).toBeUndefined();
   });

@@ -213,9 +213,25 @@ describe('logs', () => {
       await worker(sqsEvent([messageOf(next)]), lambdaContext);
       t.scheduler.take(next.scheduleName);
     }
+    // A re-import that changes the profile: the old and new values go to the timeline only.
+    const changed = { ...ADA, lastName: 'King-Noel', company: 'Difference Engines Ltd', attributes: { industry: 'weaving-looms' } };
+    const reimport = await api(
+      httpEvent({
+        routeKey: 'POST /sequences/{id}/enrollments',
+        path: `/sequences/${t.sequence.id}/enrollments`,
+        pathParameters: { id: t.sequence.id },
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prospects: [changed] }),
+      }),
+      lambdaContext,
+    );
+    expect((reimport as { statusCode: number }).statusCode).toBe(200);
+    expect((await t.store.listTimeline(t.scheduler.created()[0]!.prospectId)).some((e) => e.type === 'profile_updated')).toBe(true);
+
     const text = JSON.stringify(lines);
     expect(logLines().length).toBeGreaterThan(3);
-    for (const secret of [ADA.email, ADA.phone, ADA.firstName, ADA.lastName, ADA.company, t.email.sent[0]!.subject, t.sms.sent[0]!.body.slice(0, 20)]) {
+    const secrets = [ADA.email, ADA.phone, ADA.firstName, ADA.lastName, ADA.company, changed.lastName, changed.company, changed.attributes.industry];
+    for (const secret of [...secrets, t.email.sent[0]!.subject, t.sms.sent[0]!.body.slice(0, 20)]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -112,6 +112,7 @@ describe('enrolling under lane leases', () => {
     const [again] = await enrollProspects(t.ctx, {
       sequenceId: t.sequence.id,
       rows: [{ row: 1, data: { email: 'keep@example.com', firstName: 'Kept' } }],
+      reenroll: true,
     });
     expect(again?.status).toBe('enrolled');
     expect(t.store.calls.getEnrollmentsAndSuppressions).toBe(1);

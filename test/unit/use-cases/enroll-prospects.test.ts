@@ -131,30 +131,27 @@ describe('enrollProspects: never twice', () => {
       createdAt: MONDAY_10AM_NEW_YORK,
     });
     const [result] = await enroll(t, rows({ email: 'ADA@example.com' }));
-    expect(result).toMatchObject({ status: 'skipped', reason: 'email suppressed (unsubscribe)' });
+    expect(result).toMatchObject({ status: 'skipped', reason: 'opted out of email on 2025-06-02 (test)' });
     expect(result).not.toHaveProperty('enrollmentId');
     expect(t.scheduler.pendingTouches()).toEqual([]);
     expect((await getSequenceStats(t.ctx, t.sequence.id)).enrolled).toBe(0);
   });
 
-  it('a prospect whose email is suppressed but phone is not gets only the SMS steps', async () => {
+  it('a prospect whose email bounced is not enrolled at all, not even on the SMS steps', async () => {
     const t = await createTestContext();
     await t.store.putSuppression({
       address: ADA.email,
       addressHash: addressHash(ADA.email),
       channel: 'email',
       reason: 'bounce',
-      source: 'test',
+      source: 'ses:bounce:General',
       createdAt: MONDAY_10AM_NEW_YORK,
     });
     const [result] = await enroll(t, rows({ ...ADA }));
-    if (result?.status !== 'enrolled') throw new Error(JSON.stringify(result));
-    const enrollment = await t.store.getEnrollment(result.enrollmentId);
-    expect(enrollment).toMatchObject({ status: 'active', stepIndex: 1 });
-
+    expect(result).toMatchObject({ status: 'skipped', reason: 'email bounced on 2025-06-02 (permanent bounce)' });
     await t.scheduler.fireAll(t.ctx);
     expect(t.email.attempts).toEqual([]);
-    expect(t.sms.sent.map((m) => m.touch?.stepId)).toEqual(['check-in', 'quick-call']);
+    expect(t.sms.attempts).toEqual([]);
   });
 });
 
@@ -268,7 +265,14 @@ describe('enrollProspects: a new run after the last one ended', () => {
     expect(t.email.sent).toHaveLength(3);
     expect(t.sms.sent).toHaveLength(2);
 
-    const [again] = await enroll(t, rows({ ...ADA }));
+    // Only when the request says so.
+    const [refused] = await enroll(t, rows({ ...ADA }));
+    expect(refused).toMatchObject({
+      status: 'skipped',
+      enrollmentId: first.enrollmentId,
+      reason: expect.stringMatching(/^already went through this sequence on 2025-06-\d\d \(completed\)/),
+    });
+    const [again] = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: rows({ ...ADA }), reenroll: true });
     expect(again).toEqual({ row: 1, status: 'enrolled', prospectId: first.prospectId, enrollmentId: first.enrollmentId });
     const enrollment = await t.store.getEnrollment(first.enrollmentId);
     expect(enrollment).toMatchObject({ status: 'active', run: 2, stepIndex: 0, touches: {} });

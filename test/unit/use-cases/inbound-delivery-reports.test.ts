@@ -30,6 +30,22 @@ describe('handleEmailEvent', () => {
     expect(await t.store.getEnrollment(enrollmentId)).toMatchObject({ status: 'active' });
   });
 
+  it('a replayed open, click, transient bounce or complaint counts once; another open or another link counts again', async () => {
+    const { t, prospectId, messageId } = await afterFirstEmail();
+    const click = (link: string, at?: string) => event(messageId, prospectId, { type: 'click', link }, at);
+    for (let i = 0; i < 3; i++) {
+      await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'open' }));
+      await handleEmailEvent(t.ctx, click('https://northwind.example/a'));
+      await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'bounce', bounceType: 'Transient', recipients: [ADA.email] }));
+    }
+    expect(await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'open' }))).toBe('duplicate');
+    await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'open' }, '2025-06-02T15:00:00.000Z'));
+    await handleEmailEvent(t.ctx, click('https://northwind.example/b'));
+    expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.intro.opened': 2, 'step.intro.clicked': 2, 'step.intro.transientBounce': 1 });
+    for (let i = 0; i < 2; i++) await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'complaint', recipients: [ADA.email] }));
+    expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.intro.complained': 1 });
+  });
+
   it('open and click: counters and timeline (link host only)', async () => {
     const { t, prospectId, messageId } = await afterFirstEmail();
     expect(await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'open' }))).toBe('counted');

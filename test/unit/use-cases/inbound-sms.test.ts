@@ -59,6 +59,7 @@ describe('handleSmsInbound: STOP', () => {
     const second = structuredClone(t.sequence);
     second.id = 'second-sequence';
     second.version = 1;
+    second.definition.allowConcurrent = true;
     await t.store.putSequenceVersion(second);
     await enrollOne(t);
     await enrollProspects(t.ctx, { sequenceId: 'second-sequence', rows: [{ row: 1, data: { ...ADA } }] });

@@ -42,6 +42,33 @@ describe('email threading', () => {
     expect((await t.store.getEnrollment(enrollmentId))?.touches.intro?.messageIdHeader).toBe(firstId);
   });
 
+  it('only the thread’s first email keeps its Message-ID and subject on its record; a reply to a later one still finds the enrollment', async () => {
+    const t = await createTestContext({ settings: { replyDomain: undefined } });
+    const { enrollmentId } = await enrollOne(t);
+    await t.scheduler.fireAll(t.ctx);
+    const enrollment = await t.store.getEnrollment(enrollmentId);
+    // Every write of the enrollment item is billed by its size: later emails carry only their SES MessageId.
+    expect(enrollment?.touches.intro).toMatchObject({ messageIdHeader: messageIdOf(t, 0), subject: FIRST_SUBJECT });
+    for (const stepId of ['customer-story', 'break-up']) {
+      expect(enrollment?.touches[stepId], stepId).not.toHaveProperty('messageIdHeader');
+      expect(enrollment?.touches[stepId], stepId).not.toHaveProperty('subject');
+      expect(enrollment?.touches[stepId]?.providerMessageId, stepId).toBeTruthy();
+    }
+    // The prospect answers the break-up email: In-Reply-To is that email's Message-ID.
+    const { handleInboundEmail } = await import('../../../functions/use-cases/handle-inbound-email.js');
+    const outcome = await handleInboundEmail(t.ctx, {
+      messageId: '<CAF-reply-9@mail.gmail.com>',
+      from: { address: ADA.email, name: 'Ada Lovelace' },
+      recipients: [],
+      subject: `Re: ${FIRST_SUBJECT}`,
+      text: 'Yes, let us talk.',
+      inReplyTo: [messageIdOf(t, 2)],
+      references: [],
+      headers: {},
+    });
+    expect(outcome).toMatchObject({ enrollmentId, matchedBy: 'thread' });
+  });
+
   it('if the first email never went out, the next one starts the thread with the first email’s subject', async () => {
     const t = await createTestContext();
     await enrollOne(t);
