@@ -39,3 +39,4 @@ export type UpdateMeRequest = z.infer<typeof updateMeRequest>;
 
 export const teamProgressQuery = z.object({ limit: limitParam, cursor: cursorParam });
 export const teamProgress = pageOf(progress);
+export type TeamProgress = z.infer<typeof teamProgress>;

@@ -63,6 +63,7 @@ export const task = z.object({
 export type TaskItem = z.infer<typeof task>;
 
 export const taskPage = pageOf(task);
+export type TaskPage = z.infer<typeof taskPage>;
 
 /** `POST /tasks/{id}/outcome` */
 export const outcomeRequest = z.strictObject({
@@ -102,6 +103,8 @@ export const outcomeResponse = z.object({
   enrollment: z.object({ id: z.string(), status: z.string(), stepIndex: z.number(), nextTouchAt: z.optional(instant) }),
   changed: z.boolean(),
 });
+export type OutcomeResponse = z.infer<typeof outcomeResponse>;
 
 /** `POST /tasks/{id}/call` */
 export const callResponse = z.object({ callSid: z.string() });
+export type CallResponse = z.infer<typeof callResponse>;

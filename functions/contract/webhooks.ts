@@ -24,4 +24,6 @@ export const delivery = z.object({
   error: z.optional(z.string()),
   durationMs: z.optional(z.number()),
 });
+export type Delivery = z.infer<typeof delivery>;
 export const deliveriesPage = pageOf(delivery);
+export type DeliveriesPage = z.infer<typeof deliveriesPage>;
