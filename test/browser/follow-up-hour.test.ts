@@ -151,6 +151,12 @@ describeInBrowser("a rep's Follow-Up Hour", () => {
     await expect.poll(() => back.count(), POLL).toBe(1);
     expect(await back.getAttribute('data-task')).toContain(people['calledBack']!.prospectId);
     expect(await back.locator('.task-head').innerText()).toMatch(/overdue\s+attempt 2/);
+
+    // The sequence's stats count the call step's tasks (the call back re-opened one), outcomes and the conversion.
+    await open(page, t, `#/sequences/${SEQUENCE}`, 'Phone-first follow-up');
+    const cells = page.locator('[data-testid="step-stats"] tr[data-step="first-call"] td');
+    await expect.poll(() => cells.allInnerTexts(), POLL).toEqual(expect.arrayContaining(['2 of 3']));
+    expect(await cells.last().innerText()).toBe('1');
   });
 
   it('the webhook receiver got both outcomes and the conversion once, and the deliveries page lists them', { timeout: 120_000 }, async () => {
