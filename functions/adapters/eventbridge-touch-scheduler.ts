@@ -7,9 +7,10 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { touchQueueOf, type TouchQueue } from '../domain/touch-message.js';
 import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
+import { lazy } from '../shared/lazy.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
-const sdk = () => import('@aws-sdk/client-scheduler');
+const sdk = lazy(() => import('@aws-sdk/client-scheduler'));
 
 export interface EventBridgeTouchSchedulerOptions {
   client: SchedulerClient;

@@ -8,6 +8,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { WebhookEvent } from '../domain/webhook-events.js';
 import type { WebhookPublisher } from '../ports.js';
+import { SDK_CLIENT_OPTIONS } from './aws-sdk-options.js';
 
 export const WEBHOOK_EVENT_SOURCE = 'followup';
 const MAX_ENTRIES = 10;
@@ -23,7 +24,7 @@ export class EventBridgeWebhookPublisher implements WebhookPublisher {
   async publish(events: readonly WebhookEvent[]): Promise<void> {
     if (events.length === 0) return;
     this.client ??= import('@aws-sdk/client-eventbridge').then((sdk) => ({
-      client: this.makeClient?.() ?? new sdk.EventBridgeClient({}),
+      client: this.makeClient?.() ?? new sdk.EventBridgeClient({ ...SDK_CLIENT_OPTIONS }),
       PutEventsCommand: sdk.PutEventsCommand,
     }));
     const { client, PutEventsCommand } = await this.client;

@@ -9,6 +9,7 @@
  * reach the SES events handler (local/ses-events.ts). `npm start`, `npm run demo` and the e2e tests all start it from here.
  */
 import { mkdir } from 'node:fs/promises';
+import { SDK_CLIENT_OPTIONS } from '../adapters/aws-sdk-options.js';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -163,7 +164,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const localAws = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
     // The real Twilio client, pointed at the local stub (Messages and Calls).
     const twilioCredentials = async () => ({ accountSid: DEV_TWILIO_ACCOUNT_SID, authToken: twilioAuthToken, apiBaseUrl: twilio.url });
-    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...localAws, endpoint: dynamoEndpoint }), {
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS, ...localAws, endpoint: dynamoEndpoint }), {
       marshallOptions: { removeUndefinedValues: true },
     });
     const tableName = 'followup';
@@ -211,7 +212,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(options.touchesPerPersonPerDay ? { touchesPerPersonPerDay: options.touchesPerPersonPerDay } : {}),
       },
       email: outbox.recordingEmailSender(
-        new SesEmailSender(new SESv2Client({ ...localAws, endpoint: ses.url }), {
+        new SesEmailSender(new SESv2Client({ ...SDK_CLIENT_OPTIONS, ...localAws, endpoint: ses.url }), {
           configurationSetName: LOCAL_CONFIGURATION_SET,
         }),
       ),

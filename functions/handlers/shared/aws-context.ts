@@ -12,9 +12,10 @@
  * stays free of it.
  */
 import type { Config } from '../../config.js';
+import { SDK_CLIENT_OPTIONS } from '../../adapters/aws-sdk-options.js';
 import { createSequenceCache, type NotifyingContext } from '../../use-cases/context.js';
 import { correlatedEmailSender, correlatedScheduler } from './correlation.js';
-import { lazy } from './lazy.js';
+import { lazy } from '../../shared/lazy.js';
 import { logger } from './logger.js';
 import { getConfig, readSecret } from './secrets.js';
 
@@ -55,11 +56,11 @@ async function buildContext(): Promise<NotifyingContext> {
     import('../../adapters/eventbridge-webhook-publisher.js'),
     signingSecret(cfg),
   ]);
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const scheduler = new EventBridgeTouchScheduler({
-    client: new SchedulerClient({}),
+    client: new SchedulerClient({ ...SDK_CLIENT_OPTIONS }),
     groupName: cfg.SCHEDULE_GROUP_NAME,
     targetQueueArns: {
       email: required(cfg.EMAIL_TOUCH_QUEUE_ARN, 'EMAIL_TOUCH_QUEUE_ARN'),
@@ -87,7 +88,7 @@ async function buildContext(): Promise<NotifyingContext> {
       touchesPerPersonPerDay: cfg.TOUCHES_PER_PERSON_PER_DAY,
     },
     email: correlatedEmailSender(
-      new SesEmailSender(new SESv2Client({}), {
+      new SesEmailSender(new SESv2Client({ ...SDK_CLIENT_OPTIONS }), {
         ...(cfg.SES_CONFIGURATION_SET ? { configurationSetName: cfg.SES_CONFIGURATION_SET } : {}),
         messageIdDomain: cfg.SES_MESSAGE_ID_DOMAIN,
       }),
