@@ -55,16 +55,11 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'seqSort', type: 'S' },
       projection: { type: 'INCLUDE', nonKeyAttributes: ENROLLMENT_SUMMARY_FIELDS },
     },
-    /** A rep's tasks by status and due time (`GET /tasks?assignee=`). */
-    {
-      indexName: 'byAssignee',
-      partitionKey: { name: 'assigneeKey', type: 'S' },
-      sortKey: { name: 'assigneeSort', type: 'S' },
-      projection: { type: 'ALL' },
-    },
     /**
      * The inbox by kind, newest first (`inboxKey` = `INBOX#<kind>`, sorted like byList's
-     * `INBOX` partition): filtering by kind stays one Query (keys.ts, "Inbox").
+     * `INBOX` partition): filtering by kind stays one Query (keys.ts, "Inbox"). Also a
+     * rep's tasks by status and due time (`inboxKey` = `U#<hash of their email>`,
+     * `GET /tasks?assignee=`): a person's list, without a GSI of its own (keys.ts, "Tasks").
      */
     {
       indexName: 'byInbox',

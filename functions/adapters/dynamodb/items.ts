@@ -47,8 +47,6 @@ export const STORAGE_ATTRIBUTES = [
   'seqSort',
   'listKey',
   'listSort',
-  'assigneeKey',
-  'assigneeSort',
   'inboxKey',
   'claim',
   // Left on enrollment items by versions before enrollment lanes; never written now.

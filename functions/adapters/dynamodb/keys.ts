@@ -18,7 +18,7 @@
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
  * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
  * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`) |
- * | task                    | `P#<prospectId>`   | `K#<sequenceId>#<run, 6 digits>#<stepId>` | the Task; `assigneeKey` = `U#<addressHash(assignee)>`, `assigneeSort` = `<status>#<dueAt>#<taskId>` → byAssignee; `listKey` = `TASKS`, `listSort` = the same sort text → byList (everyone's tasks). In the prospect's partition, so erasure deletes it |
+ * | task                    | `P#<prospectId>`   | `K#<sequenceId>#<run, 6 digits>#<stepId>` | the Task; `inboxKey` = `U#<addressHash(assignee)>` → byInbox (a rep's tasks); `listKey` = `TASKS` → byList (everyone's tasks); `listSort` = `<status>#<dueAt>#<taskId>` sorts both. In the prospect's partition, so erasure deletes it |
  * | call suppression        | `S#<addressHash>`  | `S#call`                            | a phone's `call` entry of the consent ledger ("do not call me"), beside its SMS entry at `S` |
  * | user                    | `U#<addressHash(email)>` | `USER`                        | UserSettings (phone, daily goal, zone, today's count, streak, `version`); `listKey` = `USERS`, `listSort` = email → byList (the team) |
  * | webhook delivery        | `W#DELIVERIES`     | `<at>#<eventId>#<endpointId>#<attempt, 3 digits>` | one attempt of an outbound webhook, `expiresAt` (TTL) 30 days; read newest first |
@@ -43,9 +43,8 @@
  * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
  * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
- * | byAssignee | `assigneeKey` / `assigneeSort` | all                     | a rep's tasks by status, then due time (open ones due by tonight: one range) |
  * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`); the enrollments of one sequence at one company domain (`D#…`, sparse); every task (`TASKS`); every user (`USERS`) |
- * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first |
+ * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first; a rep's tasks (`U#<addressHash(email)>`) by status, then due time (open ones due by tonight: one range) |
  *
  * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
  * one BatchGetItem of the profiles; a name or company prefix is two Queries in parallel
@@ -123,6 +122,11 @@
  * Users are few (a team) and live in byList's `USERS` partition, so the team's progress is
  * one Query. Webhook deliveries share the `W#DELIVERIES` partition for the same reason
  * (one item per attempt; replies, opt-outs and conversions are rare next to touches).
+ * A rep's tasks live in byInbox (partition `U#<hash>`, sorted by `listSort`) rather than a
+ * GSI of their own, for the reason colleagues reuse byList: CloudFormation adds at most
+ * one GSI per stack update, and byInbox is already the new one of this version (a
+ * deployed stack would otherwise need two deploys). The partitions never meet: the
+ * inbox's are `INBOX#<kind>`, a rep's `U#<64 hex>`.
  *
  * ## Claims and touches
  *
@@ -179,7 +183,6 @@ export const INDEX = {
   byName: 'byName',
   byCompany: 'byCompany',
   bySequence: 'bySequence',
-  byAssignee: 'byAssignee',
   byInbox: 'byInbox',
   byList: 'byList',
 } as const satisfies Record<IndexName, IndexName>;
@@ -293,10 +296,10 @@ export function taskSort(task: Pick<Task, 'status' | 'dueAt' | 'id'>): string {
   return `${task.status}#${task.dueAt}#${task.id}`;
 }
 
-/** The index attributes of a task item (byAssignee and byList). */
+/** The index attributes of a task item: byInbox (its assignee's list) and byList (everyone's). */
 export function taskIndexKeys(task: Task): Record<string, string> {
   const sort = taskSort(task);
-  return { assigneeKey: assigneeKey(task.assignee), assigneeSort: sort, listKey: TASK_LIST, listSort: sort };
+  return { inboxKey: assigneeKey(task.assignee), listKey: TASK_LIST, listSort: sort };
 }
 
 export const assigneeKey = (email: string): string => `${prefix.user}${addressHash(email)}`;

@@ -1,6 +1,7 @@
 /**
  * Tasks for reps: one item per enrollment run and step in the prospect's partition, listed
- * through byAssignee (one rep) or byList's `TASKS` partition (everyone). Layout in keys.ts.
+ * through byInbox's `U#<hash of the assignee>` partition (one rep) or byList's `TASKS`
+ * partition (everyone). Layout in keys.ts.
  */
 import { checkPageLimit, type Page } from '../../domain/page.js';
 import type { Task, TaskStatus } from '../../domain/records.js';
@@ -33,7 +34,8 @@ export class DynamoTasks implements TaskStore {
   async listTasks(query: TaskQuery): Promise<Page<Task>> {
     const limit = checkPageLimit(query.limit);
     const byAssignee = query.assignee !== undefined;
-    const [keyName, sortName] = byAssignee ? ['assigneeKey', 'assigneeSort'] : ['listKey', 'listSort'];
+    const keyName = byAssignee ? 'inboxKey' : 'listKey';
+    const sortName = 'listSort';
     const partition = byAssignee ? assigneeKey(query.assignee as string) : TASK_LIST;
     const from = `${query.status}#`;
     // `~` sorts after every character of an ISO time: "due before X" is the range up to `<status>#<X>`.
@@ -47,7 +49,7 @@ export class DynamoTasks implements TaskStore {
       : undefined;
     const page = await this.table.queryPage(
       {
-        IndexName: byAssignee ? INDEX.byAssignee : INDEX.byList,
+        IndexName: byAssignee ? INDEX.byInbox : INDEX.byList,
         KeyConditionExpression: '#k = :k AND #s BETWEEN :from AND :to',
         ExpressionAttributeNames: { '#k': keyName, '#s': sortName },
         ExpressionAttributeValues: { ':k': partition, ':from': from, ':to': to },

@@ -7,7 +7,7 @@ import type { ConditionalWriteResult, TaskQuery, TaskStore } from '../../../func
 import { queryIndex, type IndexEntry } from './indexes.js';
 import { clone, stored, type FakeTables } from './state.js';
 
-/** Like the adapter: conditional puts, and the byAssignee / byList queries with their order, range, pages and cursors. */
+/** Like the adapter: conditional puts, and the by-assignee (byInbox) / byList queries with their order, range, pages and cursors. */
 export class FakeTasks implements TaskStore {
   constructor(private readonly tables: FakeTables) {}
 
@@ -34,7 +34,8 @@ export class FakeTasks implements TaskStore {
   async listTasks(query: TaskQuery): Promise<Page<Task>> {
     const limit = checkPageLimit(query.limit);
     const byAssignee = query.assignee !== undefined;
-    const [keyName, sortName] = byAssignee ? ['assigneeKey', 'assigneeSort'] : ['listKey', 'listSort'];
+    const keyName = byAssignee ? 'inboxKey' : 'listKey';
+    const sortName = 'listSort';
     const partition = byAssignee ? assigneeKey(query.assignee as string) : TASK_LIST;
     const from = `${query.status}#`;
     const after = query.cursor
