@@ -49,11 +49,13 @@ export const FUNCTION_ACCESS = {
   // Sequences, enrollments (batched), stats, prospects (lookup and erasure), manual control.
   // Erasure deletes a prospect's items in batches (BatchWriteItem), never one by one; an
   // enrollment lane's lease is released with a conditional DeleteItem.
-  // Tasks: listed through byInbox (one rep) and byList (everyone); outcomes move enrollments
-  // on (schedules), merge collected fields into profiles, and announce conversions.
+  // Queries: search by email, phone, name or company, a sequence's enrollments (bySequence),
+  // the inbox (byList, byInbox). Tasks: listed through byInbox (one rep) and byList
+  // (everyone); outcomes move enrollments on (schedules), merge collected fields into
+  // profiles, and announce conversions.
   api: {
     table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
-    indexes: ['byPhone', 'byInbox', 'byList'],
+    indexes: ['byEmail', 'byPhone', 'byName', 'byCompany', 'bySequence', 'byInbox', 'byList'],
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'create',

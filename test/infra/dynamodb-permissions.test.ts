@@ -172,15 +172,16 @@ async function afterFirstEmail(t: DynamoInboundContext, data: Record<string, unk
 }
 
 describe('every function uses exactly the DynamoDB access infra/permissions.ts grants it', () => {
-  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, consent, erasure', async () => {
+  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, the queries (search, lists, inbox, versions, preview), pause, resume, stop, consent, erasure', async () => {
     const t = await createDynamoInboundContext(db);
     const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
-    const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string } = {}) =>
+    const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string; query?: string } = {}) =>
       as('api', () =>
         api(
           httpEvent({
             routeKey,
             path: pathValue,
+            ...(options.query ? { query: options.query } : {}),
             ...(options.id ? { pathParameters: { id: options.id } } : {}),
             headers: { 'content-type': options.contentType ?? 'application/json' },
             ...(options.body !== undefined ? { body: options.body } : {}),
@@ -216,6 +217,13 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     const [linus] = csv.results as { enrollmentId: string; prospectId: string }[];
     await ok(call('GET /sequences/{id}/stats', `/sequences/${sequenceId}/stats`, { id: sequenceId }));
     await ok(call('GET /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
+    // The query API (README "Queries"): search by email, by phone, by name or company; a sequence's lists; the inbox.
+    for (const query of ['q=ada%40example.com', 'q=%2B14155550188', 'q=Gra', `sequence=${sequenceId}&status=active`]) await ok(call('GET /prospects', '/prospects', { query }));
+    await ok(call('GET /sequences/{id}/enrollments', enrollments, { id: sequenceId, query: 'status=active' }));
+    expect((await call('GET /sequences/{id}/enrollments.csv', `${enrollments}.csv`, { id: sequenceId })).statusCode).toBe(200);
+    await ok(call('GET /sequences/{id}/versions', `/sequences/${sequenceId}/versions`, { id: sequenceId }));
+    await ok(call('POST /sequences/{id}/preview', `/sequences/${sequenceId}/preview`, { id: sequenceId, body: JSON.stringify({ stepId: 'intro', prospectId: ada!.prospectId }) }));
+    for (const query of ['', 'kind=reply']) await ok(call('GET /inbox', '/inbox', { query }));
     await ok(call('POST /enrollments/{id}/pause', `/enrollments/${grace!.enrollmentId}/pause`, { id: grace!.enrollmentId }));
     await ok(call('POST /enrollments/{id}/resume', `/enrollments/${grace!.enrollmentId}/resume`, { id: grace!.enrollmentId }));
     await ok(call('POST /enrollments/{id}/stop', `/enrollments/${linus!.enrollmentId}/stop`, { id: linus!.enrollmentId, body: '{"reason":"asked by sales"}' }));
