@@ -31,7 +31,8 @@ function statementsOf(resources: Resources, name: HandlerName): any[] {
     .flatMap((r) => r.Properties.PolicyDocument.Statement);
 }
 
-describe('outbound webhooks', () => {
+// Synthesising the stacks takes ~10 s idle and over 30 s on a loaded 2-core machine (as the bundling tests allow for).
+describe('outbound webhooks', { timeout: 120_000 }, () => {
   it('creates nothing without endpoints, and no function publishes', () => {
     const { template } = templateOf();
     template.resourceCountIs('AWS::Events::EventBus', 0);
