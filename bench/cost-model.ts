@@ -11,20 +11,20 @@
  * I/O wait of each request (LATENCY_MS), the Lambda platform log lines, how many events
  * a message gets (below), and X-Ray's default sampling.
  */
-import type { Channel } from '../functions/domain/sequence.js';
+import type { TouchQueue } from '../functions/domain/touch-message.js';
 import { HANDLERS, type HandlerSpec } from '../infra/handlers.js';
 import { LATENCY_MS, PLATFORM_LOG_BYTES_PER_INVOCATION, type BurstResult } from './burst.js';
 import { PRICES, type EngineBenchResult } from './engine.js';
 import type { EventCost } from './event-costs.js';
 
 /** Provider events per message: SES 2–3 per email, Twilio callbacks 2–3 per SMS (queued and sent both count as "sent"). */
-export const EVENTS_PER_MESSAGE: Readonly<Record<Channel, Partial<Record<EventCost['name'], number>>>> = {
+export const EVENTS_PER_MESSAGE: Readonly<Record<TouchQueue, Partial<Record<EventCost['name'], number>>>> = {
   email: { 'ses:delivery': 1, 'ses:open': 1, 'ses:click': 0.5 },
   sms: { 'twilio:sent': 1.5, 'twilio:delivered': 1 },
 };
 
 /** The example sequence: 3 email and 2 SMS touches per enrollment. */
-export const SEQUENCE_MIX: Readonly<Record<Channel, number>> = { email: 3, sms: 2 };
+export const SEQUENCE_MIX: Readonly<Record<TouchQueue, number>> = { email: 3, sms: 2 };
 
 /**
  * The Step Functions design: one Standard execution per enrollment, per step a Wait, the
@@ -41,7 +41,7 @@ export type LineItems = Record<string, number>;
 
 export interface CostModel {
   /** USD per 1,000 touches of each channel, by line item. */
-  perChannel: Record<Channel, LineItems>;
+  perChannel: Record<TouchQueue, LineItems>;
   /** USD per 1,000 touches of the example sequence's mix. */
   mix: LineItems;
   total: number;
@@ -60,9 +60,9 @@ const dynamoCost = (readUnits: number, writeUnits: number) =>
   (readUnits * PRICES.dynamoOnDemandPerMillionReadUnits + writeUnits * PRICES.dynamoOnDemandPerMillionWriteUnits) / 1e6;
 
 export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): CostModel {
-  const perChannel = {} as Record<Channel, LineItems>;
-  const sfn = {} as Record<Channel, LineItems>;
-  const traces = {} as Record<Channel, number>;
+  const perChannel = {} as Record<TouchQueue, LineItems>;
+  const sfn = {} as Record<TouchQueue, LineItems>;
+  const traces = {} as Record<TouchQueue, number>;
   for (const channel of ['email', 'sms'] as const) {
     const run = burst.channels[channel];
     const sent = Math.max(1, run.sent);
@@ -131,8 +131,8 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
     traces[channel] = workerTraces + events.count;
   }
 
-  const weight = (channel: Channel) => SEQUENCE_MIX[channel] / (SEQUENCE_MIX.email + SEQUENCE_MIX.sms);
-  const blend = (byChannel: Record<Channel, LineItems>): LineItems => {
+  const weight = (channel: TouchQueue) => SEQUENCE_MIX[channel] / (SEQUENCE_MIX.email + SEQUENCE_MIX.sms);
+  const blend = (byChannel: Record<TouchQueue, LineItems>): LineItems => {
     const out: LineItems = {};
     for (const channel of ['email', 'sms'] as const) {
       for (const [item, cost] of Object.entries(byChannel[channel])) out[item] = (out[item] ?? 0) + weight(channel) * cost;
@@ -164,7 +164,7 @@ export function formatCostModel(model: CostModel): string[] {
       `  ${item.padEnd(24)} ${money(model.perChannel.email[item]).padStart(9)} ${money(model.perChannel.sms[item]).padStart(9)} ${money(model.mix[item]).padStart(9)}   ${money(model.stepFunctions[item]).padStart(14)}`,
     );
   }
-  const channelTotal = (channel: Channel) => Object.values(model.perChannel[channel]).reduce((a, b) => a + b, 0);
+  const channelTotal = (channel: TouchQueue) => Object.values(model.perChannel[channel]).reduce((a, b) => a + b, 0);
   lines.push(
     `  ${'total'.padEnd(24)} ${money(channelTotal('email')).padStart(9)} ${money(channelTotal('sms')).padStart(9)} ${money(model.total).padStart(9)}   ${money(model.stepFunctionsTotal).padStart(14)}`,
     `  Step Functions design / this design: ${(model.stepFunctionsTotal / model.total).toFixed(1)}x`,

@@ -26,13 +26,13 @@ import { LocalTouchScheduler } from '../functions/adapters/local-touch-scheduler
 import { VirtualClock } from '../functions/adapters/virtual-clock.js';
 import { libphonenumberTimeZones } from '../functions/adapters/phone-time-zones.js';
 import { loadSequencesFromDirectory } from '../functions/adapters/sequence-files.js';
-import type { EmailSender, Logger, SmsSender } from '../functions/ports.js';
+import type { EmailSender, Logger, SmsSender, VoiceCaller } from '../functions/ports.js';
 import type { EnrollingContext, SendingContext } from '../functions/use-cases/context.js';
 import { enrollProspects, type EnrollmentRowInput } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
 import { mapWithConcurrency } from '../functions/shared/concurrency.js';
-import type { Channel } from '../functions/domain/sequence.js';
+import { touchQueueOf, type TouchQueue } from '../functions/domain/touch-message.js';
 import { CapacityMeter, type CapacityTotals } from './capacity-meter.js';
 import { measureEventCosts, type EventCost, type SentLog } from './event-costs.js';
 
@@ -71,7 +71,7 @@ export interface EngineBenchResult {
   touchOperations: Record<string, number>;
   scans: number;
   /** DynamoDB units per sent touch, by channel, measured on dynalite (bench/capacity-meter.ts). */
-  touchUnits: Record<Channel, TouchUnits>;
+  touchUnits: Record<TouchQueue, TouchUnits>;
   /** What each SES event and Twilio callback costs, measured through the real handlers. */
   events: EventCost[];
 }
@@ -120,9 +120,11 @@ export async function runEngineBench(print: (line: string) => void = console.log
       settings: benchSettings(),
       email: instantEmail(),
       sms: instantSms(),
+      voice: instantVoice(),
     };
-    const [compiled] = await loadSequencesFromDirectory(resolve(import.meta.dirname, '../templates'));
-    if (!compiled) throw new Error('no sequence under templates/');
+    // The email and SMS example: the touch figures are about sends, not a rep's tasks.
+    const compiled = (await loadSequencesFromDirectory(resolve(import.meta.dirname, '../templates'))).find((s) => s.id === 'inbound-lead-follow-up');
+    if (!compiled) throw new Error('no inbound-lead-follow-up sequence under templates/');
     const { sequence } = await publishSequence(ctx, compiled);
 
     const rows: EnrollmentRowInput[] = Array.from({ length: PROSPECTS }, (_, i) => ({
@@ -196,14 +198,14 @@ export async function runEngineBench(print: (line: string) => void = console.log
     await enrollProspects(touchCtx, { sequenceId: sequence.id, rows: rows.slice(0, TOUCH_PROSPECTS) });
     const counter = countDynamoDbRequests(client);
     const meter = new CapacityMeter(raw, server.endpoint);
-    const perChannel: Record<Channel, TouchUnits> = { email: emptyUnits(), sms: emptyUnits() };
+    const perChannel: Record<TouchQueue, TouchUnits> = { email: emptyUnits(), sms: emptyUnits() };
     let touches = 0;
     local.connect(async (message) => {
       const before = meter.snapshot();
       const outcome = await runTouch(touchCtx, message);
       if (outcome.kind === 'sent') {
         touches++;
-        addUnits(perChannel[outcome.channel], before, meter.snapshot());
+        addUnits(perChannel[touchQueueOf(outcome.channel)], before, meter.snapshot());
       }
       return 'done';
     });
@@ -308,6 +310,11 @@ export function instantSms(): SmsSender {
       return { kind: 'sent', providerMessageId: sid };
     },
   };
+}
+
+export function instantVoice(): VoiceCaller {
+  let n = 0;
+  return { placeCall: async () => ({ kind: 'sent', providerMessageId: `CA${++n}` }) };
 }
 
 async function scanAll(client: DynamoDBClient, table: string): Promise<Record<string, unknown>[]> {

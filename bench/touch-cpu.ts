@@ -25,7 +25,7 @@ import type { EnrollingContext, SendingContext } from '../functions/use-cases/co
 import { enrollProspects } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
-import { benchSettings, instantEmail, instantSms, startDynaliteProcess } from './engine.js';
+import { benchSettings, instantEmail, instantSms, instantVoice, startDynaliteProcess } from './engine.js';
 
 const PROSPECTS = Number(process.env.BENCH_TOUCH_CPU_PROSPECTS ?? 300);
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -63,6 +63,7 @@ export async function runTouchCpuBench(print: (line: string) => void = console.l
       settings: benchSettings(),
       email: instantEmail(),
       sms: instantSms(),
+      voice: instantVoice(),
       sequenceCache: new Map(),
     };
     const [compiled] = await loadSequencesFromDirectory(resolve(import.meta.dirname, '../templates'));

@@ -4,6 +4,7 @@
  * the embedded runtime (`npm start`). Schemas use zod/mini (see functions/zod.ts).
  */
 import * as z from './zod.js';
+import { WEBHOOK_EVENT_TYPES } from './domain/webhook-events.js';
 
 const optional = z.optional(z.string().check(z.trim(), z.minLength(1)));
 const positiveInt = () => z.coerce.number().check(z.int(), z.positive());
@@ -71,12 +72,54 @@ export const configSchema = z.object({
   TWILIO_MAX_SEND_RATE: z.optional(z.coerce.number().check(z.positive())),
   EMAIL_TOUCH_CONCURRENCY: z.optional(positiveInt()),
   SMS_TOUCH_CONCURRENCY: z.optional(positiveInt()),
+  /**
+   * Outbound webhook endpoints, JSON: `[{"id": "crm", "url": "https://…", "events": ["replied", …],
+   * "secretArn": "arn:…"}]` (in AWS, the signing secret stays in Secrets Manager; locally
+   * `"secret": "…"` may be given inline). Checked by `webhookEndpointsOf`.
+   */
+  FOLLOWUP_WEBHOOKS: optional,
+  /** The EventBridge bus webhook events are published to (AWS); none: no webhooks. */
+  WEBHOOK_BUS_NAME: optional,
+  /** Delivery attempts of one event to one endpoint before it is recorded as failed. */
+  WEBHOOK_MAX_ATTEMPTS: z._default(positiveInt(), 8),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+const webhookEndpointSchema = z.strictObject({
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'id: 1–32 lower-case letters, digits and dashes' })),
+  url: z.url({ protocol: /^https?$/, error: 'url: an http(s) URL' }),
+  events: z.optional(z.array(z.enum(WEBHOOK_EVENT_TYPES, { error: `events: each one of ${WEBHOOK_EVENT_TYPES.join(', ')}` }))),
+  secret: z.optional(z.string().check(z.minLength(16, { error: 'secret: at least 16 characters' }))),
+  secretArn: z.optional(z.string().check(z.minLength(1))),
+});
+export type WebhookEndpointConfig = z.infer<typeof webhookEndpointSchema>;
+
+/** FOLLOWUP_WEBHOOKS, checked: a bad entry fails with one line naming it. */
+export function webhookEndpointsOf(cfg: Pick<Config, 'FOLLOWUP_WEBHOOKS'>): WebhookEndpointConfig[] {
+  if (!cfg.FOLLOWUP_WEBHOOKS) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(cfg.FOLLOWUP_WEBHOOKS);
+  } catch {
+    throw new ConfigError('Invalid configuration: FOLLOWUP_WEBHOOKS: not JSON (expected [{"id": "crm", "url": "https://…", "secret": "…"}])');
+  }
+  const parsed = z.array(webhookEndpointSchema).safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid configuration: FOLLOWUP_WEBHOOKS[${String(issue?.path[0] ?? 0)}]: ${issue?.message ?? 'invalid'}`);
+  }
+  const ids = new Set<string>();
+  for (const endpoint of parsed.data) {
+    if (ids.has(endpoint.id)) throw new ConfigError(`Invalid configuration: FOLLOWUP_WEBHOOKS: id "${endpoint.id}" is used twice`);
+    if (!endpoint.secret && !endpoint.secretArn) throw new ConfigError(`Invalid configuration: FOLLOWUP_WEBHOOKS: endpoint "${endpoint.id}" needs a secret or a secretArn`);
+    ids.add(endpoint.id);
+  }
+  return parsed.data;
 }
 
 /** Parses the environment; a bad value fails with one line naming the variable. */

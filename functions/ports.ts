@@ -7,7 +7,11 @@
  */
 import type { Channel, PublishedSequence } from './domain/sequence.js';
 import type { Page } from './domain/page.js';
+import type { ConsentChannel } from './domain/people-steps.js';
+import type { UserSettings } from './domain/user-progress.js';
+import type { WebhookDelivery, WebhookEndpoint, WebhookEvent } from './domain/webhook-events.js';
 import type {
+  AnsweredBy,
   Enrollment,
   EnrollmentStatus,
   EnrollmentSummary,
@@ -16,6 +20,8 @@ import type {
   ProspectSummary,
   ReplyRecord,
   Suppression,
+  Task,
+  TaskStatus,
   TimelineEvent,
   TouchClaim,
   TouchDay,
@@ -109,6 +115,45 @@ export interface SmsSender {
   send(sms: OutgoingSms): Promise<SendResult>;
 }
 
+/** Twilio's call progress events a status callback may be asked for. */
+export type CallProgressEvent = 'initiated' | 'ringing' | 'answered' | 'completed';
+
+/**
+ * An outgoing call. Twilio requests `twimlUrl` when it is answered (after answering machine
+ * detection, with `machineDetection`), and posts the progress to `statusCallbackUrl`. Both
+ * URLs carry only ids; the handlers read everything else from the store.
+ */
+export interface OutgoingCall {
+  /** Click to call: the rep's phone; a voicemail drop: the prospect's. */
+  to: string;
+  /** Caller ID: a Twilio number (the sequence's `sender.voice.from` or SMS number). */
+  from: string;
+  twimlUrl: string;
+  statusCallbackUrl: string;
+  statusCallbackEvents: readonly CallProgressEvent[];
+  /** `DetectMessageEnd`: the TwiML is requested only once a machine's greeting has ended. */
+  machineDetection?: 'DetectMessageEnd';
+  /** Seconds to let it ring (Twilio's default 60). */
+  ringTimeoutSeconds?: number;
+  /** Which call this is, for logs and the local outbox; adapters do not send it. */
+  purpose: { kind: 'bridge'; taskId: string } | { kind: 'voicemail'; touch: TouchIdentity };
+}
+
+/** Twilio Voice (Calls API): `sent` carries the Call SID as `providerMessageId`. */
+export interface VoiceCaller {
+  placeCall(call: OutgoingCall): Promise<SendResult>;
+}
+
+/** Hands outbound webhook events to delivery (EventBridge in AWS, the in-process dispatcher locally). */
+export interface WebhookPublisher {
+  publish(events: readonly WebhookEvent[]): Promise<void>;
+}
+
+/** The HTTP POST of one signed delivery; resolves with the status, or undefined for no answer (timeout, network). */
+export interface WebhookTransport {
+  post(endpoint: WebhookEndpoint, body: string, headers: Record<string, string>): Promise<{ status?: number; error?: string }>;
+}
+
 /** Sequence counters: atomic ADD updates, never scans. */
 export interface SequenceCounterDelta {
   sequenceId: string;
@@ -133,7 +178,12 @@ export interface EnrollmentAdvance {
   /** The state the caller read; the write fails if the item moved on meanwhile. */
   expected: { status: EnrollmentStatus; run: number; stepIndex: number };
   next: Pick<Enrollment, 'status' | 'stepIndex' | 'nextTouchAt' | 'pendingScheduleName' | 'updatedAt'> &
-    Partial<Pick<Enrollment, 'thread' | 'endedAt' | 'endReason' | 'resumeAt'>>;
+    Partial<Pick<Enrollment, 'thread' | 'endedAt' | 'endReason' | 'resumeAt' | 'awaitingTask' | 'lastTaskOutcome'>>;
+  /**
+   * A call or task step: the write applies only while the enrollment waits for exactly this
+   * task attempt (so an outcome submitted twice moves it on once).
+   */
+  expectedTask?: { taskId: string; attempt: number };
   /** Message record for the step that was just executed, stored on the enrollment. */
   touch?: TouchRecord;
 }
@@ -151,6 +201,9 @@ export interface TouchStatusUpdate {
   from: readonly TouchStatus[];
   /** Short, non-personal detail, e.g. `30003: Unreachable destination handset`. */
   error?: string;
+  /** Calls: who answered, and how long it lasted. */
+  answeredBy?: AnsweredBy;
+  durationSeconds?: number;
 }
 
 /*
@@ -223,6 +276,12 @@ export interface SequenceEnrollmentsQuery {
 /** Prospect profiles, search, and the lookups by address. */
 export interface ProspectStore {
   getProspect(prospectId: string): Promise<Prospect | undefined>;
+  /**
+   * Replaces one profile (with its address and search index keys), unconditionally like the
+   * enrollment batch: the caller holds the prospect's enrollment lane lease (domain/lanes.ts)
+   * from the read it merged into until this returns, so no import interleaves.
+   */
+  putProspect(prospect: Prospect): Promise<void>;
   /** The prospects with this address: an address with `@` is an email, any other a phone. */
   findProspectIdsByAddress(address: string): Promise<string[]>;
   /**
@@ -354,12 +413,15 @@ export interface TouchDayClaim {
 /**
  * The consent ledger, keyed by address hash and global to every sequence: suppressions
  * (every touch is checked against them), reply entries (imports are), and the consents
- * that lifted entries (the audit of `POST /prospects/{id}/consent`).
+ * that lifted entries (the audit of `POST /prospects/{id}/consent`). Suppressions are one
+ * entry per address and ledger channel: `channel` defaults to the address's own (email
+ * for an email, SMS for a phone); a phone's `call` entry is separate from its SMS one (a
+ * STOP by text and a "do not call me" are two decisions).
  */
 export interface ConsentStore {
-  getSuppression(address: string): Promise<Suppression | undefined>;
+  getSuppression(address: string, channel?: ConsentChannel): Promise<Suppression | undefined>;
   putSuppression(suppression: Suppression): Promise<void>;
-  deleteSuppression(address: string): Promise<void>;
+  deleteSuppression(address: string, channel?: ConsentChannel): Promise<void>;
   /** Records (or replaces with a later one) the reply entry of `reply.addressHash`. Idempotent. */
   putReplyRecord(reply: ReplyRecord): Promise<void>;
   getReplyRecord(address: string): Promise<ReplyRecord | undefined>;
@@ -371,7 +433,56 @@ export interface ConsentStore {
 
 export interface TimelineStore {
   appendTimeline(events: TimelineEvent[]): Promise<void>;
-  listTimeline(prospectId: string): Promise<TimelineEvent[]>;
+  /** Oldest first; with `newest`, only the newest `newest` events (newest first): one Query page. */
+  listTimeline(prospectId: string, options?: { newest?: number }): Promise<TimelineEvent[]>;
+}
+
+/** A page of tasks (`GET /tasks`), ordered by due time. */
+export interface TaskQuery {
+  /** A user's (lower-case) email; everyone's tasks when unset. */
+  assignee?: string;
+  status: TaskStatus;
+  /** Only tasks due before this instant (ISO 8601 UTC). */
+  dueBefore?: string;
+  /** 1 to 100. */
+  limit: number;
+  cursor?: string;
+}
+
+/** Tasks for reps: one item per enrollment run and step, listed by assignee and due time through an index. */
+export interface TaskStore {
+  /** ONE conditional put: 'conflict' when a task with this id exists (a redelivery creates nothing twice). */
+  createTask(task: Task): Promise<ConditionalWriteResult>;
+  getTask(taskId: string): Promise<Task | undefined>;
+  /**
+   * Replaces the task by `next` with ONE conditional write, only while it is still in the
+   * `expected` status and attempt ('conflict' otherwise): completing, skipping, re-opening.
+   */
+  replaceTask(next: Task, expected: { status: TaskStatus; attempt: number }): Promise<ConditionalWriteResult>;
+  /**
+   * ONE Query of the by-assignee index (or, for everyone, of the task listing), due time
+   * first. A cursor of another list is an `InvalidCursorError`. Eventually consistent.
+   */
+  listTasks(query: TaskQuery): Promise<Page<Task>>;
+}
+
+/** Per-user settings and progress (goals, streaks): one item per user. */
+export interface UserStore {
+  getUser(email: string): Promise<UserSettings | undefined>;
+  /**
+   * Writes the user with ONE conditional put: only while the stored version is
+   * `expectedVersion` (absent when undefined). 'conflict' when someone wrote it meanwhile.
+   */
+  putUser(user: UserSettings, expectedVersion: number | undefined): Promise<ConditionalWriteResult>;
+  /** Every user, by email: one Query of the listing index per page. */
+  listUsers(query: { limit: number; cursor?: string }): Promise<Page<UserSettings>>;
+}
+
+/** The record of outbound webhook deliveries (kept 30 days). */
+export interface WebhookDeliveryStore {
+  recordWebhookDelivery(delivery: WebhookDelivery): Promise<void>;
+  /** Newest first. */
+  listWebhookDeliveries(query: { limit: number; cursor?: string }): Promise<Page<WebhookDelivery>>;
 }
 
 export interface CounterStore {
@@ -434,6 +545,9 @@ export interface Store
     TimelineStore,
     CounterStore,
     LeaseStore,
+    TaskStore,
+    UserStore,
+    WebhookDeliveryStore,
     InboxStore,
     IdempotencyStore {}
 

@@ -9,7 +9,7 @@ import type { IdKind } from './domain/ids.js';
 import type { Access } from './domain/roles.js';
 
 /** The Lambda function that answers a route (names match `infra/handlers.ts`). */
-export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe';
+export type RouteTarget = 'api' | 'twilioWebhook' | 'unsubscribe' | 'voiceCalls';
 
 /**
  * Who may call a route.
@@ -38,6 +38,7 @@ interface RouteSpec {
 const sequence = { id: 'sequenceId' } as const;
 const prospect = { id: 'prospectId' } as const;
 const enrollment = { id: 'enrollmentId' } as const;
+const task = { id: 'taskId' } as const;
 const inboxItem = { id: 'inboxItemId' } as const;
 
 export const ROUTES = {
@@ -76,9 +77,23 @@ export const ROUTES = {
   'GET /inbox.csv': { target: 'api', access: 'viewer', summary: 'The inbox as CSV' },
   'POST /inbox/{id}/handled': { target: 'api', access: 'editor', summary: 'Mark an inbox item handled, or not', params: inboxItem },
 
+  'POST /prospects/{id}/events': { target: 'api', access: 'editor', summary: 'Record an outside event (meeting_booked…); sequences that exit on it convert', params: prospect },
+
+  // The rep's work: tasks of call and task steps, outcomes, goals.
+  'GET /tasks': { target: 'api', access: 'viewer', summary: 'Tasks by assignee and due time, with the rendered script' },
+  'POST /tasks/{id}/outcome': { target: 'api', access: 'editor', summary: "Log a task's outcome (carries out the step's action)", params: task },
+  // Its own function: it needs the Twilio REST client, which the API function must not load.
+  'POST /tasks/{id}/call': { target: 'voiceCalls', access: 'editor', summary: "Click to call: ring the rep's phone, then bridge to the prospect", params: task },
+  'GET /me': { target: 'api', access: 'viewer', summary: "The signed-in user's daily goal, done today and streak" },
+  'PUT /me': { target: 'api', access: 'editor', summary: "Set the signed-in user's phone (click to call), daily goal and time zone" },
+  'GET /team/progress': { target: 'api', access: 'viewer', summary: "Every user's done today, streak and daily goal" },
+  'GET /webhooks/deliveries': { target: 'api', access: 'viewer', summary: 'Recent outbound webhook deliveries and failures' },
+
   // Twilio signs these with the account's auth token; the handler verifies the signature.
   'POST /webhooks/twilio/sms': { target: 'twilioWebhook', access: 'signed', summary: 'Inbound SMS (STOP, START, HELP, replies)' },
   'POST /webhooks/twilio/status': { target: 'twilioWebhook', access: 'signed', summary: 'SMS delivery status callback' },
+  'POST /webhooks/twilio/voice/twiml': { target: 'twilioWebhook', access: 'signed', summary: 'TwiML for click-to-call bridges and voicemail drops' },
+  'POST /webhooks/twilio/voice/status': { target: 'twilioWebhook', access: 'signed', summary: 'Call status callback (duration, status, answered by)' },
 
   // Prospects follow a link from an email; the token is HMAC-signed, no login possible.
   'GET /unsubscribe/{token}': { target: 'unsubscribe', access: 'public', summary: 'Unsubscribe confirmation page', params: { token: 'unsubscribeToken' } },
@@ -153,4 +168,6 @@ export function pathOf(routeKey: RouteKey): string {
 /** Public URLs other systems are given (Twilio's console, unsubscribe links). */
 export const TWILIO_SMS_WEBHOOK_PATH = pathOf('POST /webhooks/twilio/sms');
 export const TWILIO_STATUS_WEBHOOK_PATH = pathOf('POST /webhooks/twilio/status');
+export const TWILIO_VOICE_TWIML_PATH = pathOf('POST /webhooks/twilio/voice/twiml');
+export const TWILIO_VOICE_STATUS_PATH = pathOf('POST /webhooks/twilio/voice/status');
 export const UNSUBSCRIBE_BASE_PATH = pathOf('GET /unsubscribe/{token}').replace('{token}', '');

@@ -57,7 +57,9 @@ export const TABLE_DEFINITION = {
     },
     /**
      * The inbox by kind, newest first (`inboxKey` = `INBOX#<kind>`, sorted like byList's
-     * `INBOX` partition): filtering by kind stays one Query (keys.ts, "Inbox").
+     * `INBOX` partition): filtering by kind stays one Query (keys.ts, "Inbox"). Also a
+     * rep's tasks by status and due time (`inboxKey` = `U#<hash of their email>`,
+     * `GET /tasks?assignee=`): a person's list, without a GSI of its own (keys.ts, "Tasks").
      */
     {
       indexName: 'byInbox',
@@ -65,7 +67,7 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'listSort', type: 'S' },
       projection: { type: 'ALL' },
     },
-    /** Listings: every sequence's current version (`SEQUENCES`), the whole inbox (`INBOX`). */
+    /** Listings: every sequence's current version (`SEQUENCES`), the whole inbox (`INBOX`), every task (`TASKS`), every user (`USERS`). */
     {
       indexName: 'byList',
       partitionKey: { name: 'listKey', type: 'S' },

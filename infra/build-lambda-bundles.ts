@@ -19,10 +19,12 @@ export function buildLambdaBundles(outDir = PREBUILT_DIR): Record<BundleName, nu
   try {
     const app = new App({ outdir: cdkOut });
     const stack = new Stack(app, 'FollowupBundles');
-    // A reply domain, so the inbound function and the receipt-rule-set provider exist too.
+    // A reply domain and a webhook endpoint, so the inbound function, the receipt-rule-set
+    // provider and the webhook sender exist too.
     const engine = new FollowupEngine(stack, 'Engine', {
       sendingDomain: 'mail.example.com',
       replyDomain: 'reply.example.com',
+      webhooks: [{ id: 'bundle', url: 'https://hooks.example.com/followup', secretName: 'followup/webhooks' }],
       lambdaCode: 'esbuild',
     });
     const template = app.synth().getStackByName(stack.stackName).template as {

@@ -11,8 +11,28 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { RouteKey } from '../functions/routes.js';
+import type { WebhookEventType } from '../functions/domain/webhook-events.js';
 import type { LambdaCodeSource } from './lambda-code.js';
 import { ROUTE_THROTTLE_DEFAULTS, type RouteThrottle } from './route-throttles.js';
+
+/** An outbound webhook endpoint (README "Outbound webhooks"). */
+export interface WebhookEndpointProps {
+  /** Short name: 1–32 lower-case letters, digits and dashes; in delivery records and logs instead of the URL. */
+  readonly id: string;
+  /** Where the signed events are POSTed; must be https://. */
+  readonly url: string;
+  /**
+   * Secrets Manager secret holding the signing secret (a string of at least 16 characters,
+   * or a JSON list of them during a rotation: every one signs). Created by you.
+   */
+  readonly secretName: string;
+  /**
+   * The event types it receives.
+   *
+   * @default - all: replied, opted_out, bounced, converted, task.completed
+   */
+  readonly events?: readonly WebhookEventType[];
+}
 
 export type FollowupLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export const LOG_LEVELS: readonly FollowupLogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -305,6 +325,24 @@ export interface FollowupEngineProps {
    * @default - `functions/handlers` of this package
    */
   readonly handlersDir?: string;
+
+  /**
+   * Outbound webhooks: replies, opt-outs, bounces, conversions and task outcomes are
+   * published to a custom EventBridge bus; one rule per endpoint routes its event types to a
+   * delivery queue, and a small function signs each event at delivery time (HMAC-SHA256,
+   * `Followup-Signature`) and POSTs it, retried through the queue, with a dead-letter queue.
+   *
+   * @default - none: no bus, no queue, no sender function
+   */
+  readonly webhooks?: readonly WebhookEndpointProps[];
+
+  /**
+   * Delivery attempts of one event to one endpoint (about two minutes apart) before it is
+   * recorded as failed.
+   *
+   * @default 8
+   */
+  readonly webhookMaxAttempts?: number;
 }
 
 /** The web console and its sign-in. */
@@ -351,6 +389,8 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   bounceRateAlarmThreshold: 0.04,
   complaintRateAlarmThreshold: 0.0008,
   tags: {},
+  webhooks: [],
+  webhookMaxAttempts: 8,
 } as const satisfies Partial<Record<keyof FollowupEngineProps, unknown>>;
 
 export { SECONDS_PER_TOUCH } from './touch-sizing.js';

@@ -21,7 +21,7 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Channel } from '../functions/domain/sequence.js';
+import type { TouchQueue } from '../functions/domain/touch-message.js';
 import { type RouteKey, TWILIO_SMS_WEBHOOK_PATH, TWILIO_STATUS_WEBHOOK_PATH, UNSUBSCRIBE_BASE_PATH } from '../functions/routes.js';
 import type { FollowupEngineProps } from './engine-props.js';
 import { resolveEngineProps } from './resolve-engine-props.js';
@@ -35,6 +35,7 @@ import { addRoutes, createHttpApi, ROUTES_WITH_DETAILED_METRICS } from './engine
 import { buildQueues, deadLetterQueues } from './engine/queues.js';
 import { buildScheduler } from './engine/scheduler.js';
 import { buildSecrets, buildTable } from './engine/storage.js';
+import { buildWebhooks, type EngineWebhooks } from './engine/webhooks.js';
 import { defaultLambdaCodeSource } from './lambda-code.js';
 import type { ReceiptRuleSetActivation } from './receipt-rule-set/activation.js';
 
@@ -49,7 +50,7 @@ export class FollowupEngine extends Construct {
   /** Encrypts the SNS topics (and, with `encryptionKey`, the table and queues). */
   public readonly topicKey: kms.IKey;
   /** The touch queue of each channel: schedules deliver a touch to its step's channel's queue. */
-  public readonly touchQueues: Readonly<Record<Channel, sqs.IQueue>>;
+  public readonly touchQueues: Readonly<Record<TouchQueue, sqs.IQueue>>;
   /** The email touch queue (`touchQueues.email`). */
   public readonly touchQueue: sqs.IQueue;
   /** The SMS touch queue (`touchQueues.sms`). */
@@ -102,7 +103,9 @@ export class FollowupEngine extends Construct {
   /** `https://<distribution>/console/`; undefined with `console: false`. */
   public readonly consoleUrl?: string;
   /** Each channel worker's maximum concurrency, as computed (infra/touch-sizing.ts) or given. */
-  public readonly touchWorkerConcurrency: Readonly<Record<Channel, number>>;
+  public readonly touchWorkerConcurrency: Readonly<Record<TouchQueue, number>>;
+  /** Outbound webhooks: the bus, the delivery queue and its DLQ, the rules (undefined without `webhooks`). */
+  public readonly webhooks?: EngineWebhooks;
 
   constructor(scope: Construct, id: string, engineProps: FollowupEngineProps) {
     super(scope, id);
@@ -143,6 +146,9 @@ export class FollowupEngine extends Construct {
     this.twilioSmsWebhookUrl = `${this.apiUrl}${TWILIO_SMS_WEBHOOK_PATH}`;
     this.twilioStatusWebhookUrl = `${this.apiUrl}${TWILIO_STATUS_WEBHOOK_PATH}`;
     this.unsubscribeBaseUrl = `${this.apiUrl}${UNSUBSCRIBE_BASE_PATH}`;
+    // Outbound webhooks (only with endpoints): the bus, the delivery queue, one rule per endpoint.
+    const webhooks = buildWebhooks(this, props, keys);
+    if (webhooks) this.webhooks = webhooks;
     this.functions = buildFunctions(this, {
       props,
       code,
@@ -153,6 +159,7 @@ export class FollowupEngine extends Construct {
       queues,
       scheduler: touchScheduler,
       email,
+      webhooks,
     });
 
     // The console and its sign-in: Cognito, the static site, CORS, the authorizer's issuer.
@@ -180,7 +187,7 @@ export class FollowupEngine extends Construct {
     ({ stage: this.httpStage, routes: this.httpRoutes } = addRoutes(this, api, { props, functions: this.functions }));
 
     // Alarms and the dashboard.
-    const dlqs = deadLetterQueues(queues);
+    const dlqs = { ...deadLetterQueues(queues), ...(webhooks ? { WebhookDeadLetterQueue: webhooks.deadLetterQueue } : {}) };
     this.alarms = new FollowupAlarms(this, 'Alarms', {
       alarmEmail: props.alarmEmail,
       topicKey: keys.topicKey,

@@ -14,8 +14,10 @@ export interface HandlerSpec {
   readonly description: string;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
-  /** Sends SMS through Twilio. Every other function must stay small and Twilio-free. */
+  /** Sends SMS through Twilio. Every other function must stay small and Twilio-free… */
   readonly sendsSms: boolean;
+  /** …but one that places calls through Twilio Voice (click to call) needs the REST client too. */
+  readonly placesCalls?: boolean;
   /** Data files shipped next to the bundle: `from` relative to the package root, `to` a file name. */
   readonly bundledFiles?: readonly { readonly from: string; readonly to: string }[];
   /**
@@ -94,6 +96,24 @@ export const HANDLERS = {
     constructId: 'SesInboundFunction',
     description: 'Followup inbound email: replies and auto-replies received by SES',
     memorySize: 1024,
+    timeoutSeconds: 60,
+    sendsSms: false,
+  },
+  voiceCalls: {
+    file: 'voice-calls.ts',
+    constructId: 'VoiceCallsFunction',
+    description: "Followup click to call: rings the rep's phone, then bridges to the prospect (Twilio Voice)",
+    memorySize: 512,
+    timeoutSeconds: 15,
+    sendsSms: false,
+    placesCalls: true,
+  },
+  webhookSender: {
+    file: 'webhook-sender.ts',
+    constructId: 'WebhookSenderFunction',
+    description: 'Followup outbound webhooks: signs and delivers replied, opted_out, bounced, converted, task.completed',
+    memorySize: 256,
+    // A few deliveries per batch, each bounded to 10 s.
     timeoutSeconds: 60,
     sendsSms: false,
   },

@@ -89,6 +89,7 @@ const PUBLIC_ROUTE_REASONS: Record<RouteTarget, string> = {
   twilioWebhook: 'Called by Twilio, which cannot send an API key; the handler verifies the X-Twilio-Signature HMAC over the URL and body.',
   unsubscribe: 'Opened by prospects from an email; the path carries an HMAC-signed token that the handler verifies, and RFC 8058 forbids a login.',
   api: 'Unauthenticated by design: GET /health is a liveness probe that answers 200, GET /openapi.json the API description generated from code (the same for everyone); neither reveals any data.',
+  voiceCalls: 'Never public: click to call is an editor route behind the authorizer.',
 };
 
 export const ENGINE_ACKNOWLEDGEMENTS: readonly EngineAcknowledgement[] = [

@@ -22,7 +22,8 @@ export type DynamoDbAction =
 
 export type IndexName = (typeof TABLE_DEFINITION)['globalSecondaryIndexes'][number]['indexName'];
 
-export type SecretName = 'apiKey' | 'unsubscribe' | 'twilio';
+/** `webhooks`: the signing secrets of the outbound webhook endpoints (engine prop `webhooks`). */
+export type SecretName = 'apiKey' | 'unsubscribe' | 'twilio' | 'webhooks';
 
 export interface FunctionAccess {
   /** Actions on the table itself. */
@@ -35,6 +36,8 @@ export interface FunctionAccess {
   readonly sendEmail: boolean;
   /** Touch schedules: none, delete only (stops), or create and delete (plus iam:PassRole of the scheduler role). */
   readonly schedules: 'none' | 'delete' | 'create';
+  /** `events:PutEvents` on the webhook bus (only when the engine has webhook endpoints). */
+  readonly publishesWebhooks: boolean;
 }
 
 /**
@@ -46,30 +49,38 @@ export const FUNCTION_ACCESS = {
   // Sequences, enrollments (batched), stats, prospects (lookup and erasure), manual control.
   // Erasure deletes a prospect's items in batches (BatchWriteItem), never one by one; an
   // enrollment lane's lease is released with a conditional DeleteItem.
+  // Queries: search by email, phone, name or company, a sequence's enrollments (bySequence),
+  // the inbox (byList, byInbox). Tasks: listed through byInbox (one rep) and byList
+  // (everyone); outcomes move enrollments on (schedules), merge collected fields into
+  // profiles, and announce conversions.
   api: {
     table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
-    indexes: ['byPhone', 'byList'],
+    indexes: ['byEmail', 'byPhone', 'byName', 'byCompany', 'bySequence', 'byInbox', 'byList'],
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'create',
+    publishesWebhooks: true,
   },
-  authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none' },
-  // One touch: the consistent batch read, the claim, the advance, counters, timeline (PutItem per event).
+  authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none', publishesWebhooks: false },
+  // One touch: the consistent batch read, the claim, the advance, counters, timeline (PutItem
+  // per event); a call or task step's task (PutItem); a voicemail drop places a call.
   touchWorker: {
     table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
     indexes: [],
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
     schedules: 'create',
+    publishesWebhooks: true,
   },
   // The same code on the SMS queue. It emails nobody: a message reaches this queue only
-  // when its step (in the enrollment's immutable version) is an SMS step.
+  // when its step (in the enrollment's immutable version) is an SMS or voicemail step.
   smsTouchWorker: {
     table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
     indexes: [],
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: false,
     schedules: 'create',
+    publishesWebhooks: true,
   },
   // STOP / START / replies by phone: address lookup, suppressions, stops (the replier's
   // colleagues too: byList), the reply entry in the ledger; emails the owner on a reply.
@@ -79,6 +90,7 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe', 'twilio'],
     sendEmail: true,
     schedules: 'delete',
+    publishesWebhooks: true,
   },
   unsubscribe: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
@@ -86,7 +98,19 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'delete',
+    publishesWebhooks: true,
   },
+  // Click to call: reads the task, its enrollment, profile and ledger entry, the rep's phone; records the call.
+  voiceCalls: {
+    table: ['GetItem', 'PutItem'],
+    indexes: [],
+    secrets: ['unsubscribe', 'twilio'],
+    sendEmail: false,
+    schedules: 'none',
+    publishesWebhooks: false,
+  },
+  // Records each delivery attempt; reads the endpoints' signing secrets.
+  webhookSender: { table: ['PutItem'], indexes: [], secrets: ['unsubscribe', 'webhooks'], sendEmail: false, schedules: 'none', publishesWebhooks: false },
   // Replies (and the replier's colleagues: byList), auto-replies (pause, later resume), mailto
   // unsubscribes; forwards replies to the owner.
   sesInbound: {
@@ -95,6 +119,7 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe'],
     sendEmail: true,
     schedules: 'create',
+    publishesWebhooks: true,
   },
   // Bounces and complaints (suppress, stop), deliveries, opens, clicks (status, counters).
   sesEvents: {
@@ -103,6 +128,7 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'delete',
+    publishesWebhooks: true,
   },
 } as const satisfies Record<HandlerName, FunctionAccess>;
 

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import { ROUTES, type RouteKey } from '../functions/routes.js';
+import { WEBHOOK_EVENT_TYPES } from '../functions/domain/webhook-events.js';
 import {
   FOLLOWUP_ENGINE_DEFAULTS,
   FollowupEngineConfigError,
@@ -131,6 +132,23 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     }
     if (typeof value !== 'string' || value.length > 256) fail(`tags.${key}`, 'must be a string of at most 256 characters');
   }
+  const webhooks = props.webhooks ?? d.webhooks;
+  const webhookIds = new Set<string>();
+  webhooks.forEach((endpoint, index) => {
+    const at = `webhooks.${index}` as const;
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(endpoint.id)) fail(`${at}.id` as never, `must be 1–32 lower-case letters, digits and dashes ${got(endpoint.id)}`);
+    if (webhookIds.has(endpoint.id)) fail(`${at}.id` as never, `is used by an earlier endpoint ${got(endpoint.id)}`);
+    webhookIds.add(endpoint.id);
+    if (known(endpoint.url) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(endpoint.url)) fail(`${at}.url` as never, `must be an https:// URL ${got(endpoint.url)}`);
+    if (known(endpoint.secretName) && !SECRET_NAME.test(endpoint.secretName)) fail(`${at}.secretName` as never, `must be a Secrets Manager secret name ${got(endpoint.secretName)}`);
+    for (const type of endpoint.events ?? []) {
+      if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) fail(`${at}.events` as never, `has an unknown event type ${got(type)}; use ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+    }
+  });
+  const webhookMaxAttempts = props.webhookMaxAttempts ?? d.webhookMaxAttempts;
+  if (!Number.isInteger(webhookMaxAttempts) || webhookMaxAttempts < 1 || webhookMaxAttempts > 100) {
+    fail('webhookMaxAttempts', `must be a whole number from 1 to 100 ${got(webhookMaxAttempts)}`);
+  }
   const lambdaCode = props.lambdaCode ?? lambdaCodeDefault;
   const bundleAwsSdk = props.bundleAwsSdk ?? d.bundleAwsSdk;
   if (bundleAwsSdk && lambdaCode === 'prebuilt') {
@@ -177,6 +195,8 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
       props.complaintRateAlarmThreshold ?? d.complaintRateAlarmThreshold,
     ),
     tags,
+    webhooks,
+    webhookMaxAttempts,
     lambdaCode,
   } as const;
 }

@@ -9,7 +9,8 @@
  * - `requests.ts`: the request plumbing (one `conditionalWrite`, batches, pagination,
  *   retries); `cursors.ts`: page cursors;
  * - `sequences.ts`, `prospects.ts` (+ `search.ts`), `enrollments.ts`, `claims.ts`,
- *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `inbox.ts`, `idempotency.ts`: one file per aggregate.
+ *   `consent.ts`, `timeline.ts`, `counters.ts`, `leases.ts`, `inbox.ts`, `idempotency.ts`,
+ *   `tasks.ts`, `users.ts`, `webhook-deliveries.ts`: one file per aggregate.
  *
  * ## Reads
  *
@@ -42,6 +43,9 @@ import { DynamoProspects } from './dynamodb/prospects.js';
 import { Table, type TableOptions } from './dynamodb/requests.js';
 import { DynamoSequences } from './dynamodb/sequences.js';
 import { DynamoTimeline } from './dynamodb/timeline.js';
+import { DynamoTasks } from './dynamodb/tasks.js';
+import { DynamoUsers } from './dynamodb/users.js';
+import { DynamoWebhookDeliveries } from './dynamodb/webhook-deliveries.js';
 
 export type DynamoDbStoreOptions = TableOptions;
 
@@ -55,6 +59,9 @@ export class DynamoDbStore implements Store {
   private readonly timeline: DynamoTimeline;
   private readonly counters: DynamoCounters;
   private readonly leases: DynamoLeases;
+  private readonly tasks: DynamoTasks;
+  private readonly users: DynamoUsers;
+  private readonly deliveries: DynamoWebhookDeliveries;
   private readonly inbox: DynamoInbox;
   private readonly idempotency: DynamoIdempotency;
 
@@ -68,6 +75,9 @@ export class DynamoDbStore implements Store {
     this.timeline = new DynamoTimeline(table);
     this.counters = new DynamoCounters(table);
     this.leases = new DynamoLeases(table);
+    this.tasks = new DynamoTasks(table);
+    this.users = new DynamoUsers(table);
+    this.deliveries = new DynamoWebhookDeliveries(table);
     this.inbox = new DynamoInbox(table);
     this.idempotency = new DynamoIdempotency(table);
   }
@@ -92,6 +102,9 @@ export class DynamoDbStore implements Store {
   // ----- Prospects ------------------------------------------------------------
   getProspect(...args: Parameters<Store['getProspect']>): ReturnType<Store['getProspect']> {
     return this.prospects.getProspect(...args);
+  }
+  putProspect(...args: Parameters<Store['putProspect']>): ReturnType<Store['putProspect']> {
+    return this.prospects.putProspect(...args);
   }
   searchProspects(...args: Parameters<Store['searchProspects']>): ReturnType<Store['searchProspects']> {
     return this.prospects.searchProspects(...args);
@@ -204,6 +217,39 @@ export class DynamoDbStore implements Store {
   }
   releaseLease(...args: Parameters<Store['releaseLease']>): ReturnType<Store['releaseLease']> {
     return this.leases.releaseLease(...args);
+  }
+
+  // ----- Tasks ----------------------------------------------------------------
+  createTask(...args: Parameters<Store['createTask']>): ReturnType<Store['createTask']> {
+    return this.tasks.createTask(...args);
+  }
+  getTask(...args: Parameters<Store['getTask']>): ReturnType<Store['getTask']> {
+    return this.tasks.getTask(...args);
+  }
+  replaceTask(...args: Parameters<Store['replaceTask']>): ReturnType<Store['replaceTask']> {
+    return this.tasks.replaceTask(...args);
+  }
+  listTasks(...args: Parameters<Store['listTasks']>): ReturnType<Store['listTasks']> {
+    return this.tasks.listTasks(...args);
+  }
+
+  // ----- Users ----------------------------------------------------------------
+  getUser(...args: Parameters<Store['getUser']>): ReturnType<Store['getUser']> {
+    return this.users.getUser(...args);
+  }
+  putUser(...args: Parameters<Store['putUser']>): ReturnType<Store['putUser']> {
+    return this.users.putUser(...args);
+  }
+  listUsers(...args: Parameters<Store['listUsers']>): ReturnType<Store['listUsers']> {
+    return this.users.listUsers(...args);
+  }
+
+  // ----- Webhook deliveries ---------------------------------------------------
+  recordWebhookDelivery(...args: Parameters<Store['recordWebhookDelivery']>): ReturnType<Store['recordWebhookDelivery']> {
+    return this.deliveries.recordWebhookDelivery(...args);
+  }
+  listWebhookDeliveries(...args: Parameters<Store['listWebhookDeliveries']>): ReturnType<Store['listWebhookDeliveries']> {
+    return this.deliveries.listWebhookDeliveries(...args);
   }
 
   // ----- Inbox ----------------------------------------------------------------

@@ -5,7 +5,7 @@
  * provider rate; one queue per channel, so a slow SMS sender never holds up email).
  */
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { Channel } from '../domain/sequence.js';
+import { touchQueueOf, type TouchQueue } from '../domain/touch-message.js';
 import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
 import { lazy } from '../shared/lazy.js';
 
@@ -19,7 +19,7 @@ export interface EventBridgeTouchSchedulerOptions {
    * The SQS touch queue of each channel. A touch without a channel (scheduled before the
    * queues were split) goes to the email queue, whose worker sends on the step's channel.
    */
-  targetQueueArns: Readonly<Record<Channel, string>>;
+  targetQueueArns: Readonly<Record<TouchQueue, string>>;
   /** Role Scheduler assumes to send to the queue (sqs:SendMessage on queue and DLQ). */
   roleArn: string;
   /** Where Scheduler puts a touch it could not deliver after its retry policy. */
@@ -94,7 +94,7 @@ export class EventBridgeTouchScheduler implements TouchScheduler {
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
       Target: {
-        Arn: this.options.targetQueueArns[touch.channel ?? 'email'],
+        Arn: this.options.targetQueueArns[touchQueueOf(touch.channel ?? 'email')],
         RoleArn: this.options.roleArn,
         Input: JSON.stringify(body),
         RetryPolicy: {

@@ -6,37 +6,13 @@
  * imported on the first send only, so a Lambda that never sends SMS never pays for it
  * at cold start. Only type imports of it appear at module level.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type TwilioSDK from 'twilio';
-import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { OutgoingSms, SendResult, SmsSender } from '../ports.js';
 import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors.js';
+import { createTwilioClient, responseContext, type LoadedClient, type TwilioClientOptions, type TwilioCredentialsProvider } from './twilio-client.js';
 
-export interface TwilioCredentials {
-  accountSid: string;
-  authToken: string;
-  /** Replaces `https://api.twilio.com` (the embedded runtime's local stub). */
-  apiBaseUrl?: string;
-}
-
-/** In AWS the handler reads a Secrets Manager secret; locally it comes from config. */
-export type TwilioCredentialsProvider = () => Promise<TwilioCredentials>;
-
-export interface TwilioSmsSenderOptions {
-  /** Per-request timeout. Twilio's default is 30 s, too long inside a queue worker. */
-  requestTimeoutMs?: number;
-}
-
-interface LoadedClient {
-  client: TwilioSDK.Twilio;
-}
-
-/**
- * The headers of the HTTP response a send got, captured per send. Twilio's exceptions
- * carry status and body but not headers, and one client serves concurrent sends, so the
- * client's own `lastResponse` could belong to another send.
- */
-const responseContext = new AsyncLocalStorage<{ headers?: unknown }>();
+export type { TwilioCredentials, TwilioCredentialsProvider } from './twilio-client.js';
+export type TwilioSmsSenderOptions = TwilioClientOptions;
 
 export class TwilioSmsSender implements SmsSender {
   private loaded: Promise<LoadedClient> | undefined;
@@ -78,44 +54,9 @@ export class TwilioSmsSender implements SmsSender {
   }
 
   private loadClient(): Promise<LoadedClient> {
-    this.loaded ??= createClient(this.credentials, this.options);
+    this.loaded ??= createTwilioClient(this.credentials, this.options);
     return this.loaded;
   }
-}
-
-async function createClient(
-  provider: TwilioCredentialsProvider,
-  options: TwilioSmsSenderOptions,
-): Promise<LoadedClient> {
-  const [credentials, module] = await Promise.all([provider(), import('twilio')]);
-  const twilio = module.default;
-
-  class HeaderCapturingRequestClient extends twilio.RequestClient {
-    override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
-      const response = await super.request(opts);
-      const context = responseContext.getStore();
-      if (context) context.headers = response.headers;
-      return response;
-    }
-  }
-
-  const client = twilio(credentials.accountSid, credentials.authToken, {
-    // The touch queue already retries with backoff and a DLQ; retrying 429s inside the
-    // client as well would hold the worker for seconds and multiply attempts. Off is
-    // also the client's default — stated here so nobody turns it on by accident.
-    autoRetry: false,
-    httpClient: new HeaderCapturingRequestClient({
-      autoRetry: false,
-      timeout: options.requestTimeoutMs ?? 10_000,
-      keepAlive: true,
-    }),
-  });
-  if (credentials.apiBaseUrl) {
-    // Every Messages call resolves its URL against the `api` domain's baseUrl at request
-    // time (Domain.absoluteUrl), so replacing it redirects the real client, HTTP and all.
-    client.api.baseUrl = credentials.apiBaseUrl;
-  }
-  return { client };
 }
 
 // ---------------------------------------------------------------------------
@@ -192,7 +133,7 @@ export function parseRetryAfter(value: string | undefined, now: Date = new Date(
   return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
-function statusOf(error: unknown): number | undefined {
+export function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
   return typeof error.status === 'number' ? error.status : undefined;
 }
@@ -213,7 +154,7 @@ function errnoOf(error: unknown): string | undefined {
   return undefined;
 }
 
-function headerValue(headers: unknown, name: string): string | undefined {
+export function headerValue(headers: unknown, name: string): string | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() !== name) continue;
@@ -223,7 +164,7 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }

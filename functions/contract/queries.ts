@@ -176,6 +176,11 @@ export const stepStats = z.object({
   complained: count,
   /** replied ÷ sent; null when nothing was sent. */
   replyRate: z.nullable(z.number()),
+  /** Conversions credited to this step (the last one that reached the prospect before it). */
+  converted: count,
+  /** Call and task steps: tasks made (re-opened ones included) and outcomes logged. */
+  tasks: count,
+  done: count,
 });
 export const dailyStats = z.object({
   day: z.string(),
@@ -279,6 +284,8 @@ export const timelineEntry = z.object({
   detail: z.optional(z.string()),
   /** `user:<email>` or `apiKey`: who did it through the API. */
   actor: z.optional(z.string()),
+  /** Structured detail: a task's outcome, note and collected fields; an outside event's data; a call's status. */
+  data: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
 });
 export const prospectView = z.object({
   prospect: z.object({

@@ -40,6 +40,10 @@ import {
   sequenceResponse,
   sequencesList,
 } from './sequences.js';
+import { eventRequest, eventResponse } from './events.js';
+import { me, teamProgress, teamProgressQuery, updateMeRequest } from './me.js';
+import { callResponse, listTasksQuery, outcomeRequest, outcomeResponse, taskPage } from './tasks.js';
+import { deliveriesPage, deliveriesQuery } from './webhooks.js';
 
 /** One body: its media type and, for JSON, its schema and an example that must validate. */
 export interface BodySpec {
@@ -242,4 +246,23 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
     request: [{ mediaType: 'application/x-www-form-urlencoded', description: 'RFC 8058: `List-Unsubscribe=One-Click`, or the confirmation form' }],
     response: ok('Unsubscribed', htmlPage),
   },
+  'POST /prospects/{id}/events': {
+    request: [jsonBody(eventRequest, { name: 'meeting_booked', at: '2026-12-01T15:00:00Z', data: { calendar: 'dana', minutes: 30 } })],
+    response: ok('Recorded; the enrollments of sequences that exit on it end as converted', jsonBody(eventResponse, { converted: [SAMPLE_ENROLLMENT] })),
+  },
+  'GET /tasks': { query: listTasksQuery, response: ok('A page of tasks, by due time, with the rendered script', jsonBody(taskPage)) },
+  'POST /tasks/{id}/outcome': {
+    request: [jsonBody(outcomeRequest, { outcome: 'connected', note: 'Interested, wants a demo next week', fields: { budget: 'Q1' } })],
+    response: ok("The task and the enrollment after the step's action", jsonBody(outcomeResponse)),
+  },
+  'POST /tasks/{id}/call': { response: ok("Twilio is ringing the rep's phone", jsonBody(callResponse)) },
+  'GET /me': { response: ok("The signed-in user's goal, done today and streak", jsonBody(me)) },
+  'PUT /me': {
+    request: [jsonBody(updateMeRequest, { phone: '+14155550123', dailyGoal: 25, timezone: 'America/New_York' })],
+    response: ok('The user after the change', jsonBody(me)),
+  },
+  'GET /team/progress': { query: teamProgressQuery, response: ok("Every user's progress", jsonBody(teamProgress)) },
+  'GET /webhooks/deliveries': { query: deliveriesQuery, response: ok('Recent outbound webhook deliveries and failures', jsonBody(deliveriesPage)) },
+  'POST /webhooks/twilio/voice/twiml': { request: [twilioForm], response: ok('TwiML: bridge the call, or play the voicemail', twiml) },
+  'POST /webhooks/twilio/voice/status': { request: [twilioForm], response: ok('Recorded', twiml) },
 };

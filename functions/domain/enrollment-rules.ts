@@ -93,7 +93,7 @@ export function replyReason(reply: ReplyRecord): string {
 /** "opted out of email on 2026-12-03 (one-click unsubscribe)", from the entry's reason and source. */
 export function suppressionReason(suppression: Suppression): string {
   const day = dayOf(suppression.createdAt);
-  const channel = suppression.channel === 'sms' ? 'SMS' : 'email';
+  const channel = suppression.channel === 'sms' ? 'SMS' : suppression.channel === 'call' ? 'calls' : 'email';
   const source = describeSource(suppression.source);
   switch (suppression.reason) {
     case 'unsubscribe':

@@ -3,6 +3,7 @@
  */
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records.js';
+import { BLOCKING_CONSENT, type ConsentChannel } from './people-steps.js';
 import { normalizeMessageId, sesMessageIdOf } from './email-reply.js';
 
 /** One enrollment item per prospect and sequence; its id says where it lives, so no index is needed. */
@@ -27,14 +28,20 @@ export function isEnded(status: EnrollmentStatus): boolean {
  * the write's condition on the status read makes the check hold under concurrency.
  */
 export const LIFECYCLE = {
-  /** The touch worker executed a step: on to the next step, or the end of the run. */
+  /**
+   * The touch worker executed a step (or a rep logged a task's outcome that continues the
+   * sequence): on to the next step, or the end of the run.
+   */
   touch: { from: ['active'], to: ['active', 'completed', 'failed', 'opted_out', 'bounced'] },
-  /** By hand, or after an auto-reply until a date. */
+  /** By hand, after an auto-reply until a date, or a call back until its date. */
   pause: { from: ['active'], to: ['paused'] },
-  /** By hand, or by the touch worker once an auto-reply pause is over. */
+  /** By hand, or by the touch worker once an auto-reply or call-back pause is over. */
   resume: { from: ['paused'], to: ['active'] },
-  /** A reply, an opt-out, a bounce or complaint, a manual stop, an erasure. */
-  end: { from: ['active', 'paused'], to: ['replied', 'opted_out', 'bounced', 'stopped'] },
+  /**
+   * A reply, an opt-out, a bounce or complaint, a manual stop, an erasure; a conversion (an
+   * outside event the sequence exits on, a booked meeting).
+   */
+  end: { from: ['active', 'paused'], to: ['replied', 'opted_out', 'bounced', 'stopped', 'converted'] },
 } as const satisfies Record<string, { from: readonly EnrollmentStatus[]; to: readonly EnrollmentStatus[] }>;
 
 export type LifecycleEvent = keyof typeof LIFECYCLE;
@@ -82,13 +89,32 @@ export function checkTransition<E extends LifecycleEvent>(from: EnrollmentStatus
   }
 }
 
+/** The address a step of `channel` reaches the prospect at; a task needs none. */
 export function addressFor(prospect: Pick<Prospect, 'email' | 'phone'>, channel: Channel): string | undefined {
   switch (channel) {
     case 'email':
       return prospect.email;
     case 'sms':
+    case 'call':
+    case 'voicemail':
       return prospect.phone;
+    case 'task':
+      return undefined;
   }
+}
+
+/** Whether an address is blocked for a ledger channel (a suppression of it, or an erasure). */
+export type SuppressionLookup = (address: string, channel: ConsentChannel) => boolean;
+
+/**
+ * Whether a step of `channel` can reach the prospect: it has the address the step needs,
+ * and no ledger channel that blocks the step (BLOCKING_CONSENT) has it suppressed. A task
+ * always can (it goes through a person, on whatever channel they choose).
+ */
+export function canReach(prospect: Pick<Prospect, 'email' | 'phone'>, channel: Channel, isSuppressed: SuppressionLookup): boolean {
+  if (channel === 'task') return true;
+  const address = addressFor(prospect, channel);
+  return address !== undefined && !BLOCKING_CONSENT[channel].some((consent) => isSuppressed(address, consent));
 }
 
 /**
@@ -114,6 +140,11 @@ export function findNextStep(
 
 export type StepCounter =
   | 'sent'
+  | 'tasks'
+  | 'done'
+  | 'converted'
+  | 'answeredByHuman'
+  | 'answeredByMachine'
   | 'delivered'
   | 'failed'
   | 'replied'
@@ -134,6 +165,8 @@ export const counterKeys = {
   /** Runs that got their first touch (the funnel's "touched"). */
   touched: 'touched',
   step: (stepId: string, what: StepCounter) => `step.${stepId}.${what}`,
+  /** How often each outcome was logged on a call or task step. */
+  outcome: (stepId: string, outcome: string) => `step.${stepId}.outcome.${outcome}`,
 } as const;
 
 /** Counter deltas for a status change. */
@@ -142,7 +175,7 @@ export function statusChangeDeltas(from: EnrollmentStatus, to: EnrollmentStatus)
   return { [counterKeys.status(from)]: -1, [counterKeys.status(to)]: 1 };
 }
 
-/** The last step sent (on `channel`, when given). */
+/** The last step that reached the prospect (on `channel`, when given): a reply or a conversion is credited to it. */
 export function lastSentStep(enrollment: Enrollment, channel?: Channel): string | undefined {
   let latest: { stepId: string; stepIndex: number } | undefined;
   for (const touch of Object.values(enrollment.touches)) {

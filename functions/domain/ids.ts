@@ -44,6 +44,20 @@ export const ID_RULES = {
   },
   unsubscribeToken: pattern(/^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{1,64}$/, 'an unsubscribe token from a link we sent'),
   providerSid: pattern(PROVIDER_SID, 'a Twilio SID (letters and digits, at most 64)'),
+  taskId: {
+    // `<prospectId>.<sequenceId>.<run>.<stepId>` (domain/task.ts taskIdFor).
+    test: (value) => {
+      const parts = value.split('.');
+      return (
+        parts.length === 4 &&
+        PROSPECT_ID.test(parts[0] as string) &&
+        SLUG.test(parts[1] as string) &&
+        /^[1-9]\d{0,6}$/.test(parts[2] as string) &&
+        SLUG.test(parts[3] as string)
+      );
+    },
+    expected: 'a task id: "<enrollment id>.<run>.<step id>", as GET /tasks lists them',
+  },
   inboxItemId: pattern(/^p_[A-Za-z0-9_-]{1,64}\.[0-9a-f]{16}$/, 'an inbox item id: "<prospect id>.<16 hex digits>"'),
   sequenceVersion: pattern(/^[1-9][0-9]{0,5}$/, 'a version number (1 to 999999)'),
 } as const satisfies Record<string, IdRule>;

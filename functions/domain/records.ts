@@ -1,4 +1,5 @@
-/** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline. */
+/** The records Followup keeps: prospects, enrollments, touches, suppressions, timeline, tasks. */
+import type { ConsentChannel, Outcome } from './people-steps.js';
 import type { Actor } from './roles.js';
 import type { Channel } from './sequence.js';
 
@@ -58,7 +59,9 @@ export type EnrollmentStatus =
   | 'opted_out'
   | 'bounced'
   | 'stopped'
-  | 'failed';
+  | 'failed'
+  /** An outside event the sequence exits on (`exitOn`), or a call's `meeting_booked`: the goal was reached. */
+  | 'converted';
 
 export const ENROLLMENT_STATUSES: readonly EnrollmentStatus[] = [
   'active',
@@ -69,6 +72,7 @@ export const ENROLLMENT_STATUSES: readonly EnrollmentStatus[] = [
   'bounced',
   'stopped',
   'failed',
+  'converted',
 ];
 
 /** Statuses from which nothing is ever sent again for this run. */
@@ -79,9 +83,18 @@ export const ENDED_STATUSES: readonly EnrollmentStatus[] = [
   'bounced',
   'stopped',
   'failed',
+  'converted',
 ];
 
-export type TouchStatus = 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
+/** `done`: a person did the step (a call or a task, with an outcome). */
+export type TouchStatus = 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped' | 'done';
+
+/**
+ * What answered a call, as Twilio's answering machine detection says (`AnsweredBy`):
+ * with `DetectMessageEnd`, `machine_end_*` once the greeting ended.
+ */
+export const ANSWERED_BY = ['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown'] as const;
+export type AnsweredBy = (typeof ANSWERED_BY)[number];
 
 /** What one executed step produced. Stored on the enrollment, keyed by step id. */
 export interface TouchRecord {
@@ -96,6 +109,13 @@ export interface TouchRecord {
   /** Email only: the subject as sent (a later step may need it to continue the thread). */
   subject?: string;
   error?: string;
+  /** Voicemail drops: who answered (Twilio's answering machine detection). */
+  answeredBy?: AnsweredBy;
+  /** Voicemail drops: how long the call lasted, from the final status callback. */
+  durationSeconds?: number;
+  /** Call and task steps: the outcome the rep logged, and the task it was logged on. */
+  outcome?: Outcome;
+  taskId?: string;
 }
 
 export interface Enrollment {
@@ -117,8 +137,20 @@ export interface Enrollment {
   updatedAt: string;
   endedAt?: string;
   endReason?: string;
-  /** Paused by an auto-reply: when to resume. */
+  /** Paused by an auto-reply or a call back: when to resume. */
   resumeAt?: string;
+  /**
+   * At a call or task step: the enrollment waits (status stays `active`) for the outcome of
+   * this task. `touchDueAt` is the due time of the touch message that created it (so its
+   * redelivery is recognised); `deadlineAt` is when the step is skipped (`dueWithin`), also
+   * `nextTouchAt` while it waits.
+   */
+  awaitingTask?: { taskId: string; attempt: number; touchDueAt: string; deadlineAt?: string };
+  /**
+   * The last task outcome carried out on this enrollment, written by the same conditional
+   * write: a request that died after it is finished by the next submission of that outcome.
+   */
+  lastTaskOutcome?: { taskId: string; attempt: number; outcome: Outcome; at: string };
   /**
    * The prospect's company email domain, kept only when the sequence says
    * `stopOnReplyFrom: account` (free-mail domains never): colleagues are found by it.
@@ -143,7 +175,8 @@ export interface Suppression {
   /** Normalised address (lower-case email or E.164 phone). Absent once erased: only the hash remains. */
   address?: string;
   addressHash: string;
-  channel: Channel;
+  /** The ledger channel it blocks (domain/people-steps.ts BLOCKING_CONSENT says which steps that keeps out). */
+  channel: ConsentChannel;
   reason: SuppressionReason;
   source: string;
   createdAt: string;
@@ -163,8 +196,8 @@ export interface ReplyRecord {
   enrollmentId?: string;
 }
 
-/** The channels a consent can be given for (`POST /prospects/{id}/consent`). */
-export type ConsentChannel = Channel | 'call';
+/** The ledger channels (domain/people-steps.ts); a consent is given for one (`POST /prospects/{id}/consent`). */
+export type { ConsentChannel };
 
 /** An explicit, audited consent that lifted the ledger's entries of one address. */
 export interface ConsentRecord {
@@ -198,7 +231,18 @@ export type TimelineEventType =
   | 'resumed'
   | 'stopped'
   | 'completed'
-  | 'failed';
+  | 'failed'
+  | 'converted'
+  /** A call or task step made a task for a rep (or re-opened it after a call back). */
+  | 'task_created'
+  /** A rep logged the outcome of a task: `data` holds the outcome, the note and the collected fields. */
+  | 'task_completed'
+  /** A task's step was skipped (`dueWithin` elapsed, or the enrollment ended first). */
+  | 'task_skipped'
+  /** A call's progress (click to call, a voicemail drop): status and duration. */
+  | 'call'
+  /** An outside event (`POST /prospects/{id}/events`). */
+  | 'event';
 
 export interface TimelineEvent {
   prospectId: string;
@@ -214,10 +258,55 @@ export interface TimelineEvent {
   detail?: string;
   /** Who did it, when a person or a machine did it through the API: `user:<email>` or `apiKey`. */
   actor?: Actor;
+  /** Structured detail the team reads (a task's outcome, note and fields; an outside event's data). */
+  data?: Record<string, string | number | boolean>;
   /** Entries written by an import: which one (the import id, or the enrollment request's id). */
   importId?: string;
   /** `profile_updated`: the fields that changed, old → new. */
   changes?: ProfileChange[];
+}
+
+export type TaskKind = Extract<Channel, 'call' | 'voicemail' | 'task'>;
+export type TaskStatus = 'open' | 'done' | 'skipped';
+export const TASK_STATUSES: readonly TaskStatus[] = ['open', 'done', 'skipped'];
+
+/**
+ * Work for a rep: one per enrollment run and call/task step (`taskIdFor` in domain/task.ts).
+ * A call back re-opens the same task (a new `attempt`), so one step has one task.
+ */
+export interface Task {
+  id: string;
+  kind: TaskKind;
+  status: TaskStatus;
+  prospectId: string;
+  enrollmentId: string;
+  sequenceId: string;
+  version: number;
+  run: number;
+  stepIndex: number;
+  stepId: string;
+  /** Lower-case email of the user who should do it. */
+  assignee: string;
+  /** When it is due (inside the prospect's send window), ISO 8601 UTC. */
+  dueAt: string;
+  /** When the step is skipped if nobody did it (`dueWithin`). */
+  deadlineAt?: string;
+  /** 1, then +1 each time a call back re-opens it. */
+  attempt: number;
+  createdAt: string;
+  updatedAt: string;
+  outcome?: Outcome;
+  note?: string;
+  /** The collected fields as entered (also merged into the prospect's attributes). */
+  fields?: Record<string, string>;
+  callBackAt?: string;
+  completedAt?: string;
+  /** `user:<email>` or `apiKey`. */
+  completedBy?: string;
+  /** Why it was skipped (deadline passed, enrollment ended). */
+  skippedReason?: string;
+  /** The last click-to-call of this task. */
+  lastCall?: { callSid: string; at: string; status: string; durationSeconds?: number };
 }
 
 /** One changed profile field (`attributes.<name>` for an attribute); `from`/`to` absent = no value. */

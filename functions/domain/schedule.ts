@@ -6,7 +6,8 @@
  *    same but skip Saturdays and Sundays.
  * 2. The result is pushed into the send window in the prospect's zone. SMS are
  *    further restricted to 08:00–21:00 local (quiet hours, TCPA-style), whatever
- *    the sequence window says.
+ *    the sequence window says; so are calls and voicemail drops (CALL_HOURS, the same
+ *    hours, in domain/people-steps.ts). A task (a LinkedIn message) has no quiet hours.
  * 3. A prospect may have several candidate zones (a phone prefix used in more than one
  *    zone, see README "Time zones"). Then a touch goes out only at an instant that is
  *    inside the window in EVERY candidate zone, for email as for SMS: one rule for both
@@ -19,6 +20,7 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 import type { Channel, SendWindow, Wait, Weekday } from './sequence.js';
+import { CALL_HOURS } from './people-steps.js';
 
 /** SMS may only go out within these local hours (minutes since midnight, end exclusive). */
 export const SMS_QUIET_HOURS_START = '08:00';
@@ -136,6 +138,20 @@ export function canonicalZone(zone: string): string {
   }
 }
 
+/** The local hours a channel is held to whatever the window says: SMS, calls and voicemail drops. */
+export function quietHoursOf(channel: Channel): { start: string; end: string } | undefined {
+  switch (channel) {
+    case 'sms':
+      return { start: SMS_QUIET_HOURS_START, end: SMS_QUIET_HOURS_END };
+    case 'call':
+    case 'voicemail':
+      return CALL_HOURS;
+    case 'email':
+    case 'task':
+      return undefined;
+  }
+}
+
 interface MinuteWindow {
   days: ReadonlySet<number>;
   start: number;
@@ -158,9 +174,10 @@ function toMinuteWindow(window: SendWindow, channel: Channel): MinuteWindow | un
   if (start === undefined || end === undefined) {
     throw new ScheduleError(`Invalid send window ${window.start}–${window.end}: times must be "HH:mm"`);
   }
-  if (channel === 'sms') {
-    start = Math.max(start, parseClockTime(SMS_QUIET_HOURS_START) ?? 0);
-    end = Math.min(end, parseClockTime(SMS_QUIET_HOURS_END) ?? 24 * 60);
+  const quiet = quietHoursOf(channel);
+  if (quiet) {
+    start = Math.max(start, parseClockTime(quiet.start) ?? 0);
+    end = Math.min(end, parseClockTime(quiet.end) ?? 24 * 60);
   }
   const days = new Set(window.days.map((day) => WEEKDAYS.indexOf(day) + 1).filter((d) => d > 0));
   if (start >= end || days.size === 0) return undefined;
@@ -171,7 +188,7 @@ function minuteWindowOrThrow(window: SendWindow, channel: Channel): MinuteWindow
   const minutes = toMinuteWindow(window, channel);
   if (!minutes) {
     throw new ScheduleError(
-      `Send window ${window.days.join(',')} ${window.start}–${window.end} leaves no time to send ${channel === 'sms' ? 'SMS (allowed 08:00–21:00 local)' : 'email'}`,
+      `Send window ${window.days.join(',')} ${window.start}–${window.end} leaves no time for ${channel}${quietHoursOf(channel) ? ` (allowed ${quietHoursOf(channel)?.start}–${quietHoursOf(channel)?.end} local)` : ''}`,
     );
   }
   return minutes;

@@ -8,12 +8,22 @@
 import { createHash } from 'node:crypto';
 import * as z from '../zod.js';
 import { canonicalZone, DEFAULT_WINDOW, effectiveWindow, SMS_QUIET_HOURS_END, SMS_QUIET_HOURS_START } from './schedule.js';
+import { CALL_HOURS } from './people-steps.js';
 import { STOP_ON_REPLY_FROM, type PublishedSequence, type SequenceDefinition, type StepDefinition, type StepTemplate } from './sequence.js';
 import { parseTemplateFile, templateChannelOf, type TemplatePart } from './template-file.js';
 import { validateTemplates } from './templates.js';
 import { isValidZone, parseAttributeSamples, parseWait, parseWindow } from './sequence-fields.js';
 import { formatIssues } from './sequence-issues.js';
 import { SLUG, SLUG_HINT } from './ids.js';
+import { CHANNELS } from './sequence.js';
+import {
+  checkPeopleSteps,
+  compilePeopleStepFields,
+  peopleSequenceFields,
+  peopleStepFields,
+  voiceSenderField,
+  withCollectedAttributes,
+} from './sequence-people-fields.js';
 
 export { parseWait } from './sequence-fields.js';
 
@@ -47,11 +57,12 @@ const windowField = z.pipe(z.unknown(), parsedWith(parseWindow));
 
 const stepSchema = z.strictObject({
   id: z.string().check(z.regex(SLUG, { error: (issue) => `${JSON.stringify(issue.input)} is not a valid step id — ${SLUG_HINT}` })),
-  channel: z.enum(['email', 'sms'], { error: (issue) => `${JSON.stringify(issue.input)} is not a channel — use email or sms` }),
+  channel: z.enum(CHANNELS, { error: (issue) => `${JSON.stringify(issue.input)} is not a channel — use ${CHANNELS.slice(0, -1).join(', ')} or ${CHANNELS.at(-1)}` }),
   wait: z.pipe(z.unknown(), parsedWith(parseWait)),
   template: z.string().check(z.regex(TEMPLATE_FILE, { error: 'must be a file name inside the sequence folder (no slashes)' })),
   window: z.optional(windowField),
   newThread: z.optional(z.boolean()),
+  ...peopleStepFields,
 });
 
 export const sequenceDefinitionSchema = z.strictObject({
@@ -97,9 +108,11 @@ export const sequenceDefinitionSchema = z.strictObject({
         messagingServiceSid: z.optional(z.string().check(z.regex(MESSAGING_SERVICE_SID, { error: 'must be "MG" followed by 32 hex digits' }))),
       }),
     ),
+    voice: voiceSenderField,
   }),
   attributes: z.pipe(z.optional(z.unknown()), parsedWith(parseAttributeSamples)),
   steps: z.array(stepSchema).check(z.minLength(1, { error: 'needs at least one step' }), z.maxLength(MAX_STEPS, { error: `at most ${MAX_STEPS} steps` })),
+  ...peopleSequenceFields,
 });
 
 export interface CompileSequenceInput {
@@ -162,9 +175,14 @@ export function compileSequence(input: CompileSequenceInput): CompiledSequence {
       template: s.template,
       ...(s.window ? { window: s.window } : {}),
       ...(s.newThread !== undefined ? { newThread: s.newThread } : {}),
+      ...compilePeopleStepFields(s),
     })),
+    // Only when given: sequences without them keep their content hash.
+    ...(raw.exitOn && raw.exitOn.length > 0 ? { exitOn: [...new Set(raw.exitOn)] } : {}),
+    ...(raw.recording ? { recording: { enabled: raw.recording.enabled, consentNotice: raw.recording.consentNotice ?? '' } } : {}),
   };
-  problems.push(...checkSteps(definition, yamlFile));
+  definition.attributes = withCollectedAttributes(definition);
+  problems.push(...checkSteps(definition, yamlFile), ...checkPeopleSteps(definition, raw.steps, yamlFile));
 
   const templates: Record<string, StepTemplate> = {};
   const lineOffsets: Record<string, Partial<Record<TemplatePart, number>>> = {};
@@ -233,7 +251,10 @@ function threadOpener(definition: SequenceDefinition, index: number): StepDefini
 function checkSteps(definition: SequenceDefinition, yamlFile: string): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
-  const quietHours = `SMS may only be sent ${SMS_QUIET_HOURS_START}–${SMS_QUIET_HOURS_END} local time`;
+  const quietHours = (channel: StepDefinition['channel']) =>
+    channel === 'sms'
+      ? `SMS may only be sent ${SMS_QUIET_HOURS_START}–${SMS_QUIET_HOURS_END} local time`
+      : `calls may only be placed ${CALL_HOURS.start}–${CALL_HOURS.end} local time`;
   definition.steps.forEach((step, index) => {
     const at = `${yamlFile}: step "${step.id}" (steps[${index}])`;
     if (seen.has(step.id)) problems.push(`${at}: id "${step.id}" is used by an earlier step`);
@@ -245,9 +266,9 @@ function checkSteps(definition: SequenceDefinition, yamlFile: string): string[] 
     }
     if (step.newThread !== undefined && step.channel !== 'email') problems.push(`${at}: newThread only applies to email steps`);
     const window = step.window ?? definition.window;
-    if (step.channel === 'sms' && !effectiveWindow(window, 'sms')) {
+    if (!effectiveWindow(window, step.channel)) {
       const which = step.window ? 'its window' : 'the sequence window';
-      problems.push(`${at}: ${which} ${window.start}–${window.end} leaves no time to send — ${quietHours}`);
+      problems.push(`${at}: ${which} ${window.start}–${window.end} leaves no time to send — ${quietHours(step.channel)}`);
     }
   });
   const firstEmail = definition.steps.find((s) => s.channel === 'email');

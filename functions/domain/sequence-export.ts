@@ -22,20 +22,24 @@ export function formatWait(wait: Wait): string {
   return `${wait.amount} ${wait.amount === 1 ? one : many}`;
 }
 
-/** The definition as `sequence.yaml` would say it (waits as words; everything else as published). */
+/** The definition as `sequence.yaml` would say it (waits and `dueWithin` as words; everything else as published). */
 export function authoredDefinition(definition: SequenceDefinition): Record<string, unknown> {
   const { steps, ...rest } = definition;
-  return { ...rest, steps: steps.map((step) => ({ ...step, wait: formatWait(step.wait) })) };
+  return { ...rest, steps: steps.map((step) => ({ ...step, wait: formatWait(step.wait), ...(step.dueWithin ? { dueWithin: formatWait(step.dueWithin) } : {}) })) };
 }
 
 /**
  * One template file's source. Email: the front matter (`subject:`, and `text: |` when an
  * HTML body has its own text part), then the body; a part that was derived from the other
- * is empty in the published template and stays out. SMS: the body.
+ * is empty in the published template and stays out. SMS, and the scripts of call, voicemail
+ * and task steps: the body.
  */
 export function templateFileSource(template: StepTemplate): string {
   switch (template.channel) {
     case 'sms':
+    case 'call':
+    case 'voicemail':
+    case 'task':
       return `${template.body}\n`;
     case 'email': {
       const front: string[] = [];

@@ -65,6 +65,20 @@ export function parseDuration(value: unknown): Wait | string {
   return `${value === undefined ? 'is required' : `${shown} is not a valid wait`} — ${WAIT_HINT}`;
 }
 
+const UNIT_WORDS: Record<WaitUnit, [string, string]> = {
+  minutes: ['minute', 'minutes'],
+  hours: ['hour', 'hours'],
+  days: ['day', 'days'],
+  businessDays: ['business day', 'business days'],
+};
+
+/** A wait as a person says it: "2 business days", "1 hour". */
+export function describeWait(wait: Wait | undefined): string {
+  if (!wait) return 'its time';
+  const [one, many] = UNIT_WORDS[wait.unit];
+  return `${wait.amount} ${wait.amount === 1 ? one : many}`;
+}
+
 /** A step's wait: `parseDuration`, limited to about a year. */
 export function parseWait(value: unknown): Wait | string {
   const wait = parseDuration(value);
@@ -133,7 +147,9 @@ export function parseWindow(value: unknown): SendWindow | string {
   return { days: parsedDays, start: parsedStart, end: parsedEnd };
 }
 
-const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Declared attribute names: usable as `attributes.<name>` in a template. */
+export const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const ATTRIBUTE_NAME_HINT = 'use letters, digits and _ (it is used as attributes.<name> in templates)';
 
 /** attributes: {name: sample value}; samples are what validation renders with. */
 export function parseAttributeSamples(value: unknown): Record<string, string> | string {
@@ -144,7 +160,7 @@ export function parseAttributeSamples(value: unknown): Record<string, string> | 
   const out: Record<string, string> = {};
   for (const [name, sample] of Object.entries(value as Record<string, unknown>)) {
     if (!ATTRIBUTE_NAME.test(name)) {
-      return `"${name}" is not a valid attribute name — use letters, digits and _ (it is used as attributes.${name} in templates)`;
+      return `"${name}" is not a valid attribute name — ${ATTRIBUTE_NAME_HINT.replace('<name>', name)}`;
     }
     if (!['string', 'number', 'boolean'].includes(typeof sample) || String(sample).trim() === '') {
       return `${name}: give a sample value (text), e.g. ${name}: logistics`;

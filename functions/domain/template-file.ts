@@ -1,7 +1,9 @@
 /**
  * Template files as marketers write them.
  *
- * `<name>.sms.liquid` — the whole file (trimmed) is the SMS body.
+ * `<name>.sms.liquid` — the whole file (trimmed) is the SMS body. So is a people step's:
+ * `<name>.call.liquid` and `<name>.task.liquid` (the script the rep reads),
+ * `<name>.voicemail.liquid` (the message a voicemail drop reads out).
  *
  * `<name>.email.liquid` — optional front matter between two `---` lines, then the body:
  *
@@ -45,9 +47,8 @@ type FrontMatterKey = (typeof FRONT_MATTER_KEYS)[number];
 
 /** The channel a template file is for, from its extension. */
 export function templateChannelOf(fileName: string): Channel | undefined {
-  if (fileName.endsWith('.email.liquid')) return 'email';
-  if (fileName.endsWith('.sms.liquid')) return 'sms';
-  return undefined;
+  const match = /\.(email|sms|call|voicemail|task)\.liquid$/.exec(fileName);
+  return match ? (match[1] as Channel) : undefined;
 }
 
 /** Trims a part and says on which line of the original its first character is. */
@@ -110,12 +111,16 @@ function parseFrontMatter(lines: string[], firstLine: number): FrontMatter {
 export function parseTemplateFile(fileName: string, rawSource: string): ParseTemplateFileResult {
   const source = rawSource.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const channel = templateChannelOf(fileName);
-  if (!channel) return { ok: false, errors: ['template files must end in .email.liquid or .sms.liquid'] };
+  if (!channel) {
+    return { ok: false, errors: ['template files must end in .email.liquid, .sms.liquid, .call.liquid, .voicemail.liquid or .task.liquid'] };
+  }
 
-  if (channel === 'sms') {
+  if (channel !== 'email') {
+    // SMS, and people steps' scripts (a call's or task's, a voicemail's message): the whole file.
     const body = trimWithLine(source, 1);
-    if (!body.text) return { ok: false, errors: ['the SMS body is empty'] };
-    return { ok: true, value: { template: { channel: 'sms', body: body.text }, lines: { body: body.line }, hasSubject: false } };
+    if (!body.text) return { ok: false, errors: [channel === 'sms' ? 'the SMS body is empty' : `the ${channel} script is empty`] };
+    const template: StepTemplate = { channel, body: body.text };
+    return { ok: true, value: { template, lines: { body: body.line }, hasSubject: false } };
   }
 
   const lines = source.split('\n');

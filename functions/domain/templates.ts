@@ -33,6 +33,8 @@ export type { TemplatePart } from './template-file.js';
 
 export type EmailTemplate = Extract<StepTemplate, { channel: 'email' }>;
 export type SmsTemplate = Extract<StepTemplate, { channel: 'sms' }>;
+/** A call's or task's script, or a voicemail drop's message: one text part. */
+export type ScriptTemplate = Extract<StepTemplate, { channel: 'call' | 'voicemail' | 'task' }>;
 
 export interface RenderedEmail {
   subject: string;
@@ -116,6 +118,23 @@ export function renderSms(
   return { body, segments, encoding };
 }
 
+export function isScriptTemplate(template: StepTemplate): template is ScriptTemplate {
+  return template.channel === 'call' || template.channel === 'voicemail' || template.channel === 'task';
+}
+
+/**
+ * Renders a people step's script (a call's or task's, shown to the rep) or a voicemail
+ * drop's message (read out by text-to-speech): plain text, whitespace kept as written.
+ */
+export function renderScript(template: ScriptTemplate, vars: TemplateVars): string {
+  const text = render(template.body, vars, 'text', template.channel === 'voicemail' ? 'voicemail message' : 'script').trim();
+  if (!text) throw new RenderError(`Cannot render ${template.channel}: the ${template.channel === 'voicemail' ? 'message' : 'script'} is empty`);
+  return text;
+}
+
+/** Text-to-speech reads about 150 words a minute; a voicemail box cuts off after a minute or two. */
+const VOICEMAIL_WARNING_CHARACTERS = 700;
+
 // ---------------------------------------------------------------------------
 // Validation at publish time
 // ---------------------------------------------------------------------------
@@ -153,12 +172,22 @@ const SUGGESTED_DEFAULTS: Record<string, string> = {
   'prospect.company': '"your team"',
 };
 
+/** The only prospect field a step of this channel can count on: its address (a task needs none). */
+function sparseProspect(channel: Channel): Partial<typeof SAMPLE_PROSPECT> {
+  switch (channel) {
+    case 'email':
+      return { email: SAMPLE_PROSPECT.email };
+    case 'sms':
+    case 'call':
+    case 'voicemail':
+      return { phone: SAMPLE_PROSPECT.phone };
+    case 'task':
+      return {};
+  }
+}
+
 function sampleVars(definition: SequenceDefinition, channel: Channel, sparse: boolean): TemplateVars {
-  const prospect = sparse
-    ? channel === 'email'
-      ? { email: SAMPLE_PROSPECT.email }
-      : { phone: SAMPLE_PROSPECT.phone }
-    : SAMPLE_PROSPECT;
+  const prospect = sparse ? sparseProspect(channel) : SAMPLE_PROSPECT;
   return {
     // Sparse data has no zone: callers may not pass the effective one to templateVarsFor.
     prospect: sparse ? prospect : { ...prospect, timezone: definition.defaultTimezone },
@@ -231,7 +260,7 @@ function unknownVariableMessage(variable: string, channel: Channel): string {
   if (root === 'attributes' && field) {
     return `unknown variable "${variable}" — declare ${field} under attributes: in sequence.yaml with a sample value`;
   }
-  if (root === 'unsubscribeUrl' && channel === 'sms') return `variable "unsubscribeUrl" is only available in email templates`;
+  if (root === 'unsubscribeUrl' && channel !== 'email') return `variable "unsubscribeUrl" is only available in email templates`;
   return `unknown variable "${variable}" — available: prospect.*, sender.*, attributes.*${channel === 'email' ? ', unsubscribeUrl' : ''}`;
 }
 
@@ -246,7 +275,7 @@ function mayBeMissingMessage(found: FoundVariable): string {
 }
 
 function templateParts(template: StepTemplate, skipSubject: boolean) {
-  if (template.channel === 'sms') return [{ part: 'body' as const, source: template.body, mode: 'text' as const }];
+  if (template.channel !== 'email') return [{ part: 'body' as const, source: template.body, mode: 'text' as const }];
   return [
     ...(skipSubject ? [] : [{ part: 'subject' as const, source: template.subject, mode: 'text' as const }]),
     ...(template.html ? [{ part: 'html' as const, source: template.html, mode: 'html' as const }] : []),
@@ -327,7 +356,14 @@ function checkRenderedStep(
     const vars = sampleVars(definition, step.channel, sparse);
     const data = sparse ? 'a prospect with only an address' : 'sample data';
     try {
-      if (template.channel === 'sms') {
+      if (isScriptTemplate(template)) {
+        const script = renderScript(template, vars);
+        if (!sparse && template.channel === 'voicemail' && !step.voicemail?.recordingUrl && script.length > VOICEMAIL_WARNING_CHARACTERS) {
+          warnings.push(
+            `${prefix}: the voicemail message is ${script.length} characters with ${data} — read out, that is over a minute; many voicemail boxes cut off sooner`,
+          );
+        }
+      } else if (template.channel === 'sms') {
         const sms = renderSms(template, vars, { isFirstSmsOfSequence: context.isFirstSms });
         if (!sparse && sms.segments > 1) {
           const { units, nonGsmCharacters } = countSmsSegments(sms.body);

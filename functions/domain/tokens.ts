@@ -46,12 +46,13 @@ function sameMac(actual: string, expected: string): boolean {
 
 export interface UnsubscribeClaims {
   prospectId: string;
-  channel: Channel;
+  /** Unsubscribe links are only ever sent by email and SMS. */
+  channel: Extract<Channel, 'email' | 'sms'>;
 }
 
 /** 128 bits (RFC 4868's HMAC-SHA-256-128): unguessable, and keeps links short. */
 const UNSUBSCRIBE_MAC_BYTES = 16;
-const CHANNEL_CODES: Record<Channel, string> = { email: 'e', sms: 's' };
+const CHANNEL_CODES: Record<UnsubscribeClaims['channel'], string> = { email: 'e', sms: 's' };
 
 export function createUnsubscribeToken(claims: UnsubscribeClaims, secret: string): string {
   requireSecret(secret);
@@ -73,7 +74,7 @@ export function verifyUnsubscribeToken(token: string, secret: string): Unsubscri
   const decoded = Buffer.from(payload, 'base64url').toString('utf8');
   const match = /^([es]):(.+)$/s.exec(decoded);
   if (!match) return undefined;
-  const channel: Channel = match[1] === 'e' ? 'email' : 'sms';
+  const channel: UnsubscribeClaims['channel'] = match[1] === 'e' ? 'email' : 'sms';
   return { prospectId: match[2] as string, channel };
 }
 

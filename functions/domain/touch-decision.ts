@@ -4,13 +4,14 @@
  * Pure. `use-cases/run-touch.ts` reads the facts, asks here, and carries the decision out
  * (docs/architecture.md, "The touch pipeline").
  */
-import { addressFor, canApply, type StatusAfter } from './enrollment.js';
+import { addressFor, canApply, canReach, type StatusAfter, type SuppressionLookup } from './enrollment.js';
 import type { Enrollment, Prospect, Suppression, TouchRecord } from './records.js';
 import { isWithinWindow, nextWindowOpening, zonesOf } from './schedule.js';
 import type { PublishedSequence, StepDefinition } from './sequence.js';
 import { planNextTouch, scheduledTouchFor, stepChannel, type TouchPlan } from './touch-plan.js';
 import type { ScheduledTouch, TouchMessage } from '../ports.js';
 import { addressHash } from './address-hash.js';
+import { isTaskChannel } from './people-steps.js';
 
 export interface TouchFacts {
   message: TouchMessage;
@@ -34,7 +35,12 @@ export type TouchDecision =
   | { kind: 'skip'; step: StepDefinition; reason: string }
   /** The send window closed before the message arrived: move the touch to the next opening. */
   | { kind: 'reschedule'; step: StepDefinition; touch: ScheduledTouch }
-  | { kind: 'send'; step: StepDefinition; address: string };
+  /** An email, an SMS, or a voicemail drop (a call the engine places to `address`). */
+  | { kind: 'send'; step: StepDefinition; address: string }
+  /** A call or task step: make (or re-open) its task for a rep; the enrollment waits for the outcome. */
+  | { kind: 'assign'; step: StepDefinition }
+  /** The task of this step was not done within `dueWithin`: skip the step, the sequence goes on. */
+  | { kind: 'task-expired'; step: StepDefinition; taskId: string };
 
 export class MissingSequenceVersionError extends Error {
   override name = 'MissingSequenceVersionError';
@@ -58,6 +64,7 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
         : {}),
     };
   }
+  if (enrollment.awaitingTask) return decideWhileWaiting(facts, enrollment, prospect);
   if (enrollment.nextTouchAt !== message.dueAt) return { kind: 'stale', reason: 'touch was rescheduled' };
   if (!sequence) {
     throw new MissingSequenceVersionError(`sequence ${enrollment.sequenceId} version ${enrollment.version} is missing`);
@@ -69,9 +76,12 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
   if (done && done.stepIndex === enrollment.stepIndex) return { kind: 'catch-up', step, touch: done };
 
   const address = addressFor(prospect, step.channel);
-  if (!address) return { kind: 'skip', step, reason: `no ${step.channel} address` };
-  if (suppressionCheck(facts.suppressions)(address)) return { kind: 'skip', step, reason: `${step.channel} address is suppressed` };
+  if (!address && step.channel !== 'task') return { kind: 'skip', step, reason: `no ${step.channel} address` };
+  if (!canReach(prospect, step.channel, suppressionCheck(facts.suppressions))) {
+    return { kind: 'skip', step, reason: `${step.channel} address is suppressed` };
+  }
 
+  // The channel's window: for calls and voicemail drops also 08:00–21:00 in every candidate zone.
   const zone = [step.window ?? sequence.definition.window, step.channel, zonesOf(prospect), sequence.definition.defaultTimezone] as const;
   if (!isWithinWindow(now, ...zone)) {
     return {
@@ -80,7 +90,30 @@ export function decideTouch(facts: TouchFacts): TouchDecision {
       touch: scheduledTouchFor(enrollment, nextWindowOpening(now, ...zone).toISOString(), prospect, step.channel),
     };
   }
-  return { kind: 'send', step, address };
+  if (isTaskChannel(step.channel)) return { kind: 'assign', step };
+  return { kind: 'send', step, address: address as string };
+}
+
+/**
+ * The enrollment waits for the outcome of a task at this step. The touch messages that can
+ * still arrive: the step's deadline (`dueWithin`), which skips it; a redelivery of the
+ * message that created the task, which only re-ensures the deadline's schedule (it may
+ * have been lost between the write and the schedule); anything else is stale.
+ */
+function decideWhileWaiting(facts: TouchFacts, enrollment: Enrollment, prospect: Prospect): TouchDecision {
+  const { message, sequence } = facts;
+  const waiting = enrollment.awaitingTask as NonNullable<Enrollment['awaitingTask']>;
+  const deadlineDue = waiting.deadlineAt !== undefined && waiting.deadlineAt === message.dueAt && enrollment.nextTouchAt === message.dueAt;
+  if (deadlineDue) {
+    if (!sequence) throw new MissingSequenceVersionError(`sequence ${enrollment.sequenceId} version ${enrollment.version} is missing`);
+    const step = sequence.definition.steps[message.stepIndex];
+    if (!step) return { kind: 'stale', reason: 'step no longer exists' };
+    return { kind: 'task-expired', step, taskId: waiting.taskId };
+  }
+  if (waiting.touchDueAt === message.dueAt && waiting.deadlineAt !== undefined && enrollment.nextTouchAt === waiting.deadlineAt) {
+    return { kind: 'stale', reason: 'task already created', reensure: scheduledTouchFor(enrollment, waiting.deadlineAt, prospect) };
+  }
+  return { kind: 'stale', reason: 'waiting for a task' };
 }
 
 /** Where an executed step leads: the next reachable step, or the end of the run. */
@@ -124,7 +157,14 @@ function isResumeDue(enrollment: Enrollment, message: TouchMessage): boolean {
   );
 }
 
-export function suppressionCheck(suppressions: readonly Suppression[]): (address: string) => boolean {
-  const hashes = new Set(suppressions.map((s) => s.addressHash));
-  return (address) => hashes.has(addressHash(address));
+/**
+ * The ledger as a lookup: an entry blocks the channel it was recorded for; an erasure
+ * blocks every channel of the address.
+ */
+export function suppressionCheck(suppressions: readonly Suppression[]): SuppressionLookup {
+  const blocked = new Set(suppressions.map((s) => `${s.addressHash}#${s.reason === 'erased' ? '*' : s.channel}`));
+  return (address, channel) => {
+    const hash = addressHash(address);
+    return blocked.has(`${hash}#${channel}`) || blocked.has(`${hash}#*`);
+  };
 }

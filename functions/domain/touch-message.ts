@@ -37,3 +37,26 @@ export interface ScheduledTouch extends TouchMessage {
   /** Deterministic schedule name, so a retry can never create a second schedule. */
   scheduleName: string;
 }
+
+/**
+ * The touch queues: one per provider whose rate paces the sends (SES, Twilio). Steps of
+ * the other channels ride one of them: a voicemail drop is a Twilio call, so it waits on
+ * the SMS queue (a slow SES never holds it up, and its worker has the Twilio client);
+ * call and task steps only put a task on a rep's list, so they take the email queue,
+ * whose worker paces none of them (touch-worker.ts paces by the message's channel).
+ */
+export const TOUCH_QUEUES = ['email', 'sms'] as const;
+export type TouchQueue = (typeof TOUCH_QUEUES)[number];
+
+/** The queue a touch of `channel` is delivered to. */
+export function touchQueueOf(channel: Channel): TouchQueue {
+  switch (channel) {
+    case 'email':
+    case 'call':
+    case 'task':
+      return 'email';
+    case 'sms':
+    case 'voicemail':
+      return 'sms';
+  }
+}

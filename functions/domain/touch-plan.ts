@@ -5,7 +5,7 @@
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
 import type { Prospect } from './records.js';
 import type { ScheduledTouch, TouchMessage } from './touch-message.js';
-import { addressFor, findNextStep } from './enrollment.js';
+import { canReach, findNextStep, type SuppressionLookup } from './enrollment.js';
 import { computeNextTouchAt, zonesOf } from './schedule.js';
 import { scheduleNameFor } from './schedule-name.js';
 import { addressHash } from './address-hash.js';
@@ -26,8 +26,8 @@ export interface PlanInput {
   fromIndex: number;
   /** The wait is counted from here: enrollment time for the first step, the previous touch after. */
   from: Date;
-  /** Addresses that must not be contacted (the consent ledger). */
-  isSuppressed: (address: string) => boolean;
+  /** Addresses that must not be contacted on a ledger channel (the consent ledger). */
+  isSuppressed: SuppressionLookup;
   /** Resuming: the step's wait has already been served, only the send window applies. */
   ignoreWait?: boolean;
   /** Enrolling many prospects at one instant: pass `memoizedNextTouchAt()` to compute each zone once. */
@@ -36,10 +36,7 @@ export interface PlanInput {
 
 export function planNextTouch(input: PlanInput): TouchPlan {
   const { sequence, enrollment, prospect } = input;
-  const canUse = (channel: Channel) => {
-    const address = addressFor(prospect, channel);
-    return address !== undefined && !input.isSuppressed(address);
-  };
+  const canUse = (channel: Channel) => canReach(prospect, channel, input.isSuppressed);
   const next = findNextStep(sequence, input.fromIndex, canUse);
   if (!next.step) return { index: next.index, skipped: next.skipped };
 

@@ -25,6 +25,7 @@ import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, par
 import { logger } from './shared/logger.js';
 import { httpRequestId, observedHandler } from './shared/observability.js';
 import type { RouteKeyFor } from '../routes.js';
+import { REP_ROUTES } from './rep-routes.js';
 
 export interface ApiOptions {
   context: () => Promise<UseCaseContext>;
@@ -45,6 +46,9 @@ type ApiRoute = (request: ApiRequest) => Promise<HttpResult>;
 
 /** One function per route of `ROUTES` answered by this Lambda: a route missing here fails to compile. */
 const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
+  ...(Object.fromEntries(
+    Object.entries(REP_ROUTES).map(([key, route]) => [key, ({ event, context, principal }: ApiRequest) => route({ event, context, ...(principal ? { principal } : {}) })]),
+  ) as Record<keyof typeof REP_ROUTES, ApiRoute>),
   // Builds no context: health must answer even while the table is unreachable.
   'GET /health': async () => json(200, { ok: true }),
   // Builds no context either; the document is generated once per container, on first ask.

@@ -17,6 +17,7 @@ import type { TouchMessage } from '../ports.js';
 import type { SendingContext } from '../use-cases/context.js';
 import { RetryableTouchError, runTouch } from '../use-cases/run-touch.js';
 import { TwilioSmsSender } from '../adapters/twilio-sms-sender.js';
+import { TWILIO_CALLS_PER_SECOND, TwilioVoiceCaller } from '../adapters/twilio-voice-caller.js';
 import { deferredRecords, perWorkerRate, retryDelaySeconds, SendPacer } from '../adapters/send-pacer.js';
 import type { MessageReturner, ReturnedMessage } from '../adapters/sqs-message-returner.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
@@ -62,7 +63,7 @@ export interface TouchWorkerOptions {
   metrics?: MetricsRecorder;
   /** One pacer per channel; a channel without one sends every record at once (the embedded runtime). */
   pacers?: Partial<Record<Channel, SendPacer>>;
-  /** The channel each queue serves, by queue ARN; other records are paced by their message's channel. */
+  /** The channel each queue serves, by queue ARN: the pace of records whose message names no channel (scheduled before the queues were split). */
   queueChannels?: Readonly<Record<string, Channel>>;
   /**
    * Gives records back to their queue until a given time. Without it, a record that must
@@ -88,7 +89,9 @@ export function createTouchWorkerHandler(context: () => Promise<SendingContext>,
       event.Records.map((record) => ({
         messageId: record.messageId,
         receiveCount: receiveCountOf(record),
-        channel: options.queueChannels?.[record.eventSourceARN] ?? channelOfBody(record.body),
+        // The message's own channel first: a queue carries more than one (voicemail drops
+        // ride the SMS queue, calls and tasks the email one: domain/touch-message.ts).
+        channel: channelOfBody(record.body) ?? options.queueChannels?.[record.eventSourceARN],
       })),
       pacers,
     );
@@ -149,11 +152,11 @@ function channelOfBody(body: string): Channel | undefined {
   }
 }
 
-/** The shared context plus the Twilio sender, which only this function needs. */
+/** The shared context plus the Twilio sender and voice caller, which only this function (and click to call) needs. */
 const awsSendingContext = lazy(async (): Promise<SendingContext> => {
   const ctx = await awsContext();
   const twilio = new TwilioSmsSender(() => twilioCredentials(getConfig()));
-  return { ...ctx, sms: correlatedSmsSender(twilio, logger) };
+  return { ...ctx, sms: correlatedSmsSender(twilio, logger), voice: new TwilioVoiceCaller(() => twilioCredentials(getConfig())) };
 });
 
 /** Pacers, queue channels and the SQS returner of this container (config from the CDK stack). */
@@ -167,6 +170,9 @@ const awsPacing = lazy(async (): Promise<Required<Pick<TouchWorkerOptions, 'pace
     pacers: {
       email: new SendPacer(perWorkerRate(cfg.SES_MAX_SEND_RATE, cfg.EMAIL_TOUCH_CONCURRENCY)),
       sms: new SendPacer(perWorkerRate(cfg.TWILIO_MAX_SEND_RATE, cfg.SMS_TOUCH_CONCURRENCY)),
+      // Voicemail drops arrive on the SMS queue (domain/touch-message.ts) but are calls:
+      // Twilio paces those at its calls-per-second limit, not the messaging rate.
+      voicemail: new SendPacer(perWorkerRate(TWILIO_CALLS_PER_SECOND, cfg.SMS_TOUCH_CONCURRENCY)),
     },
     queueChannels: {
       ...(cfg.EMAIL_TOUCH_QUEUE_ARN ? { [cfg.EMAIL_TOUCH_QUEUE_ARN]: 'email' as const } : {}),

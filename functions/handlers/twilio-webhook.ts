@@ -1,7 +1,10 @@
 /**
  * Twilio's webhooks (API Gateway HTTP API): `POST /webhooks/twilio/sms` (inbound SMS:
- * STOP, START, HELP, replies) and `POST /webhooks/twilio/status` (delivery status of the
- * SMS touches we sent).
+ * STOP, START, HELP, replies), `POST /webhooks/twilio/status` (delivery status of the
+ * SMS touches we sent), and Twilio Voice's `POST /webhooks/twilio/voice/twiml` (what a
+ * call does once answered: bridge a rep to a prospect, leave a voicemail) and
+ * `POST /webhooks/twilio/voice/status` (call progress). One code path for all four: the
+ * same body cap, the same signature check, before anything else.
  *
  * Every request must carry a valid `X-Twilio-Signature`: HMAC-SHA1 with the account's
  * auth token over the URL Twilio called plus the sorted form parameters. The URL is
@@ -21,6 +24,7 @@ import * as z from '../zod.js';
 import { ID_RULES, isValidId } from '../domain/ids.js';
 import { handleSmsInbound, type InboundContext } from '../use-cases/handle-sms-inbound.js';
 import { recordSmsStatus } from '../use-cases/record-sms-status.js';
+import type { VoicemailRenderer } from '../use-cases/voice-calls.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
 import { bodySize, bodyText, header, HttpError, httpErrors, routeFor, xml, type HttpEvent, type HttpResult } from './shared/http.js';
 import { MAX_FORM_BODY_BYTES, parseFormBody } from './shared/form-body.js';
@@ -64,6 +68,29 @@ const statusSchema = z.object({
   ErrorCode: z.optional(z.string().check(z.maxLength(16))),
   To: z.optional(z.string().check(z.maxLength(ADDRESS_MAX))),
 });
+
+const callSchema = z.object({
+  CallSid: sid,
+  CallStatus: z._default(z.string().check(z.maxLength(32)), ''),
+  AnsweredBy: z.optional(z.string().check(z.maxLength(32))),
+  CallDuration: z.optional(z.coerce.number().check(z.int(), z.nonnegative(), z.lte(86_400))),
+  /** RFC 2822, on status callbacks. */
+  Timestamp: z.optional(z.string().check(z.maxLength(64))),
+});
+
+const taskIdentity = z.string().check(z.refine((value) => isValidId('taskId', value), { error: ID_RULES.taskId.expected }));
+
+/** What a voice request is about (call-urls.ts builds these queries). */
+const voiceQuerySchema = z.union([
+  z.object({ k: z.literal('bridge'), t: taskIdentity, leg: z.optional(z.enum(['rep', 'prospect'])) }),
+  z.object({ k: z.literal('notice'), t: taskIdentity }),
+  z.object({
+    k: z.literal('vm'),
+    e: z.string().check(z.refine((value) => isValidId('enrollmentId', value), { error: ID_RULES.enrollmentId.expected })),
+    r: z.coerce.number().check(z.int(), z.positive(), z.lte(1_000_000)),
+    s: z.coerce.number().check(z.int(), z.nonnegative(), z.lte(1_000)),
+  }),
+]);
 
 /** The touch identity we put into the callback URL (`?e=<enrollmentId>&r=<run>&s=<stepIndex>`). */
 const statusQuerySchema = z.object({
@@ -112,7 +139,62 @@ const TWILIO_ROUTES: Record<RouteKeyFor<'twilioWebhook'>, TwilioRoute> = {
     });
     return twiml(undefined);
   },
+  'POST /webhooks/twilio/voice/twiml': async (ctx, event, params) => {
+    const call = callSchema.safeParse(single(params));
+    if (!call.success) throw parameterError(call.error, 'expected Twilio voice parameters (CallSid)');
+    const query = voiceQuery(event);
+    const { voiceTwiml } = await import('../use-cases/voice-calls.js');
+    const request =
+      query.k === 'vm'
+        ? { kind: 'vm' as const, enrollmentId: query.e, run: query.r, stepIndex: query.s, callSid: call.data.CallSid, ...(call.data.AnsweredBy ? { answeredBy: call.data.AnsweredBy } : {}) }
+        : query.k === 'bridge'
+          ? { kind: 'bridge' as const, taskId: query.t, callSid: call.data.CallSid }
+          : { kind: 'notice' as const, taskId: query.t };
+    const answer = await voiceTwiml(ctx, request, renderVoicemailMessage);
+    ctx.logger.info('voice TwiML answered', { callSid: call.data.CallSid, kind: query.k, outcome: answer.outcome });
+    return xml(200, answer.twiml);
+  },
+  'POST /webhooks/twilio/voice/status': async (ctx, event, params) => {
+    const call = callSchema.safeParse(single(params));
+    if (!call.success) throw parameterError(call.error, 'expected Twilio call status parameters (CallSid, CallStatus)');
+    const query = voiceQuery(event);
+    if (query.k === 'notice') return twiml(undefined);
+    const { recordCallStatus } = await import('../use-cases/voice-calls.js');
+    const at = call.data.Timestamp ? new Date(call.data.Timestamp) : undefined;
+    const common = {
+      callSid: call.data.CallSid,
+      status: call.data.CallStatus,
+      ...(call.data.CallDuration !== undefined ? { durationSeconds: call.data.CallDuration } : {}),
+      ...(at && !Number.isNaN(at.getTime()) ? { at: at.toISOString() } : {}),
+    };
+    const outcome = await recordCallStatus(
+      ctx,
+      query.k === 'vm'
+        ? { kind: 'vm', enrollmentId: query.e, run: query.r, stepIndex: query.s, ...common, ...(call.data.AnsweredBy ? { answeredBy: call.data.AnsweredBy } : {}) }
+        : { kind: 'bridge', taskId: query.t, leg: query.leg ?? 'rep', ...common },
+    );
+    ctx.logger.info('call status recorded', { callSid: call.data.CallSid, kind: query.k, status: call.data.CallStatus, outcome });
+    return twiml(undefined);
+  },
 };
+
+function voiceQuery(event: HttpEvent): z.infer<typeof voiceQuerySchema> {
+  const parsed = voiceQuerySchema.safeParse(queryParams(event));
+  if (!parsed.success) throw new HttpError(400, 'query parameter k: expected the call identity Followup put into the callback URL (k=bridge|notice|vm with its ids)', undefined, 'k');
+  return parsed.data;
+}
+
+/** The voicemail's message, rendered when Twilio asks for it (Liquid is loaded by this route only). */
+async function renderVoicemailMessage(...[sequence, step, prospect]: Parameters<VoicemailRenderer>): Promise<string> {
+  const [{ renderScript, templateVarsFor, isScriptTemplate }, { zonesOf, resolveTimezones }] = await Promise.all([
+    import('../domain/templates.js'),
+    import('../domain/schedule.js'),
+  ]);
+  const template = sequence.templates[step.id];
+  if (!template || !isScriptTemplate(template)) return '';
+  const timezone = resolveTimezones(zonesOf(prospect), sequence.definition.defaultTimezone)[0];
+  return renderScript(template, templateVarsFor({ prospect, sender: sequence.definition.sender, ...(timezone ? { timezone } : {}) }));
+}
 
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {

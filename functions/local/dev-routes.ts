@@ -23,6 +23,7 @@ import { clockAdvanceTarget } from './clock-advance.js';
 import { ownHosts } from './host-check.js';
 import type { Outbox } from './outbox.js';
 import { renderOutboxPage } from './outbox-page.js';
+import { CALL_ANSWERS, CALL_RESULTS, UnknownCallError, type CallPlay, type CallPlayResult } from './call-player.js';
 
 export const EMAIL_EVENT_TYPES = ['Bounce', 'Complaint', 'Delivery', 'Open', 'Click'] as const;
 
@@ -34,6 +35,13 @@ export const emailEventRequestSchema = z.strictObject({
   recipient: z.email({ error: 'recipient must be an email address' }).max(254).optional(),
 });
 export type EmailEventRequest = z.infer<typeof emailEventRequestSchema>;
+
+/** `POST /dev/calls/{sid}`: play the callee's side of a placed call (local/call-player.ts). */
+export const callPlayRequestSchema = z.strictObject({
+  answeredBy: z.enum(CALL_ANSWERS, { error: `answeredBy must be ${CALL_ANSWERS.join(' or ')}` }).optional(),
+  status: z.enum(CALL_RESULTS, { error: `status must be one of ${CALL_RESULTS.join(', ')}` }).optional(),
+  durationSeconds: z.number({ error: 'durationSeconds must be a number of seconds' }).int().min(0).max(14_400).optional(),
+});
 
 const clockRequestSchema = z.strictObject({
   advance: z.union([z.string().max(100), z.number()], { error: 'advance is required, e.g. {"advance": "2d"} or "3 business days"' }),
@@ -55,6 +63,8 @@ export interface DevRouteOptions {
   /** An SES event for a sent message, through the same code as the EventBridge handler. */
   emailEvent?: (request: EmailEventRequest) => Promise<{ statusCode: number; body: unknown }>;
   createUser?: CreateUser;
+  /** Answers a placed call as a human or a machine, and sends its signed callbacks. */
+  playCall?: (callSid: string, play: CallPlay) => Promise<CallPlayResult>;
 }
 
 type BodyKind = 'none' | 'json' | 'mime';
@@ -143,7 +153,9 @@ export function createDevRoutes(options: DevRouteOptions) {
       checkHost(req);
       checkOrigin(req);
       await checkKey(req);
-      const route = routes[`${method} ${path}`];
+      const callSid = /^\/dev\/calls\/([A-Za-z0-9]{2,64})$/.exec(path)?.[1];
+      const route = callSid ? callRoute(callSid) : routes[`${method} ${path}`];
+      if (callSid && method !== 'POST') throw new DevRequestError(405, 'Method Not Allowed');
       if (!route) {
         const known = Object.keys(routes).some((key) => key.endsWith(` ${path}`));
         throw new DevRequestError(known ? 405 : 404, known ? 'Method Not Allowed' : 'Not Found');
@@ -158,6 +170,25 @@ export function createDevRoutes(options: DevRouteOptions) {
         .end(JSON.stringify({ error: error.message, ...(error.field ? { field: error.field } : {}) }));
     }
   };
+
+  function callRoute(callSid: string): DevRoute {
+    return {
+      body: 'json',
+      run: async ({ res, body }) => {
+        const request = parseJson(body, callPlayRequestSchema);
+        if (!options.playCall) throw new DevRequestError(501, 'calls are not available in this build');
+        if (request.answeredBy && request.status && request.status !== 'completed') {
+          throw new DevRequestError(400, 'answeredBy: only an answered call (status completed) has one', 'answeredBy');
+        }
+        try {
+          writeJson(res, 200, await options.playCall(callSid, request));
+        } catch (error) {
+          if (error instanceof UnknownCallError) throw new DevRequestError(404, error.message, 'sid');
+          throw error;
+        }
+      },
+    };
+  }
 
   function checkHost(req: IncomingMessage): void {
     if (!own.hostOf(req)) {

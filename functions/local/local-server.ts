@@ -23,6 +23,7 @@ import { createDevRoutes, type CreateUser, type EmailEventRequest } from './dev-
 import { ownHosts } from './host-check.js';
 import type { LocalOAuthProvider } from './oauth-provider.js';
 import type { Outbox } from './outbox.js';
+import type { CallPlay, CallPlayResult } from './call-player.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -32,6 +33,8 @@ export interface LocalHandlers extends Partial<Record<RouteTarget, HttpHandler>>
   inboundEmail?: (rawMime: Buffer) => Promise<{ statusCode: number; body: unknown }>;
   /** An SES event for a sent message, through the EventBridge handler's code. */
   emailEvent?: (request: EmailEventRequest) => Promise<{ statusCode: number; body: unknown }>;
+  /** Plays the callee's side of a placed call (`POST /dev/calls/{sid}`). */
+  playCall?: (callSid: string, play: CallPlay) => Promise<CallPlayResult>;
 }
 
 export interface LocalServerOptions {
@@ -69,6 +72,7 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     ...(options.createUser ? { createUser: options.createUser } : {}),
     ...(options.handlers.inboundEmail ? { inboundEmail: options.handlers.inboundEmail } : {}),
     ...(options.handlers.emailEvent ? { emailEvent: options.handlers.emailEvent } : {}),
+    ...(options.handlers.playCall ? { playCall: options.handlers.playCall } : {}),
   });
   return (req, res) => {
     handle(req, res).catch((error) => {

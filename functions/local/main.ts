@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { webhookEndpointsOf } from '../config.js';
 import { isWithinWindow } from '../domain/schedule.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { createConsoleLogger } from './console-logger.js';
@@ -33,6 +34,8 @@ const envSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   FOLLOWUP_UNSUBSCRIBE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   FOLLOWUP_REPLY_DOMAIN: z.string().min(1).optional(),
+  FOLLOWUP_WEBHOOKS: z.string().min(1).optional(),
+  DEFAULT_TIMEZONE: z.string().min(1).optional(),
   TOUCHES_PER_PERSON_PER_DAY: z.coerce.number().int().min(1, 'must be 1 or more').optional(),
 });
 
@@ -60,11 +63,29 @@ function parseOptions() {
     const issue = env.error.issues[0];
     throw new StartupError(`environment variable ${issue?.path.join('.')}: ${issue?.message}`);
   }
+  let webhooks: ReturnType<typeof webhookEndpointsOf>;
+  try {
+    webhooks = webhookEndpointsOf({ FOLLOWUP_WEBHOOKS: env.data.FOLLOWUP_WEBHOOKS });
+  } catch (error) {
+    throw new StartupError((error as Error).message.replace('Invalid configuration: ', 'environment variable '));
+  }
+  if (webhooks.some((endpoint) => !endpoint.secret)) {
+    throw new StartupError('environment variable FOLLOWUP_WEBHOOKS: locally every endpoint needs its "secret" inline (secretArn is read in AWS only)');
+  }
   const port = parsed.port !== undefined ? Number(parsed.port) : (env.data.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new StartupError(`--port must be a port number, got "${parsed.port}"`);
   const speed = parsed.speed !== undefined ? Number(parsed.speed) : 1;
   if (!Number.isFinite(speed) || speed <= 0) throw new StartupError(`--speed must be a positive number, got "${parsed.speed}"`);
-  return { help: parsed.help === true, verbose: parsed.verbose === true, port, speed, dataDir: parsed['data-dir'], templates: parsed.templates ?? 'templates', env: env.data };
+  return {
+    help: parsed.help === true,
+    verbose: parsed.verbose === true,
+    port,
+    speed,
+    dataDir: parsed['data-dir'],
+    templates: parsed.templates ?? 'templates',
+    env: env.data,
+    webhooks: webhooks.map((endpoint) => ({ ...endpoint, secret: endpoint.secret as string })),
+  };
 }
 
 async function main(): Promise<void> {
@@ -94,6 +115,8 @@ async function main(): Promise<void> {
       ...(options.env.TWILIO_AUTH_TOKEN ? { twilioAuthToken: options.env.TWILIO_AUTH_TOKEN } : {}),
       ...(options.env.FOLLOWUP_UNSUBSCRIBE_SECRET ? { unsubscribeSecret: options.env.FOLLOWUP_UNSUBSCRIBE_SECRET } : {}),
       ...(options.env.FOLLOWUP_REPLY_DOMAIN ? { replyDomain: options.env.FOLLOWUP_REPLY_DOMAIN } : {}),
+      ...(options.env.DEFAULT_TIMEZONE ? { defaultTimezone: options.env.DEFAULT_TIMEZONE } : {}),
+      ...(options.webhooks.length > 0 ? { webhooks: options.webhooks } : {}),
       ...(options.env.TOUCHES_PER_PERSON_PER_DAY ? { touchesPerPersonPerDay: options.env.TOUCHES_PER_PERSON_PER_DAY } : {}),
       templatesDir,
       autoRun: true,

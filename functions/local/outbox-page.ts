@@ -7,12 +7,14 @@ export function renderOutboxPage(messages: OutboxMessage[], now: Date): string {
       (m, index) => `
   <article class="${m.channel}">
     <header>
-      <span class="badge">${m.channel === 'email' ? 'Email' : 'SMS'}</span>
+      <span class="badge">${BADGES[m.channel]}</span>
       <strong>#${index + 1}</strong> to <code>${escapeHtml(m.to)}</code> from <code>${escapeHtml(m.from)}</code>
       <time>${escapeHtml(m.sentAt)}</time>
     </header>
     ${m.subject ? `<h2>${escapeHtml(m.subject)}</h2>` : ''}
-    <pre>${escapeHtml(m.text)}</pre>
+    ${m.text ? `<pre>${escapeHtml(m.text)}</pre>` : ''}
+    ${m.status ? `<p>status <code>${escapeHtml(m.status)}</code>${m.answeredBy ? ` · answered by <code>${escapeHtml(m.answeredBy)}</code>` : ''}${m.bridgedTo ? ` · bridged to <code>${escapeHtml(m.bridgedTo)}</code>` : ''}</p>` : ''}
+    ${m.played && m.played.length > 0 ? `<pre>${escapeHtml(m.played.join('\n'))}</pre>` : ''}
     <footer>enrollment <code>${escapeHtml(m.enrollmentId ?? '-')}</code> · step <code>${escapeHtml(m.stepId ?? '-')}</code> · provider id <code>${escapeHtml(m.providerMessageId)}</code></footer>
     ${
       m.headers && Object.keys(m.headers).length > 0
@@ -47,6 +49,8 @@ ${rows || '<p>Nothing sent yet.</p>'}
 </body>
 </html>`;
 }
+
+const BADGES: Record<OutboxMessage['channel'], string> = { email: 'Email', sms: 'SMS', call: 'Call', voicemail: 'Voicemail' };
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);

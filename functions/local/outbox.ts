@@ -1,6 +1,6 @@
 /**
- * The embedded runtime's outbox: every email and SMS that went through the (local) SES
- * and Twilio servers, as the real adapters sent it, stamped with the virtual clock.
+ * The embedded runtime's outbox: every email, SMS and call that went through the (local)
+ * SES and Twilio servers, as the real adapters sent it, stamped with the virtual clock.
  * Recording wraps the real adapters, so what is listed really went out through them.
  *
  * With `--data-dir` every message is also appended to `outbox.log` (one JSON line, written
@@ -17,10 +17,11 @@
  * still shows up here.
  */
 import { AppendOnlyLog } from '../adapters/append-only-log.js';
-import type { Clock, EmailSender, Logger, OutgoingEmail, OutgoingSms, SendResult, SmsSender, TouchMessage } from '../ports.js';
+import type { Clock, EmailSender, Logger, OutgoingCall, OutgoingEmail, OutgoingSms, SendResult, SmsSender, TouchMessage, VoiceCaller } from '../ports.js';
 
 export interface OutboxMessage {
-  channel: 'email' | 'sms';
+  /** `call`: click to call (the rep's phone first); `voicemail`: a voicemail drop. */
+  channel: 'email' | 'sms' | 'call' | 'voicemail';
   to: string;
   from: string;
   subject?: string;
@@ -33,6 +34,17 @@ export interface OutboxMessage {
   enrollmentId?: string;
   stepId?: string;
   providerMessageId: string;
+  /** Calls: the task of a click to call. */
+  taskId?: string;
+  /** Calls: `queued` until `POST /dev/calls/{sid}` plays the callee's side, then its final status. */
+  status?: string;
+  /** Calls: what answering machine detection said, once answered. */
+  answeredBy?: string;
+  /** Calls: the TwiML the engine served when the call was answered, and what it spoke or played. */
+  twiml?: string;
+  played?: string[];
+  /** Click to call: the number the call was bridged to. */
+  bridgedTo?: string;
 }
 
 /** What is kept per message: the message, and what the idempotency check needs. */
@@ -53,13 +65,13 @@ export interface OutboxOptions {
 export class Outbox {
   private readonly records: OutboxRecord[] = [];
   private readonly byTouch = new Map<string, OutboxRecord>();
-  private readonly log: AppendOnlyLog<OutboxRecord> | undefined;
+  private readonly log: AppendOnlyLog<OutboxRecord & { update?: boolean }> | undefined;
   private readonly listeners: ((message: OutboxMessage) => void)[] = [];
   /** The touch being redelivered after a crash, while it is. */
   private recovering: string | undefined;
 
   constructor(private readonly options: OutboxOptions) {
-    this.log = options.file ? new AppendOnlyLog<OutboxRecord>(options.file) : undefined;
+    this.log = options.file ? new AppendOnlyLog<OutboxRecord & { update?: boolean }>(options.file) : undefined;
   }
 
   async load(): Promise<void> {
@@ -75,6 +87,19 @@ export class Outbox {
 
   list(): OutboxMessage[] {
     return this.records.map((record) => record.message);
+  }
+
+  /** The call with this Call SID, if any. */
+  findCall(callSid: string): OutboxMessage | undefined {
+    return this.records.find((r) => (r.message.channel === 'call' || r.message.channel === 'voicemail') && r.message.providerMessageId === callSid)?.message;
+  }
+
+  /** What happened to a call once its callee's side was played (local/call-player.ts); kept with --data-dir. */
+  async updateCall(callSid: string, changes: Partial<Pick<OutboxMessage, 'status' | 'answeredBy' | 'twiml' | 'played' | 'bridgedTo' | 'text'>>): Promise<void> {
+    const record = this.records.find((r) => (r.message.channel === 'call' || r.message.channel === 'voicemail') && r.message.providerMessageId === callSid);
+    if (!record) return;
+    Object.assign(record.message, changes);
+    await this.log?.append({ ...record, update: true });
   }
 
   /** The email sent with this SES MessageId, if any. */
@@ -121,6 +146,33 @@ export class Outbox {
             },
             ...(touchKey ? { touchKey } : {}),
             ...(result.messageIdHeader ? { messageIdHeader: result.messageIdHeader } : {}),
+          });
+        }
+        return result;
+      },
+    };
+  }
+
+  recordingVoiceCaller(inner: VoiceCaller): VoiceCaller {
+    return {
+      placeCall: async (call: OutgoingCall): Promise<SendResult> => {
+        const touchKey = call.purpose.kind === 'voicemail' ? callTouchKey(call) : undefined;
+        const earlier = this.alreadySent(touchKey);
+        if (earlier) return earlier;
+        const result = await inner.placeCall(call);
+        if (result.kind === 'sent') {
+          await this.record({
+            message: {
+              channel: call.purpose.kind === 'voicemail' ? 'voicemail' : 'call',
+              to: call.to,
+              from: call.from,
+              text: '',
+              sentAt: offsetIso(this.options.clock.now()),
+              ...(call.purpose.kind === 'voicemail' ? call.purpose.touch : { taskId: call.purpose.taskId }),
+              providerMessageId: result.providerMessageId,
+              status: 'queued',
+            },
+            ...(touchKey ? { touchKey } : {}),
           });
         }
         return result;
@@ -178,9 +230,18 @@ export class Outbox {
     for (const listener of this.listeners) listener(record.message);
   }
 
-  private remember(record: OutboxRecord): void {
-    this.records.push(record);
-    if (record.touchKey) this.byTouch.set(record.touchKey, record);
+  private remember(record: OutboxRecord & { update?: boolean }): void {
+    if (record.update) {
+      // A call's later state (answered, played, completed): replaces what was recorded at placing.
+      const earlier = this.records.find((r) => r.message.providerMessageId === record.message.providerMessageId);
+      if (earlier) {
+        earlier.message = record.message;
+        return;
+      }
+    }
+    const { update: _update, ...kept } = record;
+    this.records.push(kept);
+    if (kept.touchKey) this.byTouch.set(kept.touchKey, kept);
   }
 }
 
@@ -195,6 +256,17 @@ function smsTouchKey(sms: OutgoingSms): string | undefined {
   try {
     const query = new URL(sms.statusCallbackUrl).searchParams;
     return touchKeyOf(sms.touch.enrollmentId, query.get('r') ?? undefined, query.get('s') ?? undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A voicemail drop names its run and step in its status callback URL (`?e=…&r=…&s=…`). */
+function callTouchKey(call: OutgoingCall): string | undefined {
+  if (call.purpose.kind !== 'voicemail') return undefined;
+  try {
+    const query = new URL(call.statusCallbackUrl).searchParams;
+    return touchKeyOf(call.purpose.touch.enrollmentId, query.get('r') ?? undefined, query.get('s') ?? undefined);
   } catch {
     return undefined;
   }

@@ -25,7 +25,11 @@ import { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import { SesEmailSender } from '../adapters/ses-email-sender.js';
 import { loadSequencesFromDirectory } from '../adapters/sequence-files.js';
 import { TwilioSmsSender } from '../adapters/twilio-sms-sender.js';
+import { TwilioVoiceCaller } from '../adapters/twilio-voice-caller.js';
 import { VirtualClock } from '../adapters/virtual-clock.js';
+import { FetchWebhookTransport } from '../adapters/fetch-webhook-transport.js';
+import { LocalWebhookDispatcher } from '../adapters/local-webhook-dispatcher.js';
+import type { WebhookEndpoint } from '../domain/webhook-events.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { createUserTokenVerifier } from '../adapters/user-token-verifier.js';
 import { createApiHandler } from '../handlers/api.js';
@@ -35,6 +39,8 @@ import { createSesEventsHandler } from '../handlers/ses-events.js';
 import { handleRawInboundEmail } from '../handlers/ses-inbound.js';
 import { createTwilioWebhookHandler } from '../handlers/twilio-webhook.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
+import { createVoiceCallsHandler } from '../handlers/voice-calls.js';
+import { playCall } from './call-player.js';
 import type { Logger } from '../ports.js';
 import { createSequenceCache, type SendingContext } from '../use-cases/context.js';
 import { publishSequence } from '../use-cases/publish-sequence.js';
@@ -71,6 +77,12 @@ export interface RuntimeOptions {
   touchesPerPersonPerDay?: number;
   templatesDir: string;
   defaultPhoneRegion?: string;
+  /** The zone of a user's day when they set none (DEFAULT_TIMEZONE). */
+  defaultTimezone?: string;
+  /** Outbound webhook endpoints (FOLLOWUP_WEBHOOKS), delivered in-process with retries. */
+  webhooks?: readonly (WebhookEndpoint & { secret: string })[];
+  /** Retries of a webhook delivery start after this (default 1 s, doubled per attempt). */
+  webhookRetryBaseMs?: number;
   /** Fire due touches on a real-time ticker (npm start); tests drive the clock themselves. */
   autoRun?: boolean;
   /** The built web console served at /console/ (default `web/dist` of this package). */
@@ -92,6 +104,8 @@ export interface Runtime {
   ses: LocalSesServer;
   sequences: PublishedSequence[];
   context: SendingContext;
+  /** Outbound webhooks, delivered in-process (`idle()` waits until nothing is pending). */
+  webhooks?: LocalWebhookDispatcher;
   /** The local OAuth provider (users, one-time sign-in links). */
   oauth: LocalOAuthProvider;
   /** `<url>/console/`. */
@@ -148,6 +162,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     closers.push(() => twilio.close());
 
     const localAws = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    // The real Twilio client, pointed at the local stub (Messages and Calls).
+    const twilioCredentials = async () => ({ accountSid: DEV_TWILIO_ACCOUNT_SID, authToken: twilioAuthToken, apiBaseUrl: twilio.url });
     const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS, ...localAws, endpoint: dynamoEndpoint }), {
       marshallOptions: { removeUndefinedValues: true },
     });
@@ -168,8 +184,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await outbox.load();
     closers.push(() => outbox.close());
 
+    const store = new DynamoDbStore({ client: documentClient, tableName });
+    const webhooks =
+      options.webhooks && options.webhooks.length > 0
+        ? new LocalWebhookDispatcher({
+            endpoints: options.webhooks,
+            // Receivers check signatures against their own (real) clock, not the virtual one.
+            context: { store, clock, signingClock: { now: () => new Date() }, logger: options.logger, transport: new FetchWebhookTransport() },
+            ...(options.webhookRetryBaseMs !== undefined ? { baseDelayMs: options.webhookRetryBaseMs } : {}),
+          })
+        : undefined;
+    if (webhooks) closers.push(() => webhooks.close());
     const context: SendingContext = {
-      store: new DynamoDbStore({ client: documentClient, tableName }),
+      store,
+      ...(webhooks ? { webhooks } : {}),
       scheduler,
       clock,
       logger: options.logger,
@@ -180,6 +208,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(options.replyDomain ? { replyDomain: options.replyDomain } : {}),
         defaultPhoneRegion: options.defaultPhoneRegion ?? 'US',
         claimLeaseSeconds: 300,
+        defaultTimezone: options.defaultTimezone ?? 'America/New_York',
         ...(options.touchesPerPersonPerDay ? { touchesPerPersonPerDay: options.touchesPerPersonPerDay } : {}),
       },
       email: outbox.recordingEmailSender(
@@ -187,13 +216,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           configurationSetName: LOCAL_CONFIGURATION_SET,
         }),
       ),
-      sms: outbox.recordingSmsSender(
-        new TwilioSmsSender(async () => ({
-          accountSid: DEV_TWILIO_ACCOUNT_SID,
-          authToken: twilioAuthToken,
-          apiBaseUrl: twilio.url,
-        })),
-      ),
+      sms: outbox.recordingSmsSender(new TwilioSmsSender(twilioCredentials)),
+      voice: outbox.recordingVoiceCaller(new TwilioVoiceCaller(twilioCredentials)),
     };
 
     const sequences: PublishedSequence[] = [];
@@ -230,6 +254,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       publicUrl: () => publicUrl,
     });
     const unsubscribe = createUnsubscribeHandler({ context: async () => context });
+    const voiceCalls = createVoiceCallsHandler({ context: async () => context });
     // Signed-in users: the same verifier as in AWS, against this server's own JWKS.
     const oauth = await LocalOAuthProvider.start({ issuer: url, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
     const userTokens = createUserTokenVerifier({ issuer: url, jwksUrl: `${url}/.well-known/jwks.json`, audience: [LOCAL_CLIENT_ID] });
@@ -238,6 +263,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       authorizer: createAuthorizerHandler({ apiKey: async () => apiKey, userTokens: () => userTokens, log: options.logger }),
       twilioWebhook: (event) => twilioWebhook(event, lambdaContext('twilio-webhook')),
       unsubscribe: (event) => unsubscribe(event, lambdaContext('unsubscribe')),
+      voiceCalls: (event) => voiceCalls(event, lambdaContext('voice-calls')),
+      playCall: (callSid, play) => playCall({ twilio, outbox, clock, authToken: twilioAuthToken }, callSid, play),
       inboundEmail: async (rawMime) => ({ statusCode: 200, body: await handleRawInboundEmail(context, rawMime) }),
       emailEvent: (request) => sesEvents.play(request),
     };
@@ -284,6 +311,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ses,
       sequences,
       context,
+      ...(webhooks ? { webhooks } : {}),
       oauth,
       consoleUrl: `${url}${CONSOLE_PATH}`,
       signInUrl: oauth.signInUrl(url, loginCode),

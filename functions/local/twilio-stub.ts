@@ -1,10 +1,14 @@
 /**
- * A local stand-in for Twilio's Messages API, for the embedded runtime and tests.
+ * A local stand-in for Twilio's Messages and Calls APIs, for the embedded runtime and tests.
  *
- * It speaks the real wire format (form-encoded POST, basic auth, Twilio's JSON message
- * resource and error bodies), so the real `twilio` client is pointed at it unchanged
+ * It speaks the real wire format (form-encoded POST, basic auth, Twilio's JSON message and
+ * call resources and error bodies), so the real `twilio` client is pointed at it unchanged
  * via `TwilioCredentials.apiBaseUrl`. Twilio's magic test numbers fail the way
  * Twilio's test credentials make them fail; `failNext` injects any other failure.
+ *
+ * A call stays `queued` until something plays the callee's side: `answer(sid, …)` (behind
+ * `POST /dev/calls/{sid}`, local/call-player.ts) asks the call's TwiML URL for
+ * instructions, signed like Twilio, and posts the signed status callbacks.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,6 +36,23 @@ export interface StubMessage {
   createdAt: string;
 }
 
+export interface StubCall {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string;
+  /** Where Twilio would ask for TwiML when the call is answered. */
+  url?: string;
+  twiml?: string;
+  statusCallback?: string;
+  /** `initiated`, `ringing`, `answered`, `completed` (Twilio's default: `completed`). */
+  statusCallbackEvents: string[];
+  machineDetection?: string;
+  timeoutSeconds?: number;
+  status: string;
+  createdAt: string;
+}
+
 export interface InjectedFailure {
   status: number;
   /** Twilio error code for the body (e.g. 21211); defaults by status. */
@@ -49,6 +70,10 @@ export interface TwilioStub {
   port: number;
   /** Messages accepted so far, in order (copies). */
   messages(): StubMessage[];
+  /** Calls placed so far, in order (copies). */
+  calls(): StubCall[];
+  /** Sets a call's status (when its callee's side was played). */
+  setCallStatus(sid: string, status: string): void;
   failNext(failure: InjectedFailure): void;
   /** Forgets messages and pending failures. */
   reset(): void;
@@ -70,10 +95,12 @@ const MAGIC_TO_NUMBERS: Record<string, { code: number; message: string }> = {
 const DEFAULT_CODES: Record<number, number> = { 400: 21211, 401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503 };
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+const CALLS_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 export async function startTwilioStub(options: TwilioStubOptions): Promise<TwilioStub> {
   const accepted: StubMessage[] = [];
+  const placed: StubCall[] = [];
   const failures: (InjectedFailure & { times: number })[] = [];
 
   const server = createServer((req, res) => {
@@ -85,8 +112,9 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stub');
-    const match = MESSAGES_PATH.exec(url.pathname);
+    const match = MESSAGES_PATH.exec(url.pathname) ?? CALLS_PATH.exec(url.pathname);
     if (!match) return sendError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+    const isCall = CALLS_PATH.test(url.pathname);
     if (req.method !== 'POST') return sendError(res, 405, 20004, 'Method not allowed');
 
     const auth = parseBasicAuth(req.headers.authorization);
@@ -112,7 +140,12 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
       );
     }
 
-    const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
+    const form = new URLSearchParams(await readBody(req));
+    if (isCall) {
+      createCall(res, form);
+      return;
+    }
+    const params = Object.fromEntries(form);
     const to = params.To;
     const from = params.From;
     const messagingServiceSid = params.MessagingServiceSid;
@@ -147,6 +180,35 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
     sendJson(res, 201, messageResource(message, now));
   }
 
+  /** POST …/Calls.json: Twilio's Call resource; the callee's side is played later (`answer`). */
+  function createCall(res: ServerResponse, form: URLSearchParams): void {
+    const refused = createCallProblem(form);
+    if (refused) {
+      sendError(res, 400, refused.code, refused.message);
+      return;
+    }
+    const to = form.get('To') as string;
+    const from = form.get('From') as string;
+    const now = new Date();
+    const call: StubCall = {
+      sid: `CA${randomBytes(16).toString('hex')}`,
+      accountSid: options.accountSid,
+      to,
+      from,
+      ...(form.get('Url') ? { url: form.get('Url') as string } : {}),
+      ...(form.get('Twiml') ? { twiml: form.get('Twiml') as string } : {}),
+      ...(form.get('StatusCallback') ? { statusCallback: form.get('StatusCallback') as string } : {}),
+      // The client sends one StatusCallbackEvent parameter per event.
+      statusCallbackEvents: form.getAll('StatusCallbackEvent').flatMap((value) => value.split(' ')).filter(Boolean),
+      ...(form.get('MachineDetection') ? { machineDetection: form.get('MachineDetection') as string } : {}),
+      ...(form.get('Timeout') ? { timeoutSeconds: Number(form.get('Timeout')) } : {}),
+      status: 'queued',
+      createdAt: now.toISOString(),
+    };
+    placed.push(call);
+    sendJson(res, 201, callResource(call, now));
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -161,6 +223,11 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
     url: `http://${host}:${port}`,
     port,
     messages: () => accepted.map((m) => ({ ...m, params: { ...m.params } })),
+    calls: () => placed.map((c) => ({ ...c, statusCallbackEvents: [...c.statusCallbackEvents] })),
+    setCallStatus: (sid, status) => {
+      const call = placed.find((c) => c.sid === sid);
+      if (call) call.status = status;
+    },
     failNext: (failure) => {
       const times = failure.times ?? 1;
       if (!Number.isInteger(times) || times < 1) throw new RangeError('times must be a positive integer');
@@ -168,6 +235,7 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
     },
     reset: () => {
       accepted.length = 0;
+      placed.length = 0;
       failures.length = 0;
     },
     close: () =>
@@ -204,6 +272,53 @@ function messageResource(message: StubMessage, now: Date): Record<string, unknow
     status: message.from ? 'queued' : 'accepted',
     subresource_uris: { media: uri.replace('.json', '/Media.json') },
     to: message.to,
+    uri,
+  };
+}
+
+/** Why Twilio would refuse to create this call, if it would. */
+function createCallProblem(form: URLSearchParams): { code: number; message: string } | undefined {
+  const to = form.get('To');
+  const from = form.get('From');
+  if (!to) return { code: 21201, message: "No 'To' number is specified" };
+  if (!from) return { code: 21213, message: "No 'From' number is specified" };
+  if (!form.get('Url') && !form.get('Twiml') && !form.get('ApplicationSid')) return { code: 21205, message: 'Url parameter is required.' };
+  if (!E164.test(to) || MAGIC_TO_NUMBERS[to]?.code === 21211) return { code: 21211, message: `Invalid 'To' Phone Number: ${to}` };
+  if (!E164.test(from)) return { code: 21212, message: `Invalid 'From' Phone Number: ${from}` };
+  return undefined;
+}
+
+/** Twilio's Call resource (API 2010-04-01) as the create call returns it. */
+function callResource(call: StubCall, now: Date): Record<string, unknown> {
+  const uri = `/2010-04-01/Accounts/${call.accountSid}/Calls/${call.sid}.json`;
+  const date = now.toUTCString().replace('GMT', '+0000');
+  return {
+    account_sid: call.accountSid,
+    annotation: null,
+    answered_by: null,
+    api_version: '2010-04-01',
+    caller_name: null,
+    date_created: date,
+    date_updated: date,
+    direction: 'outbound-api',
+    duration: null,
+    end_time: null,
+    forwarded_from: null,
+    from: call.from,
+    from_formatted: call.from,
+    group_sid: null,
+    parent_call_sid: null,
+    phone_number_sid: null,
+    price: null,
+    price_unit: 'USD',
+    queue_time: '0',
+    sid: call.sid,
+    start_time: null,
+    status: 'queued',
+    subresource_uris: { recordings: uri.replace('.json', '/Recordings.json') },
+    to: call.to,
+    to_formatted: call.to,
+    trunk_sid: null,
     uri,
   };
 }

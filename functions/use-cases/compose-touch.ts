@@ -6,10 +6,16 @@ import { renderEmail, renderSms, templateVarsFor } from '../domain/templates.js'
 import { createReplyToken, createUnsubscribeToken } from '../domain/tokens.js';
 import type { Enrollment, Prospect } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
-import type { OutgoingEmail, OutgoingSms } from '../ports.js';
+import type { OutgoingCall, OutgoingEmail, OutgoingSms } from '../ports.js';
+import { callerIdOf } from '../domain/sequence-people-fields.js';
+import { publicPath, voicemailCallUrls } from './call-urls.js';
 import type { UseCaseContext } from './context.js';
 
-export type ComposedTouch = { channel: 'email'; email: OutgoingEmail } | { channel: 'sms'; sms: OutgoingSms };
+export type ComposedTouch =
+  | { channel: 'email'; email: OutgoingEmail }
+  | { channel: 'sms'; sms: OutgoingSms }
+  /** A voicemail drop: the message itself is rendered when Twilio asks for the TwiML (the greeting has ended). */
+  | { channel: 'voicemail'; call: OutgoingCall };
 
 export class MissingSenderError extends Error {
   override name = 'MissingSenderError';
@@ -92,6 +98,29 @@ export function composeTouch(
         },
       };
     }
+    case 'voicemail': {
+      const from = callerIdOf(sequence.definition);
+      if (!from) throw new MissingSenderError(`sequence ${sequence.id} has no caller ID`);
+      const urls = voicemailCallUrls(ctx, { enrollmentId: enrollment.id, run: enrollment.run, stepIndex: enrollment.stepIndex });
+      return {
+        channel: 'voicemail',
+        call: {
+          to: address,
+          from,
+          twimlUrl: urls.twiml,
+          statusCallbackUrl: urls.status,
+          statusCallbackEvents: ['completed'],
+          // The TwiML is asked for once a machine's greeting has ended (or a human answered).
+          machineDetection: 'DetectMessageEnd',
+          ringTimeoutSeconds: 30,
+          purpose: { kind: 'voicemail', touch: { enrollmentId: enrollment.id, stepId: step.id } },
+        },
+      };
+    }
+    case 'call':
+    case 'task':
+      // People steps make a task (use-cases/assign-task.ts); nothing is sent.
+      throw new Error(`step ${step.id} is a ${template.channel} step: it is done by a rep, not sent`);
   }
 }
 
@@ -100,10 +129,6 @@ export function unsubscribeUrlFor(ctx: Pick<UseCaseContext, 'settings'>, prospec
   return publicPath(ctx, `/unsubscribe/${token}`);
 }
 
-/** A public route under the base URL, keeping any path it has (e.g. an API Gateway stage). */
-function publicPath(ctx: Pick<UseCaseContext, 'settings'>, path: string): string {
-  return `${ctx.settings.publicUrl.replace(/\/+$/, '')}${path}`;
-}
 
 function listUnsubscribeHeader(ctx: Pick<UseCaseContext, 'settings'>, url: string, prospectId: string): string {
   if (!ctx.settings.replyDomain) return `<${url}>`;

@@ -2,7 +2,7 @@
  * What every use case receives: ports plus the few settings they need. Handlers and the
  * embedded runtime build one of these per container (clients created once).
  */
-import type { Clock, EmailSender, Logger, PhoneTimeZones, SmsSender, Store, TouchScheduler } from '../ports.js';
+import type { Clock, EmailSender, Logger, PhoneTimeZones, SmsSender, Store, TouchScheduler, VoiceCaller, WebhookPublisher } from '../ports.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { LruCache } from '../domain/lru-cache.js';
 import type { Actor } from '../domain/roles.js';
@@ -16,6 +16,8 @@ export interface UseCaseSettings {
   replyDomain?: string;
   defaultPhoneRegion: string;
   claimLeaseSeconds: number;
+  /** The zone of a user's day (goals, "due today") when they set none (DEFAULT_TIMEZONE); UTC when unset. */
+  defaultTimezone?: string;
   /**
    * Touches one person may get per channel and local day across all their sequences
    * (only people with concurrent enrollments are counted). Default 1.
@@ -31,6 +33,8 @@ export interface UseCaseContext {
   settings: UseCaseSettings;
   /** Published versions are immutable, so a container may keep them (`createSequenceCache`). */
   sequenceCache?: SequenceCache;
+  /** Where replies, opt-outs, bounces, conversions and task outcomes are announced; none when unset. */
+  webhooks?: WebhookPublisher;
   /**
    * Who is acting, for a request of the API (`{...ctx, actor}` per request): every timeline
    * entry the use case writes records it (`actedBy`). Absent for providers and the engine itself.
@@ -53,9 +57,15 @@ export interface NotifyingContext extends UseCaseContext {
   email: EmailSender;
 }
 
-/** The touch worker: the only place that sends SMS, so only it loads the Twilio client. */
+/** Places calls through Twilio Voice (click to call, voicemail drops): loads the Twilio client. */
+export interface CallingContext extends UseCaseContext {
+  voice: VoiceCaller;
+}
+
+/** The touch worker: sends SMS and drops voicemails, so only it (and click to call) loads the Twilio client. */
 export interface SendingContext extends NotifyingContext {
   sms: SmsSender;
+  voice: VoiceCaller;
 }
 
 export class SequenceNotFoundError extends Error {
@@ -108,6 +118,45 @@ export class ConsentRefusedError extends Error {
 }
 
 export { EnrollmentStateError } from '../domain/enrollment.js';
+import { EnrollmentStateError } from '../domain/enrollment.js';
+
+export class TaskNotFoundError extends Error {
+  override name = 'TaskNotFoundError';
+  constructor(readonly taskId: string) {
+    super(`Task "${taskId}" does not exist`);
+  }
+}
+
+/** The task cannot take this now (HTTP 409): done otherwise, skipped, or its enrollment moved on. */
+export class TaskStateError extends EnrollmentStateError {
+  override name = 'TaskStateError';
+}
+
+/** A call that cannot be placed now (HTTP 409); the message says why (quiet hours, suppressed, no phone…). */
+export class CallNotPossibleError extends EnrollmentStateError {
+  override name = 'CallNotPossibleError';
+}
+
+/** A provider (Twilio) could not take the request right now (HTTP 503: try again). */
+export class ProviderUnavailableError extends Error {
+  override name = 'ProviderUnavailableError';
+}
+
+/** A request value a use case refuses (HTTP 400, naming the field). */
+export class InputError extends Error {
+  override name = 'InputError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Someone else is working on the same item right now (HTTP 409: try again shortly). */
+export class BusyError extends EnrollmentStateError {
+  override name = 'BusyError';
+}
 
 /** What `loadSequenceVersion` needs of a cache: a Map does, so does an LruCache. */
 export interface SequenceCache {

@@ -5,8 +5,7 @@
  * Each step is idempotent, so a retry after a crash finishes the job.
  */
 import { addressHash } from '../domain/address-hash.js';
-import { addressFor, isEnded } from '../domain/enrollment.js';
-import { CHANNELS } from '../domain/sequence.js';
+import { isEnded } from '../domain/enrollment.js';
 import { ProspectNotFoundError, type UseCaseContext } from './context.js';
 import { stopEnrollment } from './stop-enrollment.js';
 
@@ -20,10 +19,15 @@ export async function eraseProspect(ctx: UseCaseContext, prospectId: string): Pr
   }
 
   const now = ctx.clock.now().toISOString();
-  for (const channel of CHANNELS) {
-    const address = addressFor(prospect, channel);
-    if (!address) continue;
-    const existing = await ctx.store.getSuppression(address);
+  // Every ledger entry of the addresses: the email's, the phone's SMS entry (an erasure
+  // there blocks every channel of the number) and its call entry when there is one.
+  const entries = [
+    ...(prospect.email ? [{ address: prospect.email, channel: 'email' as const }] : []),
+    ...(prospect.phone ? [{ address: prospect.phone, channel: 'sms' as const }, { address: prospect.phone, channel: 'call' as const }] : []),
+  ];
+  for (const { address, channel } of entries) {
+    const existing = await ctx.store.getSuppression(address, channel);
+    if (!existing && channel === 'call') continue;
     await ctx.store.putSuppression({
       addressHash: addressHash(address),
       channel,

@@ -29,6 +29,11 @@ export interface StepStats {
   complained: number;
   /** replied ÷ sent; null when nothing was sent. */
   replyRate: number | null;
+  /** Conversions credited to this step: the last one that reached the prospect before it. */
+  converted: number;
+  /** Call and task steps: tasks made (re-opened ones included) and outcomes logged. */
+  tasks: number;
+  done: number;
 }
 
 const DAILY_COUNTERS = ['sent', 'delivered', 'opened', 'clicked', 'replied', 'optedOut', 'bounced', 'failed'] as const satisfies readonly StepCounter[];
@@ -78,6 +83,9 @@ export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string):
       bounced: of('bounced'),
       complained: of('complained'),
       replyRate: rate(replied, sent),
+      converted: of('converted'),
+      tasks: of('tasks'),
+      done: of('done'),
     };
   });
   const sum = (what: 'sent' | 'replied') => steps.reduce((total, step) => total + step[what], 0);
@@ -95,9 +103,7 @@ export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string):
       optedOut: enrollments.opted_out,
       bounced: enrollments.bounced,
       completed: enrollments.completed,
-      // `converted` arrives with outside events (issue 11, another branch): until that status
-      // exists, its counter is absent and counts 0. Drop the cast once it is an EnrollmentStatus.
-      converted: count(counterKeys.status('converted' as EnrollmentStatus)),
+      converted: enrollments.converted,
     },
     replyRate: rate(sum('replied'), sum('sent')),
   };

@@ -6,7 +6,7 @@
  */
 import { InvalidQueryError } from '../domain/page.js';
 import type { Prospect } from '../domain/records.js';
-import { RenderError, renderEmail, renderSms, SAMPLE_PROSPECT, SAMPLE_UNSUBSCRIBE_URL, templateVarsFor } from '../domain/templates.js';
+import { RenderError, renderEmail, renderScript, renderSms, SAMPLE_PROSPECT, SAMPLE_UNSUBSCRIBE_URL, templateVarsFor } from '../domain/templates.js';
 import { ProspectNotFoundError, SequenceNotFoundError, type UseCaseContext } from './context.js';
 import { unsubscribeUrlFor } from './compose-touch.js';
 
@@ -19,7 +19,9 @@ export interface PreviewInput {
 
 export type Preview =
   | { channel: 'email'; subject: string; html: string; text: string; prospect: PreviewSource }
-  | { channel: 'sms'; text: string; segments: { count: number; encoding: 'GSM-7' | 'UCS-2' }; prospect: PreviewSource };
+  | { channel: 'sms'; text: string; segments: { count: number; encoding: 'GSM-7' | 'UCS-2' }; prospect: PreviewSource }
+  /** A call's or task's script as the rep reads it, a voicemail drop's message as it is spoken. */
+  | { channel: 'call' | 'voicemail' | 'task'; text: string; prospect: PreviewSource };
 export type PreviewSource = 'sample' | 'stored' | 'given';
 
 export async function previewStep(ctx: UseCaseContext, input: PreviewInput): Promise<Preview> {
@@ -68,6 +70,10 @@ export async function previewStep(ctx: UseCaseContext, input: PreviewInput): Pro
         const sms = renderSms(template, vars, { isFirstSmsOfSequence: isFirstSms });
         return { channel: 'sms', text: sms.body, segments: { count: sms.segments, encoding: sms.encoding }, prospect: source };
       }
+      case 'call':
+      case 'voicemail':
+      case 'task':
+        return { channel: template.channel, text: renderScript(template, vars), prospect: source };
     }
   } catch (error) {
     if (error instanceof RenderError) throw new InvalidQueryError(source === 'sample' ? 'stepId' : 'prospect', error.message);

@@ -8,7 +8,8 @@
  * - `sms`: lifts the phone's manual suppression and its reply entry. An `sms_stop` is the
  *   person's own STOP: only a START from that number lifts it (the SMS webhook does), so
  *   the request is refused (409) and says so.
- * - `call`: lifts the phone's reply entry only (a call consent says nothing about texts);
+ * - `call`: lifts the phone's `call` entry (a "do not call me" logged as a task outcome)
+ *   and its reply entry, never its SMS entry (a call consent says nothing about texts);
  *   refused while the number has a STOP.
  * An erased person's entry is never lifted.
  *
@@ -27,7 +28,7 @@ export const CONSENT_CHANNELS = ['email', 'sms', 'call'] as const satisfies read
 const LIFTABLE: Record<ConsentChannel, readonly SuppressionReason[]> = {
   email: ['unsubscribe', 'bounce', 'complaint', 'manual'],
   sms: ['manual'],
-  call: [],
+  call: ['manual', 'unsubscribe'],
 };
 
 /** Who gives the consent is the context's `actor` (the API request's principal). */
@@ -44,15 +45,23 @@ export async function recordConsent(ctx: UseCaseContext, input: RecordConsentInp
   const prospect = await ctx.store.getProspect(input.prospectId);
   if (!prospect) throw new ProspectNotFoundError(input.prospectId);
   const address = addressOf(prospect, input.channel);
-  const [suppression, reply] = await Promise.all([ctx.store.getSuppression(address), ctx.store.getReplyRecord(address)]);
+  const [suppression, reply, textEntry] = await Promise.all([
+    ctx.store.getSuppression(address, input.channel),
+    ctx.store.getReplyRecord(address),
+    // A call consent is refused while the number's SMS entry says STOP or erased.
+    input.channel === 'call' ? ctx.store.getSuppression(address) : undefined,
+  ]);
 
-  if (suppression?.reason === 'sms_stop') {
-    throw new ConsentRefusedError(
-      `this number ${suppressionReason(suppression)}: only a START from that number lifts an SMS opt-out, so ask them to text START to your number`,
-      'channel',
-    );
+  // The number's SMS entry is never lifted by a call consent; a STOP or an erasure refuses it.
+  for (const entry of [suppression, textEntry]) {
+    if (entry?.reason === 'sms_stop') {
+      throw new ConsentRefusedError(
+        `this number ${suppressionReason(entry)}: only a START from that number lifts an SMS opt-out, so ask them to text START to your number`,
+        'channel',
+      );
+    }
+    if (entry?.reason === 'erased') throw new ConsentRefusedError('this address belongs to a person who was erased; it stays suppressed', 'channel');
   }
-  if (suppression?.reason === 'erased') throw new ConsentRefusedError('this address belongs to a person who was erased; it stays suppressed', 'channel');
   const liftSuppression = suppression !== undefined && LIFTABLE[input.channel].includes(suppression.reason);
   if (suppression && !liftSuppression) {
     throw new ConsentRefusedError(`a ${input.channel} consent does not lift this entry: ${suppressionReason(suppression)}`, 'channel');
@@ -68,7 +77,7 @@ export async function recordConsent(ctx: UseCaseContext, input: RecordConsentInp
     lifted: [...(liftSuppression && suppression ? [suppression.reason] : []), ...(reply ? ['reply'] : [])],
   };
   await ctx.store.putConsentRecord(consent);
-  if (liftSuppression) await ctx.store.deleteSuppression(address);
+  if (liftSuppression) await ctx.store.deleteSuppression(address, input.channel);
   if (reply) await ctx.store.deleteReplyRecord(address);
   await ctx.store.appendTimeline([
     {

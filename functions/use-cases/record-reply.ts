@@ -11,6 +11,8 @@ import { answeredStep, counterKeys, isEnded, type ReplyThread } from '../domain/
 import type { Enrollment } from '../domain/records.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
+import { webhookEvent } from '../domain/webhook-events.js';
+import { publishWebhooks } from './publish-webhooks.js';
 import { stopEnrollment } from './stop-enrollment.js';
 import { stopColleagues } from './stop-colleagues.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -54,7 +56,10 @@ export async function recordReply(
         return stepId ? { [counterKeys.step(stepId, 'replied')]: 1 } : {};
       },
     });
-    if (result.changed) return { ...(sequence ? { sequence } : {}), stopped: true };
+    if (result.changed) {
+      await announceReply(ctx, enrollment, thread, true);
+      return { ...(sequence ? { sequence } : {}), stopped: true };
+    }
   }
   // Not stopped (the sequence keeps going on replies, or the enrollment had already ended):
   // the reply is still the team's business — once per message, not once per delivery.
@@ -76,7 +81,22 @@ export async function recordReply(
       await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counterKeys.step(stepId, 'replied')]: 1 }, at: ctx.clock.now() });
     }
   }
+  await announceReply(ctx, enrollment, thread, false);
   return { ...(sequence ? { sequence } : {}), stopped: false };
+}
+
+/** The `replied` webhook: ids, the channel and the step answered; never the text. */
+async function announceReply(ctx: UseCaseContext, enrollment: Enrollment, thread: ReplyThread, stopped: boolean): Promise<void> {
+  const at = ctx.clock.now().toISOString();
+  const { channel } = thread;
+  await publishWebhooks(ctx, [
+    webhookEvent(
+      'replied',
+      at,
+      { prospectId: enrollment.prospectId, enrollmentId: enrollment.id, sequenceId: enrollment.sequenceId, channel, stepId: answeredStep(enrollment, thread) ?? null, stopped },
+      [enrollment.id, enrollment.run, channel, at],
+    ),
+  ]);
 }
 
 export function replyDetail(channel: 'email' | 'sms', text: string): string {

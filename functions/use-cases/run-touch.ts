@@ -19,45 +19,22 @@
  */
 import { addressHash } from '../domain/address-hash.js';
 import { checkTransition, counterKeys, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
-import type { Enrollment, Prospect, Suppression, TimelineEvent, TouchClaim, TouchRecord } from '../domain/records.js';
-import type { Channel, PublishedSequence, StepDefinition } from '../domain/sequence.js';
+import type { Enrollment, Prospect, Suppression, TouchClaim, TouchRecord } from '../domain/records.js';
+import type { PublishedSequence } from '../domain/sequence.js';
 import { decideAfterStep, decideTouch, type TouchDecision } from '../domain/touch-decision.js';
 import type { TouchPlan } from '../domain/touch-plan.js';
 import type { ConditionalWriteResult, EnrollmentAdvance, ScheduledTouch, SendResult, TouchMessage } from '../ports.js';
 import { loadSequenceVersion, type SendingContext } from './context.js';
 import { composeTouch, type ComposedTouch } from './compose-touch.js';
+import { assignTask } from './assign-task.js';
+import { RetryableTouchError, type TouchOutcome, type TouchState } from './touch-state.js';
+import { closeTask } from './close-task.js';
+import { describeWait } from '../domain/sequence-fields.js';
+import { recordSkippedSteps, timelineEvent, withSkipped } from './step-events.js';
 import { touchDayOpening } from './touch-day.js';
 import { scheduledTouchFor } from '../domain/touch-plan.js';
 
-/** `channel` is the step's, so the handler can count outcomes per channel (metrics). */
-export type TouchOutcome =
-  | { kind: 'sent'; channel: Channel; providerMessageId: string; completed: boolean }
-  | { kind: 'stale'; reason: string }
-  | { kind: 'rescheduled'; dueAt: string }
-  | { kind: 'skipped'; channel: Channel; reason: string }
-  | { kind: 'failed'; channel: Channel; reason: string };
-
-/** The touch could not be done now but may succeed later: the queue should redeliver it. */
-export class RetryableTouchError extends Error {
-  override name = 'RetryableTouchError';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds?: number,
-    readonly channel?: Channel,
-  ) {
-    super(message);
-  }
-}
-
-/** Everything known about the touch once the decision is to act on its step. */
-interface TouchState {
-  enrollment: Enrollment;
-  prospect: Prospect;
-  sequence: PublishedSequence;
-  step: StepDefinition;
-  now: Date;
-  suppressions: Suppression[];
-}
+export { RetryableTouchError, type TouchOutcome, type TouchState } from './touch-state.js';
 
 export async function runTouch(ctx: SendingContext, message: TouchMessage): Promise<TouchOutcome> {
   const now = ctx.clock.now();
@@ -110,7 +87,29 @@ async function carryOut(
       return reschedule(ctx, state, decision.touch);
     case 'send':
       return send(ctx, state, decision.address);
+    case 'assign':
+      return assignTask(ctx, state, message);
+    case 'task-expired':
+      return expireTask(ctx, state, decision.taskId);
   }
+}
+
+/**
+ * `dueWithin` elapsed and nobody logged an outcome: the step is skipped (recorded and
+ * counted) and the sequence goes on. The enrollment moves first, conditional on it still
+ * waiting for this task (a rep who logged the outcome a moment earlier wins); the task is
+ * closed second.
+ */
+async function expireTask(ctx: SendingContext, state: TouchState, taskId: string): Promise<TouchOutcome> {
+  const waiting = state.enrollment.awaitingTask;
+  if (!waiting || waiting.taskId !== taskId) return stale(ctx, touchOf(state.enrollment), 'task changed meanwhile');
+  const reason = `not done within ${describeWait(state.step.dueWithin)}`;
+  const outcome = await skipStep(ctx, { ...state, expectedTask: { taskId, attempt: waiting.attempt } }, `task ${reason}`);
+  if (outcome.kind === 'skipped') {
+    await closeTask(ctx, waiting, reason, state.now.toISOString());
+    await ctx.store.appendTimeline([{ ...timelineEvent(state, state.step, 'task_skipped', reason) }]);
+  }
+  return outcome;
 }
 
 async function reschedule(ctx: SendingContext, state: TouchState, touch: ScheduledTouch): Promise<TouchOutcome> {
@@ -161,8 +160,7 @@ async function send(ctx: SendingContext, state: TouchState, address: string): Pr
     return failStep(ctx, state, `template could not be rendered: ${(error as Error).message}`, undefined);
   }
 
-  const result: SendResult =
-    composed.channel === 'email' ? await ctx.email.send(composed.email) : await ctx.sms.send(composed.sms);
+  const result = await dispatch(ctx, composed);
   switch (result.kind) {
     case 'sent':
       return recordSent(ctx, state, composed, result);
@@ -179,6 +177,17 @@ async function send(ctx: SendingContext, state: TouchState, address: string): Pr
         return failStep(ctx, { ...state, suppressions: [...state.suppressions, suppression] }, result.reason, result.code);
       }
       return failStep(ctx, state, result.reason, result.code);
+  }
+}
+
+function dispatch(ctx: SendingContext, composed: ComposedTouch): Promise<SendResult> {
+  switch (composed.channel) {
+    case 'email':
+      return ctx.email.send(composed.email);
+    case 'sms':
+      return ctx.sms.send(composed.sms);
+    case 'voicemail':
+      return ctx.voice.placeCall(composed.call);
   }
 }
 
@@ -243,8 +252,9 @@ async function recordSent(
 
 async function skipStep(ctx: SendingContext, state: TouchState, reason: string): Promise<TouchOutcome> {
   const touch: TouchRecord = { ...touchRecord(state, 'skipped'), error: reason };
+  const moved = await moveOn(ctx, state, touch, { [counterKeys.step(state.step.id, 'skipped')]: 1 });
+  if (moved === 'conflict') return stale(ctx, touchOf(state.enrollment), 'enrollment changed while skipping');
   await ctx.store.appendTimeline([timelineEvent(state, state.step, 'step_skipped', reason)]);
-  await moveOn(ctx, state, touch, { [counterKeys.step(state.step.id, 'skipped')]: 1 });
   return { kind: 'skipped', channel: state.step.channel, reason };
 }
 
@@ -289,6 +299,7 @@ async function moveOn(
   const advance: EnrollmentAdvance = {
     enrollmentId: enrollment.id,
     expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
+    ...(state.expectedTask ? { expectedTask: state.expectedTask } : {}),
     next: {
       status: 'active',
       stepIndex: plan.index,
@@ -325,6 +336,7 @@ async function endRun(
   const written = await persistAdvance(ctx, {
     enrollmentId: enrollment.id,
     expected: { status: 'active', run: enrollment.run, stepIndex: enrollment.stepIndex },
+    ...(state.expectedTask ? { expectedTask: state.expectedTask } : {}),
     next: {
       status: end.status,
       stepIndex: end.plan?.index ?? enrollment.stepIndex,
@@ -401,22 +413,6 @@ async function keepOnRecord(
   });
 }
 
-async function recordSkippedSteps(ctx: SendingContext, state: TouchState, plan: TouchPlan): Promise<void> {
-  if (plan.skipped.length === 0) return;
-  await ctx.store.appendTimeline(
-    plan.skipped.map((step) => timelineEvent(state, step, 'step_skipped', `no usable ${step.channel} address`)),
-  );
-}
-
-function withSkipped(counters: Record<string, number>, plan: TouchPlan | undefined): Record<string, number> {
-  const deltas = { ...counters };
-  for (const step of plan?.skipped ?? []) {
-    const key = counterKeys.step(step.id, 'skipped');
-    deltas[key] = (deltas[key] ?? 0) + 1;
-  }
-  return deltas;
-}
-
 /** Ends an auto-reply pause (the touch message is the one the pause scheduled for its end). */
 async function resumeFromPause(ctx: SendingContext, enrollment: Enrollment, now: Date): Promise<Enrollment | undefined> {
   checkTransition(enrollment.status, 'resume', 'active');
@@ -448,24 +444,11 @@ async function resumeFromPause(ctx: SendingContext, enrollment: Enrollment, now:
   return { ...enrollment, ...next };
 }
 
-function timelineEvent(
-  state: Pick<TouchState, 'enrollment' | 'now'>,
-  step: StepDefinition,
-  type: TimelineEvent['type'],
-  detail: string,
-): TimelineEvent {
-  return {
-    prospectId: state.enrollment.prospectId,
-    at: state.now.toISOString(),
-    type,
-    sequenceId: state.enrollment.sequenceId,
-    enrollmentId: state.enrollment.id,
-    stepId: step.id,
-    detail,
-  };
+function touchOf(enrollment: Enrollment): Pick<TouchMessage, 'enrollmentId' | 'run' | 'stepIndex'> {
+  return { enrollmentId: enrollment.id, run: enrollment.run, stepIndex: enrollment.stepIndex };
 }
 
-function stale(ctx: SendingContext, message: TouchMessage, reason: string): TouchOutcome {
+function stale(ctx: SendingContext, message: Pick<TouchMessage, 'enrollmentId' | 'run' | 'stepIndex'>, reason: string): TouchOutcome {
   ctx.logger.info('stale touch dropped', { enrollmentId: message.enrollmentId, run: message.run, stepIndex: message.stepIndex, reason });
   return { kind: 'stale', reason };
 }

@@ -11,14 +11,16 @@
 import { addressHash } from '../domain/address-hash.js';
 import { counterKeys, isEnded, lastSentStep } from '../domain/enrollment.js';
 import type { Enrollment, SuppressionReason, TimelineEventType } from '../domain/records.js';
-import type { Channel } from '../domain/sequence.js';
+import type { ConsentChannel } from '../domain/people-steps.js';
 import type { UseCaseContext } from './context.js';
-import { stopEnrollment, type EndStatus } from './stop-enrollment.js';
+import { webhookEvent } from '../domain/webhook-events.js';
+import { publishWebhooks } from './publish-webhooks.js';
+import { stopEnrollment, timelineTypeFor, type EndStatus } from './stop-enrollment.js';
 
 export interface SuppressAddressInput {
   /** Normalised address: lower-case email or E.164 phone. */
   address: string;
-  channel: Channel;
+  channel: ConsentChannel;
   reason: SuppressionReason;
   /** Where the opt-out came from, e.g. `unsubscribe:one-click`, `twilio:STOP`, `ses:bounce:General`. */
   source: string;
@@ -41,7 +43,7 @@ export interface SuppressAddressResult {
 
 export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddressInput): Promise<SuppressAddressResult> {
   const now = ctx.clock.now().toISOString();
-  const existing = await ctx.store.getSuppression(input.address);
+  const existing = await ctx.store.getSuppression(input.address, input.channel);
   if (!existing) {
     await ctx.store.putSuppression({
       address: input.address,
@@ -55,7 +57,7 @@ export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddres
 
   const found = await ctx.store.findProspectIdsByAddress(input.address);
   const prospectIds = [...new Set([...(input.prospectIds ?? []), ...found])].sort();
-  const timelineType = input.timelineType ?? defaultTimelineType(input.stopAs);
+  const timelineType = input.timelineType ?? timelineTypeFor(input.stopAs);
   const stopped: string[] = [];
   for (const prospectId of prospectIds) {
     let changedAny = false;
@@ -82,6 +84,17 @@ export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddres
       ]);
     }
   }
+  if (!existing) {
+    // Announced once per address: a repeated opt-out (a second click) finds the entry and says nothing.
+    const type = input.reason === 'bounce' || input.reason === 'complaint' ? 'bounced' : 'opted_out';
+    await publishWebhooks(ctx, [
+      webhookEvent(type, now, { channel: input.channel, reason: input.reason, source: input.source, prospectIds: prospectIds.join(','), stoppedEnrollments: stopped.join(',') }, [
+        input.channel,
+        addressHash(input.address),
+        now,
+      ]),
+    ]);
+  }
   // No address and no hash of it (a phone number's hash is easily reversed): ids and reasons only.
   ctx.logger.info('address suppressed', {
     channel: input.channel,
@@ -97,17 +110,4 @@ export async function suppressAddress(ctx: UseCaseContext, input: SuppressAddres
 function optedOutCounter(enrollment: Enrollment): Record<string, number> {
   const stepId = lastSentStep(enrollment);
   return stepId ? { [counterKeys.step(stepId, 'optedOut')]: 1 } : {};
-}
-
-function defaultTimelineType(status: EndStatus): TimelineEventType {
-  switch (status) {
-    case 'opted_out':
-      return 'opted_out';
-    case 'bounced':
-      return 'bounced';
-    case 'replied':
-      return 'replied';
-    case 'stopped':
-      return 'stopped';
-  }
 }

@@ -9,7 +9,6 @@
  * second click finds the suppression and nothing running.
  */
 import { addressFor } from '../domain/enrollment.js';
-import type { Channel } from '../domain/sequence.js';
 import type { UseCaseContext } from './context.js';
 import { recordInboxItem } from './record-inbox-item.js';
 import { suppressAddress } from './suppress-address.js';
@@ -34,7 +33,7 @@ export async function unsubscribeProspect(
   ctx: UseCaseContext,
   input: {
     prospectId: string;
-    channel: Channel;
+    channel: 'email' | 'sms';
     source: UnsubscribeSource;
     /** A reply that asked to be removed: its text, subject and enrollment go in the inbox item. */
     message?: { id?: string; text?: string; subject?: string; enrollmentId?: string };

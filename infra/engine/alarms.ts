@@ -16,7 +16,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Channel } from '../../functions/domain/sequence.js';
+import type { TouchQueue } from '../../functions/domain/touch-message.js';
 import { TABLE_DEFINITION } from '../../functions/table-definition.js';
 import type { RouteKey } from '../../functions/routes.js';
 import { HANDLERS, type HandlerName } from '../handlers.js';
@@ -31,7 +31,7 @@ export interface FollowupAlarmsProps {
   /** Encrypts the alarm topic; its policy must let CloudWatch use it (encryption.ts). */
   readonly topicKey: kms.IKey;
   /** The touch queue of each channel: its oldest message tells whether that channel's sends keep up. */
-  readonly touchQueues: Readonly<Record<Channel, sqs.IQueue>>;
+  readonly touchQueues: Readonly<Record<TouchQueue, sqs.IQueue>>;
   /** Dead-letter queues by name; any message in one raises an alarm. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   /** Every function of the engine, by handler name. */
@@ -148,7 +148,7 @@ export class FollowupAlarms extends Construct {
 
     // A backlog older than an hour means touches arrive late, after send windows close.
     // Per channel: the email queue keeps the id of the single queue it was.
-    for (const [channel, queue] of Object.entries(props.touchQueues) as [Channel, sqs.IQueue][]) {
+    for (const [channel, queue] of Object.entries(props.touchQueues) as [TouchQueue, sqs.IQueue][]) {
       const rate = channel === 'email' ? 'sesMaxSendRate (SES quota)' : 'twilioMaxSendRate (more senders or a short code)';
       add(channel === 'email' ? 'TouchQueueBacklog' : 'SmsTouchQueueBacklog', {
         alarmDescription: `Followup: ${channel} touches wait over an hour in their queue; raise ${rate}.`,

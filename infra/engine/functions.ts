@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import type { Channel } from '../../functions/domain/sequence.js';
+import type { TouchQueue } from '../../functions/domain/touch-message.js';
 import { METRICS_NAMESPACE } from '../../functions/handlers/shared/metric-names.js';
 import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { HANDLERS, type HandlerName } from '../handlers.js';
@@ -21,9 +21,12 @@ import { grantFunctionAccess, type GrantTargets } from './grants.js';
 import type { EngineQueues } from './queues.js';
 import type { EngineScheduler } from './scheduler.js';
 import type { EngineSecrets } from './storage.js';
+import type { EngineWebhooks } from './webhooks.js';
 
-/** The engine's functions; `sesInbound` exists only with a reply domain. */
-export type FollowupFunctions = Readonly<Record<Exclude<HandlerName, 'sesInbound'>, lambda.Function> & { sesInbound?: lambda.Function }>;
+/** The engine's functions; `sesInbound` exists only with a reply domain, `webhookSender` only with webhooks. */
+export type FollowupFunctions = Readonly<
+  Record<Exclude<HandlerName, 'sesInbound' | 'webhookSender'>, lambda.Function> & { sesInbound?: lambda.Function; webhookSender?: lambda.Function }
+>;
 
 export interface FunctionInputs {
   readonly props: ResolvedEngineProps;
@@ -35,6 +38,8 @@ export interface FunctionInputs {
   readonly queues: EngineQueues;
   readonly scheduler: EngineScheduler;
   readonly email: EngineEmail;
+  /** Undefined without webhook endpoints. */
+  readonly webhooks: EngineWebhooks | undefined;
 }
 
 /** Environment every function gets (names from `functions/config.ts`). */
@@ -69,6 +74,11 @@ function commonEnvironment(inputs: FunctionInputs): Record<string, string> {
   };
 }
 
+/** Environment of the functions that publish webhook events (`publishesWebhooks` in infra/permissions.ts). */
+function webhookPublisherEnvironment(inputs: FunctionInputs, name: HandlerName): Record<string, string> {
+  return inputs.webhooks && FUNCTION_ACCESS[name].publishesWebhooks ? { WEBHOOK_BUS_NAME: inputs.webhooks.bus.eventBusName } : {};
+}
+
 export function buildFunctions(scope: Construct, inputs: FunctionInputs): FollowupFunctions {
   const { props, secrets, queues } = inputs;
   const common = commonEnvironment(inputs);
@@ -77,12 +87,20 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
     apiKey: { FOLLOWUP_API_KEY_SECRET_ARN: secrets.apiKeySecret.secretArn },
     unsubscribe: { FOLLOWUP_UNSUBSCRIBE_SECRET_ARN: secrets.unsubscribeSecret.secretArn },
     twilio: { TWILIO_SECRET_ARN: secrets.twilioSecret.secretArn },
+    webhooks: inputs.webhooks
+      ? { FOLLOWUP_WEBHOOKS: inputs.webhooks.endpointsConfig, WEBHOOK_MAX_ATTEMPTS: String(props.webhookMaxAttempts) }
+      : {},
   } as const;
   const asyncFailure = { onFailure: new SqsDestination(queues.eventDeadLetterQueue), retryAttempts: 2 };
 
   const make = (name: HandlerName, extra: Partial<lambda.FunctionOptions> = {}): lambda.Function => {
     const spec = HANDLERS[name];
-    const environment = Object.assign({}, common, ...FUNCTION_ACCESS[name].secrets.map((secret) => secretEnv[secret]));
+    const environment = Object.assign(
+      {},
+      common,
+      webhookPublisherEnvironment(inputs, name),
+      ...FUNCTION_ACCESS[name].secrets.map((secret) => secretEnv[secret]),
+    );
     const fn = createFunction(
       scope,
       spec.constructId,
@@ -96,7 +114,7 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
 
   // Each queue buffers its channel's bursts; its worker's maximum concurrency bounds how
   // many pacers share the provider rate (infra/touch-sizing.ts), so they stay under it.
-  const worker = (name: 'touchWorker' | 'smsTouchWorker', channel: Channel) => {
+  const worker = (name: 'touchWorker' | 'smsTouchWorker', channel: TouchQueue) => {
     const fn = make(name);
     fn.addEventSource(
       new SqsEventSource(queues.touchQueues[channel], {
@@ -107,6 +125,12 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
     );
     return fn;
   };
+  let webhookSender: lambda.Function | undefined;
+  if (inputs.webhooks) {
+    webhookSender = make('webhookSender');
+    // Few events at a time: each delivery may wait up to 10 s for its receiver.
+    webhookSender.addEventSource(new SqsEventSource(inputs.webhooks.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 5 }));
+  }
   return {
     api: make('api'),
     authorizer: make('authorizer'),
@@ -114,7 +138,9 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
     smsTouchWorker: worker('smsTouchWorker', 'sms'),
     twilioWebhook: make('twilioWebhook'),
     unsubscribe: make('unsubscribe'),
+    voiceCalls: make('voiceCalls'),
     sesEvents: make('sesEvents', asyncFailure),
     ...(props.replyDomain !== undefined ? { sesInbound: make('sesInbound', asyncFailure) } : {}),
+    ...(webhookSender ? { webhookSender } : {}),
   };
 }

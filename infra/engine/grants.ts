@@ -11,6 +11,7 @@ import type { EngineEmail } from './email.js';
 import type { EngineKeys } from './encryption.js';
 import type { EngineScheduler } from './scheduler.js';
 import type { EngineSecrets } from './storage.js';
+import type { EngineWebhooks } from './webhooks.js';
 
 export interface GrantTargets {
   readonly table: dynamodb.ITable;
@@ -18,6 +19,7 @@ export interface GrantTargets {
   readonly secrets: EngineSecrets;
   readonly scheduler: EngineScheduler;
   readonly email: EngineEmail;
+  readonly webhooks: EngineWebhooks | undefined;
 }
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
@@ -48,8 +50,14 @@ export function grantFunctionAccess(fn: lambda.IFunction, name: HandlerName, tar
     if (access.table.some((action) => WRITES.has(action))) key.grantEncryptDecrypt(fn);
     else key.grantDecrypt(fn);
   }
-  const secretOf = { apiKey: secrets.apiKeySecret, unsubscribe: secrets.unsubscribeSecret, twilio: secrets.twilioSecret } as const;
-  for (const secret of access.secrets) secretOf[secret].grantRead(fn);
+  const secretsOf = {
+    apiKey: [secrets.apiKeySecret],
+    unsubscribe: [secrets.unsubscribeSecret],
+    twilio: [secrets.twilioSecret],
+    webhooks: Object.values(targets.webhooks?.secrets ?? {}),
+  } as const;
+  for (const secret of access.secrets) for (const each of secretsOf[secret]) each.grantRead(fn);
+  if (access.publishesWebhooks && targets.webhooks) targets.webhooks.bus.grantPutEventsTo(fn);
   if (access.sendEmail) {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: targets.email.sendEmailResources }),

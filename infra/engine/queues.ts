@@ -2,16 +2,16 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { Channel } from '../../functions/domain/sequence.js';
+import type { TouchQueue } from '../../functions/domain/touch-message.js';
 import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { HANDLERS } from '../handlers.js';
 import type { EngineKeys } from './encryption.js';
 
 export interface EngineQueues {
   /** Per channel: a schedule delivers a touch to its step's channel's queue. */
-  readonly touchQueues: Readonly<Record<Channel, sqs.IQueue>>;
+  readonly touchQueues: Readonly<Record<TouchQueue, sqs.IQueue>>;
   /** Per channel; absent for a queue brought with `existingTouchQueueObj` / `existingSmsTouchQueueObj` (its own redrive policy applies). */
-  readonly touchDeadLetterQueues: Readonly<Partial<Record<Channel, sqs.Queue>>>;
+  readonly touchDeadLetterQueues: Readonly<Partial<Record<TouchQueue, sqs.Queue>>>;
   /** Where EventBridge Scheduler puts touches it could not deliver to a queue. */
   readonly scheduleDeadLetterQueue: sqs.Queue;
   /** Failed asynchronous deliveries: SES events, inbound mail. */
@@ -29,7 +29,7 @@ export const TOUCH_MAX_RECEIVE_COUNT = 20;
  * Construct ids per channel. The email queue keeps the ids of the single queue it was
  * before the split, so an existing deployment keeps its queue (and the messages on it).
  */
-const TOUCH_QUEUE_IDS: Readonly<Record<Channel, { queue: string; deadLetters: string }>> = {
+const TOUCH_QUEUE_IDS: Readonly<Record<TouchQueue, { queue: string; deadLetters: string }>> = {
   email: { queue: 'TouchQueue', deadLetters: 'TouchDeadLetterQueue' },
   sms: { queue: 'SmsTouchQueue', deadLetters: 'SmsTouchDeadLetterQueue' },
 };
@@ -42,11 +42,11 @@ export function buildQueues(scope: Construct, props: ResolvedEngineProps, keys: 
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   };
-  const existing: Readonly<Record<Channel, sqs.IQueue | undefined>> = {
+  const existing: Readonly<Record<TouchQueue, sqs.IQueue | undefined>> = {
     email: props.existingTouchQueueObj,
     sms: props.existingSmsTouchQueueObj,
   };
-  const touchQueue = (channel: Channel): { queue: sqs.IQueue; deadLetters?: sqs.Queue } => {
+  const touchQueue = (channel: TouchQueue): { queue: sqs.IQueue; deadLetters?: sqs.Queue } => {
     const given = existing[channel];
     if (given) return { queue: given };
     const ids = TOUCH_QUEUE_IDS[channel];

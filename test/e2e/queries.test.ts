@@ -240,6 +240,15 @@ describe('stats, versions, preview', () => {
     expect((await t.request('POST', `/sequences/${SEQUENCE}/preview`, { body: { stepId: 'intro', extra: 1 } })).body).toMatchObject({ field: 'extra' });
   });
 
+  it("preview: a call's script and a voicemail's message, rendered as text for the prospect given", async () => {
+    const call = previewResponse.parse((await t.request('POST', '/sequences/phone-first-follow-up/preview', { body: { stepId: 'first-call', prospect: { firstName: 'Zoë', company: 'Acme' } } })).body);
+    expect(call).toMatchObject({ channel: 'call', prospect: 'given' });
+    expect(call.text).toMatch(/^Hi Zoë, this is Dana Whitfield from Northwind Analytics\. The reason I'm calling is the demo you asked for for Acme/);
+    const voicemail = previewResponse.parse((await t.request('POST', '/sequences/phone-first-follow-up/preview', { body: { stepId: 'voicemail' } })).body);
+    expect(voicemail).toMatchObject({ channel: 'voicemail', prospect: 'sample' });
+    expect(voicemail.text).toContain("The reason I'm calling is the demo you asked for");
+  });
+
   it('the prospect view gives times in the prospect zone', async () => {
     const view = prospectView.parse((await t.request('GET', `/prospects/${ids.control.prospectId}`)).body);
     expect(view.prospect.timezoneSource).toBe('given');

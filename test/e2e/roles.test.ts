@@ -49,7 +49,8 @@ afterAll(() => t.close());
 
 /** Sample ids of kinds other routes add (filled in by the tests that add them). */
 function extraSamples(): Partial<Record<IdKind, string>> {
-  return { inboxItemId: 'p_0123456789abcdef01234567.0123456789abcdef', sequenceVersion: '1' };
+  // A well-formed task id nobody has: reads answer 200 with nothing, changes 404 or 400.
+  return { taskId: 'p_nobody.inbound-lead-follow-up.1.intro', inboxItemId: 'p_0123456789abcdef01234567.0123456789abcdef', sequenceVersion: '1' };
 }
 
 function pathFor(route: RouteDefinition): string {

@@ -14,7 +14,7 @@ import type { RunningDynalite } from '../support/dynalite.js';
 import { FakeClock } from './clock.js';
 import { silentLogger } from './logger.js';
 import { RecordingScheduler } from './scheduler.js';
-import { FakeEmailSender, FakeSmsSender } from './senders.js';
+import { FakeEmailSender, FakeSmsSender, FakeVoiceCaller } from './senders.js';
 import { loadExampleSequence, MONDAY_10AM_NEW_YORK, TEST_SETTINGS } from './test-context.js';
 
 export interface DynamoInboundContext {
@@ -23,6 +23,7 @@ export interface DynamoInboundContext {
   scheduler: RecordingScheduler;
   email: FakeEmailSender;
   sms: FakeSmsSender;
+  voice: FakeVoiceCaller;
   clock: FakeClock;
   sequence: PublishedSequence;
 }
@@ -40,6 +41,7 @@ export async function createDynamoInboundContext(
   const scheduler = new RecordingScheduler(clock);
   const email = new FakeEmailSender();
   const sms = new FakeSmsSender();
+  const voice = new FakeVoiceCaller();
   const ctx: SendingContext & EnrollingContext = {
     phoneTimeZones: libphonenumberTimeZones(),
     store,
@@ -50,9 +52,10 @@ export async function createDynamoInboundContext(
     sequenceCache: new Map(),
     email,
     sms,
+    voice,
   };
   const compiled = await loadExampleSequence();
   options.tweak?.(compiled);
   const { sequence } = await publishSequence(ctx, compiled);
-  return { ctx, store, scheduler, email, sms, clock, sequence };
+  return { ctx, store, scheduler, email, sms, voice, clock, sequence };
 }

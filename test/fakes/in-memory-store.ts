@@ -20,6 +20,9 @@ import { FakeProspects } from './in-memory-store/prospects.js';
 import { FakeSequences } from './in-memory-store/sequences.js';
 import { clone, FakeTables, type StoredClaim } from './in-memory-store/state.js';
 import { FakeTimeline } from './in-memory-store/timeline.js';
+import { FakeTasks } from './in-memory-store/tasks.js';
+import { FakeUsers } from './in-memory-store/users.js';
+import { FakeWebhookDeliveries } from './in-memory-store/webhook-deliveries.js';
 
 export type StoreMethod = keyof Store;
 
@@ -30,6 +33,7 @@ const STORE_METHODS = [
   'listSequences',
   'listSequenceVersions',
   'getProspect',
+  'putProspect',
   'findProspectIdsByAddress',
   'searchProspects',
   'deleteProspectData',
@@ -63,6 +67,15 @@ const STORE_METHODS = [
   'acquireLease',
   'renewLease',
   'releaseLease',
+  'createTask',
+  'getTask',
+  'replaceTask',
+  'listTasks',
+  'getUser',
+  'putUser',
+  'listUsers',
+  'recordWebhookDelivery',
+  'listWebhookDeliveries',
   'putInboxItem',
   'getInboxItem',
   'listInbox',
@@ -93,6 +106,9 @@ export class InMemoryStore implements Store {
   private readonly timeline = new FakeTimeline(this.tables);
   private readonly counters = new FakeCounters(this.tables);
   private readonly leases = new FakeLeases(this.tables);
+  private readonly tasks = new FakeTasks(this.tables);
+  private readonly users = new FakeUsers(this.tables);
+  private readonly deliveries = new FakeWebhookDeliveries(this.tables);
   private readonly inbox = new FakeInbox(this.tables);
   private readonly idempotency = new FakeIdempotency(this.tables);
 
@@ -130,6 +146,10 @@ export class InMemoryStore implements Store {
   async getProspect(...args: Parameters<Store['getProspect']>): ReturnType<Store['getProspect']> {
     this.count('getProspect');
     return this.prospects.getProspect(...args);
+  }
+  async putProspect(...args: Parameters<Store['putProspect']>): ReturnType<Store['putProspect']> {
+    this.count('putProspect');
+    return this.prospects.putProspect(...args);
   }
   async searchProspects(...args: Parameters<Store['searchProspects']>): ReturnType<Store['searchProspects']> {
     this.count('searchProspects');
@@ -276,6 +296,48 @@ export class InMemoryStore implements Store {
     this.count('releaseLease');
     return this.leases.releaseLease(...args);
   }
+  // ----- Tasks ----------------------------------------------------------------
+  async createTask(...args: Parameters<Store['createTask']>): ReturnType<Store['createTask']> {
+    this.count('createTask');
+    return this.tasks.createTask(...args);
+  }
+  async getTask(...args: Parameters<Store['getTask']>): ReturnType<Store['getTask']> {
+    this.count('getTask');
+    return this.tasks.getTask(...args);
+  }
+  async replaceTask(...args: Parameters<Store['replaceTask']>): ReturnType<Store['replaceTask']> {
+    this.count('replaceTask');
+    return this.tasks.replaceTask(...args);
+  }
+  async listTasks(...args: Parameters<Store['listTasks']>): ReturnType<Store['listTasks']> {
+    this.count('listTasks');
+    return this.tasks.listTasks(...args);
+  }
+
+  // ----- Users ----------------------------------------------------------------
+  async getUser(...args: Parameters<Store['getUser']>): ReturnType<Store['getUser']> {
+    this.count('getUser');
+    return this.users.getUser(...args);
+  }
+  async putUser(...args: Parameters<Store['putUser']>): ReturnType<Store['putUser']> {
+    this.count('putUser');
+    return this.users.putUser(...args);
+  }
+  async listUsers(...args: Parameters<Store['listUsers']>): ReturnType<Store['listUsers']> {
+    this.count('listUsers');
+    return this.users.listUsers(...args);
+  }
+
+  // ----- Webhook deliveries ---------------------------------------------------
+  async recordWebhookDelivery(...args: Parameters<Store['recordWebhookDelivery']>): ReturnType<Store['recordWebhookDelivery']> {
+    this.count('recordWebhookDelivery');
+    return this.deliveries.recordWebhookDelivery(...args);
+  }
+  async listWebhookDeliveries(...args: Parameters<Store['listWebhookDeliveries']>): ReturnType<Store['listWebhookDeliveries']> {
+    this.count('listWebhookDeliveries');
+    return this.deliveries.listWebhookDeliveries(...args);
+  }
+
   // ----- Inbox ----------------------------------------------------------------
   async putInboxItem(...args: Parameters<Store['putInboxItem']>): ReturnType<Store['putInboxItem']> {
     this.count('putInboxItem');

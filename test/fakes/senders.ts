@@ -5,7 +5,7 @@
  * per call. An optional `latency` makes the send really asynchronous, so concurrent
  * touches interleave, and `maxInFlight` shows they did.
  */
-import type { EmailSender, OutgoingEmail, OutgoingSms, SendResult, SmsSender } from '../../functions/ports.js';
+import type { EmailSender, OutgoingCall, OutgoingEmail, OutgoingSms, SendResult, SmsSender, VoiceCaller } from '../../functions/ports.js';
 import { pause, type Latency } from './delay.js';
 
 export type FailureResult = Exclude<SendResult, { kind: 'sent' }>;
@@ -107,6 +107,20 @@ export class FakeSmsSender extends ProgrammableSender<OutgoingSms> implements Sm
   }
 
   protected recipientOf(message: OutgoingSms): string {
+    return message.to;
+  }
+}
+
+export class FakeVoiceCaller extends ProgrammableSender<OutgoingCall> implements VoiceCaller {
+  placeCall(call: OutgoingCall): Promise<SendResult> {
+    return this.dispatch(call);
+  }
+
+  protected success(call: number): Extract<SendResult, { kind: 'sent' }> {
+    return { kind: 'sent', providerMessageId: `CA${String(call).padStart(32, '0')}` };
+  }
+
+  protected recipientOf(message: OutgoingCall): string {
     return message.to;
   }
 }

@@ -21,7 +21,7 @@ import { withLatency, type Latency } from './delay.js';
 import { InMemoryStore } from './in-memory-store.js';
 import { silentLogger } from './logger.js';
 import { RecordingScheduler } from './scheduler.js';
-import { FakeEmailSender, FakeSmsSender } from './senders.js';
+import { FakeEmailSender, FakeSmsSender, FakeVoiceCaller } from './senders.js';
 
 export const EXAMPLE_SEQUENCE_DIR = fileURLToPath(new URL('../../templates/inbound-lead-follow-up/', import.meta.url));
 export const EXAMPLE_SEQUENCE_ID = 'inbound-lead-follow-up';
@@ -68,6 +68,7 @@ export interface TestContext {
   scheduler: RecordingScheduler;
   email: FakeEmailSender;
   sms: FakeSmsSender;
+  voice: FakeVoiceCaller;
   clock: FakeClock;
   sequence: PublishedSequence;
 }
@@ -78,6 +79,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const scheduler = new RecordingScheduler(clock, options.schedulerLatency !== undefined ? { latency: options.schedulerLatency } : {});
   const email = new FakeEmailSender(options.emailLatency !== undefined ? { latency: options.emailLatency } : {});
   const sms = new FakeSmsSender(options.smsLatency !== undefined ? { latency: options.smsLatency } : {});
+  const voice = new FakeVoiceCaller();
   const ctx: SendingContext & EnrollingContext = {
     phoneTimeZones: libphonenumberTimeZones(),
     store: options.storeLatency !== undefined ? withLatency(store, options.storeLatency) : store,
@@ -88,12 +90,13 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     sequenceCache: new Map(),
     email,
     sms,
+    voice,
   };
   const compiled = options.sequence ? structuredClone(options.sequence) : await loadExampleSequence();
   options.tweak?.(compiled);
   const { sequence } = await publishSequence(ctx, compiled);
   store.resetCalls();
-  return { ctx, store, scheduler, email, sms, clock, sequence };
+  return { ctx, store, scheduler, email, sms, voice, clock, sequence };
 }
 
 /** A prospect in New York with both channels. */

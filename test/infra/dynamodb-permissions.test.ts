@@ -10,7 +10,11 @@ import * as path from 'node:path';
 import type { EventBridgeEvent, SNSEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEmailTagValue } from '../../functions/adapters/ses-email-sender.js';
-import { parseSequenceYaml } from '../../functions/adapters/sequence-files.js';
+import { loadSequenceFromDirectory, parseSequenceYaml } from '../../functions/adapters/sequence-files.js';
+import type { Principal } from '../../functions/domain/roles.js';
+import { createVoiceCallsHandler } from '../../functions/handlers/voice-calls.js';
+import { createWebhookSenderHandler } from '../../functions/handlers/webhook-sender.js';
+import { publishSequence } from '../../functions/use-cases/publish-sequence.js';
 import { addressHash } from '../../functions/domain/address-hash.js';
 import { createUnsubscribeToken } from '../../functions/domain/tokens.js';
 import { createApiHandler } from '../../functions/handlers/api.js';
@@ -73,6 +77,25 @@ async function as<T>(name: HandlerName, work: () => Promise<T>): Promise<T> {
   } finally {
     current = undefined;
   }
+}
+
+/** An SQS event carrying one webhook delivery (what a bus rule puts on the delivery queue). */
+function deliveryEvent(body: unknown): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: `d-${++messageCounter}`,
+        receiptHandle: 'handle',
+        body: JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'events', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:webhooks',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
 }
 
 /** The example sequence, stopping for the whole account: a reply looks up the replier's colleagues. */
@@ -149,15 +172,16 @@ async function afterFirstEmail(t: DynamoInboundContext, data: Record<string, unk
 }
 
 describe('every function uses exactly the DynamoDB access infra/permissions.ts grants it', () => {
-  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, pause, resume, stop, consent, erasure', async () => {
+  it('api: health, publishing, listing, enrolling (JSON, CSV, again), stats, prospects, the queries (search, lists, inbox, versions, preview), pause, resume, stop, consent, erasure', async () => {
     const t = await createDynamoInboundContext(db);
     const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
-    const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string } = {}) =>
+    const call = (routeKey: string, pathValue: string, options: { id?: string; body?: string; contentType?: string; query?: string } = {}) =>
       as('api', () =>
         api(
           httpEvent({
             routeKey,
             path: pathValue,
+            ...(options.query ? { query: options.query } : {}),
             ...(options.id ? { pathParameters: { id: options.id } } : {}),
             headers: { 'content-type': options.contentType ?? 'application/json' },
             ...(options.body !== undefined ? { body: options.body } : {}),
@@ -193,6 +217,13 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     const [linus] = csv.results as { enrollmentId: string; prospectId: string }[];
     await ok(call('GET /sequences/{id}/stats', `/sequences/${sequenceId}/stats`, { id: sequenceId }));
     await ok(call('GET /prospects/{id}', `/prospects/${ada!.prospectId}`, { id: ada!.prospectId }));
+    // The query API (README "Queries"): search by email, by phone, by name or company; a sequence's lists; the inbox.
+    for (const query of ['q=ada%40example.com', 'q=%2B14155550188', 'q=Gra', `sequence=${sequenceId}&status=active`]) await ok(call('GET /prospects', '/prospects', { query }));
+    await ok(call('GET /sequences/{id}/enrollments', enrollments, { id: sequenceId, query: 'status=active' }));
+    expect((await call('GET /sequences/{id}/enrollments.csv', `${enrollments}.csv`, { id: sequenceId })).statusCode).toBe(200);
+    await ok(call('GET /sequences/{id}/versions', `/sequences/${sequenceId}/versions`, { id: sequenceId }));
+    await ok(call('POST /sequences/{id}/preview', `/sequences/${sequenceId}/preview`, { id: sequenceId, body: JSON.stringify({ stepId: 'intro', prospectId: ada!.prospectId }) }));
+    for (const query of ['', 'kind=reply']) await ok(call('GET /inbox', '/inbox', { query }));
     await ok(call('POST /enrollments/{id}/pause', `/enrollments/${grace!.enrollmentId}/pause`, { id: grace!.enrollmentId }));
     await ok(call('POST /enrollments/{id}/resume', `/enrollments/${grace!.enrollmentId}/resume`, { id: grace!.enrollmentId }));
     await ok(call('POST /enrollments/{id}/stop', `/enrollments/${linus!.enrollmentId}/stop`, { id: linus!.enrollmentId, body: '{"reason":"asked by sales"}' }));
@@ -362,6 +393,94 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     const two = await eventsFor('grace@example.org');
     await two('eventbridge-complaint.json');
     expect(EXAMPLE_SEQUENCE_ID).toBeTruthy();
+  });
+
+  it("the rep's side: a call step's task listed (one rep, everyone), an outcome, an event, goals, click to call, voice webhooks, webhook deliveries", async () => {
+    const t = await createDynamoInboundContext(db);
+    const compiled = await loadSequenceFromDirectory(path.resolve('templates/phone-first-follow-up'));
+    const { sequence } = await publishSequence(t.ctx, compiled);
+    const rep: Principal = { principal: 'user', role: 'editor', sub: 'u1', email: 'sales@northwind.example' };
+    const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 1024 * 1024 });
+    const call = (routeKey: string, pathValue: string, options: { id?: string; body?: unknown; query?: string } = {}) =>
+      as('api', () =>
+        api(
+          httpEvent({
+            routeKey,
+            path: pathValue,
+            principal: rep,
+            ...(options.query ? { query: options.query } : {}),
+            ...(options.id ? { pathParameters: { id: options.id } } : {}),
+            headers: { 'content-type': 'application/json' },
+            ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          }),
+          lambdaContext,
+        ),
+      );
+    const ok = async (response: Promise<{ statusCode?: number; body?: string }>) => {
+      const { statusCode, body } = await response;
+      expect(statusCode, body).toBeLessThan(300);
+      return JSON.parse(body ?? '{}') as Record<string, any>;
+    };
+    const ids = await enrollOne({ ctx: t.ctx, sequence });
+    const other = await enrollOne({ ctx: t.ctx, sequence }, { ...ADA, email: 'grace@example.org', phone: '+14155550148' });
+    await deliverDue(t, t.clock.now().getTime() + 3_600_000);
+    await ok(call('PUT /me', '/me', { body: { phone: '+14155550100', dailyGoal: 3 } }));
+    const mine = await ok(call('GET /tasks', '/tasks', { query: 'due=all' }));
+    const everyone = await ok(call('GET /tasks', '/tasks', { query: 'assignee=all&due=today' }));
+    expect(mine.items).toHaveLength(2);
+    expect(everyone.items).toHaveLength(2);
+    const byProspect = (prospectId: string) => (mine.items as { id: string; prospectId: string }[]).find((task) => task.prospectId === prospectId);
+    const [first, second] = [byProspect(ids.prospectId), byProspect(other.prospectId)];
+
+    // Click to call, then Twilio's side of it.
+    const voiceCalls = createVoiceCallsHandler({ context: async () => t.ctx });
+    const placed = await as('voiceCalls', () =>
+      voiceCalls(httpEvent({ routeKey: 'POST /tasks/{id}/call', path: `/tasks/${first!.id}/call`, principal: rep, pathParameters: { id: first!.id } }), lambdaContext),
+    );
+    expect(placed.statusCode, placed.body).toBe(200);
+    const twilio = createTwilioWebhookHandler({ context: async () => t.ctx, authToken: async () => AUTH_TOKEN, publicUrl: () => PUBLIC_URL });
+    const voice = (route: 'twiml' | 'status', query: string, params: Record<string, string>) => {
+      const pathValue = `/webhooks/twilio/voice/${route}`;
+      return as('twilioWebhook', () =>
+        twilio(
+          httpEvent({
+            routeKey: `POST ${pathValue}`,
+            path: pathValue,
+            query,
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(`${PUBLIC_URL}${pathValue}?${query}`, params, AUTH_TOKEN) },
+            body: new URLSearchParams(params).toString(),
+          }),
+          lambdaContext,
+        ),
+      );
+    };
+    const bridge = `k=bridge&t=${encodeURIComponent(first!.id)}`;
+    expect((await voice('twiml', bridge, { CallSid: `CA${'1'.repeat(32)}` })).statusCode).toBe(200);
+    expect((await voice('status', `${bridge}&leg=rep`, { CallSid: JSON.parse(placed.body ?? '{}').callSid, CallStatus: 'completed', CallDuration: '60' })).statusCode).toBe(200);
+
+    // Outcomes: one continues (the voicemail drop follows), one converts; an outside event; the team.
+    await ok(call('POST /tasks/{id}/outcome', `/tasks/${first!.id}/outcome`, { id: first!.id, body: { outcome: 'no_answer', fields: { currentTool: 'Excel' } } }));
+    await ok(call('POST /tasks/{id}/outcome', `/tasks/${second!.id}/outcome`, { id: second!.id, body: { outcome: 'meeting_booked' } }));
+    await ok(call('POST /prospects/{id}/events', `/prospects/${ids.prospectId}/events`, { id: ids.prospectId, body: { name: 'webinar_attended' } }));
+    await ok(call('GET /me', '/me'));
+    await ok(call('GET /team/progress', '/team/progress'));
+    await deliverDue(t, t.clock.now().getTime() + 20 * 60_000);
+    const callSid = (await t.store.getEnrollment(ids.enrollmentId))?.touches['voicemail']?.providerMessageId as string;
+    const vm = `k=vm&e=${encodeURIComponent(ids.enrollmentId)}&r=1&s=2`;
+    expect((await voice('twiml', vm, { CallSid: callSid, AnsweredBy: 'machine_end_beep' })).body).toContain('<Say');
+    expect((await voice('status', vm, { CallSid: callSid, CallStatus: 'completed', CallDuration: '20' })).statusCode).toBe(200);
+    expect(other.enrollmentId).toBeDefined();
+
+    // Webhook deliveries: the AWS sender records an attempt; the console lists them.
+    const sender = createWebhookSenderHandler({
+      context: async () => ({ store: t.store, clock: t.clock, logger: t.ctx.logger, transport: { post: async () => ({ status: 204 }) }, secrets: async () => ['whsec_0123456789abcdef'] }),
+      endpoints: () => [{ id: 'crm', url: 'https://crm.example.com/hooks', secret: 'whsec_0123456789abcdef' }],
+      maxAttempts: () => 8,
+    });
+    const detail = { id: 'evt_1', type: 'converted', at: t.clock.now().toISOString(), data: { prospectId: ids.prospectId } };
+    const response = await as('webhookSender', () => sender(deliveryEvent({ endpointId: 'crm', event: { detail } })));
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await ok(call('GET /webhooks/deliveries', '/webhooks/deliveries'))).items).toHaveLength(1);
   });
 
   it('authorizer: never touches DynamoDB (it reads only its secret)', () => {

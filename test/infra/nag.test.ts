@@ -98,7 +98,16 @@ describe('cdk-nag AwsSolutions', () => {
     // Public routes: exactly the webhooks, the unsubscribe pages, the health check and the API description.
     const publicRoutes = all.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path }) => path.split('/').at(-1));
     expect(publicRoutes.sort()).toEqual(
-      ['GET--health', 'GET--openapi.json', 'GET--unsubscribe--{token}', 'POST--unsubscribe--{token}', 'POST--webhooks--twilio--sms', 'POST--webhooks--twilio--status'].sort(),
+      [
+        'GET--health',
+        'GET--openapi.json',
+        'GET--unsubscribe--{token}',
+        'POST--unsubscribe--{token}',
+        'POST--webhooks--twilio--sms',
+        'POST--webhooks--twilio--status',
+        'POST--webhooks--twilio--voice--status',
+        'POST--webhooks--twilio--voice--twiml',
+      ].sort(),
     );
   });
 

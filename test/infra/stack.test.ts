@@ -94,7 +94,8 @@ describe('DynamoDB table', () => {
 
 describe('Lambda functions', () => {
   it('has one function per handler', () => {
-    expect(Object.keys(functionsByHandler(resources)).sort()).toEqual(Object.keys(HANDLERS).sort());
+    // The webhook sender exists only with webhook endpoints (test/infra/webhooks.test.ts).
+    expect(Object.keys(functionsByHandler(resources)).sort()).toEqual(Object.keys(HANDLERS).filter((name) => name !== 'webhookSender').sort());
   });
 
   it('runs every function on ARM64 and the newest Node.js runtime of aws-cdk-lib', () => {
@@ -177,7 +178,8 @@ describe('Lambda functions', () => {
         expect(key, name).not.toMatch(/AUTH_TOKEN|ACCOUNT_SID|API_KEY$|PASSWORD/);
         expect(flat(value), `${name}.${key}`).not.toMatch(/authToken|AC[0-9a-f]{32}/);
       }
-      const sendsOrVerifiesSms = name === 'touchWorker' || name === 'smsTouchWorker' || name === 'twilioWebhook';
+      // Sends SMS and drops voicemails, verifies Twilio's signatures, or places click-to-call calls.
+      const sendsOrVerifiesSms = name === 'touchWorker' || name === 'smsTouchWorker' || name === 'twilioWebhook' || name === 'voiceCalls';
       expect(env.TWILIO_SECRET_ARN !== undefined, name).toBe(sendsOrVerifiesSms);
       if (sendsOrVerifiesSms) expect(flat(env.TWILIO_SECRET_ARN)).toMatch(twilioSecretArn);
     }
@@ -198,6 +200,9 @@ describe('Lambda functions', () => {
       unsubscribe: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'secretsmanager:GetSecretValue'],
       sesInbound: ['dynamodb:PutItem', 'ses:SendEmail', 'scheduler:CreateSchedule', 'iam:PassRole'],
       sesEvents: ['dynamodb:PutItem', 'scheduler:DeleteSchedule', 'sqs:SendMessage', 'secretsmanager:GetSecretValue'],
+      voiceCalls: ['dynamodb:GetItem', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
+      // Only with webhook endpoints (test/infra/webhooks.test.ts).
+      webhookSender: [],
     };
     for (const [name, actions] of Object.entries(matrix) as [HandlerName, string[]][]) {
       for (const action of actions) expect(can(name, action), `${name} ${action}`).toBe(true);

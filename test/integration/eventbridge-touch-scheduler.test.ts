@@ -73,6 +73,18 @@ describe('EventBridgeTouchScheduler', () => {
     ]);
   });
 
+  it('sends a voicemail drop to the SMS queue (a Twilio call), call and task steps to the email queue, each naming its own channel', async () => {
+    schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/followup/x' });
+    const people = (['voicemail', 'call', 'task'] as const).map((channel, i): TouchMessage => ({ ...message, stepIndex: 5 + i, channel }));
+    for (const m of people) await scheduler().schedule({ ...m, scheduleName: scheduleNameFor(m) });
+    const targets = schedulerMock.commandCalls(CreateScheduleCommand).map((call) => [call.args[0].input.Target?.Arn, JSON.parse(call.args[0].input.Target?.Input ?? '{}').channel]);
+    expect(targets).toEqual([
+      [SMS_QUEUE_ARN, 'voicemail'],
+      [QUEUE_ARN, 'call'],
+      [QUEUE_ARN, 'task'],
+    ]);
+  });
+
   it('creates one one-time schedule targeting the touch queue', async () => {
     schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/followup/x' });
 

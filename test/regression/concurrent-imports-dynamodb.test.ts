@@ -52,7 +52,8 @@ function slowWrites(store: Store, ms: number): Store {
 }
 
 describe.each([2, 10])('%i concurrent imports of the same 30 new prospects (DynamoDB store)', (imports) => {
-  it('enroll each prospect exactly once, schedule one first touch each, count 30, send one intro each', async () => {
+  // Ten imports contend for lanes on a one-request-at-a-time dynalite: seconds idle, over 30 s on a loaded 2-core machine (as its e2e twin allows for).
+  it('enroll each prospect exactly once, schedule one first touch each, count 30, send one intro each', { timeout: 120_000 }, async () => {
     const t = await createDynamoInboundContext(db, { now: MONDAY_10AM_NEW_YORK });
     const started = Date.parse(MONDAY_10AM_NEW_YORK) - 10_000; // 09:59:50 in New York
     const results: EnrollmentRowResult[][] = await Promise.all(

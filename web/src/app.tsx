@@ -7,12 +7,14 @@ import { AppContext } from './app-context.js';
 import type { Session, SessionKeeper } from './auth.js';
 import { ErrorBoundary } from './components/error-boundary.js';
 import { Loading } from './components/messages.js';
+import { DeliveriesPage } from './pages/deliveries.js';
 import { InboxPage } from './pages/inbox.js';
 import { ImportPage } from './pages/import.js';
 import { ProspectPage } from './pages/prospect.js';
 import { ProspectsPage } from './pages/prospects.js';
 import { SequencePage } from './pages/sequence.js';
 import { SequencesPage } from './pages/sequences.js';
+import { TodayPage } from './pages/today.js';
 import { href, parseRoute, useHash, type PageName, type Route } from './router.js';
 
 /** The editor (and its YAML library) loads only when someone opens it. */
@@ -27,9 +29,11 @@ function LazyEditPage(props: { id: string }) {
 }
 
 const NAVIGATION: { page: PageName; label: string; also: PageName[] }[] = [
+  { page: 'today', label: 'Today', also: [] },
   { page: 'sequences', label: 'Sequences', also: ['sequence', 'edit', 'import'] },
   { page: 'prospects', label: 'Prospects', also: ['prospect'] },
   { page: 'inbox', label: 'Inbox', also: [] },
+  { page: 'deliveries', label: 'Webhooks', also: [] },
 ];
 
 function PageFor({ route }: { route: Route }) {
@@ -49,6 +53,10 @@ function PageFor({ route }: { route: Route }) {
       return <ProspectPage id={id} />;
     case 'inbox':
       return <InboxPage query={route.query} />;
+    case 'today':
+      return <TodayPage />;
+    case 'deliveries':
+      return <DeliveriesPage />;
   }
 }
 

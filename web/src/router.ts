@@ -13,6 +13,8 @@ export const PAGES = {
   prospects: '/prospects',
   prospect: '/prospects/:id',
   inbox: '/inbox',
+  today: '/today',
+  deliveries: '/webhooks',
 } as const;
 export type PageName = keyof typeof PAGES;
 

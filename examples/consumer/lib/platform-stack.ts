@@ -42,6 +42,8 @@ export class PlatformStack extends cdk.Stack {
       certificate,
       alarmEmail: 'oncall@acme.example',
       sesMaxSendRate: FOLLOWUP_ENGINE_DEFAULTS.sesMaxSendRate * 2,
+      // Replies, opt-outs, conversions… signed and POSTed to the CRM (the secret is created beforehand).
+      webhooks: [{ id: 'crm', url: 'https://crm.acme.example/hooks/followup', secretName: 'platform/followup-webhooks', events: ['replied', 'opted_out', 'converted'] }],
       tags: { team: 'growth', 'cost-center': '4711' },
     });
 

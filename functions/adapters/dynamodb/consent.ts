@@ -3,6 +3,7 @@
  * suppression (`S`), the reply entry (`R`) and the latest consent (`C`).
  */
 import { addressHash } from '../../domain/address-hash.js';
+import type { ConsentChannel } from '../../domain/people-steps.js';
 import type { ConsentRecord, ReplyRecord, Suppression } from '../../domain/records.js';
 import type { ConsentStore } from '../../ports.js';
 import { fromItem, toItem } from './items.js';
@@ -12,8 +13,8 @@ import type { Table } from './requests.js';
 export class DynamoConsent implements ConsentStore {
   constructor(private readonly table: Table) {}
 
-  async getSuppression(address: string): Promise<Suppression | undefined> {
-    const item = await this.table.get(keys.suppression(addressHash(address)));
+  async getSuppression(address: string, channel?: ConsentChannel): Promise<Suppression | undefined> {
+    const item = await this.table.get(keys.suppression(addressHash(address), channel));
     return item ? fromItem<Suppression>(item) : undefined;
   }
 
@@ -22,11 +23,11 @@ export class DynamoConsent implements ConsentStore {
       throw new Error('Suppression.addressHash must be addressHash(address) (domain/address-hash.ts)');
     }
     // A full put: erasing (an entry without `address`) must drop the plain address.
-    await this.table.put(toItem(keys.suppression(suppression.addressHash), 'suppression', suppression));
+    await this.table.put(toItem(keys.suppression(suppression.addressHash, suppression.channel), 'suppression', suppression));
   }
 
-  async deleteSuppression(address: string): Promise<void> {
-    await this.table.delete(keys.suppression(addressHash(address)));
+  async deleteSuppression(address: string, channel?: ConsentChannel): Promise<void> {
+    await this.table.delete(keys.suppression(addressHash(address), channel));
   }
 
   async putReplyRecord(reply: ReplyRecord): Promise<void> {

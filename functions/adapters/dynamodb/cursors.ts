@@ -20,6 +20,9 @@ const cursorSchema = z.union([
   z.object({ v: z.literal(1), kind: z.literal('email'), after: startKey }),
   z.object({ v: z.literal(1), kind: z.literal('phone'), after: startKey }),
   z.object({ v: z.literal(1), kind: z.literal('text'), name: stream, company: stream }),
+  z.object({ v: z.literal(1), kind: z.literal('tasks'), after: startKey }),
+  z.object({ v: z.literal(1), kind: z.literal('users'), after: startKey }),
+  z.object({ v: z.literal(1), kind: z.literal('deliveries'), after: startKey }),
   // `filter`: the query the page belongs to (kind and since), so a cursor of another one is refused.
   z.object({ v: z.literal(1), kind: z.literal('inbox'), filter: z.string(), after: startKey }),
 ]);

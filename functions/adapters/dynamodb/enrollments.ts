@@ -22,7 +22,7 @@ import {
   enrollmentItem,
   enrollmentSummaryFromItem,
   fromItem,
-  profileHashes,
+  profileHashesByChannel,
   profileItem,
   prospectFromItem,
   type Entity,
@@ -196,22 +196,18 @@ export class DynamoEnrollments implements EnrollmentStore {
       prospectId: message.prospectId,
       sequenceId: message.sequenceId,
     };
-    const messageHashes = [
-      ...new Set([message.addressHashes?.email, message.addressHashes?.phone].filter((h): h is string => !!h)),
-    ];
+    // The ledger entries to read: the address's own (email, or a phone's SMS), and a phone's `call` entry.
+    const messageKeys = ledgerKeys(message.addressHashes ?? {});
     const enrollmentKey = keys.enrollment(ids.prospectId, ids.sequenceId);
     const profileKey = keys.profile(message.prospectId);
 
     // One consistent BatchGetItem on the happy path.
-    const items = await this.table.batchGet([enrollmentKey, profileKey, ...messageHashes.map(keys.suppression)]);
+    const items = await this.table.batchGet([enrollmentKey, profileKey, ...messageKeys]);
     let enrollment: Enrollment | undefined;
     let prospect: Prospect | undefined;
     const found = new Map<string, Suppression>();
     const collect = (item: Item) => {
-      if (item['entity'] === 'suppression') {
-        const suppression = fromItem<Suppression>(item);
-        found.set(suppression.addressHash, suppression);
-      }
+      if (item['entity'] === 'suppression') found.set(keyId(item as { pk: unknown; sk: unknown }), fromItem<Suppression>(item));
     };
     for (const item of items) {
       const id = keyId(item as { pk: unknown; sk: unknown });
@@ -222,11 +218,12 @@ export class DynamoEnrollments implements EnrollmentStore {
 
     // The prospect's CURRENT addresses decide; an address changed since scheduling (or a
     // message without hashes) costs one more read.
-    const wanted = prospect ? profileHashes(prospect) : messageHashes;
-    const missing = wanted.filter((hash) => !messageHashes.includes(hash));
-    if (missing.length > 0) (await this.table.batchGet(missing.map(keys.suppression))).forEach(collect);
+    const wanted = prospect ? ledgerKeys(profileHashesByChannel(prospect)) : messageKeys;
+    const read = new Set(messageKeys.map(keyId));
+    const missing = wanted.filter((key) => !read.has(keyId(key)));
+    if (missing.length > 0) (await this.table.batchGet(missing)).forEach(collect);
 
-    const suppressions = wanted.map((hash) => found.get(hash)).filter((s): s is Suppression => !!s);
+    const suppressions = wanted.map((key) => found.get(keyId(key))).filter((s): s is Suppression => !!s);
     return {
       ...(enrollment ? { enrollment } : {}),
       ...(prospect ? { prospect } : {}),
@@ -245,15 +242,18 @@ export class DynamoEnrollments implements EnrollmentStore {
       // The by-sequence index follows status, step and next touch.
       .set('seqSort', sequenceSort({ ...next, prospectId: ids.prospectId }));
     // Scheduling fields describe "what is pending now": absent means nothing is pending.
-    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt'] as const) update.setOrRemove(field, next[field]);
+    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt', 'awaitingTask'] as const) update.setOrRemove(field, next[field]);
     // History fields are only ever set.
-    for (const field of ['thread', 'endedAt', 'endReason'] as const) {
+    for (const field of ['thread', 'endedAt', 'endReason', 'lastTaskOutcome'] as const) {
       if (next[field] !== undefined) update.set(field, next[field]);
     }
     // Whoever advances the enrollment ends any claim on it.
     update.remove('claim');
     if (advance.touch) update.set(['touches', advance.touch.stepId], advance.touch);
-    return this.table.update(keys.enrollment(ids.prospectId, ids.sequenceId), update, enrollmentIs(advance.expected));
+    const condition = advance.expectedTask
+      ? and(enrollmentIs(advance.expected), equals(['awaitingTask', 'taskId'], advance.expectedTask.taskId), equals(['awaitingTask', 'attempt'], advance.expectedTask.attempt))
+      : enrollmentIs(advance.expected);
+    return this.table.update(keys.enrollment(ids.prospectId, ids.sequenceId), update, condition);
   }
 
   async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
@@ -275,6 +275,16 @@ export class DynamoEnrollments implements EnrollmentStore {
     if (!key || update.from.length === 0) return 'conflict';
     const write = new Update().set(['touches', update.stepId, 'status'], update.status);
     if (update.error !== undefined) write.set(['touches', update.stepId, 'error'], update.error);
+    if (update.answeredBy !== undefined) write.set(['touches', update.stepId, 'answeredBy'], update.answeredBy);
+    if (update.durationSeconds !== undefined) write.set(['touches', update.stepId, 'durationSeconds'], update.durationSeconds);
     return this.table.update(key, write, touchIs(update.stepId, update.providerMessageId, update.from));
   }
+}
+
+/** The consent-ledger keys of a prospect's addresses: the email's, the phone's SMS and call entries. */
+function ledgerKeys(hashes: { email?: string; phone?: string }): Key[] {
+  return [
+    ...(hashes.email ? [keys.suppression(hashes.email)] : []),
+    ...(hashes.phone ? [keys.suppression(hashes.phone), keys.suppression(hashes.phone, 'call')] : []),
+  ];
 }

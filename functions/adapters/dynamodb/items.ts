@@ -11,11 +11,23 @@ import {
   type EnrollmentSummary,
   type Prospect,
   type ProspectSummary,
+  type Task,
+  type TimelineEvent,
   type TouchDay,
 } from '../../domain/records.js';
 import { CHANNELS, type Channel, type PublishedSequence } from '../../domain/sequence.js';
 import type { InboxItem } from '../../domain/inbox.js';
-import { enrollmentIndexKeys, enrollmentKeyOf, inboxIndexKeys, keys, profileIndexKeys, prospectIdOf, touchDayAttribute, type Key } from './keys.js';
+import {
+  enrollmentIndexKeys,
+  enrollmentKeyOf,
+  inboxIndexKeys,
+  keys,
+  profileIndexKeys,
+  prospectIdOf,
+  taskIndexKeys,
+  touchDayAttribute,
+  type Key,
+} from './keys.js';
 
 export type Item = Record<string, unknown>;
 
@@ -51,6 +63,9 @@ export type Entity =
   | 'idempotency'
   | 'sequence-version'
   | 'sequence-pointer'
+  | 'task'
+  | 'user'
+  | 'webhook-delivery'
   | 'inbox';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
@@ -163,9 +178,40 @@ export function sequenceFromItem(item: Item): PublishedSequence {
 }
 
 /** The address hashes of a prospect's current email and phone. */
-export function profileHashes(prospect: Pick<Prospect, 'email' | 'phone'>): string[] {
-  const hashes: string[] = [];
-  if (prospect.email) hashes.push(addressHash(prospect.email));
-  if (prospect.phone) hashes.push(addressHash(prospect.phone));
-  return hashes;
+export function profileHashesByChannel(prospect: Pick<Prospect, 'email' | 'phone'>): { email?: string; phone?: string } {
+  return {
+    ...(prospect.email ? { email: addressHash(prospect.email) } : {}),
+    ...(prospect.phone ? { phone: addressHash(prospect.phone) } : {}),
+  };
+}
+
+/**
+ * Free-form maps whose keys a user chose (a task's collected fields, a timeline event's
+ * data) are one JSON string, like a profile's attributes: the marshaller cannot take every
+ * name (`constructor`).
+ */
+function withJsonMap<T extends object>(record: T, field: keyof T & string): Item {
+  const { [field]: map, ...rest } = record as Record<string, unknown>;
+  return map === undefined ? rest : { ...rest, [`${field}Json`]: JSON.stringify(map) };
+}
+
+function fromJsonMap<T>(item: Item, field: string): T {
+  const { [`${field}Json`]: json, ...rest } = fromItem<Record<string, unknown>>(item);
+  return (typeof json === 'string' ? { ...rest, [field]: JSON.parse(json) } : rest) as T;
+}
+
+export function taskItem(task: Task): Item {
+  return { ...toItem(keys.task({ ...task }), 'task', withJsonMap(task, 'fields')), ...taskIndexKeys(task) };
+}
+
+export function taskFromItem(item: Item): Task {
+  return fromJsonMap<Task>(item, 'fields');
+}
+
+export function timelineItem(key: Key, event: TimelineEvent): Item {
+  return toItem(key, 'timeline', withJsonMap(event, 'data'));
+}
+
+export function timelineFromItem(item: Item): TimelineEvent {
+  return fromJsonMap<TimelineEvent>(item, 'data');
 }

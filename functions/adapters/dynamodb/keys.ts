@@ -18,6 +18,10 @@
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
  * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
  * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`, `email:<Message-ID>`) |
+ * | task                    | `P#<prospectId>`   | `K#<sequenceId>#<run, 6 digits>#<stepId>` | the Task; `inboxKey` = `U#<addressHash(assignee)>` → byInbox (a rep's tasks); `listKey` = `TASKS` → byList (everyone's tasks); `listSort` = `<status>#<dueAt>#<taskId>` sorts both. In the prospect's partition, so erasure deletes it |
+ * | call suppression        | `S#<addressHash>`  | `S#call`                            | a phone's `call` entry of the consent ledger ("do not call me"), beside its SMS entry at `S` |
+ * | user                    | `U#<addressHash(email)>` | `USER`                        | UserSettings (phone, daily goal, zone, today's count, streak, `version`); `listKey` = `USERS`, `listSort` = email → byList (the team) |
+ * | webhook delivery        | `W#DELIVERIES`     | `<at>#<eventId>#<endpointId>#<attempt, 3 digits>` | one attempt of an outbound webhook, `expiresAt` (TTL) 30 days; read newest first |
  *
  * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
  * event. The address lookups live on the profile (no pointer items), and steps skipped at
@@ -39,8 +43,8 @@
  * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
  * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
- * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`); the enrollments of one sequence at one company domain (`D#…`, sparse) |
- * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first |
+ * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`); the enrollments of one sequence at one company domain (`D#…`, sparse); every task (`TASKS`); every user (`USERS`) |
+ * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first; a rep's tasks (`U#<addressHash(email)>`) by status, then due time (open ones due by tonight: one range) |
  *
  * Search is at most 2 requests per page: an email or a phone is one keys-only Query plus
  * one BatchGetItem of the profiles; a name or company prefix is two Queries in parallel
@@ -107,6 +111,23 @@
  * A holder that died leaves a lease that expires (`until`), and `expiresAt` lets DynamoDB's
  * TTL remove the item a day later.
  *
+ * ## Tasks, users and webhook deliveries
+ *
+ * A task's index sort text starts with its status, so "open tasks due before X" is ONE
+ * range of one partition (`begins_with open#` up to `open#<X>`), done tasks never page
+ * through it, and completing a task (a conditional put of the whole item) moves it to the
+ * `done#` range in the same write. The assignee's email is hashed in the key like every
+ * address. "Everyone's tasks" share the `TASKS` partition of byList: tasks are made by
+ * people's work (tens to thousands a day), far below a partition's 1,000 writes/s.
+ * Users are few (a team) and live in byList's `USERS` partition, so the team's progress is
+ * one Query. Webhook deliveries share the `W#DELIVERIES` partition for the same reason
+ * (one item per attempt; replies, opt-outs and conversions are rare next to touches).
+ * A rep's tasks live in byInbox (partition `U#<hash>`, sorted by `listSort`) rather than a
+ * GSI of their own, for the reason colleagues reuse byList: CloudFormation adds at most
+ * one GSI per stack update, and byInbox is already the new one of this version (a
+ * deployed stack would otherwise need two deploys). The partitions never meet: the
+ * inbox's are `INBOX#<kind>`, a rep's `U#<64 hex>`.
+ *
  * ## Claims and touches
  *
  * Touch claims are NOT separate items: `claimTouch` sets the map attribute `claim =
@@ -142,9 +163,9 @@
  */
 import { createHash } from 'node:crypto';
 import { parseEnrollmentId } from '../../domain/enrollment.js';
+import type { Enrollment, EnrollmentStatus, InboxKind, Prospect, Task, TimelineEvent, TouchClaim } from '../../domain/records.js';
+import type { ConsentChannel } from '../../domain/people-steps.js';
 import { parseInboxItemId, type InboxItem } from '../../domain/inbox.js';
-import type { InboxKind } from '../../domain/records.js';
-import type { Enrollment, EnrollmentStatus, Prospect, TimelineEvent, TouchClaim } from '../../domain/records.js';
 import { firstCharacter, searchKeyText } from '../../domain/search-text.js';
 import { addressHash } from '../../domain/address-hash.js';
 import type { IndexName } from '../../table-definition.js';
@@ -168,6 +189,11 @@ export const INDEX = {
 
 export const POINTER_SK = 'V#CURRENT';
 export const SEQUENCE_LIST = 'SEQUENCES';
+export const TASK_LIST = 'TASKS';
+export const USER_LIST = 'USERS';
+export const DELIVERIES_PK = 'W#DELIVERIES';
+/** How long webhook delivery records are kept (TTL). */
+export const DELIVERY_RETENTION_SECONDS = 30 * 86_400;
 export const INBOX_LIST = 'INBOX';
 export const COUNTER_SHARDS = 8;
 
@@ -180,6 +206,8 @@ export const prefix = {
   version: 'V#',
   counters: 'C#',
   sequence: 'Q#',
+  task: 'K#',
+  user: 'U#',
   inbox: 'I#',
 } as const;
 
@@ -232,7 +260,8 @@ export const keys = {
     sk: `${prefix.enrollment}${sequenceId}`,
   }),
   timeline: (event: TimelineEvent): Key => ({ pk: prospectPk(event.prospectId), sk: timelineSortKey(event) }),
-  suppression: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'S' }),
+  /** The address's own ledger entry (email, or a phone's SMS), or a phone's `call` entry. */
+  suppression: (hash: string, channel?: ConsentChannel): Key => ({ pk: `S#${hash}`, sk: channel === 'call' ? 'S#call' : 'S' }),
   replyRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'R' }),
   consentRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'C' }),
   sequenceVersion: (sequenceId: string, version: number): Key => ({
@@ -245,6 +274,15 @@ export const keys = {
     return { pk: sequencePk(sequenceId), sk: `${prefix.counters}${checkDay(day)}#${shard}` };
   },
   lease: (name: string): Key => ({ pk: `L#${name}`, sk: 'LEASE' }),
+  task: (parts: { prospectId: string; sequenceId: string; run: number; stepId: string }): Key => ({
+    pk: prospectPk(parts.prospectId),
+    sk: `${prefix.task}${parts.sequenceId}#${String(parts.run).padStart(6, '0')}#${parts.stepId}`,
+  }),
+  user: (email: string): Key => ({ pk: `${prefix.user}${addressHash(email)}`, sk: 'USER' }),
+  delivery: (delivery: { at: string; eventId: string; endpointId: string; attempt: number }): Key => ({
+    pk: DELIVERIES_PK,
+    sk: `${delivery.at}#${delivery.eventId}#${delivery.endpointId}#${String(delivery.attempt).padStart(3, '0')}`,
+  }),
   /** An inbox item, from its id; undefined for an id that cannot be one. */
   inboxItem: (id: string): Key | undefined => {
     const parsed = parseInboxItemId(id);
@@ -252,6 +290,19 @@ export const keys = {
   },
   idempotency: (key: string): Key => ({ pk: `I#${checkIdempotencyKey(key)}`, sk: 'I' }),
 };
+
+/** The index sort text of a task: status, then due time, then id. */
+export function taskSort(task: Pick<Task, 'status' | 'dueAt' | 'id'>): string {
+  return `${task.status}#${task.dueAt}#${task.id}`;
+}
+
+/** The index attributes of a task item: byInbox (its assignee's list) and byList (everyone's). */
+export function taskIndexKeys(task: Task): Record<string, string> {
+  const sort = taskSort(task);
+  return { inboxKey: assigneeKey(task.assignee), listKey: TASK_LIST, listSort: sort };
+}
+
+export const assigneeKey = (email: string): string => `${prefix.user}${addressHash(email)}`;
 
 /** The byList / byInbox partition of the inbox: all kinds, or one. */
 export const inboxPartition = (kind?: InboxKind): string => (kind ? `${INBOX_LIST}#${kind}` : INBOX_LIST);

@@ -2,7 +2,7 @@
 import type { Page } from '../../domain/page.js';
 import type { Prospect, ProspectSummary } from '../../domain/records.js';
 import type { ProspectSearch, ProspectStore } from '../../ports.js';
-import { prospectFromItem } from './items.js';
+import { profileItem, prospectFromItem } from './items.js';
 import { addressKey, INDEX, keys, prospectIdOf, prospectPk } from './keys.js';
 import type { Table } from './requests.js';
 import { DynamoSearch } from './search.js';
@@ -16,6 +16,10 @@ export class DynamoProspects implements ProspectStore {
 
   searchProspects(search: ProspectSearch): Promise<Page<ProspectSummary>> {
     return this.search.searchProspects(search);
+  }
+
+  async putProspect(prospect: Prospect): Promise<void> {
+    await this.table.put(profileItem(prospect));
   }
 
   async getProspect(prospectId: string): Promise<Prospect | undefined> {

@@ -1,14 +1,14 @@
 /** The timeline: one item per event in the prospect's partition, keyed by time and content. */
 import type { TimelineEvent } from '../../domain/records.js';
 import type { TimelineStore } from '../../ports.js';
-import { fromItem, toItem, type Item } from './items.js';
+import { timelineFromItem, timelineItem, type Item } from './items.js';
 import { keys, prefix, prospectPk } from './keys.js';
 import type { Table, WriteRequest } from './requests.js';
 import { mapWithConcurrency } from '../../shared/concurrency.js';
 
 /** The write request of one timeline event (also used by the enrollment batch). */
 export function timelinePut(event: TimelineEvent): WriteRequest {
-  return { PutRequest: { Item: toItem(keys.timeline(event), 'timeline', event) } };
+  return { PutRequest: { Item: timelineItem(keys.timeline(event), event) } };
 }
 
 /**
@@ -33,8 +33,19 @@ export class DynamoTimeline implements TimelineStore {
     await mapWithConcurrency(puts, 8, (put) => this.table.put(put.PutRequest?.Item as Item));
   }
 
-  async listTimeline(prospectId: string): Promise<TimelineEvent[]> {
+  async listTimeline(prospectId: string, options: { newest?: number } = {}): Promise<TimelineEvent[]> {
+    if (options.newest !== undefined) {
+      // One page, newest first: the sort key starts with the event's UTC time.
+      const page = await this.table.queryPage({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': prospectPk(prospectId), ':prefix': prefix.timeline },
+        ScanIndexForward: false,
+        Limit: Math.max(1, Math.min(100, Math.floor(options.newest))),
+        ConsistentRead: true,
+      });
+      return page.items.map(timelineFromItem);
+    }
     const items = await this.table.queryPartition(prospectPk(prospectId), prefix.timeline);
-    return items.map((item) => fromItem<TimelineEvent>(item));
+    return items.map(timelineFromItem);
   }
 }

@@ -43,6 +43,7 @@ async function buildContext(): Promise<NotifyingContext> {
     { DynamoDbStore },
     { EventBridgeTouchScheduler },
     { SesEmailSender },
+    { EventBridgeWebhookPublisher },
     secret,
   ] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
@@ -52,6 +53,7 @@ async function buildContext(): Promise<NotifyingContext> {
     import('../../adapters/dynamodb-store.js'),
     import('../../adapters/eventbridge-touch-scheduler.js'),
     import('../../adapters/ses-email-sender.js'),
+    import('../../adapters/eventbridge-webhook-publisher.js'),
     signingSecret(cfg),
   ]);
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS }), {
@@ -74,12 +76,15 @@ async function buildContext(): Promise<NotifyingContext> {
     clock: { now: () => new Date() },
     logger,
     sequenceCache,
+    // Replies, opt-outs, bounces, conversions and task outcomes go to the webhook bus, when there is one.
+    ...(cfg.WEBHOOK_BUS_NAME ? { webhooks: new EventBridgeWebhookPublisher(cfg.WEBHOOK_BUS_NAME) } : {}),
     settings: {
       publicUrl: cfg.FOLLOWUP_PUBLIC_URL,
       signingSecret: secret,
       ...(cfg.REPLY_DOMAIN ? { replyDomain: cfg.REPLY_DOMAIN } : {}),
       defaultPhoneRegion: cfg.DEFAULT_PHONE_REGION,
       claimLeaseSeconds: cfg.TOUCH_CLAIM_LEASE_SECONDS,
+      defaultTimezone: cfg.DEFAULT_TIMEZONE,
       touchesPerPersonPerDay: cfg.TOUCHES_PER_PERSON_PER_DAY,
     },
     email: correlatedEmailSender(

@@ -9,11 +9,15 @@ import {
   ConsentRefusedError,
   EnrollmentNotFoundError,
   EnrollmentStateError,
+  InputError,
   InboxItemNotFoundError,
   ProspectNotFoundError,
+  ProviderUnavailableError,
   SequenceNotFoundError,
   SequenceVersionNotFoundError,
+  TaskNotFoundError,
 } from '../../use-cases/context.js';
+import { OutcomeInputError } from '../../domain/task-outcome.js';
 import { InvalidCursorError, InvalidQueryError } from '../../domain/page.js';
 import type { Logger } from '../../ports.js';
 import { ID_RULES, isValidId, quoteForMessage } from '../../domain/ids.js';
@@ -175,17 +179,21 @@ export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
     });
   }
   if (error instanceof z.$ZodError) return json(400, { error: describeZodError(error) });
-  if (error instanceof InvalidCursorError || error instanceof InvalidQueryError) return json(400, { error: error.message, field: error.field });
+  if (error instanceof InputError || error instanceof OutcomeInputError || error instanceof InvalidCursorError || error instanceof InvalidQueryError) {
+    return json(400, { error: error.message, field: error.field });
+  }
   if (
     error instanceof SequenceNotFoundError ||
     error instanceof SequenceVersionNotFoundError ||
     error instanceof EnrollmentNotFoundError ||
     error instanceof ProspectNotFoundError ||
+    error instanceof TaskNotFoundError ||
     error instanceof InboxItemNotFoundError
   ) {
     return json(404, { error: error.message });
   }
   if (error instanceof EnrollmentStateError) return json(409, { error: error.message });
+  if (error instanceof ProviderUnavailableError) return json(503, { error: error.message }, { 'retry-after': '5' });
   if (error instanceof ConsentRefusedError) return json(409, { error: error.message, field: error.field });
   logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
   return json(500, { error: 'internal error' });

@@ -38,6 +38,8 @@ export function touchOutcomeMetrics(outcome: TouchOutcome, message: Pick<TouchMe
       return [count(METRIC.touchesSkipped, outcome.channel)];
     case 'stale':
     case 'rescheduled':
+    // A task is counted on the sequence (step counters), not as a touch: a rep does it later.
+    case 'assigned':
       return [];
   }
 }

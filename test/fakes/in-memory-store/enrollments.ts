@@ -32,6 +32,7 @@ import { checkPageLimit, type Page } from '../../../functions/domain/page.js';
 import { queryIndex, type IndexEntry } from './indexes.js';
 import { byString, clone, stored, type FakeTables } from './state.js';
 import { putTimeline } from './timeline.js';
+import { ledgerKey } from './consent.js';
 import { timelineSortKey } from '../../../functions/adapters/dynamodb/keys.js';
 
 export class FakeEnrollments implements EnrollmentStore {
@@ -147,14 +148,16 @@ export class FakeEnrollments implements EnrollmentStore {
   }> {
     const enrollment = this.tables.enrollments.get(message.enrollmentId);
     const prospect = this.tables.prospects.get(message.prospectId);
-    const messageHashes = [
-      ...new Set([message.addressHashes?.email, message.addressHashes?.phone].filter((h): h is string => !!h)),
+    const hashes = prospect
+      ? { email: prospect.email ? addressHash(prospect.email) : undefined, phone: prospect.phone ? addressHash(prospect.phone) : undefined }
+      : (message.addressHashes ?? {});
+    // The address's own ledger entry, and a phone's `call` entry.
+    const wanted = [
+      ...(hashes.email ? [ledgerKey(hashes.email)] : []),
+      ...(hashes.phone ? [ledgerKey(hashes.phone), ledgerKey(hashes.phone, 'call')] : []),
     ];
-    const wanted = prospect
-      ? [prospect.email, prospect.phone].filter((a): a is string => !!a).map(addressHash)
-      : messageHashes;
     const suppressions = wanted
-      .map((hash) => this.tables.suppressions.get(hash))
+      .map((key) => this.tables.suppressions.get(key))
       .filter((s): s is Suppression => !!s)
       .map(clone);
     return {
@@ -175,6 +178,12 @@ export class FakeEnrollments implements EnrollmentStore {
     ) {
       return 'conflict';
     }
+    if (
+      advance.expectedTask &&
+      (existing.awaitingTask?.taskId !== advance.expectedTask.taskId || existing.awaitingTask.attempt !== advance.expectedTask.attempt)
+    ) {
+      return 'conflict';
+    }
     const updated: Enrollment = clone(existing);
     updated.status = next.status;
     updated.stepIndex = next.stepIndex;
@@ -183,9 +192,12 @@ export class FakeEnrollments implements EnrollmentStore {
       if (next[field] !== undefined) updated[field] = next[field];
       else delete updated[field];
     }
+    if (next.awaitingTask !== undefined) updated.awaitingTask = stored(next.awaitingTask);
+    else delete updated.awaitingTask;
     if (next.thread !== undefined) updated.thread = stored(next.thread);
     if (next.endedAt !== undefined) updated.endedAt = next.endedAt;
     if (next.endReason !== undefined) updated.endReason = next.endReason;
+    if (next.lastTaskOutcome !== undefined) updated.lastTaskOutcome = stored(next.lastTaskOutcome);
     if (advance.touch) updated.touches[advance.touch.stepId] = stored(advance.touch);
     this.tables.enrollments.set(updated.id, updated);
     this.tables.claims.delete(updated.id);
@@ -207,6 +219,8 @@ export class FakeEnrollments implements EnrollmentStore {
     }
     touch.status = update.status;
     if (update.error !== undefined) touch.error = update.error;
+    if (update.answeredBy !== undefined) touch.answeredBy = update.answeredBy;
+    if (update.durationSeconds !== undefined) touch.durationSeconds = update.durationSeconds;
     return 'ok';
   }
 }

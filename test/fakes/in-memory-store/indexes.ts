@@ -22,6 +22,8 @@ export function queryIndex<T>(
     prefix?: string;
     /** Sort keys `>=` this (a key condition). */
     atLeast?: string;
+    /** Sort keys up to this one, included (a BETWEEN's upper end). */
+    to?: string;
     limit: number;
     /** The sort key of the start key: the page begins after it, in the direction read. */
     after?: string;
@@ -34,6 +36,7 @@ export function queryIndex<T>(
   const read = entries
     .filter((entry) => entry.partition === query.partition && entry.sort.startsWith(query.prefix ?? ''))
     .filter((entry) => query.atLeast === undefined || entry.sort >= query.atLeast)
+    .filter((entry) => query.to === undefined || entry.sort <= query.to)
     .filter((entry) => query.after === undefined || direction * byString(entry.sort, query.after) > 0)
     .sort((a, b) => direction * byString(a.sort, b.sort))
     .slice(0, query.limit);

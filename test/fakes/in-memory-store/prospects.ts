@@ -16,7 +16,7 @@ import type { Prospect, ProspectSummary } from '../../../functions/domain/record
 import { classifySearch } from '../../../functions/domain/search-text.js';
 import type { ProspectSearch, ProspectStore } from '../../../functions/ports.js';
 import { queryIndex, type IndexEntry } from './indexes.js';
-import { clone, type FakeTables } from './state.js';
+import { clone, stored, type FakeTables } from './state.js';
 
 const summaryOf = (prospect: Prospect): ProspectSummary => prospectSummaryFromItem({ ...prospect, pk: keys.profile(prospect.id).pk });
 
@@ -26,6 +26,11 @@ export class FakeProspects implements ProspectStore {
   async getProspect(prospectId: string): Promise<Prospect | undefined> {
     const found = this.tables.prospects.get(prospectId);
     return found ? clone(found) : undefined;
+  }
+
+  async putProspect(prospect: Prospect): Promise<void> {
+    if (prospect.id.includes('.') || prospect.id.includes('#')) throw new Error(`Prospect id must not contain '.' or '#': ${prospect.id}`);
+    this.tables.prospects.set(prospect.id, stored(prospect));
   }
 
   /** Like the adapter: an address with `@` is looked up among emails, any other among phones. */
@@ -98,6 +103,7 @@ export class FakeProspects implements ProspectStore {
       }
     }
     this.tables.timeline.delete(prospectId);
+    for (const [id, task] of this.tables.tasks) if (task.prospectId === prospectId) this.tables.tasks.delete(id);
     // Inbox items live in the prospect's partition: erased with it.
     for (const [id, item] of this.tables.inbox) if (item.prospectId === prospectId) this.tables.inbox.delete(id);
   }

@@ -3,8 +3,10 @@
  * DynamoDB adapter), and the copy helpers that make it behave like a remote store: reads
  * and writes deep-clone, and a written record loses its `undefined` values.
  */
-import type { ConsentRecord, Enrollment, Prospect, ReplyRecord, Suppression, TimelineEvent } from '../../../functions/domain/records.js';
+import type { ConsentRecord, Enrollment, Prospect, ReplyRecord, Suppression, Task, TimelineEvent } from '../../../functions/domain/records.js';
 import type { PublishedSequence } from '../../../functions/domain/sequence.js';
+import type { UserSettings } from '../../../functions/domain/user-progress.js';
+import type { WebhookDelivery } from '../../../functions/domain/webhook-events.js';
 import type { InboxItem } from '../../../functions/domain/inbox.js';
 
 export interface StoredClaim {
@@ -25,7 +27,13 @@ export class FakeTables {
   readonly prospects = new Map<string, Prospect>();
   readonly enrollments = new Map<string, Enrollment>();
   readonly claims = new Map<string, StoredClaim>();
+  /** `<addressHash>` for an address's own entry, `<addressHash>#call` for a phone's call entry (as the keys). */
   readonly suppressions = new Map<string, Suppression>();
+  readonly tasks = new Map<string, Task>();
+  /** By lower-case email. */
+  readonly users = new Map<string, UserSettings>();
+  /** By the delivery's sort key (at, event, endpoint, attempt). */
+  readonly deliveries = new Map<string, WebhookDelivery>();
   /** Ledger entries by address hash, like the suppressions. */
   readonly replies = new Map<string, ReplyRecord>();
   readonly consents = new Map<string, ConsentRecord>();

@@ -10,10 +10,12 @@ export class FakeTimeline implements TimelineStore {
     putTimeline(this.tables, events);
   }
 
-  async listTimeline(prospectId: string): Promise<TimelineEvent[]> {
+  async listTimeline(prospectId: string, options: { newest?: number } = {}): Promise<TimelineEvent[]> {
     const events = this.tables.timeline.get(prospectId);
     if (!events) return [];
-    return [...events.entries()].sort(([a], [b]) => byString(a, b)).map(([, event]) => clone(event));
+    const sorted = [...events.entries()].sort(([a], [b]) => byString(a, b)).map(([, event]) => clone(event));
+    if (options.newest === undefined) return sorted;
+    return sorted.reverse().slice(0, Math.max(1, Math.min(100, Math.floor(options.newest))));
   }
 }
 

@@ -9,12 +9,44 @@ import {
 } from '../../../functions/adapters/sequence-files.js';
 import { computeNextTouchAt } from '../../../functions/domain/schedule.js';
 import { isFirstSmsStep, isThreadedStep, SequenceValidationError } from '../../../functions/domain/sequence-definition.js';
-import { renderEmail, renderSms, templateVarsFor } from '../../../functions/domain/templates.js';
+import { renderEmail, renderScript, renderSms, templateVarsFor, type ScriptTemplate } from '../../../functions/domain/templates.js';
+
+describe('templates/phone-first-follow-up', () => {
+  it('mixes the channels as the practice says, and compiles with no warnings', async () => {
+    const sequence = await loadSequenceFromDirectory('templates/phone-first-follow-up');
+    expect(sequence.warnings).toEqual([]);
+    expect(sequence.definition.steps.map((s) => `${s.id}:${s.channel}:${s.wait.amount}${s.wait.unit}`)).toEqual([
+      'welcome:email:0minutes',
+      'first-call:call:1hours',
+      'voicemail:voicemail:10minutes',
+      'text:sms:1businessDays',
+      'value:email:3businessDays',
+      'second-call:call:2businessDays',
+      'break-up:email:4businessDays',
+    ]);
+    const [, call, voicemail] = sequence.definition.steps;
+    expect(call).toMatchObject({ purpose: expect.stringContaining('book a 30-minute demo'), dueWithin: { amount: 1, unit: 'businessDays' }, collect: ['currentTool', 'teamSize'] });
+    expect(call?.outcomes).toMatchObject({ connected: 'stop_replied', meeting_booked: 'stop_converted', call_back: 'pause_until', no_answer: 'continue' });
+    expect(voicemail?.voicemail).toEqual({ onHuman: 'connect_rep' });
+    expect(sequence.definition).toMatchObject({ exitOn: ['meeting_booked'], sender: { voice: { from: '+15005550006' } } });
+  });
+
+  it("reads a call's script and a voicemail like a rep would say them, for a prospect with only a phone", async () => {
+    const { definition, templates } = await loadSequenceFromDirectory('templates/phone-first-follow-up');
+    const vars = templateVarsFor({ prospect: { phone: '+13125550127', attributes: {} }, sender: definition.sender, timezone: 'America/Chicago' });
+    const script = renderScript(templates['first-call'] as ScriptTemplate, vars);
+    expect(script).toMatch(/^Hi there, this is Dana Whitfield from Northwind Analytics\. The reason I'm calling is the demo you asked for:/);
+    expect(renderScript(templates['voicemail'] as ScriptTemplate, vars)).toContain('Hi there, this is Dana Whitfield from Northwind Analytics.');
+    const withTool = templateVarsFor({ prospect: { phone: '+13125550127', firstName: 'Lin', attributes: { currentTool: 'Tableau' } }, sender: definition.sender });
+    expect(renderScript(templates['second-call'] as ScriptTemplate, withTool)).toContain('They use Tableau for reporting today.');
+  });
+});
 
 describe('templates/inbound-lead-follow-up', () => {
   it('compiles with no errors or warnings: 5 touches mixing email and SMS', async () => {
-    const [sequence, ...others] = await loadSequencesFromDirectory('templates');
-    expect(others).toEqual([]);
+    const all = await loadSequencesFromDirectory('templates');
+    expect(all.map((s) => s.id).sort()).toEqual(['inbound-lead-follow-up', 'phone-first-follow-up']);
+    const sequence = all.find((s) => s.id === 'inbound-lead-follow-up');
     expect(sequence?.warnings).toEqual([]);
     const steps = sequence?.definition.steps ?? [];
     expect(steps.map((s) => `${s.id}:${s.channel}:${s.wait.amount}${s.wait.unit}`)).toEqual([

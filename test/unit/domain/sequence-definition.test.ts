@@ -181,7 +181,7 @@ describe('compileSequence: definition errors', () => {
       'templates/x/sequence.yaml: owner: is required',
       'templates/x/sequence.yaml: onPermanentFailure: "retry_forever" is not allowed — use skip_step or fail_enrollment',
       'templates/x/sequence.yaml: step "Intro Email" (steps[0]): id: "Intro Email" is not a valid step id — use 1–48 lower-case letters, digits and dashes, starting with a letter or digit',
-      'templates/x/sequence.yaml: step "Intro Email" (steps[0]): channel: "fax" is not a channel — use email or sms',
+      'templates/x/sequence.yaml: step "Intro Email" (steps[0]): channel: "fax" is not a channel — use email, sms, call, voicemail or task',
     ]);
   });
 

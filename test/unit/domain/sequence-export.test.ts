@@ -10,13 +10,22 @@ import { compileSequence } from '../../../functions/domain/sequence-definition.j
 import { formatWait, sequenceFiles, templateFileSource } from '../../../functions/domain/sequence-export.js';
 
 describe('sequence export', () => {
-  it('round-trips the example sequence to the same hash through YAML', async () => {
-    const published = await loadSequenceFromDirectory(resolve(import.meta.dirname, '../../../templates/inbound-lead-follow-up'));
+  it.each(['inbound-lead-follow-up', 'phone-first-follow-up'])('round-trips the example sequence %s to the same hash through YAML', async (id) => {
+    const published = await loadSequenceFromDirectory(resolve(import.meta.dirname, '../../../templates', id));
     const files = sequenceFiles(published);
     expect(Object.keys(files.templates).sort()).toEqual(published.definition.steps.map((s) => s.template).sort());
     const again = compileSequence({ id: published.id, definition: parse(stringify(files.definition)), templates: files.templates });
     expect(again.hash).toBe(published.hash);
     expect(again.templates).toEqual(published.templates);
+  });
+
+  it('writes a people step as it is authored: dueWithin in words, the script as the whole file', async () => {
+    const published = await loadSequenceFromDirectory(resolve(import.meta.dirname, '../../../templates/phone-first-follow-up'));
+    const files = sequenceFiles(published);
+    const yaml = stringify(files.definition);
+    expect(yaml).toContain('dueWithin: 1 business day');
+    expect(yaml).toContain('dueWithin: 2 business days');
+    expect(files.templates['02-first-call.call.liquid']).toMatch(/^Hi \{\{ prospect\.firstName/);
   });
 
   it('keeps an HTML body with its own text part, and a quoted subject', () => {

@@ -128,6 +128,27 @@ describe('touch worker pacing', () => {
     expect(t.sms.attempts).toHaveLength(2);
   });
 
+  it("paces a voicemail drop on the SMS queue by Twilio's call rate, not the SMS slots it shares the queue with", async () => {
+    const t = await createTestContext();
+    const [first] = await firstTouches(t, 1);
+    if (!first) throw new Error('no touch');
+    const now = () => t.clock.now().getTime();
+    // The SMS share is used up for the next seconds; the call pacer has its slot free.
+    const sms = new SendPacer(0.5 / RATE_MARGIN, now);
+    sms.reserve();
+    const returner = new RecordingReturner();
+    const worker = createTouchWorkerHandler(async () => t.ctx, {
+      pacers: { sms, voicemail: new SendPacer(1 / RATE_MARGIN, now) },
+      queueChannels: { [EMAIL_QUEUE]: 'email', [SMS_QUEUE]: 'sms' },
+      returner,
+    });
+    // Messages that no longer match their enrollment's step (stale): only the pacing is looked at.
+    const text: TouchMessage = { ...first, stepIndex: 3, channel: 'sms' };
+    const voicemail: TouchMessage = { ...first, stepIndex: 4, channel: 'voicemail' };
+    await worker({ Records: [record(text, 'sms-1', SMS_QUEUE), record(voicemail, 'vm-1', SMS_QUEUE)] });
+    expect(returner.returned.map((r) => r.messageId)).toEqual(['sms-1']);
+  });
+
   it('backs off a throttle without a hint (SES TooManyRequests) by the receive count', async () => {
     const t = await createTestContext();
     const [message] = await firstTouches(t, 1);

@@ -239,6 +239,7 @@ describe('enrollProspects: schedules', () => {
       opted_out: 0,
       bounced: 0,
       stopped: 0,
+      converted: 0,
       failed: 0,
     });
   });

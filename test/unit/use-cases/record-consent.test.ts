@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addressHash } from '../../../functions/domain/address-hash.js';
 import type { SuppressionReason } from '../../../functions/domain/records.js';
-import { ConsentRefusedError, ProspectNotFoundError } from '../../../functions/use-cases/context.js';
+import { ProspectNotFoundError } from '../../../functions/use-cases/context.js';
 import { recordConsent } from '../../../functions/use-cases/record-consent.js';
 import { recordReplyInLedger } from '../../../functions/use-cases/record-reply.js';
 import { ADA, createTestContext, enrollOne, type TestContext } from '../../fakes/test-context.js';
@@ -46,12 +46,26 @@ describe('recordConsent', () => {
       await expect(recordConsent(asEditor(t), { prospectId, channel, source: 'x' })).rejects.toThrow(/only a START from that number/);
     }
     await suppress(t, ADA.phone, 'manual');
-    await expect(recordConsent(asEditor(t), { prospectId, channel: 'call', source: 'x' })).rejects.toBeInstanceOf(ConsentRefusedError);
+    // A call consent is about the phone's `call` entry ("do not call me"): the SMS entry stays.
+    expect(await recordConsent(asEditor(t), { prospectId, channel: 'call', source: 'x' })).toMatchObject({ lifted: [] });
+    expect(await t.store.getSuppression(ADA.phone)).toMatchObject({ reason: 'manual' });
     expect(await recordConsent(asEditor(t), { prospectId, channel: 'sms', source: 'x' })).toMatchObject({ lifted: ['manual'] });
     await suppress(t, ADA.email, 'erased');
     await expect(recordConsent(asEditor(t), { prospectId, channel: 'email', source: 'x' })).rejects.toThrow(/erased/);
     // Nothing was lifted by the refusals.
     expect(await t.store.getSuppression(ADA.email)).toMatchObject({ reason: 'erased' });
+  });
+
+  it("a call consent lifts the phone's call entry (a \"do not call me\"), never its SMS entry", async () => {
+    const t = await createTestContext();
+    const { prospectId } = await enrollOne(t);
+    await suppress(t, ADA.phone, 'manual');
+    await t.store.putSuppression({ address: ADA.phone, addressHash: addressHash(ADA.phone), channel: 'call', reason: 'manual', source: 'task:x', createdAt: t.clock.now().toISOString() });
+    expect(await recordConsent(asEditor(t), { prospectId, channel: 'call', source: 'asked to be called again' })).toMatchObject({ channel: 'call', lifted: ['manual'] });
+    expect(await t.store.getSuppression(ADA.phone, 'call')).toBeUndefined();
+    expect(await t.store.getSuppression(ADA.phone)).toMatchObject({ channel: 'sms', reason: 'manual' });
+    // Nothing left to lift: recorded again, lifting nothing; an SMS consent was never needed for calls.
+    expect(await recordConsent(asEditor(t), { prospectId, channel: 'call', source: 'again' })).toMatchObject({ lifted: [] });
   });
 
   it('needs the acting principal', async () => {

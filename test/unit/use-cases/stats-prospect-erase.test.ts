@@ -44,6 +44,7 @@ describe('getSequenceStats', () => {
       opted_out: 0,
       bounced: 0,
       stopped: 0,
+      converted: 0,
       failed: 0,
     });
     const byStep = Object.fromEntries(stats.steps.map((s) => [s.stepId, { sent: s.sent, failed: s.failed, skipped: s.skipped, replies: s.replies }]));

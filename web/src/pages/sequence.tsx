@@ -84,6 +84,8 @@ function StepStats({ stats }: { stats: SequenceStatsView }) {
             <th scope="col">Failed</th>
             <th scope="col">Skipped</th>
             <th scope="col">Reply rate</th>
+            <th scope="col">Tasks done</th>
+            <th scope="col">Converted</th>
           </tr>
         </thead>
         <tbody>
@@ -102,6 +104,8 @@ function StepStats({ stats }: { stats: SequenceStatsView }) {
               <td>{count(step.failed)}</td>
               <td>{count(step.skipped)}</td>
               <td>{percent(step.replyRate)}</td>
+              <td>{step.channel === 'call' || step.channel === 'task' ? `${count(step.done)} of ${count(step.tasks)}` : '—'}</td>
+              <td>{count(step.converted)}</td>
             </tr>
           ))}
         </tbody>

@@ -89,6 +89,19 @@ function Rendered({ preview }: { preview: PreviewResponse }) {
       </div>
     );
   }
+  if (preview.channel !== 'email') {
+    const what = { call: 'Call script', voicemail: 'Voicemail message', task: 'Task script' }[preview.channel];
+    return (
+      <div class="script-preview">
+        <p class="muted">
+          {what} for {source}
+        </p>
+        <pre class="text-part" data-testid="script-text">
+          {preview.text}
+        </pre>
+      </div>
+    );
+  }
   return (
     <div class="email-preview">
       <p class="muted">Email for {source}</p>

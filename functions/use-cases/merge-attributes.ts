@@ -1,0 +1,30 @@
+/**
+ * Collected fields become prospect attributes, merged into the profile (the fields given
+ * replace theirs, every other attribute stays), so later templates can use them as
+ * `attributes.<name>`. Read, merge and write happen under the prospect's enrollment lane
+ * lease (domain/lanes.ts), the lock imports hold, so an import of the same person never
+ * writes back a profile read before the merge.
+ */
+import { laneOf } from '../domain/lanes.js';
+import { BusyError, type UseCaseContext } from './context.js';
+import { underLaneLease } from './lane-lease.js';
+
+const LEASE = { leaseSeconds: 30, waitMs: 10_000 };
+
+export async function mergeProspectAttributes(ctx: UseCaseContext, prospectId: string, values: Record<string, string>, at: Date): Promise<boolean> {
+  if (Object.keys(values).length === 0) return false;
+  const owner = `attributes-${prospectId}-${at.getTime()}-${Math.random().toString(36).slice(2, 8)}`;
+  const outcome = await underLaneLease(ctx, laneOf(prospectId), owner, LEASE, async (held) => {
+    const prospect = await ctx.store.getProspect(prospectId);
+    if (!prospect) return false;
+    const attributes = { ...prospect.attributes };
+    for (const [name, value] of Object.entries(values)) {
+      Object.defineProperty(attributes, name, { value, enumerable: true, writable: true, configurable: true });
+    }
+    if (!(await held.confirm())) throw new BusyError('an import took over the prospect meanwhile; try again');
+    await ctx.store.putProspect({ ...prospect, attributes, updatedAt: at.toISOString() });
+    return true;
+  });
+  if (outcome.kind === 'busy') throw new BusyError('an import is enrolling this prospect right now; try again in a minute');
+  return outcome.value;
+}
