@@ -51,7 +51,9 @@ export type Entity =
   | 'idempotency'
   | 'sequence-version'
   | 'sequence-pointer'
-  | 'inbox';
+  | 'inbox'
+  | 'import'
+  | 'import-chunk';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {
