@@ -8,6 +8,9 @@ import * as z from './zod.js';
 const optional = z.optional(z.string().check(z.trim(), z.minLength(1)));
 const positiveInt = () => z.coerce.number().check(z.int(), z.positive());
 
+/** 1 MB: about 10,000 rows, answered well inside API Gateway's 30 s (handlers/api.ts MAX_ENROLLMENT_ROWS). */
+export const DEFAULT_MAX_ENROLLMENT_BODY_BYTES = 1024 * 1024;
+
 export const configSchema = z.object({
   TABLE_NAME: z._default(z.string().check(z.minLength(1)), 'followup'),
   /** Base URL for unsubscribe links, Twilio status callbacks and Twilio signature checks. */
@@ -55,8 +58,8 @@ export const configSchema = z.object({
   TOUCH_CLAIM_LEASE_SECONDS: z._default(positiveInt(), 300),
   /** Touches one person may get per channel and local day across concurrent sequences (README "Enrollment rules"). */
   TOUCHES_PER_PERSON_PER_DAY: z._default(positiveInt(), 1),
-  /** Largest enrollment request body (bytes); larger answers 413. */
-  MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), 5 * 1024 * 1024),
+  /** Largest enrollment request body (bytes); larger answers 413 naming /imports (README "Imports"). */
+  MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), DEFAULT_MAX_ENROLLMENT_BODY_BYTES),
   POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'followup'),
   /** How long a secret read from Secrets Manager is kept before it is read again (rotation takes effect). */
   FOLLOWUP_SECRETS_MAX_AGE_SECONDS: z._default(positiveInt(), 300),

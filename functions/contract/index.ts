@@ -6,3 +6,4 @@
 export * from './common.js';
 export * from './auth.js';
 export * from './queries.js';
+export * from './imports.js';

@@ -101,9 +101,15 @@ export interface ImportProgress {
 /** How many reasons a chunk keeps and the job shows. */
 export const TOP_REASONS = 10;
 
-/** The reason without the row-specific part, so equal causes add up ("duplicate of row 12…" → "duplicate of row …"). */
+/**
+ * The reason without its row-specific parts, so equal causes add up: quoted values become
+ * `"…"` and row and line numbers `N` (`email: "bad" is not…` → `email: "…" is not…`).
+ */
 export function reasonKind(reason: string): string {
-  return reason.replace(/\d+/g, 'N').slice(0, 200);
+  return reason
+    .replace(/"(?:[^"\\]|\\.)*"/g, '"…"')
+    .replace(/\b(rows?|lines?) \d+/g, '$1 N')
+    .slice(0, 200);
 }
 
 export function topReasons(reasons: Record<string, number>, limit = TOP_REASONS): { reason: string; count: number }[] {

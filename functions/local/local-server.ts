@@ -23,6 +23,7 @@ import { createDevRoutes, type CreateUser, type EmailEventRequest } from './dev-
 import { ownHosts } from './host-check.js';
 import type { LocalOAuthProvider } from './oauth-provider.js';
 import type { Outbox } from './outbox.js';
+import { UPLOAD_PATH } from './imports.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -50,6 +51,8 @@ export interface LocalServerOptions {
   createUser?: CreateUser;
   /** `/console/` and `/console/config.json`. */
   serveConsole?: (req: IncomingMessage, res: ServerResponse, path: string, origin: string) => Promise<boolean>;
+  /** `PUT /uploads/…`: an import job's file (local/imports.ts), streamed, so read before any body is buffered. */
+  upload?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export function createRequestListener(options: LocalServerOptions): RequestListener {
@@ -81,6 +84,8 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // An import's file may be any size: it streams to the object store, never through readBody.
+    if (options.upload && path.startsWith(UPLOAD_PATH)) return options.upload(req, res);
     const body = await readBody(req, maxBodyBytes);
     if (body === 'too_large') return writeJson(res, 413, { message: 'Request Entity Too Large' });
 

@@ -9,6 +9,8 @@ import {
   ConsentRefusedError,
   EnrollmentNotFoundError,
   EnrollmentStateError,
+  ImportNotFoundError,
+  ImportStateError,
   InboxItemNotFoundError,
   ProspectNotFoundError,
   SequenceNotFoundError,
@@ -181,11 +183,12 @@ export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
     error instanceof SequenceVersionNotFoundError ||
     error instanceof EnrollmentNotFoundError ||
     error instanceof ProspectNotFoundError ||
-    error instanceof InboxItemNotFoundError
+    error instanceof InboxItemNotFoundError ||
+    error instanceof ImportNotFoundError
   ) {
     return json(404, { error: error.message });
   }
-  if (error instanceof EnrollmentStateError) return json(409, { error: error.message });
+  if (error instanceof EnrollmentStateError || error instanceof ImportStateError) return json(409, { error: error.message });
   if (error instanceof ConsentRefusedError) return json(409, { error: error.message, field: error.field });
   logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
   return json(500, { error: 'internal error' });
