@@ -25,6 +25,8 @@ export interface DynamoInboundContext {
   sms: FakeSmsSender;
   clock: FakeClock;
   sequence: PublishedSequence;
+  /** The table this context's store writes to (a fresh one per context). */
+  tableName: string;
 }
 
 let tables = 0;
@@ -54,5 +56,5 @@ export async function createDynamoInboundContext(
   const compiled = await loadExampleSequence();
   options.tweak?.(compiled);
   const { sequence } = await publishSequence(ctx, compiled);
-  return { ctx, store, scheduler, email, sms, clock, sequence };
+  return { ctx, store, scheduler, email, sms, clock, sequence, tableName };
 }
