@@ -30,6 +30,13 @@ export interface LocalImportQueueOptions {
   capacity?: number;
 }
 
+export class ImportQueueClosedError extends Error {
+  override name = 'ImportQueueClosedError';
+  constructor() {
+    super('the import queue is closed (the runtime is stopping)');
+  }
+}
+
 export class LocalImportQueue implements ImportQueue {
   private work: ((message: ImportMessage) => Promise<void>) | undefined;
   private readonly queued: { message: ImportMessage; attempt: number }[] = [];
@@ -52,7 +59,8 @@ export class LocalImportQueue implements ImportQueue {
 
   async send(messages: readonly ImportMessage[]): Promise<void> {
     for (const message of messages) {
-      if (this.closed) return;
+      // A splitter still reading when the runtime stops: it stops too (a restart resumes it).
+      if (this.closed) throw new ImportQueueClosedError();
       if (message.kind === 'split') {
         // A split reads a whole file: it runs beside the pool, which runs the chunks it queues.
         const split = this.run(message).finally(() => {
@@ -63,7 +71,7 @@ export class LocalImportQueue implements ImportQueue {
         continue;
       }
       while (this.queued.length >= this.capacity && !this.closed) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
-      if (this.closed) return;
+      if (this.closed) throw new ImportQueueClosedError();
       this.queued.push({ message, attempt: 1 });
       this.pump();
     }
@@ -115,6 +123,7 @@ export class LocalImportQueue implements ImportQueue {
       await this.work(message);
     } catch (error) {
       if (rethrow) throw error;
+      if (error instanceof ImportQueueClosedError) return;
       this.options.logger.error('import split failed', { importId: message.importId, error: String(error) });
     }
   }
