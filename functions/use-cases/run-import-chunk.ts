@@ -42,7 +42,7 @@ export async function runImportChunk(
   const rows = input.rowsOf(job);
   const results = job.dryRun
     ? checkRows(ctx, rows)
-    : await enrollProspects(ctx, { sequenceId: job.sequenceId, rows, importId, reenroll: job.reenroll });
+    : await enrollProspects(ctx, { sequenceId: job.sequenceId, rows, importId, reenroll: job.reenroll, within: 'import' });
 
   await ctx.objects.put(importObjects.chunkResults(importId, chunk.index), results.map(resultLine).join(''), 'text/csv; charset=utf-8');
   const result = summarize(importId, chunk, results, ctx.clock.now());
