@@ -29,6 +29,29 @@ export function detectEncoding(bytes: Uint8Array, complete: boolean): CsvEncodin
   }
 }
 
+/**
+ * Windows-1252's bytes 0x80–0x9F (€ ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž ‘ ’ “ ” • – — ˜ ™ š › œ ž Ÿ);
+ * the five it leaves undefined stay the C1 controls, as the WHATWG encoding standard says.
+ * Written out because Node 20's TextDecoder('windows-1252') decodes these bytes as
+ * Latin-1's invisible control characters, so Excel's curly quotes and dashes vanished.
+ */
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+/** Decodes Windows-1252 bytes (every byte is one character, so a stream needs no state). */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  let text = '';
+  for (let start = 0; start < bytes.length; start += 8192) {
+    const part = bytes.subarray(start, start + 8192);
+    const codes = new Array<number>(part.length);
+    for (let i = 0; i < part.length; i++) {
+      const byte = part[i] as number;
+      codes[i] = byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH.charCodeAt(byte - 0x80) : byte;
+    }
+    text += String.fromCharCode(...codes);
+  }
+  return text;
+}
+
 export class TextEncodingError extends Error {
   override name = 'TextEncodingError';
 }
@@ -44,6 +67,7 @@ export async function* decodeStream(pieces: AsyncIterable<Uint8Array>): AsyncGen
   let encoding: CsvEncoding = 'utf-8';
   let bytesRead = 0;
   const decode = (bytes: Uint8Array, stream: boolean): string => {
+    if (encoding === 'windows-1252') return decodeWindows1252(bytes);
     try {
       return (decoder as InstanceType<typeof TextDecoder>).decode(bytes, { stream });
     } catch {
@@ -55,8 +79,8 @@ export async function* decodeStream(pieces: AsyncIterable<Uint8Array>): AsyncGen
   const start = (complete: boolean) => {
     const bytes = concat(head, headBytes);
     encoding = detectEncoding(bytes, complete);
-    // fatal for UTF-8 only: every byte is a character in Windows-1252, and UTF-16 is what its mark says.
-    decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8' });
+    // fatal for UTF-8 only: UTF-16 is what its mark says (Windows-1252 has its own decoder).
+    decoder = new TextDecoder(encoding === 'windows-1252' ? 'utf-8' : encoding, { fatal: encoding === 'utf-8' });
     return bytes;
   };
   for await (const piece of pieces) {
