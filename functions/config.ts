@@ -74,6 +74,15 @@ export const configSchema = z.object({
   TWILIO_MAX_SEND_RATE: z.optional(z.coerce.number().check(z.positive())),
   EMAIL_TOUCH_CONCURRENCY: z.optional(positiveInt()),
   SMS_TOUCH_CONCURRENCY: z.optional(positiveInt()),
+  /** Import jobs (README "Imports"): the bucket of uploads and results, and the queue of chunks. */
+  IMPORT_BUCKET: optional,
+  IMPORT_QUEUE_URL: optional,
+  /**
+   * CreateSchedule calls per second this container may make (its share of the account's
+   * Scheduler quota: the import workers' maximum concurrency × this stays under it). Unset:
+   * no limit beyond the throttle retries.
+   */
+  SCHEDULE_CREATE_RATE: z.optional(z.coerce.number().check(z.positive())),
 });
 
 export type Config = z.infer<typeof configSchema>;

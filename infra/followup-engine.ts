@@ -33,6 +33,7 @@ import { buildKeys } from './engine/encryption.js';
 import { buildFunctions, type FollowupFunctions } from './engine/functions.js';
 import { addRoutes, createHttpApi, ROUTES_WITH_DETAILED_METRICS } from './engine/http-api.js';
 import { buildQueues, deadLetterQueues } from './engine/queues.js';
+import { buildImports, type EngineImports } from './engine/imports.js';
 import { buildScheduler } from './engine/scheduler.js';
 import { buildSecrets, buildTable } from './engine/storage.js';
 import { defaultLambdaCodeSource } from './lambda-code.js';
@@ -101,6 +102,8 @@ export class FollowupEngine extends Construct {
   public readonly console?: EngineConsole;
   /** `https://<distribution>/console/`; undefined with `console: false`. */
   public readonly consoleUrl?: string;
+  /** Import jobs: the upload bucket, the split and chunk queues and their dead-letter queues (README "Imports"). */
+  public readonly imports: EngineImports;
   /** Each channel worker's maximum concurrency, as computed (infra/touch-sizing.ts) or given. */
   public readonly touchWorkerConcurrency: Readonly<Record<Channel, number>>;
 
@@ -127,6 +130,7 @@ export class FollowupEngine extends Construct {
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.eventDeadLetterQueue = queues.eventDeadLetterQueue;
     const touchScheduler = buildScheduler(this, queues);
+    this.imports = buildImports(this, props, keys);
     ({ scheduleGroup: this.scheduleGroup, schedulerRole: this.schedulerRole, scheduleArn: this.scheduleArn } = touchScheduler);
 
     // Email (SES): configuration set and identities.
@@ -153,6 +157,7 @@ export class FollowupEngine extends Construct {
       queues,
       scheduler: touchScheduler,
       email,
+      imports: this.imports,
     });
 
     // The console and its sign-in: Cognito, the static site, CORS, the authorizer's issuer.
@@ -180,7 +185,11 @@ export class FollowupEngine extends Construct {
     ({ stage: this.httpStage, routes: this.httpRoutes } = addRoutes(this, api, { props, functions: this.functions }));
 
     // Alarms and the dashboard.
-    const dlqs = deadLetterQueues(queues);
+    const dlqs = {
+      ...deadLetterQueues(queues),
+      ImportSplitDeadLetterQueue: this.imports.splitDeadLetterQueue,
+      ImportChunkDeadLetterQueue: this.imports.chunkDeadLetterQueue,
+    };
     this.alarms = new FollowupAlarms(this, 'Alarms', {
       alarmEmail: props.alarmEmail,
       topicKey: keys.topicKey,

@@ -35,6 +35,25 @@ export interface FunctionAccess {
   readonly sendEmail: boolean;
   /** Touch schedules: none, delete only (stops), or create and delete (plus iam:PassRole of the scheduler role). */
   readonly schedules: 'none' | 'delete' | 'create';
+  /** Import jobs' files in the import bucket and the chunk queue; absent: none. */
+  readonly imports?: ImportAccess;
+}
+
+/** The files of import jobs (domain/import-job.ts `importObjects`): an upload, and the results of each chunk. */
+export type ImportObject = 'upload' | 'results';
+
+export const IMPORT_OBJECT_KEYS: Readonly<Record<ImportObject, string>> = {
+  upload: 'imports/*/upload.csv',
+  results: 'imports/*/results/*',
+};
+
+export interface ImportAccess {
+  /** `s3:GetObject` (GetObject and HeadObject) on these keys. */
+  readonly read: readonly ImportObject[];
+  /** `s3:PutObject` on these keys (the API presigns upload PUTs: the URL carries its permission). */
+  readonly write: readonly ImportObject[];
+  /** `sqs:SendMessage` to the chunk queue. */
+  readonly sendChunks: boolean;
 }
 
 /**
@@ -52,6 +71,28 @@ export const FUNCTION_ACCESS = {
     secrets: ['unsubscribe'],
     sendEmail: false,
     schedules: 'create',
+    // Presigns the upload URL of a new import; reads the results of its chunks (results.csv).
+    imports: { read: ['results'], write: ['upload'], sendChunks: false },
+  },
+  // Reads the uploaded file once and queues its chunks; the job item and its chunk results.
+  importSplitter: {
+    table: ['GetItem', 'Query', 'UpdateItem'],
+    indexes: [],
+    // The engine's context signs links, so every function that builds it reads the key.
+    secrets: ['unsubscribe'],
+    sendEmail: false,
+    schedules: 'none',
+    imports: { read: ['upload'], write: [], sendChunks: true },
+  },
+  // Enrolls a chunk as the API's enrollment route does (batched reads and writes, lanes,
+  // schedules), writes the chunk's results and its result item.
+  importWorker: {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    indexes: ['byPhone'],
+    secrets: ['unsubscribe'],
+    sendEmail: false,
+    schedules: 'create',
+    imports: { read: [], write: ['results'], sendChunks: false },
   },
   authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none' },
   // One touch: the consistent batch read, the claim, the advance, counters, timeline (PutItem per event).

@@ -20,7 +20,7 @@ import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
 import type { Actor, Principal } from '../domain/roles.js';
 import { routeAccessControl, type ApiLambdaContext } from './shared/access.js';
-import { awsContext, getConfig } from './shared/aws-context.js';
+import { awsContext, awsImportServices, getConfig } from './shared/aws-context.js';
 import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
 import { httpRequestId, observedHandler } from './shared/observability.js';
@@ -250,6 +250,7 @@ export const handler = observedHandler(
       get maxEnrollmentBodyBytes() {
         return getConfig().MAX_ENROLLMENT_BODY_BYTES;
       },
+      imports: awsImportServices,
     }),
   { correlationId: httpRequestId },
 );

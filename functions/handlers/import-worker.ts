@@ -13,6 +13,11 @@ import { runImportChunk } from '../use-cases/run-import-chunk.js';
 import { columnMapping, parseCsvChunk } from './shared/enrollment-body.js';
 import { splitImport } from './shared/import-splitter.js';
 import type { ChunkLimits } from '../domain/csv-records.js';
+import type { Logger } from '../ports.js';
+import { awsContext, awsImportServices } from './shared/aws-context.js';
+import { lazy } from './shared/lazy.js';
+import { logger } from './shared/logger.js';
+import { observedHandler } from './shared/observability.js';
 
 export interface ImportWorkerOptions {
   /** How the splitter cuts files (default: domain/csv-records.ts DEFAULT_CHUNK_LIMITS). */
@@ -61,16 +66,27 @@ export function importMessagesOf(record: Pick<SQSRecord, 'body'>): ImportMessage
 }
 
 /** The SQS batch: each record alone, a failed one handed back to the queue (partial batch response). */
-export function createImportQueueHandler(work: (message: ImportMessage) => Promise<void>) {
+export function createImportQueueHandler(work: (message: ImportMessage) => Promise<void>, log: Pick<Logger, 'error'> = logger) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       try {
         for (const message of importMessagesOf(record)) await work(message);
-      } catch {
+      } catch (error) {
+        // Handed back: SQS redelivers it after its visibility timeout (chunks are idempotent), then the DLQ.
+        log.error('import message failed', { messageId: record.messageId, error: error instanceof Error ? error.message : String(error) });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
     return { batchItemFailures };
   };
 }
+
+/** Loaded with the first message: only enrolling reads phone numbers' zones. */
+const importingContext = lazy(async (): Promise<ImportingContext> => {
+  const [ctx, services, { libphonenumberTimeZones }] = await Promise.all([awsContext(), awsImportServices(), import('../adapters/phone-time-zones.js')]);
+  return { ...ctx, ...services, phoneTimeZones: libphonenumberTimeZones() };
+});
+
+/** The import splitter and chunk worker Lambdas (one function per queue, same code). */
+export const handler = observedHandler(() => createImportQueueHandler(createImportWorker(importingContext)));
