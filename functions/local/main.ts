@@ -34,6 +34,8 @@ const envSchema = z.object({
   FOLLOWUP_UNSUBSCRIBE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   FOLLOWUP_REPLY_DOMAIN: z.string().min(1).optional(),
   TOUCHES_PER_PERSON_PER_DAY: z.coerce.number().int().min(1, 'must be 1 or more').optional(),
+  /** The embedded dynalite's port on 127.0.0.1 (npm run bench reads the table through it). */
+  FOLLOWUP_DYNALITE_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
 });
 
 const FLAGS = {
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
       ...(options.env.FOLLOWUP_UNSUBSCRIBE_SECRET ? { unsubscribeSecret: options.env.FOLLOWUP_UNSUBSCRIBE_SECRET } : {}),
       ...(options.env.FOLLOWUP_REPLY_DOMAIN ? { replyDomain: options.env.FOLLOWUP_REPLY_DOMAIN } : {}),
       ...(options.env.TOUCHES_PER_PERSON_PER_DAY ? { touchesPerPersonPerDay: options.env.TOUCHES_PER_PERSON_PER_DAY } : {}),
+      ...(options.env.FOLLOWUP_DYNALITE_PORT ? { dynamoPort: options.env.FOLLOWUP_DYNALITE_PORT } : {}),
       templatesDir,
       autoRun: true,
       logger,

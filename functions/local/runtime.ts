@@ -82,6 +82,8 @@ export interface RuntimeOptions {
   autoRun?: boolean;
   /** The built web console served at /console/ (default `web/dist` of this package). */
   consoleDir?: string;
+  /** The embedded dynalite's port on 127.0.0.1 (default: a free one); the bench reads the table through it. */
+  dynamoPort?: number;
   /** Import jobs: chunks enrolled at once, and how the splitter cuts files (README "Imports"). */
   imports?: { concurrency?: number; capacity?: number; chunkRows?: number };
   logger: Logger;
@@ -149,7 +151,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       updateTableMs: 0,
       ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
     });
-    await listen(dynamo, 0, '127.0.0.1');
+    await listen(dynamo, options.dynamoPort ?? 0, '127.0.0.1');
     closers.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
     const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
 
