@@ -53,7 +53,7 @@ async function writeCsv(path: string, rows: number): Promise<number> {
   const zones = ['America/New_York', 'Europe/Berlin', 'Asia/Tokyo'];
   for (let i = 0; i < rows; i++) {
     const line = `prospect${i}@example.com,+1202${5_000_000 + i},First${i},Last${i},Company ${i % 500},${zones[i % 3]}\n`;
-    if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   out.end();
   await finished(out);
