@@ -11,6 +11,8 @@ import { formatRows, measureBundles } from './bundle-size.js';
 import { runLocalSchedulerBench } from './local-scheduler.js';
 import { runQueryBench } from './queries.js';
 import { CONSOLE_FIRST_LOAD_TARGET_BYTES, formatConsoleSize, measureConsole } from './console-size.js';
+import { importBenchFailures, runImportBench } from './imports.js';
+import { formatImportCost, runImportCost } from './import-cost.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -25,6 +27,15 @@ if (engine.ratio < 0.5) failures.push(`enrollment ratio ${engine.ratio.toFixed(2
 if (engine.itemsPerRow > 3) failures.push(`${engine.itemsPerRow.toFixed(2)} items per enrolled row > 3`);
 if (engine.requestsPerTouch > 4) failures.push(`${engine.requestsPerTouch.toFixed(2)} DynamoDB requests per touch > 4`);
 if (engine.scans > 0) failures.push(`${engine.scans} scans on the touch path`);
+
+console.log('\n== Import jobs (README "Imports") ==\n');
+// BENCH_IMPORT_ROWS / BENCH_IMPORT_LARGE_ROWS shrink it for a quick look; the targets are for 100,000 and 300,000.
+const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
+const importLargeRows = Number(process.env.BENCH_IMPORT_LARGE_ROWS ?? 300_000);
+const imports = await runImportBench({ rows: importRows, largeRows: importLargeRows });
+failures.push(...importBenchFailures(imports));
+console.log('');
+for (const line of formatImportCost(await runImportCost(Number(process.env.BENCH_IMPORT_COST_ROWS ?? 3_000)))) console.log(line);
 
 console.log('\n== Embedded runtime ==\n');
 const local = await runLocalSchedulerBench();
