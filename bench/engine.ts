@@ -275,7 +275,7 @@ function cannedHttpHandler(body: string) {
   };
 }
 
-function benchSettings() {
+export function benchSettings() {
   return {
     publicUrl: 'https://followup.example',
     signingSecret: 'bench-signing-secret-0123456789',
@@ -288,7 +288,7 @@ function benchSettings() {
 const sentLog: SentLog = { emails: [], sms: [] };
 
 /** Ids shaped like SES's (`0100…-…-000000`, 60 characters) and Twilio's (`SM` + 32 hex), so item sizes are real. */
-function instantEmail(): EmailSender {
+export function instantEmail(): EmailSender {
   let n = 0;
   return {
     send: async (email) => {
@@ -299,7 +299,7 @@ function instantEmail(): EmailSender {
   };
 }
 
-function instantSms(): SmsSender {
+export function instantSms(): SmsSender {
   let n = 0;
   return {
     send: async (sms) => {

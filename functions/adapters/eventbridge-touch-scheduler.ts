@@ -8,9 +8,10 @@ import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/clien
 import type { Channel } from '../domain/sequence.js';
 import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
 import type { RateLimiter } from './token-bucket.js';
+import { lazy } from '../shared/lazy.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
-const sdk = () => import('@aws-sdk/client-scheduler');
+const sdk = lazy(() => import('@aws-sdk/client-scheduler'));
 
 export interface EventBridgeTouchSchedulerOptions {
   client: SchedulerClient;

@@ -9,11 +9,12 @@ import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/cl
 import type { EmailSender, OutgoingEmail, SendResult } from '../ports.js';
 import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors.js';
 import { encodeEmailTagValue } from './email-tags.js';
+import { lazy } from '../shared/lazy.js';
 
 export { decodeEmailTagValue, encodeEmailTagValue } from './email-tags.js';
 
 /** Imported by the first send, not with this module (see `sdk` in dynamodb-store.ts). */
-const sdk = () => import('@aws-sdk/client-sesv2');
+const sdk = lazy(() => import('@aws-sdk/client-sesv2'));
 
 export interface SesEmailSenderOptions {
   /** Routes events (delivery, bounce, complaint, open, click) to EventBridge. */

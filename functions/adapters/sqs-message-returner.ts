@@ -8,9 +8,10 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../ports.js';
+import { lazy } from '../shared/lazy.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
-const sdk = () => import('@aws-sdk/client-sqs');
+const sdk = lazy(() => import('@aws-sdk/client-sqs'));
 
 export interface ReturnedMessage {
   /** `eventSourceARN` of the record: the queue it came from. */

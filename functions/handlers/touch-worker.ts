@@ -9,6 +9,7 @@
  * nothing waits inside the billed invocation.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SDK_CLIENT_OPTIONS } from '../adapters/aws-sdk-options.js';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from '../zod.js';
 import { CHANNELS, type Channel } from '../domain/sequence.js';
@@ -20,7 +21,7 @@ import { deferredRecords, perWorkerRate, retryDelaySeconds, SendPacer } from '..
 import type { MessageReturner, ReturnedMessage } from '../adapters/sqs-message-returner.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
 import { correlatedSmsSender, withCorrelation } from './shared/correlation.js';
-import { lazy } from './shared/lazy.js';
+import { lazy } from '../shared/lazy.js';
 import { logger } from './shared/logger.js';
 import { noMetrics, touchOutcomeMetrics, touchRetryMetrics, type MetricsRecorder } from './shared/metrics.js';
 import { observedHandler } from './shared/observability.js';
@@ -171,7 +172,7 @@ const awsPacing = lazy(async (): Promise<Required<Pick<TouchWorkerOptions, 'pace
       ...(cfg.EMAIL_TOUCH_QUEUE_ARN ? { [cfg.EMAIL_TOUCH_QUEUE_ARN]: 'email' as const } : {}),
       ...(cfg.SMS_TOUCH_QUEUE_ARN ? { [cfg.SMS_TOUCH_QUEUE_ARN]: 'sms' as const } : {}),
     },
-    returner: new SqsMessageReturner(new SQSClient({}), logger),
+    returner: new SqsMessageReturner(new SQSClient({ ...SDK_CLIENT_OPTIONS }), logger),
   };
 });
 

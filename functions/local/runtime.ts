@@ -10,6 +10,7 @@
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { SDK_CLIENT_OPTIONS } from '../adapters/aws-sdk-options.js';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -161,7 +162,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     closers.push(() => twilio.close());
 
     const localAws = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...localAws, endpoint: dynamoEndpoint }), {
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS, ...localAws, endpoint: dynamoEndpoint }), {
       marshallOptions: { removeUndefinedValues: true },
     });
     const tableName = 'followup';
@@ -196,7 +197,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(options.touchesPerPersonPerDay ? { touchesPerPersonPerDay: options.touchesPerPersonPerDay } : {}),
       },
       email: outbox.recordingEmailSender(
-        new SesEmailSender(new SESv2Client({ ...localAws, endpoint: ses.url }), {
+        new SesEmailSender(new SESv2Client({ ...SDK_CLIENT_OPTIONS, ...localAws, endpoint: ses.url }), {
           configurationSetName: LOCAL_CONFIGURATION_SET,
         }),
       ),

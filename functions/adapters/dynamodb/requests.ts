@@ -14,6 +14,7 @@ import { mapWithConcurrency } from '../../shared/concurrency.js';
 import { Placeholders, type Condition, type Update } from './conditions.js';
 import type { Item } from './items.js';
 import { keyId, type Key } from './keys.js';
+import { lazy } from '../../shared/lazy.js';
 
 /**
  * The SDK's command classes, imported by the first request instead of with this module.
@@ -21,7 +22,7 @@ import { keyId, type Key } from './keys.js';
  * static import of an external module to the top of the bundle, so one here would load
  * the SDK when any handler starts, before it knows whether it needs the table.
  */
-const sdk = () => import('@aws-sdk/lib-dynamodb');
+const sdk = lazy(() => import('@aws-sdk/lib-dynamodb'));
 
 export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>;

@@ -12,10 +12,11 @@
  * stays free of it.
  */
 import type { Config } from '../../config.js';
+import { SDK_CLIENT_OPTIONS } from '../../adapters/aws-sdk-options.js';
 import { createSequenceCache, type NotifyingContext } from '../../use-cases/context.js';
 import type { ImportServices } from '../../use-cases/import-jobs.js';
 import { correlatedEmailSender, correlatedScheduler } from './correlation.js';
-import { lazy } from './lazy.js';
+import { lazy } from '../../shared/lazy.js';
 import { logger } from './logger.js';
 import { getConfig, readSecret } from './secrets.js';
 
@@ -54,11 +55,11 @@ async function buildContext(): Promise<NotifyingContext> {
     import('../../adapters/ses-email-sender.js'),
     signingSecret(cfg),
   ]);
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const scheduler = new EventBridgeTouchScheduler({
-    client: new SchedulerClient({}),
+    client: new SchedulerClient({ ...SDK_CLIENT_OPTIONS }),
     groupName: cfg.SCHEDULE_GROUP_NAME,
     targetQueueArns: {
       email: required(cfg.EMAIL_TOUCH_QUEUE_ARN, 'EMAIL_TOUCH_QUEUE_ARN'),
@@ -85,7 +86,7 @@ async function buildContext(): Promise<NotifyingContext> {
       touchesPerPersonPerDay: cfg.TOUCHES_PER_PERSON_PER_DAY,
     },
     email: correlatedEmailSender(
-      new SesEmailSender(new SESv2Client({}), {
+      new SesEmailSender(new SESv2Client({ ...SDK_CLIENT_OPTIONS }), {
         ...(cfg.SES_CONFIGURATION_SET ? { configurationSetName: cfg.SES_CONFIGURATION_SET } : {}),
         messageIdDomain: cfg.SES_MESSAGE_ID_DOMAIN,
       }),
@@ -108,13 +109,13 @@ export const awsImportServices: () => Promise<ImportServices> = lazy(async () =>
       import('@aws-sdk/lib-dynamodb'),
     ]);
   const bucket = required(cfg.IMPORT_BUCKET, 'IMPORT_BUCKET');
-  const s3 = new S3Client({});
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const s3 = new S3Client({ ...SDK_CLIENT_OPTIONS });
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS }), { marshallOptions: { removeUndefinedValues: true } });
   return {
     imports: dynamoImportStore({ client: documentClient, tableName: cfg.TABLE_NAME }),
     objects: new S3ObjectStore(s3, bucket),
     uploads: new S3UploadUrls(s3, bucket),
-    importQueue: new SqsImportQueue(new SQSClient({}), required(cfg.IMPORT_QUEUE_URL, 'IMPORT_QUEUE_URL')),
+    importQueue: new SqsImportQueue(new SQSClient({ ...SDK_CLIENT_OPTIONS }), required(cfg.IMPORT_QUEUE_URL, 'IMPORT_QUEUE_URL')),
   };
 });
 
