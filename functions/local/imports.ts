@@ -195,7 +195,7 @@ export function createUploadRoute(options: {
     }
     const importId = checked.key.split('/')[1] as string;
     const job = await options.imports.getImport(importId);
-    if (!job || job.status !== 'waiting_for_upload') {
+    if (job?.status !== 'waiting_for_upload') {
       req.resume();
       return writeJson(res, 409, { error: job ? `import ${importId} is ${job.status}; its file was uploaded already` : `import ${importId} does not exist` });
     }
