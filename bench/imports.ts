@@ -179,6 +179,7 @@ export async function runImportBench(
     await writeCsv(largeFile, largeRows);
 
     let itemsPerRow = 0;
+    const itemKinds: Record<string, number> = {};
     let rawRowsPerSecond = 0;
     const small = await runImport(smallFile, rows, async (server) => {
       // What the import wrote per row (profile, enrollment, timeline: the prospect partitions),
@@ -196,6 +197,10 @@ export async function runImportBench(
         start = page.LastEvaluatedKey as typeof start;
       } while (start);
       itemsPerRow = items.length / rows;
+      for (const item of items) {
+        const kind = `${String(item.sk).split('#')[0]}${item.type ? `:${String(item.type)}` : ''}`;
+        itemKinds[kind] = (itemKinds[kind] ?? 0) + 1;
+      }
       let best = Infinity;
       for (const [index, concurrency] of [8, 16, 32].entries()) {
         const table = `raw${index}`;
@@ -218,7 +223,7 @@ export async function runImportBench(
     }
     print(`  wall time       : ${small.wallSeconds.toFixed(1)} s for ${rows.toLocaleString('en-US')} rows  (target <= ${IMPORT_TARGETS.wallSeconds} s)`);
     print(`  raw BatchWrite  : the same items into the same server at ${rawRowsPerSecond.toFixed(0)} rows/s; ratio ${ratio.toFixed(2)}  (target >= ${IMPORT_TARGETS.ratio})`);
-    print(`  items per row   : ${itemsPerRow.toFixed(2)}  (target <= ${IMPORT_TARGETS.itemsPerRow})`);
+    print(`  items per row   : ${itemsPerRow.toFixed(4)}  (target <= ${IMPORT_TARGETS.itemsPerRow}): ${JSON.stringify(itemKinds)}`);
     print(
       `  peak RSS        : ${small.peakRssMb.toFixed(0)} MB at ${rows.toLocaleString('en-US')} rows (target <= ${IMPORT_TARGETS.peakRssMb} MB), ${large.peakRssMb.toFixed(0)} MB at ${largeRows.toLocaleString('en-US')} rows: x${(large.peakRssMb / small.peakRssMb).toFixed(2)} (target <= ${IMPORT_TARGETS.rssGrowth})`,
     );
