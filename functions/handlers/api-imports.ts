@@ -30,12 +30,15 @@ export async function postImport({ event, context }: ImportRequest): Promise<Htt
 }
 
 export async function getImportStatus({ event, context }: ImportRequest): Promise<HttpResult> {
-  const { progress } = await getImport(await context(), pathParameter(event, 'id'));
+  // The id is checked before anything is built (a malformed one is a 400 naming it).
+  const importId = pathParameter(event, 'id');
+  const { progress } = await getImport(await context(), importId);
   return json(200, progress, { 'cache-control': 'no-store' });
 }
 
 export async function postCancelImport({ event, context }: ImportRequest): Promise<HttpResult> {
-  return json(200, await cancelImport(await context(), pathParameter(event, 'id')));
+  const importId = pathParameter(event, 'id');
+  return json(200, await cancelImport(await context(), importId));
 }
 
 export async function getImportResults({ event, context }: ImportRequest): Promise<HttpResult> {
