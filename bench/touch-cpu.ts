@@ -27,7 +27,7 @@ import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
 import { benchSettings, instantEmail, instantSms, startDynaliteProcess } from './engine.js';
 
-const PROSPECTS = Number(process.env.BENCH_TOUCH_CPU_PROSPECTS ?? 1_000);
+const PROSPECTS = Number(process.env.BENCH_TOUCH_CPU_PROSPECTS ?? 300);
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export interface TouchCpuResult {

@@ -419,6 +419,11 @@ export interface IdempotencyStore {
    * while an unexpired record exists. An expired record not yet removed is claimed again.
    */
   claimIdempotencyKey(key: string, expiresAt: Date, now: Date): Promise<ConditionalWriteResult>;
+  /**
+   * Removes the record `key` (ONE DeleteItem; nothing when there is none), so the message's
+   * retry claims it again: for an effect that failed and asked its sender to retry.
+   */
+  releaseIdempotencyKey(key: string): Promise<void>;
 }
 
 export interface Store

@@ -224,4 +224,8 @@ export class DynamoDbStore implements Store {
   claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
     return this.idempotency.claimIdempotencyKey(...args);
   }
+
+  releaseIdempotencyKey(...args: Parameters<Store['releaseIdempotencyKey']>): ReturnType<Store['releaseIdempotencyKey']> {
+    return this.idempotency.releaseIdempotencyKey(...args);
+  }
 }

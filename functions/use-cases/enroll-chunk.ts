@@ -325,9 +325,11 @@ async function sequenceNames(ctx: UseCaseContext, enrollments: Enrollment[]): Pr
 }
 
 /**
- * Other prospect ids of the same person: an email row's phone-only twin (its id follows
- * from the phone), and for a phone-only row the prospects with an email that hold the
- * phone (the by-address index; phone-only rows are rare).
+ * Other prospect ids of the same person: every prospect that holds the row's phone (the
+ * by-address index), and an email row's phone-only twin (its id follows from the phone,
+ * so it counts before the index shows it). One request already treats rows sharing a
+ * phone as one person; a later request with another email and that phone must too, or
+ * the phone gets every SMS twice and a new email launders an opt-out or a reply.
  */
 async function peopleOf(ctx: UseCaseContext, sequenceId: string, candidates: Candidate[]): Promise<Person[]> {
   const people = candidates.map((candidate): Person => {
@@ -336,11 +338,12 @@ async function peopleOf(ctx: UseCaseContext, sequenceId: string, candidates: Can
     return { candidate, enrollmentId: enrollmentIdFor(prospect.id, sequenceId), aliases };
   });
   await mapWithConcurrency(
-    people.filter((p) => p.candidate.prospect.phone && !p.candidate.prospect.email),
+    people.filter((p) => p.candidate.prospect.phone),
     8,
     async (person) => {
       const { prospect } = person.candidate;
-      person.aliases = (await ctx.store.findProspectIdsByAddress(prospect.phone as string)).filter((id) => id !== prospect.id);
+      const holders = await ctx.store.findProspectIdsByAddress(prospect.phone as string);
+      person.aliases = [...new Set([...person.aliases, ...holders])].filter((id) => id !== prospect.id);
     },
   );
   return people;

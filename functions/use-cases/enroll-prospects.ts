@@ -17,13 +17,15 @@
  * Crash safety without transactions: the enrollment is written before its schedule. If
  * scheduling fails the caller retries; the retry finds the enrollment active and
  * re-ensures its pending schedule (the schedule name is deterministic, so this can never
- * create a second one).
+ * create a second one). Each chunk is counted right after it is written, before its
+ * schedules: the retry skips those rows as already active and would never count them.
  */
 import { randomUUID } from 'node:crypto';
 import { inferredZone, normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
 import type { ColumnTarget } from '../domain/prospect-columns.js';
 import { counterKeys } from '../domain/enrollment.js';
 import { NO_CLEARS } from '../domain/prospect-merge.js';
+import type { PublishedSequence } from '../domain/sequence.js';
 import { actedBy, SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
 import { mapWithConcurrency } from '../shared/concurrency.js';
 import { chunksByLane } from '../domain/lanes.js';
@@ -97,7 +99,10 @@ export async function enrollProspects(
           );
           // Scheduling needs no lease (schedule names are deterministic), so the lane is free meanwhile.
           if (outcome.kind === 'done') {
-            await scheduleChunk(ctx, outcome.value, deltas);
+            // Counted as soon as written: a retry after a crash or a failed schedule finds these
+            // rows already active and would never count them.
+            await countChunk(ctx, sequence, now, outcome.value, deltas);
+            await scheduleChunk(ctx, outcome.value);
             deferred.push(...outcome.value.deferred.map((d) => d.candidate));
             for (const { candidate, laneKey } of outcome.value.deferred) storedLaneKeys.set(candidate, laneKey);
           } else markBusy(chunk, results);
@@ -112,9 +117,6 @@ export async function enrollProspects(
   const storedLaneKeys = new Map<Candidate, string>();
   const deferred = await runLanes(candidates, laneKeyOf, false);
   if (deferred.length > 0) await runLanes(deferred, (candidate) => storedLaneKeys.get(candidate) ?? laneKeyOf(candidate), true);
-  const enrolledNow = deltas[counterKeys.enrolled];
-  if (enrolledNow) deltas[counterKeys.versionEnrolled(sequence.version)] = enrolledNow;
-  if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: sequence.id, deltas, at: now });
   ctx.logger.info('enrollment done', {
     sequenceId: sequence.id,
     rows: input.rows.length,
@@ -184,19 +186,29 @@ function readRows(
   return candidates;
 }
 
-/** Schedules a written chunk's touches, then counts what it enrolled. */
-async function scheduleChunk(ctx: UseCaseContext, written: ChunkWritten, deltas: Record<string, number>): Promise<void> {
+/** Schedules a written chunk's touches (re-ensuring those of rows already active). */
+async function scheduleChunk(ctx: UseCaseContext, written: ChunkWritten): Promise<void> {
   const toSchedule = written.created.map((c) => c.touch);
   await mapWithConcurrency([...toSchedule, ...written.reensure], SCHEDULE_CONCURRENCY, (touch) => ctx.scheduler.schedule(touch));
+}
+
+/** Counts what a written chunk enrolled (one counter update), and adds it to the import's `total`. */
+async function countChunk(ctx: UseCaseContext, sequence: PublishedSequence, now: Date, written: ChunkWritten, total: Record<string, number>): Promise<void> {
+  const deltas: Record<string, number> = {};
   const bump = (key: string, by: number) => (deltas[key] = (deltas[key] ?? 0) + by);
   for (const { skipped, previousStatus } of written.created) {
     // Steps passed over at enrollment (no usable address) count as skipped, like the worker counts them.
     for (const step of skipped) bump(counterKeys.step(step.id, 'skipped'), 1);
     if (previousStatus) bump(counterKeys.status(previousStatus), -1);
   }
-  if (toSchedule.length > 0) {
-    bump(counterKeys.enrolled, toSchedule.length);
-    bump(counterKeys.status('active'), toSchedule.length);
+  const enrolled = written.created.length;
+  if (enrolled > 0) {
+    bump(counterKeys.enrolled, enrolled);
+    bump(counterKeys.status('active'), enrolled);
+    bump(counterKeys.versionEnrolled(sequence.version), enrolled);
   }
+  if (Object.keys(deltas).length === 0) return;
+  await ctx.store.addToCounters({ sequenceId: sequence.id, deltas, at: now });
+  for (const [key, by] of Object.entries(deltas)) total[key] = (total[key] ?? 0) + by;
 }
 

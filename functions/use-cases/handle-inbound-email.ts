@@ -41,6 +41,7 @@ import { notifyOwner, RetryableNotificationError, type NotifyResult } from './no
 import { pauseEnrollment } from './pause-enrollment.js';
 import { recordInboxItem } from './record-inbox-item.js';
 import { recordReply, recordReplyInLedger } from './record-reply.js';
+import { inboundEmailKey, replayGuard, type ReplayGuard } from './replay-guard.js';
 import { unsubscribeProspect } from './unsubscribe-prospect.js';
 
 export type MatchedBy = 'reply-token' | 'thread' | 'sender';
@@ -78,6 +79,8 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
 
   const fresh = freshReplyText(email.text);
   const sender = email.replyTo ?? email.from;
+  // SNS delivers at least once: a redelivery (the same Message-ID) stops nothing new and forwards nothing again.
+  const guard = replayGuard(ctx, email.messageId ? inboundEmailKey(email.messageId) : undefined);
   const [prospect, sequenceForForward] = await Promise.all([
     ctx.store.getProspect(enrollment.prospectId),
     loadSequenceVersion(ctx, enrollment.sequenceId, enrollment.version),
@@ -92,7 +95,7 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
     });
     const stopped = result.outcome === 'unsubscribed' ? result.stopped : [];
     const forwarded = sequenceForForward
-      ? await forward(ctx, email, {
+      ? await forward(ctx, email, guard, {
           sequence: sequenceForForward,
           ...(prospect ? { prospect } : {}),
           label: 'asked to be removed, and was unsubscribed,',
@@ -104,7 +107,7 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
   }
 
   const thread = { inReplyTo: email.inReplyTo, references: email.references };
-  const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text, thread });
+  const recorded = await recordReply(ctx, { enrollment, channel: 'email', text: fresh || email.text, thread, guard });
   // The address we wrote to, and the one the reply came from when it is another.
   await recordReplyInLedger(ctx, {
     addresses: [prospect?.email, ...senderAddresses(email)].filter((a): a is string => a !== undefined),
@@ -124,7 +127,7 @@ export async function handleInboundEmail(ctx: InboundContext, email: InboundEmai
   });
   const sequence = recorded.sequence ?? sequenceForForward;
   const forwarded = sequence
-    ? await forward(ctx, email, {
+    ? await forward(ctx, email, guard, {
         sequence,
         ...(prospect ? { prospect } : {}),
         label: 'replied',
@@ -284,6 +287,7 @@ async function handleAutoReply(
 async function forward(
   ctx: InboundContext,
   email: InboundEmail,
+  guard: ReplayGuard,
   options: {
     sequence: PublishedSequence;
     prospect?: Prospect;
@@ -291,7 +295,8 @@ async function forward(
     stopped: boolean;
     sender?: MailAddress;
   },
-): Promise<NotifyResult> {
+): Promise<NotifyResult | 'none'> {
+  if (!(await guard.firstTime())) return 'none';
   const result = await notifyOwner(ctx, {
     sequence: options.sequence,
     ...(options.prospect ? { prospect: options.prospect } : {}),
@@ -304,8 +309,11 @@ async function forward(
     ...(email.messageId ? { references: email.messageId } : {}),
   });
   // SNS → Lambda retries a failed invocation; the stop above is idempotent, so only the
-  // forward is effectively repeated.
-  if (result === 'retryable') throw new RetryableNotificationError('forwarding the reply to the owner failed; retry');
+  // forward is effectively repeated: the claim is given back so the retry forwards.
+  if (result === 'retryable') {
+    await guard.release();
+    throw new RetryableNotificationError('forwarding the reply to the owner failed; retry');
+  }
   return result;
 }
 

@@ -22,6 +22,8 @@ export const REPLAY_WINDOW_DAYS = 7;
 export interface ReplayGuard {
   /** True for the first delivery of the message (claims its record on the first call; later calls answer the same). */
   firstTime(): Promise<boolean>;
+  /** Gives the claim back (an effect failed and the sender will retry): the retry is a first time again. */
+  release(): Promise<void>;
 }
 
 /** A guard for the message `key` (see keys.ts for the forms); no key means nothing to tell replays by. */
@@ -41,7 +43,17 @@ export function replayGuard(ctx: UseCaseContext, key: string | undefined): Repla
       answer.catch(() => (answer = undefined));
       return answer;
     },
+    async release() {
+      if (key === undefined || answer === undefined || !(await answer)) return;
+      answer = undefined;
+      await ctx.store.releaseIdempotencyKey(key);
+    },
   };
+}
+
+/** The key of an inbound email: its Message-ID, which every redelivery of the message carries. */
+export function inboundEmailKey(messageId: string): string {
+  return `email:${messageId.slice(0, 200)}`;
 }
 
 /** The key of an SES event: one per message, event type and event time (and link, for clicks). */

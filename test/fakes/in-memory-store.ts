@@ -68,6 +68,7 @@ const STORE_METHODS = [
   'listInbox',
   'setInboxHandled',
   'claimIdempotencyKey',
+  'releaseIdempotencyKey',
 ] as const satisfies readonly StoreMethod[];
 
 // Every method of the port is counted: a method missing from the list fails to compile.
@@ -297,6 +298,10 @@ export class InMemoryStore implements Store {
   async claimIdempotencyKey(...args: Parameters<Store['claimIdempotencyKey']>): ReturnType<Store['claimIdempotencyKey']> {
     this.count('claimIdempotencyKey');
     return this.idempotency.claimIdempotencyKey(...args);
+  }
+  async releaseIdempotencyKey(...args: Parameters<Store['releaseIdempotencyKey']>): ReturnType<Store['releaseIdempotencyKey']> {
+    this.count('releaseIdempotencyKey');
+    return this.idempotency.releaseIdempotencyKey(...args);
   }
   // ----- Test helpers (not part of the Store port; not counted in `calls`) -------------
 

@@ -90,12 +90,15 @@ describe('the Lambda bundles the package ships', () => {
 });
 
 describe('the construct as an installed package', () => {
-  it('ships compiled JavaScript, declarations, the prebuilt Lambda bundles and the LICENSE, no sources', () => {
+  it('ships compiled JavaScript, declarations, the prebuilt Lambda bundles, the built console and the LICENSE, no sources', () => {
     const files = packed.files.map((file) => file.path);
     expect(files).toContain('LICENSE');
     expect(files).toContain('dist/infra/index.js');
     expect(files).toContain('dist/infra/index.d.ts');
     for (const name of Object.keys(BUNDLE_ENTRIES)) expect(files, name).toContain(`dist/lambda/${name}/index.mjs`);
+    // The built console, so `cdk deploy` from an installed package deploys it (not the placeholder page).
+    expect(files).toContain('web/dist/index.html');
+    expect(files.some((file) => file.startsWith('web/dist/assets/') && file.endsWith('.js'))).toBe(true);
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files.some((file) => file.startsWith('test/') || file.startsWith('bench/') || file.startsWith('functions/'))).toBe(false);
   });

@@ -19,4 +19,8 @@ export class DynamoIdempotency implements IdempotencyStore {
       or(absent(), lessThan('expiresAt', Math.floor(now.getTime() / 1000))),
     );
   }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    await this.table.delete(keys.idempotency(key));
+  }
 }

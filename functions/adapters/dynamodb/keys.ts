@@ -19,7 +19,7 @@
  * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
  * | import job              | `M#<importId>`     | `JOB`                               | the ImportJob (domain/import-job.ts), its column mapping as one JSON string `columnsJson`; `expiresAt` (TTL, 30 days after it was created) |
  * | import chunk result     | `M#<importId>`     | `C#<chunk index, 8 digits>`         | what one chunk did (counts, reasons): written ONCE (conditional put), so a rerun never counts twice; the job's progress is ONE Query of its partition, summed; `expiresAt` like its job |
- * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`) |
+ * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`, `email:<Message-ID>`) |
  *
  * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
  * event. The address lookups live on the profile (no pointer items), and steps skipped at

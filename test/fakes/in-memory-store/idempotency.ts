@@ -14,4 +14,9 @@ export class FakeIdempotency implements IdempotencyStore {
     this.tables.idempotency.set(key, seconds);
     return 'ok';
   }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    checkIdempotencyKey(key);
+    this.tables.idempotency.delete(key);
+  }
 }

@@ -497,6 +497,15 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       expect(await store.claimIdempotencyKey('twilio:SM1', inDays(15), inDays(9))).toBe('conflict');
     });
 
+    it('a released key is claimed again; releasing one never claimed does nothing', async () => {
+      expect(await store.claimIdempotencyKey('email:<released@x>', inDays(7), now)).toBe('ok');
+      await store.releaseIdempotencyKey('email:<released@x>');
+      expect(await store.claimIdempotencyKey('email:<released@x>', inDays(7), now)).toBe('ok');
+      expect(await store.claimIdempotencyKey('email:<released@x>', inDays(7), now)).toBe('conflict');
+      await store.releaseIdempotencyKey('email:<never@x>');
+      expect(await store.claimIdempotencyKey('email:<never@x>', inDays(7), now)).toBe('ok');
+    });
+
     it('refuses an empty or over-long key', async () => {
       await expect(store.claimIdempotencyKey('', inDays(1), now)).rejects.toThrow(RangeError);
       await expect(store.claimIdempotencyKey('x'.repeat(513), inDays(1), now)).rejects.toThrow(RangeError);

@@ -95,7 +95,8 @@ describe('a re-import merges into the stored profile', () => {
 
     // A zone inferred from the phone follows the phone.
     const other = 'inferred@example.com';
-    await importRows(t, [{ email: other, phone: '+14155550123' }]);
+    // Another number than the first prospect's: one phone is one person.
+    await importRows(t, [{ email: other, phone: '+14155550199' }]);
     expect(await t.store.getProspect(prospectIdFor({ email: other }))).toMatchObject({ timezone: 'America/Los_Angeles', timezoneSource: 'phone' });
     await importRows(t, [{ email: other, phone: '+12125550123' }]);
     expect(await t.store.getProspect(prospectIdFor({ email: other }))).toMatchObject({ timezone: 'America/New_York', timezoneSource: 'phone' });

@@ -237,3 +237,22 @@ describe('handleInboundEmail: auto-replies and reports', () => {
     expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'status.replied': 1, 'step.intro.replied': 1 });
   });
 });
+
+describe('handleInboundEmail: a redelivered reply (same Message-ID)', () => {
+  it('forwards once and records one reply, however often SNS delivers it', async () => {
+    const { t, prospectId, first } = await adaAfterFirstEmail();
+    for (let i = 0; i < 3; i++) await handleInboundEmail(t.ctx, reply({ recipients: [first.replyTo as string] }));
+    expect(t.email.sentTo('sales@northwind.example')).toHaveLength(1);
+    expect((await t.store.listTimeline(prospectId)).filter((e) => e.type === 'replied')).toHaveLength(1);
+  });
+
+  it('with stopOnReply: false the reply is counted once, so the reply rate stays true', async () => {
+    const { t, first } = await adaAfterFirstEmail({ tweak: (s) => void (s.definition.stopOnReply = false) });
+    for (let i = 0; i < 3; i++) await handleInboundEmail(t.ctx, reply({ recipients: [first.replyTo as string] }));
+    expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.intro.replied': 1 });
+    expect(t.email.sentTo('sales@northwind.example')).toHaveLength(1);
+    // Another message from the same person is another reply.
+    await handleInboundEmail(t.ctx, reply({ recipients: [first.replyTo as string], messageId: '<CAF-reply-2@mail.gmail.com>' }));
+    expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.intro.replied': 2 });
+  });
+});

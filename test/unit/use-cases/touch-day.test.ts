@@ -63,3 +63,23 @@ describe('one touch per person, channel and local day across sequences', () => {
     expect(t.store.calls.claimTouchDay).toBe(0);
   });
 });
+
+describe('one phone is one person for the daily limit', () => {
+  it('an email prospect in one sequence and the phone-only prospect of that number in another: no day with two texts to the phone', async () => {
+    const t = await withParallelSequence();
+    await enrollOne(t);
+    const [second] = await enrollProspects(t.ctx, { sequenceId: 'parallel', rows: [{ row: 1, data: { phone: ADA.phone, timezone: ADA.timezone } }] });
+    expect(second).toMatchObject({ status: 'enrolled' });
+
+    await t.scheduler.fireAll(t.ctx);
+    const holders = await t.store.findProspectIdsByAddress(ADA.phone);
+    expect(holders).toHaveLength(2);
+    const enrollments = (await Promise.all(holders.map((id) => t.store.listEnrollments(id)))).flat();
+    const textDays = enrollments
+      .flatMap((e) => Object.values(e.touches))
+      .filter((touch) => touch.channel === 'sms' && touch.status !== 'skipped')
+      .map((touch) => DateTime.fromISO(touch.at, { zone: ADA.timezone }).toISODate());
+    expect(textDays.length).toBe(4);
+    expect(new Set(textDays).size, `text days: ${textDays.sort().join(', ')}`).toBe(textDays.length);
+  });
+});
