@@ -96,7 +96,7 @@ export function buildImports(scope: Construct, props: ResolvedEngineProps, keys:
   // S3 checks that it may send to the queue when the configuration is written.
   // (The queue's policy, enforceSSL's statement and ours, is its child construct 'Policy'.)
   const policy = split.main.node.tryFindChild('Policy')?.node.defaultChild;
-  if (policy) cfnBucket.addDependency(policy as sqs.CfnQueuePolicy);
+  if (policy) cfnBucket.addResourceDependency(policy as sqs.CfnQueuePolicy);
 
   return {
     bucket,

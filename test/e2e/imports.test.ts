@@ -76,8 +76,9 @@ describe('import jobs on npm start', () => {
 
     const lines = await results(app, importId);
     expect(lines.map((l) => Number(l[0]))).toEqual([1, 2, 4, 5, 6, ...Array.from({ length: 20 }, (_, i) => i + 7)]);
-    // The same rows through POST /sequences/{id}/enrollments (other addresses, so nobody is enrolled yet).
-    const small = await app.request('POST', `/sequences/${SEQUENCE}/enrollments`, { body: file.replace(/@example/g, '@small.example'), contentType: 'text/csv' });
+    // The same rows through POST /sequences/{id}/enrollments (other addresses and phone, so nobody is enrolled yet).
+    const other = file.replace(/@example/g, '@small.example').replace('+14155550123', '+14155550199');
+    const small = await app.request('POST', `/sequences/${SEQUENCE}/enrollments`, { body: other, contentType: 'text/csv' });
     expect(small.status).toBe(200);
     const expected = (small.body.results as { row: number; status: string; reason?: string }[]).map((r) => [r.row, r.status, r.status === 'invalid' ? r.reason : undefined]);
     const byRow = new Map(lines.map((l) => [Number(l[0]), l]));
