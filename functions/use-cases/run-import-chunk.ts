@@ -14,7 +14,7 @@
 import { csvLine } from '../domain/csv.js';
 import { importObjects, reasonKind, topReasons, TOP_REASONS, type ImportChunkMessage, type ImportChunkResult, type ImportJob } from '../domain/import-job.js';
 import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
-import { enrollProspects, type EnrollmentRowInput, type EnrollmentRowResult } from './enroll-prospects.js';
+import { BUSY_REASON, enrollProspects, type EnrollmentRowInput, type EnrollmentRowResult } from './enroll-prospects.js';
 import { acceptsChunks, finishIfComplete, type ImportingContext } from './import-jobs.js';
 
 export type ChunkOutcome = 'done' | 'already-done' | 'job-not-running';
@@ -40,9 +40,7 @@ export async function runImportChunk(
   }
 
   const rows = input.rowsOf(job);
-  const results = job.dryRun
-    ? checkRows(ctx, rows)
-    : await enrollProspects(ctx, { sequenceId: job.sequenceId, rows, importId, reenroll: job.reenroll, within: 'import' });
+  const results = job.dryRun ? checkRows(ctx, rows) : await enrollRows(ctx, job, rows);
 
   await ctx.objects.put(importObjects.chunkResults(importId, chunk.index), results.map(resultLine).join(''), 'text/csv; charset=utf-8');
   const result = summarize(importId, chunk, results, ctx.clock.now());
@@ -54,6 +52,27 @@ export async function runImportChunk(
   const counted = await ctx.imports.addChunkDone(importId);
   if (counted) await finishIfComplete(ctx, counted);
   return 'done';
+}
+
+/** Passes over rows whose enrollment lane stayed busy (another chunk, of this import or another, held it). */
+const BUSY_PASSES = 5;
+
+/**
+ * The chunk's rows through the enrollment use case. Chunks of one import run side by side
+ * and share the 16 lanes, so under load a lane can stay busy past the use case's wait: those
+ * rows are enrolled again (a rerun is idempotent) rather than answered "busy" to the user.
+ */
+async function enrollRows(ctx: ImportingContext, job: ImportJob, rows: EnrollmentRowInput[]): Promise<EnrollmentRowResult[]> {
+  const enroll = (subset: EnrollmentRowInput[]) =>
+    enrollProspects(ctx, { sequenceId: job.sequenceId, rows: subset, importId: job.id, reenroll: job.reenroll, within: 'import' });
+  const results = await enroll(rows);
+  for (let pass = 1; pass < BUSY_PASSES; pass++) {
+    const busy = new Set(results.filter((r) => r.status === 'skipped' && r.reason === BUSY_REASON).map((r) => r.row));
+    if (busy.size === 0) break;
+    const again = new Map((await enroll(rows.filter((r) => busy.has(r.row)))).map((r) => [r.row, r]));
+    for (const [index, result] of results.entries()) results[index] = again.get(result.row) ?? result;
+  }
+  return results;
 }
 
 /** A dry run: every row read and checked as enrolling would, nobody enrolled. */
