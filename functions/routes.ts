@@ -43,6 +43,8 @@ const importJob = { id: 'importId' } as const;
 
 export const ROUTES = {
   'GET /health': { target: 'api', access: 'public', summary: 'Liveness check' },
+  // Public: it describes the routes, it reveals no data (README "HTTP API").
+  'GET /openapi.json': { target: 'api', access: 'public', summary: 'This API as an OpenAPI 3.1 document' },
 
   'GET /sequences': { target: 'api', access: 'viewer', summary: 'Sequences with their current version and steps' },
   'GET /sequences/{id}': { target: 'api', access: 'viewer', summary: 'One sequence at its current version', params: sequence },
@@ -126,6 +128,8 @@ export interface RouteDefinition {
   readonly target: RouteTarget;
   readonly access: RouteAccess;
   readonly summary: string;
+  /** The kind of id each `{name}` of the path holds. */
+  readonly params?: Readonly<Record<string, IdKind>>;
   /** Goes through the authorizer (API key or a signed-in user's token). */
   readonly admin: boolean;
 }

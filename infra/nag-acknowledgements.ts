@@ -89,7 +89,7 @@ export function acknowledgeConsoleDeployment(engine: FollowupEngine): void {
 const PUBLIC_ROUTE_REASONS: Record<RouteTarget, string> = {
   twilioWebhook: 'Called by Twilio, which cannot send an API key; the handler verifies the X-Twilio-Signature HMAC over the URL and body.',
   unsubscribe: 'Opened by prospects from an email; the path carries an HMAC-signed token that the handler verifies, and RFC 8058 forbids a login.',
-  api: 'Unauthenticated liveness probe; it answers 200 and reveals nothing.',
+  api: 'Unauthenticated by design: GET /health is a liveness probe that answers 200, GET /openapi.json the API description generated from code (the same for everyone); neither reveals any data.',
 };
 
 export const ENGINE_ACKNOWLEDGEMENTS: readonly EngineAcknowledgement[] = [

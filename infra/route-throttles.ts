@@ -29,6 +29,8 @@ export const THROTTLE_BY_ACCESS = {
 export const THROTTLE_OVERRIDES = {
   // A probe: a few per second is plenty, and it must not eat into the pages' budget.
   'GET /health': { rateLimit: 5, burstLimit: 10 },
+  // Read by tools now and then (generators, the CLI's authors), and ~100 KB each time.
+  'GET /openapi.json': { rateLimit: 2, burstLimit: 5 },
   // Each call parses and writes up to 5 MB of rows.
   'POST /sequences/{id}/enrollments': { rateLimit: 2, burstLimit: 5 },
 } as const satisfies Partial<Record<RouteKey, RouteThrottle>>;

@@ -4,54 +4,32 @@
  * hands them to compileSequence. Folders without a sequence.yaml (and loose files
  * such as a sample CSV) are ignored.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { compileSequence, SequenceValidationError, type CompiledSequence } from '../domain/sequence-definition.js';
+import { parseSequenceYaml as parseYaml, readSequenceFolder, SEQUENCE_FILE, SequenceFolderError } from './sequence-folder.js';
 
-export const SEQUENCE_FILE = 'sequence.yaml';
+export { SEQUENCE_FILE } from './sequence-folder.js';
 
-/** How a path is shown in messages: relative to the working directory when inside it. */
-function displayPath(dir: string): string {
-  const relative = path.relative(process.cwd(), dir);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : dir;
+/** Folder problems become validation problems, reported with the sequences' own. */
+function asValidationError(error: unknown): unknown {
+  return error instanceof SequenceFolderError ? new SequenceValidationError(error.problems) : error;
 }
 
 /** Parses sequence.yaml; syntax errors name the file and the line. */
 export function parseSequenceYaml(source: string, file: string): unknown {
-  const doc = parseDocument(source, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new SequenceValidationError(
-      doc.errors.map((error) => {
-        const at = error.linePos?.[0];
-        const where = at ? ` line ${at.line}, column ${at.col}` : '';
-        const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
-        return `${file}${where}: ${message}`;
-      }),
-    );
+  try {
+    return parseYaml(source, file);
+  } catch (error) {
+    throw asValidationError(error);
   }
-  return doc.toJS();
 }
 
 /** Loads and compiles one sequence folder; the folder name is the sequence id. */
 export async function loadSequenceFromDirectory(dir: string): Promise<CompiledSequence> {
-  const id = path.basename(path.resolve(dir));
-  const location = displayPath(dir);
-  const yamlFile = `${location}/${SEQUENCE_FILE}`;
-  let source: string;
-  try {
-    source = await readFile(path.join(dir, SEQUENCE_FILE), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SequenceValidationError([`${yamlFile}: file not found`]);
-    throw error;
-  }
-  const definition = parseSequenceYaml(source, yamlFile);
-  const templates: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith('.liquid')) {
-      templates[entry.name] = await readFile(path.join(dir, entry.name), 'utf8');
-    }
-  }
+  const { id, definition, templates, location } = await readSequenceFolder(dir).catch((error: unknown) => {
+    throw asValidationError(error);
+  });
   return compileSequence({ id, definition, templates, location });
 }
 

@@ -7,3 +7,4 @@ export * from './common.js';
 export * from './auth.js';
 export * from './queries.js';
 export * from './imports.js';
+export * from './sequences.js';

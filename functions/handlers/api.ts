@@ -10,7 +10,7 @@
  * for the route it serves.
  */
 import middy from '@middy/core';
-import * as z from '../zod.js';
+import { consentRequest, manualControlRequest, publishRequest } from '../contract/sequences.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import type { PhoneTimeZones } from '../ports.js';
 import type { UseCaseContext } from '../use-cases/context.js';
@@ -35,22 +35,6 @@ export interface ApiOptions {
   imports?: () => Promise<ImportServices>;
 }
 
-const publishBodySchema = z.object({
-  definition: z.record(z.string(), z.unknown()),
-  templates: z.record(z.string(), z.string()),
-});
-
-const consentBodySchema = z.strictObject({
-  channel: z.enum(['email', 'sms', 'call'], { error: 'expected email, sms or call' }),
-  source: z.string({ error: 'expected where the consent comes from, e.g. "re-subscribed by phone 2026-12-05, ticket 123"' }).check(
-    z.trim(),
-    z.minLength(1, 'must say where the consent comes from'),
-    z.maxLength(500, 'at most 500 characters'),
-  ),
-});
-
-const manualControlSchema = z.optional(z.object({ reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }));
-
 /** What a route function gets: the event, who is calling, and the use-case context built on first use. */
 interface ApiRequest {
   event: HttpEvent;
@@ -67,6 +51,11 @@ type ApiRoute = (request: ApiRequest) => Promise<HttpResult>;
 const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
   // Builds no context: health must answer even while the table is unreachable.
   'GET /health': async () => json(200, { ok: true }),
+  // Builds no context either; the document is generated once per container, on first ask.
+  'GET /openapi.json': async () => {
+    openApiBody ??= JSON.stringify((await import('../contract/openapi.js')).buildOpenApiDocument());
+    return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' }, body: openApiBody };
+  },
   'GET /sequences': async ({ context }) => json(200, { sequences: (await listSequences(await context())).map(sequenceSummary) }),
   'GET /sequences/{id}': async ({ context, event }) =>
     json(200, { sequence: await getSequence(await context(), pathParameter(event, 'id')) }),
@@ -83,7 +72,7 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
     json(200, await eraseProspect(await context(), pathParameter(event, 'id'))),
   'POST /prospects/{id}/consent': async ({ context, event }) => {
     const prospectId = pathParameter(event, 'id');
-    const body = consentBodySchema.safeParse(parseJsonBody(event));
+    const body = consentRequest.safeParse(parseJsonBody(event));
     if (!body.success) {
       const issue = body.error.issues[0];
       const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path[0];
@@ -138,6 +127,8 @@ function importRequest({ event, context, options }: ApiRequest): ImportRequest {
   };
 }
 
+let openApiBody: string | undefined;
+
 export function createApiHandler(options: ApiOptions) {
   const route = async (event: HttpEvent, lambda: ApiLambdaContext): Promise<HttpResult> => {
     const handler = routeFor(API_ROUTES, event);
@@ -160,7 +151,7 @@ export function createApiHandler(options: ApiOptions) {
 
 async function publish(ctx: UseCaseContext, event: HttpEvent): Promise<HttpResult> {
   const id = pathParameter(event, 'id');
-  const body = publishBodySchema.safeParse(parseJsonBody(event));
+  const body = publishRequest.safeParse(parseJsonBody(event));
   if (!body.success) {
     throw new HttpError(400, 'expected {"definition": {...}, "templates": {"<file name>": "<liquid source>"}}', body.error.issues);
   }
@@ -226,7 +217,7 @@ function tooLargeMessage(what: string, limit: string): string {
 
 function manualReason(event: HttpEvent): string | undefined {
   if (!bodyText(event).trim()) return undefined;
-  const parsed = manualControlSchema.safeParse(parseJsonBody(event));
+  const parsed = manualControlRequest.safeParse(parseJsonBody(event));
   if (!parsed.success) throw new HttpError(400, 'expected an optional {"reason": "..."}');
   return parsed.data?.reason;
 }

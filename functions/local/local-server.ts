@@ -84,6 +84,9 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // The engine's time is the virtual clock's: a client that counts "the last day" from
+    // the server's Date (the CLI's `inbox --since 1d`) then means the same day the data has.
+    res.setHeader('date', options.clock.now().toUTCString());
     // An import's file may be any size: it streams to the object store, never through readBody.
     if (options.upload && path.startsWith(UPLOAD_PATH)) return options.upload(req, res);
     const body = await readBody(req, maxBodyBytes);

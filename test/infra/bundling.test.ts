@@ -110,7 +110,18 @@ describe('the construct as an installed package', () => {
     expect(manifest.exports['.']).toEqual({ types: './dist/infra/index.d.ts', default: './dist/infra/index.js' });
     // Nothing of our toolchain is reachable from the consumer.
     const resolveFromConsumer = createRequire(path.join(consumer, 'package.json')).resolve;
-    for (const name of ['esbuild', 'cdk-nag', 'zod', 'tsx']) expect(() => resolveFromConsumer(name), name).toThrow();
+    for (const name of ['esbuild', 'cdk-nag', 'zod', 'tsx', 'commander', 'yaml']) expect(() => resolveFromConsumer(name), name).toThrow();
+  });
+
+  it('ships the followup command as one bundled file that runs with none of our dependencies installed', () => {
+    const manifest = JSON.parse(readFileSync(path.join(consumer, 'node_modules', 'followup', 'package.json'), 'utf8')) as Record<string, any>;
+    expect(manifest.bin).toEqual({ followup: './dist/cli/followup.mjs' });
+    expect(packed.files.map((file) => file.path).filter((file) => file.startsWith('dist/cli/'))).toEqual(['dist/cli/followup.mjs']);
+    const bin = path.join(consumer, 'node_modules', 'followup', 'dist', 'cli', 'followup.mjs');
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // From the consumer, where neither commander nor zod nor yaml can be resolved.
+    expect(run(process.execPath, [bin, '--version'], consumer).trim()).toBe(manifest.version);
+    expect(run(process.execPath, [bin, 'sequences', '--help'], consumer)).toMatch(/publish \[options\] <dir>|publish <dir>/);
   });
 
   it("passes the consumer's tsc (NodeNext, strict) importing 'followup' by its package name", { timeout: 120_000 }, () => {

@@ -98,10 +98,10 @@ describe('cdk-nag AwsSolutions', () => {
         /^AwsSolutions-IAM5\[Resource::(.+\/index\/\*|.+:schedule\/.+\/\*|.+:secret:followup\/twilio-\?{6}|<EngineImportBucket[A-F0-9]+\.Arn>\/imports\/\*\/(upload\.csv|results\/\*)|\*)\]$/,
       );
     }
-    // Public routes: exactly the webhooks, the unsubscribe pages and the health check.
+    // Public routes: exactly the webhooks, the unsubscribe pages, the health check and the API description.
     const publicRoutes = all.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path }) => path.split('/').at(-1));
     expect(publicRoutes.sort()).toEqual(
-      ['GET--health', 'GET--unsubscribe--{token}', 'POST--unsubscribe--{token}', 'POST--webhooks--twilio--sms', 'POST--webhooks--twilio--status'].sort(),
+      ['GET--health', 'GET--openapi.json', 'GET--unsubscribe--{token}', 'POST--unsubscribe--{token}', 'POST--webhooks--twilio--sms', 'POST--webhooks--twilio--status'].sort(),
     );
   });
 

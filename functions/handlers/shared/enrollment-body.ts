@@ -10,7 +10,7 @@
  * result but keep their number, so the numbers after them still match the file.
  */
 import { parse, type CsvError } from 'csv-parse/sync';
-import * as z from '../../zod.js';
+import { enrollmentRequest } from '../../contract/sequences.js';
 import {
   addressAliases,
   ColumnMappingError,
@@ -37,11 +37,6 @@ export interface EnrollmentBodyInput {
   query?: Record<string, string | undefined>;
 }
 
-const jsonBodySchema = z.object({
-  prospects: z.array(z.unknown()).check(z.minLength(1, 'at least one prospect is required')),
-  columns: z.optional(z.unknown()),
-  reenroll: z.optional(z.boolean({ error: 'expected true or false' })),
-});
 
 export function parseEnrollmentBody(input: EnrollmentBodyInput): EnrollmentBody {
   const { type, charset } = parseContentType(input.contentType ?? 'application/json');
@@ -97,7 +92,7 @@ function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTar
   } catch (error) {
     throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
-  const parsed = jsonBodySchema.safeParse(body);
+  const parsed = enrollmentRequest.safeParse(body);
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path[0];
     throw new HttpError(400, describeZodError(parsed.error), undefined, typeof field === 'string' ? field : undefined);
