@@ -12,6 +12,8 @@ import { runLocalSchedulerBench } from './local-scheduler.js';
 import { runQueryBench } from './queries.js';
 import { runTouchCpuBench } from './touch-cpu.js';
 import { CONSOLE_FIRST_LOAD_TARGET_BYTES, formatConsoleSize, measureConsole } from './console-size.js';
+import { importBenchFailures, runImportBench } from './imports.js';
+import { formatImportCost, runImportCost } from './import-cost.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -31,6 +33,15 @@ console.log('');
 const touchCpu = await runTouchCpuBench();
 // Issue 12 asked for <= 4 ms of CPU per touch; most of what is left is the SDK's own cost per request.
 if (touchCpu.cpuMsPerTouch > 4) failures.push(`${touchCpu.cpuMsPerTouch.toFixed(2)} ms of engine CPU per touch > 4`);
+
+console.log('\n== Import jobs (README "Imports") ==\n');
+// BENCH_IMPORT_ROWS / BENCH_IMPORT_LARGE_ROWS shrink it for a quick look; the targets are for 100,000 and 300,000.
+const importRows = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
+const importLargeRows = Number(process.env.BENCH_IMPORT_LARGE_ROWS ?? 300_000);
+const imports = await runImportBench({ rows: importRows, largeRows: importLargeRows });
+failures.push(...importBenchFailures(imports));
+console.log('');
+for (const line of formatImportCost(await runImportCost(Number(process.env.BENCH_IMPORT_COST_ROWS ?? 3_000)))) console.log(line);
 
 console.log('\n== Embedded runtime ==\n');
 const local = await runLocalSchedulerBench();

@@ -9,6 +9,9 @@ import { WEBHOOK_EVENT_TYPES } from './domain/webhook-events.js';
 const optional = z.optional(z.string().check(z.trim(), z.minLength(1)));
 const positiveInt = () => z.coerce.number().check(z.int(), z.positive());
 
+/** 1 MB: about 10,000 rows, answered well inside API Gateway's 30 s (handlers/api.ts MAX_ENROLLMENT_ROWS). */
+export const DEFAULT_MAX_ENROLLMENT_BODY_BYTES = 1024 * 1024;
+
 export const configSchema = z.object({
   TABLE_NAME: z._default(z.string().check(z.minLength(1)), 'followup'),
   /** Base URL for unsubscribe links, Twilio status callbacks and Twilio signature checks. */
@@ -56,8 +59,8 @@ export const configSchema = z.object({
   TOUCH_CLAIM_LEASE_SECONDS: z._default(positiveInt(), 300),
   /** Touches one person may get per channel and local day across concurrent sequences (README "Enrollment rules"). */
   TOUCHES_PER_PERSON_PER_DAY: z._default(positiveInt(), 1),
-  /** Largest enrollment request body (bytes); larger answers 413. */
-  MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), 5 * 1024 * 1024),
+  /** Largest enrollment request body (bytes); larger answers 413 naming /imports (README "Imports"). */
+  MAX_ENROLLMENT_BODY_BYTES: z._default(positiveInt(), DEFAULT_MAX_ENROLLMENT_BODY_BYTES),
   POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'followup'),
   /** How long a secret read from Secrets Manager is kept before it is read again (rotation takes effect). */
   FOLLOWUP_SECRETS_MAX_AGE_SECONDS: z._default(positiveInt(), 300),
@@ -82,6 +85,15 @@ export const configSchema = z.object({
   WEBHOOK_BUS_NAME: optional,
   /** Delivery attempts of one event to one endpoint before it is recorded as failed. */
   WEBHOOK_MAX_ATTEMPTS: z._default(positiveInt(), 8),
+  /** Import jobs (README "Imports"): the bucket of uploads and results, and the queue of chunks. */
+  IMPORT_BUCKET: optional,
+  IMPORT_QUEUE_URL: optional,
+  /**
+   * CreateSchedule calls per second this container may make (its share of the account's
+   * Scheduler quota: the import workers' maximum concurrency × this stays under it). Unset:
+   * no limit beyond the throttle retries.
+   */
+  SCHEDULE_CREATE_RATE: z.optional(z.coerce.number().check(z.positive())),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -31,6 +31,7 @@ import type {
 import type { ScheduledTouch, TouchMessage } from './domain/touch-message.js';
 import type { InboxItem } from './domain/inbox.js';
 import type { InboxKind } from './domain/records.js';
+import type { ImportChunkResult, ImportJob, ImportMessage, ImportStatus } from './domain/import-job.js';
 
 /** Structured logging with ids only: never email bodies, addresses or phone numbers. */
 export interface Logger {
@@ -550,5 +551,52 @@ export interface Store
     WebhookDeliveryStore,
     InboxStore,
     IdempotencyStore {}
+
+/**
+ * Import jobs (domain/import-job.ts): the job item and one result item per chunk. Not part
+ * of `Store`: only the API and the import worker use it.
+ */
+export interface ImportStore {
+  /** ONE conditional put: 'conflict' when a job with this id exists. */
+  createImport(job: ImportJob): Promise<ConditionalWriteResult>;
+  getImport(importId: string): Promise<ImportJob | undefined>;
+  /**
+   * ONE conditional update: sets `set` (a new status and/or fields) only while the job's
+   * status is one of `from`; the job as written, or 'conflict' (missing, or another status).
+   */
+  updateImport(importId: string, change: { from: readonly ImportStatus[]; set: Partial<Omit<ImportJob, 'id'>> }): Promise<ImportJob | 'conflict'>;
+  /** ONE conditional put per chunk: 'conflict' when that chunk's result is already stored (a rerun). */
+  putChunkResult(result: ImportChunkResult): Promise<ConditionalWriteResult>;
+  /** Whether the chunk's result is stored (ONE GetItem): a redelivered chunk is not enrolled again. */
+  hasChunkResult(importId: string, index: number): Promise<boolean>;
+  /**
+   * Adds 1 to the job's `chunksDone` (ONE UpdateItem, answering the job as written): only
+   * after `putChunkResult` said 'ok', so each chunk adds once; it only tells when the job is
+   * complete (progress is the sum of the chunk results). Undefined when there is no job.
+   */
+  addChunkDone(importId: string): Promise<ImportJob | undefined>;
+  /** Every chunk result of the job, by index (one paginated Query). */
+  listChunkResults(importId: string): Promise<ImportChunkResult[]>;
+}
+
+/** Files: S3 in AWS, a folder locally. Keys are `/`-separated paths (domain/import-job.ts `importObjects`). */
+export interface ObjectStore {
+  /** Writes the whole object (a stream is written as it comes, never held whole). */
+  put(key: string, body: string | Uint8Array | AsyncIterable<Uint8Array>, contentType?: string): Promise<void>;
+  /** The object's bytes as they stream; undefined when there is no such object. */
+  get(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** Its size in bytes; undefined when there is no such object. */
+  size(key: string): Promise<number | undefined>;
+}
+
+/** A time-limited URL a client uploads a file to without the API key (an S3 presigned PUT in AWS). */
+export interface UploadUrls {
+  uploadUrl(key: string, expiresInSeconds: number): Promise<string>;
+}
+
+/** Where import work is queued: SQS in AWS, an in-process pool locally. */
+export interface ImportQueue {
+  send(messages: readonly ImportMessage[]): Promise<void>;
+}
 
 export type { Channel };

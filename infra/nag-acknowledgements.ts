@@ -10,6 +10,7 @@ import { ROUTE_LIST, type RouteTarget } from '../functions/routes.js';
 import { acknowledge, ScopedWildcardAcknowledger, type ScopedWildcard } from './acknowledgements.js';
 import { bucketDeploymentHandlers } from './engine/console.js';
 import type { FollowupEngine } from './followup-engine.js';
+import { IMPORT_OBJECT_KEYS } from './permissions.js';
 
 type RuleId = `AwsSolutions-${string}`;
 
@@ -124,6 +125,12 @@ export const ENGINE_ACKNOWLEDGEMENTS: readonly EngineAcknowledgement[] = [
         ROUTE_LIST.filter((route) => !route.admin && route.target === target).map((route) => engine.httpRoutes[route.routeKey]),
     }),
   ),
+  {
+    id: 'AwsSolutions-S1',
+    reason:
+      'Import files are written only through presigned PUT URLs that an editor asked for (the job item records who, when, for which sequence) and read only by the engine\'s own functions; object-level reads and writes can be logged with CloudTrail data events, and the files expire after 30 days.',
+    on: (engine) => [engine.imports.bucket],
+  },
   ...CONSOLE_ACKNOWLEDGEMENTS,
 ];
 
@@ -135,6 +142,12 @@ export function engineWildcards(engine: FollowupEngine): ScopedWildcard[] {
       reason:
         'Touch schedules are named at runtime (enrollment id + step), so access is limited to schedule/<Followup group>/*, never other groups.',
     },
+    ...Object.values(IMPORT_OBJECT_KEYS).map(
+      (pattern): ScopedWildcard => ({
+        resource: engine.imports.bucket.arnForObjects(pattern),
+        reason: `Import jobs are created at runtime: each function may touch only the import files it needs (${pattern}), named by job id, never the whole bucket.`,
+      }),
+    ),
     {
       resource: `${engine.twilioSecret.secretArn}-??????`,
       reason:

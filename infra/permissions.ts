@@ -38,6 +38,25 @@ export interface FunctionAccess {
   readonly schedules: 'none' | 'delete' | 'create';
   /** `events:PutEvents` on the webhook bus (only when the engine has webhook endpoints). */
   readonly publishesWebhooks: boolean;
+  /** Import jobs' files in the import bucket and the chunk queue; absent: none. */
+  readonly imports?: ImportAccess;
+}
+
+/** The files of import jobs (domain/import-job.ts `importObjects`): an upload, and the results of each chunk. */
+export type ImportObject = 'upload' | 'results';
+
+export const IMPORT_OBJECT_KEYS: Readonly<Record<ImportObject, string>> = {
+  upload: 'imports/*/upload.csv',
+  results: 'imports/*/results/*',
+};
+
+export interface ImportAccess {
+  /** `s3:GetObject` (GetObject and HeadObject) on these keys. */
+  readonly read: readonly ImportObject[];
+  /** `s3:PutObject` on these keys (the API presigns upload PUTs: the URL carries its permission). */
+  readonly write: readonly ImportObject[];
+  /** `sqs:SendMessage` to the chunk queue. */
+  readonly sendChunks: boolean;
 }
 
 /**
@@ -60,6 +79,30 @@ export const FUNCTION_ACCESS = {
     sendEmail: false,
     schedules: 'create',
     publishesWebhooks: true,
+    // Presigns the upload URL of a new import; reads the results of its chunks (results.csv).
+    imports: { read: ['results'], write: ['upload'], sendChunks: false },
+  },
+  // Reads the uploaded file once and queues its chunks; the job item and its chunk results.
+  importSplitter: {
+    table: ['GetItem', 'Query', 'UpdateItem'],
+    indexes: [],
+    // The engine's context signs links, so every function that builds it reads the key.
+    secrets: ['unsubscribe'],
+    sendEmail: false,
+    schedules: 'none',
+    publishesWebhooks: false,
+    imports: { read: ['upload'], write: [], sendChunks: true },
+  },
+  // Enrolls a chunk as the API's enrollment route does (batched reads and writes, lanes,
+  // schedules), writes the chunk's results and its result item.
+  importWorker: {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    indexes: ['byPhone'],
+    secrets: ['unsubscribe'],
+    sendEmail: false,
+    schedules: 'create',
+    publishesWebhooks: false,
+    imports: { read: [], write: ['results'], sendChunks: false },
   },
   authorizer: { table: [], indexes: [], secrets: ['apiKey'], sendEmail: false, schedules: 'none', publishesWebhooks: false },
   // One touch: the consistent batch read, the claim, the advance, counters, timeline (PutItem

@@ -90,6 +90,14 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     email: concurrency('emailWorkerMaxConcurrency', props.emailWorkerMaxConcurrency, sesMaxSendRate),
     sms: concurrency('smsWorkerMaxConcurrency', props.smsWorkerMaxConcurrency, twilioMaxSendRate),
   } as const;
+  const importWorkerMaxConcurrency = props.importWorkerMaxConcurrency ?? d.importWorkerMaxConcurrency;
+  if (!Number.isInteger(importWorkerMaxConcurrency) || importWorkerMaxConcurrency < MIN_WORKER_CONCURRENCY || importWorkerMaxConcurrency > MAX_WORKER_CONCURRENCY) {
+    fail('importWorkerMaxConcurrency', `must be a whole number from 2 to 1000 (SQS event source limits) ${got(importWorkerMaxConcurrency)}`);
+  }
+  const importSchedulesPerSecond = props.importSchedulesPerSecond ?? d.importSchedulesPerSecond;
+  if (!(Number.isFinite(importSchedulesPerSecond) && importSchedulesPerSecond >= 1 && importSchedulesPerSecond <= 100_000)) {
+    fail('importSchedulesPerSecond', `must be a number of CreateSchedule calls per second from 1 to 100000 ${got(importSchedulesPerSecond)}`);
+  }
   const defaultTimezone = props.defaultTimezone ?? d.defaultTimezone;
   if (!isTimeZone(defaultTimezone)) fail('defaultTimezone', `must be an IANA time zone, e.g. "Europe/Paris" ${got(defaultTimezone)}`);
   const defaultPhoneRegion = props.defaultPhoneRegion ?? d.defaultPhoneRegion;
@@ -177,6 +185,8 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     twilioMaxSendRate,
     touchWorkerConcurrency,
     touchBatchSize,
+    importWorkerMaxConcurrency,
+    importSchedulesPerSecond,
     defaultTimezone,
     defaultPhoneRegion,
     removalPolicy: props.removalPolicy ?? d.removalPolicy,

@@ -7,6 +7,7 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { touchQueueOf, type TouchQueue } from '../domain/touch-message.js';
 import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
+import type { RateLimiter } from './token-bucket.js';
 import { lazy } from '../shared/lazy.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
@@ -27,6 +28,15 @@ export interface EventBridgeTouchSchedulerOptions {
   /** Used only to keep fire times in the future; the wall clock by default. */
   clock?: Clock;
   retryPolicy?: { maximumEventAgeInSeconds: number; maximumRetryAttempts: number };
+  /**
+   * Taken before each CreateSchedule: the container's share of the account's CreateSchedule
+   * quota (a TokenBucket shared by everything in the container that schedules).
+   */
+  limiter?: RateLimiter;
+  /** Retries of a throttled CreateSchedule (exponential backoff, full jitter, capped at 5 s) before it fails. Default 8. */
+  maxThrottleRetries?: number;
+  /** Base of that backoff. Default 200 ms. */
+  throttleBaseDelayMs?: number;
 }
 
 /**
@@ -57,13 +67,22 @@ export class EventBridgeTouchScheduler implements TouchScheduler {
 
   async schedule(touch: ScheduledTouch): Promise<void> {
     const { CreateScheduleCommand } = await sdk();
-    try {
-      await this.options.client.send(new CreateScheduleCommand(this.createScheduleInput(touch)));
-    } catch (error) {
-      // The name is deterministic per touch: an existing schedule is this very touch,
-      // created by an earlier attempt that crashed or timed out after CreateSchedule.
-      if (errorName(error) === 'ConflictException') return;
-      throw error;
+    const retries = this.options.maxThrottleRetries ?? 8;
+    for (let attempt = 0; ; attempt++) {
+      await this.options.limiter?.take();
+      try {
+        await this.options.client.send(new CreateScheduleCommand(this.createScheduleInput(touch)));
+        return;
+      } catch (error) {
+        // The name is deterministic per touch: an existing schedule is this very touch,
+        // created by an earlier attempt that crashed or timed out after CreateSchedule.
+        if (errorName(error) === 'ConflictException') return;
+        // Over the account's quota (after the SDK's own retries): wait and try again, so
+        // an import that wrote its rows does not fail for want of a schedule slot.
+        if (errorName(error) !== 'ThrottlingException' || attempt >= retries) throw error;
+        const cap = Math.min(5_000, (this.options.throttleBaseDelayMs ?? 200) * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+      }
     }
   }
 

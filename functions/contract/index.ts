@@ -6,4 +6,5 @@
 export * from './common.js';
 export * from './auth.js';
 export * from './queries.js';
+export * from './imports.js';
 export * from './sequences.js';

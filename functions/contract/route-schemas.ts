@@ -46,6 +46,8 @@ import { callResponse, listTasksQuery, outcomeRequest, outcomeResponse, taskPage
 import { deliveriesPage, deliveriesQuery } from './webhooks.js';
 
 /** One body: its media type and, for JSON, its schema and an example that must validate. */
+import { createImportRequest, createImportResponse, importProgressBody, importResultsQuery } from './imports.js';
+
 export interface BodySpec {
   readonly mediaType: string;
   readonly schema?: z.ZodMiniType;
@@ -87,6 +89,7 @@ export const openApiDocument = z.looseObject({ openapi: z.string(), info: z.reco
 
 const SAMPLE_PROSPECT = 'p_9b62c4f1a0d3e5b7c9a1f2e4';
 const SAMPLE_ENROLLMENT = `${SAMPLE_PROSPECT}.inbound-lead-follow-up`;
+const SAMPLE_IMPORT = 'imp_5f0c2a9e8b7d4c3a1e6f9b0d2c4a8e71';
 
 export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
   'GET /health': { response: ok('The API is up', jsonBody(healthResponse, { ok: true })) },
@@ -237,6 +240,29 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
   'POST /inbox/{id}/handled': {
     request: [jsonBody(setHandledRequest, { handled: true })],
     response: ok('The item after the change', jsonBody(setHandledResponse)),
+  },
+
+  'POST /imports': {
+    request: [jsonBody(createImportRequest, { sequenceId: 'inbound-lead-follow-up', columns: { 'Work Mail': 'email' } })],
+    response: ok(
+      'The import job: PUT the CSV bytes to `uploadUrl` (no Authorization header), then follow `statusUrl`',
+      jsonBody(createImportResponse, {
+        importId: SAMPLE_IMPORT,
+        uploadUrl: `https://followup-imports.s3.amazonaws.com/imports/${SAMPLE_IMPORT}/upload.csv?X-Amz-Signature=…`,
+        statusUrl: `/imports/${SAMPLE_IMPORT}`,
+      }),
+      201,
+    ),
+  },
+  'GET /imports/{id}': { response: ok("The job's status and progress (the sum of its chunks' results)", jsonBody(importProgressBody)) },
+  'GET /imports/{id}/results.csv': {
+    query: importResultsQuery,
+    response: ok('One line per row of the file, in file order; more with the X-Next-Cursor header', csv('row,status,reason,prospectId,enrollmentId,warnings')),
+  },
+  'POST /imports/{id}/cancel': {
+    requestOptional: true,
+    response: ok('The job, cancelled (what it enrolled stays)', jsonBody(importProgressBody)),
+    errors: { 409: 'the job is already done or failed' },
   },
 
   'POST /webhooks/twilio/sms': { request: [twilioForm], response: ok('Handled', twiml) },

@@ -17,6 +17,9 @@ export const SLUG_HINT = 'use 1–48 lower-case letters, digits and dashes, star
  */
 const PROSPECT_ID = /^p_[A-Za-z0-9_-]{1,64}$/;
 
+/** Import job ids: `imp_` + 32 hex characters (`newImportId`). */
+const IMPORT_ID = /^imp_[0-9a-f]{32}$/;
+
 /** Twilio SIDs: two letters and 32 hex digits; the rule only bounds the alphabet and length. */
 const PROVIDER_SID = /^[A-Za-z0-9]{2,64}$/;
 
@@ -60,6 +63,7 @@ export const ID_RULES = {
   },
   inboxItemId: pattern(/^p_[A-Za-z0-9_-]{1,64}\.[0-9a-f]{16}$/, 'an inbox item id: "<prospect id>.<16 hex digits>"'),
   sequenceVersion: pattern(/^[1-9][0-9]{0,5}$/, 'a version number (1 to 999999)'),
+  importId: pattern(IMPORT_ID, 'an import id: "imp_" followed by 32 hex digits (POST /imports answers it)'),
 } as const satisfies Record<string, IdRule>;
 
 export type IdKind = keyof typeof ID_RULES;

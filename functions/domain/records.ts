@@ -156,6 +156,13 @@ export interface Enrollment {
    * `stopOnReplyFrom: account` (free-mail domains never): colleagues are found by it.
    */
   accountDomain?: string;
+  /**
+   * The import (an import job, or an enrollment request) that started this run, and the
+   * row it came from: a chunk of that import run again finds its own rows enrolled and
+   * answers them as it did the first time (use-cases/enroll-chunk.ts).
+   */
+  importId?: string;
+  importRow?: number;
 }
 
 /** A claim on one touch: whoever holds it is the only one allowed to send it. */

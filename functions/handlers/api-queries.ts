@@ -205,7 +205,7 @@ async function csvResponse<T>(
 }
 
 /** The same export's next part: the path and filters of this request, with the cursor. */
-function continuationUrl(event: HttpEvent, cursor: string): string {
+export function continuationUrl(event: HttpEvent, cursor: string): string {
   const params = new URLSearchParams(event.rawQueryString ?? '');
   params.set('cursor', cursor);
   return `${event.rawPath}?${params.toString()}`;

@@ -20,16 +20,20 @@ import { getSequence, listSequences } from '../use-cases/list-sequences.js';
 import { stopEnrollment } from '../use-cases/stop-enrollment.js';
 import type { Actor, Principal } from '../domain/roles.js';
 import { routeAccessControl, type ApiLambdaContext } from './shared/access.js';
-import { awsContext, getConfig } from './shared/aws-context.js';
+import { awsContext, awsImportServices, getConfig } from './shared/aws-context.js';
 import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
 import { httpRequestId, observedHandler } from './shared/observability.js';
 import type { RouteKeyFor } from '../routes.js';
 import { REP_ROUTES } from './rep-routes.js';
+import type { ImportServices } from '../use-cases/import-jobs.js';
+import type { ImportRequest } from './api-imports.js';
 
 export interface ApiOptions {
   context: () => Promise<UseCaseContext>;
   maxEnrollmentBodyBytes: number;
+  /** The object store, upload URLs and queue of import jobs (README "Imports"); without them the import routes answer 501. */
+  imports?: () => Promise<ImportServices>;
 }
 
 /** What a route function gets: the event, who is calling, and the use-case context built on first use. */
@@ -106,9 +110,26 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
   'GET /inbox': async (request) => (await queries()).getInbox(request),
   'GET /inbox.csv': async (request) => (await queries()).getInboxCsv(request),
   'POST /inbox/{id}/handled': async (request) => (await queries()).postInboxHandled(request),
+  'POST /imports': async (request) => (await importRoutes()).postImport(importRequest(request)),
+  'GET /imports/{id}': async (request) => (await importRoutes()).getImportStatus(importRequest(request)),
+  'GET /imports/{id}/results.csv': async (request) => (await importRoutes()).getImportResults(importRequest(request)),
+  'POST /imports/{id}/cancel': async (request) => (await importRoutes()).postCancelImport(importRequest(request)),
 };
 
 const queries = () => import('./api-queries.js');
+const importRoutes = () => import('./api-imports.js');
+
+/** The import routes' request: the per-request context plus the import services. */
+function importRequest({ event, context, options }: ApiRequest): ImportRequest {
+  return {
+    event,
+    context: async () => {
+      if (!options.imports) throw new HttpError(501, 'import jobs are not configured in this deployment');
+      const [ctx, services] = await Promise.all([context(), options.imports()]);
+      return { ...ctx, ...services };
+    },
+  };
+}
 
 let openApiBody: string | undefined;
 
@@ -158,7 +179,7 @@ let phoneTimeZones: PhoneTimeZones | undefined;
 
 async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): Promise<HttpResult> {
   const size = bodySize(event);
-  if (size > maxBytes) throw new HttpError(413, `request body is ${size} bytes; the limit is ${maxBytes}. Split the list.`);
+  if (size > maxBytes) throw new HttpError(413, tooLargeMessage(`request body is ${size} bytes`, `${maxBytes} bytes`));
   const [{ parseEnrollmentBody }, { enrollProspects }, { libphonenumberTimeZones }] = await Promise.all([
     import('./shared/enrollment-body.js'),
     import('../use-cases/enroll-prospects.js'),
@@ -170,6 +191,7 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
     body: bodyBytes(event),
     query: event.queryStringParameters ?? {},
   });
+  if (rows.length > MAX_ENROLLMENT_ROWS) throw new HttpError(413, tooLargeMessage(`request has ${rows.length} rows`, `${MAX_ENROLLMENT_ROWS} rows`));
   const results = await enrollProspects(
     { ...ctx, phoneTimeZones },
     {
@@ -184,6 +206,17 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
   const summary = { enrolled: 0, skipped: 0, invalid: 0 };
   for (const result of results) summary[result.status] += 1;
   return json(200, { summary, results });
+}
+
+/**
+ * Rows one enrollment request may carry. With the body limit (1 MB by default) it keeps a
+ * request well inside API Gateway's 30 s (about 10 s at the enrollment rate in AWS) and its
+ * answer inside Lambda's 6 MB; a larger list is an import job (README "Imports").
+ */
+export const MAX_ENROLLMENT_ROWS = 10_000;
+
+function tooLargeMessage(what: string, limit: string): string {
+  return `${what}; POST /sequences/{id}/enrollments takes at most ${limit} (about ${MAX_ENROLLMENT_ROWS.toLocaleString('en-US')} rows). Send larger lists as an import job: POST /imports, then upload the CSV to the uploadUrl it answers (README "Imports")`;
 }
 
 function manualReason(event: HttpEvent): string | undefined {
@@ -212,6 +245,7 @@ export const handler = observedHandler(
       get maxEnrollmentBodyBytes() {
         return getConfig().MAX_ENROLLMENT_BODY_BYTES;
       },
+      imports: awsImportServices,
     }),
   { correlationId: httpRequestId },
 );

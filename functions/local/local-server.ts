@@ -24,6 +24,7 @@ import { ownHosts } from './host-check.js';
 import type { LocalOAuthProvider } from './oauth-provider.js';
 import type { Outbox } from './outbox.js';
 import type { CallPlay, CallPlayResult } from './call-player.js';
+import { UPLOAD_PATH } from './imports.js';
 
 type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -53,6 +54,8 @@ export interface LocalServerOptions {
   createUser?: CreateUser;
   /** `/console/` and `/console/config.json`. */
   serveConsole?: (req: IncomingMessage, res: ServerResponse, path: string, origin: string) => Promise<boolean>;
+  /** `PUT /uploads/…`: an import job's file (local/imports.ts), streamed, so read before any body is buffered. */
+  upload?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export function createRequestListener(options: LocalServerOptions): RequestListener {
@@ -88,6 +91,8 @@ export function createRequestListener(options: LocalServerOptions): RequestListe
     // The engine's time is the virtual clock's: a client that counts "the last day" from
     // the server's Date (the CLI's `inbox --since 1d`) then means the same day the data has.
     res.setHeader('date', options.clock.now().toUTCString());
+    // An import's file may be any size: it streams to the object store, never through readBody.
+    if (options.upload && path.startsWith(UPLOAD_PATH)) return options.upload(req, res);
     const body = await readBody(req, maxBodyBytes);
     if (body === 'too_large') return writeJson(res, 413, { message: 'Request Entity Too Large' });
 

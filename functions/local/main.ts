@@ -37,6 +37,8 @@ const envSchema = z.object({
   FOLLOWUP_WEBHOOKS: z.string().min(1).optional(),
   DEFAULT_TIMEZONE: z.string().min(1).optional(),
   TOUCHES_PER_PERSON_PER_DAY: z.coerce.number().int().min(1, 'must be 1 or more').optional(),
+  /** The embedded dynalite's port on 127.0.0.1 (npm run bench reads the table through it). */
+  FOLLOWUP_DYNALITE_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
 });
 
 const FLAGS = {
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
       ...(options.env.DEFAULT_TIMEZONE ? { defaultTimezone: options.env.DEFAULT_TIMEZONE } : {}),
       ...(options.webhooks.length > 0 ? { webhooks: options.webhooks } : {}),
       ...(options.env.TOUCHES_PER_PERSON_PER_DAY ? { touchesPerPersonPerDay: options.env.TOUCHES_PER_PERSON_PER_DAY } : {}),
+      ...(options.env.FOLLOWUP_DYNALITE_PORT ? { dynamoPort: options.env.FOLLOWUP_DYNALITE_PORT } : {}),
       templatesDir,
       autoRun: true,
       logger,

@@ -8,7 +8,8 @@
  * the Lambdas run; SES's events (delivery, and bounces… through `POST /dev/email-events`)
  * reach the SES events handler (local/ses-events.ts). `npm start`, `npm run demo` and the e2e tests all start it from here.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { SDK_CLIENT_OPTIONS } from '../adapters/aws-sdk-options.js';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,13 @@ import type { WebhookEndpoint } from '../domain/webhook-events.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { createUserTokenVerifier } from '../adapters/user-token-verifier.js';
 import { createApiHandler } from '../handlers/api.js';
+import { createImportWorker } from '../handlers/import-worker.js';
+import { dynamoImportStore } from '../adapters/dynamodb/imports.js';
+import { FolderObjectStore } from '../adapters/folder-object-store.js';
+import { libphonenumberTimeZones } from '../adapters/phone-time-zones.js';
+import type { ImportServices } from '../use-cases/import-jobs.js';
+import { DEFAULT_MAX_ENROLLMENT_BODY_BYTES } from '../config.js';
+import { createUploadRoute, LocalImportQueue, LocalUploadUrls, resumeImports } from './imports.js';
 import { createAuthorizerHandler } from '../handlers/authorizer.js';
 import { createTouchWorkerHandler } from '../handlers/touch-worker.js';
 import { createSesEventsHandler } from '../handlers/ses-events.js';
@@ -87,6 +95,10 @@ export interface RuntimeOptions {
   autoRun?: boolean;
   /** The built web console served at /console/ (default `web/dist` of this package). */
   consoleDir?: string;
+  /** The embedded dynalite's port on 127.0.0.1 (default: a free one); the bench reads the table through it. */
+  dynamoPort?: number;
+  /** Import jobs: chunks enrolled at once, and how the splitter cuts files (README "Imports"). */
+  imports?: { concurrency?: number; capacity?: number; chunkRows?: number };
   logger: Logger;
 }
 
@@ -112,6 +124,8 @@ export interface Runtime {
   consoleUrl: string;
   /** A one-time sign-in link for the default editor (dev@localhost), valid 10 minutes. */
   signInUrl: string;
+  /** Import jobs: the object store folder, the store and the in-process queue. */
+  imports: ImportServices & { queue: LocalImportQueue; objects: FolderObjectStore; root: string };
   close(): Promise<void>;
 }
 
@@ -152,7 +166,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       updateTableMs: 0,
       ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
     });
-    await listen(dynamo, 0, '127.0.0.1');
+    await listen(dynamo, options.dynamoPort ?? 0, '127.0.0.1');
     closers.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
     const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
 
@@ -247,7 +261,28 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return outcome;
     });
 
-    const api = createApiHandler({ context: async () => context, maxEnrollmentBodyBytes: 5 * 1024 * 1024 });
+    // Import jobs: files in a folder (kept with --data-dir), the queue in process.
+    const objectsRoot = options.dataDir ? join(options.dataDir, 'objects') : await mkdtemp(join(tmpdir(), 'followup-objects-'));
+    if (!options.dataDir) closers.push(() => rm(objectsRoot, { recursive: true, force: true }));
+    const objects = new FolderObjectStore(objectsRoot);
+    const importStore = dynamoImportStore({ client: documentClient, tableName });
+    const importQueue = new LocalImportQueue({ logger: options.logger, ...options.imports });
+    const uploadUrls = new LocalUploadUrls(publicUrl, signingSecret);
+    const importServices: ImportServices = { imports: importStore, objects, uploads: uploadUrls, importQueue };
+    const phoneTimeZones = libphonenumberTimeZones();
+    importQueue.connect(
+      createImportWorker(async () => ({ ...context, ...importServices, phoneTimeZones }), {
+        ...(options.imports?.chunkRows ? { chunkLimits: { maxRows: options.imports.chunkRows } } : {}),
+      }),
+    );
+    // Closed before the table: a chunk in flight finishes (or stores nothing).
+    closers.push(() => importQueue.close());
+
+    const api = createApiHandler({
+      context: async () => context,
+      maxEnrollmentBodyBytes: DEFAULT_MAX_ENROLLMENT_BODY_BYTES,
+      imports: async () => importServices,
+    });
     const twilioWebhook = createTwilioWebhookHandler({
       context: async () => context,
       authToken: async () => twilioAuthToken,
@@ -282,12 +317,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ownOrigins,
       oauth,
       serveConsole,
+      upload: createUploadRoute({ urls: uploadUrls, objects, imports: importStore, queue: importQueue }),
       createUser: async (request, origin) => {
         const { user, loginCode } = await oauth.createUser(request);
         return { user, signInUrl: oauth.signInUrl(origin, loginCode) };
       },
     });
     const { loginCode } = await oauth.createUser(DEFAULT_LOCAL_USER);
+    await resumeImports({ root: objectsRoot, imports: importStore, queue: importQueue, objects, logger: options.logger });
 
     let ticker: NodeJS.Timeout | undefined;
     if (options.autoRun) {
@@ -315,6 +352,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       oauth,
       consoleUrl: `${url}${CONSOLE_PATH}`,
       signInUrl: oauth.signInUrl(url, loginCode),
+      imports: { ...importServices, queue: importQueue, objects, root: objectsRoot },
       close: closeAll,
     };
   } catch (error) {

@@ -82,6 +82,18 @@ export class EnrollmentNotFoundError extends Error {
   }
 }
 
+export class ImportNotFoundError extends Error {
+  override name = 'ImportNotFoundError';
+  constructor(readonly importId: string) {
+    super(`Import "${importId}" does not exist`);
+  }
+}
+
+/** A change an import job's status does not allow (cancelling a finished job…): a 409. */
+export class ImportStateError extends Error {
+  override name = 'ImportStateError';
+}
+
 export class ProspectNotFoundError extends Error {
   override name = 'ProspectNotFoundError';
   constructor(readonly prospectId: string) {

@@ -132,7 +132,13 @@ export async function enrollChunk(
         const channel = running.version === sequence.version ? stepChannel(sequence, running.stepIndex) : undefined;
         reensure.push(scheduledTouchFor(running, running.nextTouchAt, prospect, channel));
       }
-      results.set(row, { row, status: 'skipped', prospectId: prospect.id, ...(ruling.enrollmentId ? { enrollmentId: ruling.enrollmentId } : {}), reason: ruling.reason });
+      results.set(row, ownRunResult(row, prospect.id, running, audit) ?? {
+        row,
+        status: 'skipped',
+        prospectId: prospect.id,
+        ...(ruling.enrollmentId ? { enrollmentId: ruling.enrollmentId } : {}),
+        reason: ruling.reason,
+      });
       continue;
     }
 
@@ -175,6 +181,7 @@ export async function enrollChunk(
       pendingScheduleName: plan.touch.scheduleName,
       // Steps passed over for want of an address ride on the enrollment (no timeline items).
       touches: skippedTouches(sequence, plan.skipped, nowIso),
+      ...(audit.importId ? { importId: audit.importId, importRow: row } : {}),
       createdAt: nowIso,
       updatedAt: nowIso,
     };
@@ -224,6 +231,18 @@ export async function enrollChunk(
   }
   if (restartHistory.length > 0) await ctx.store.appendTimeline(restartHistory);
   return { created, reensure, deferred };
+}
+
+/**
+ * A row whose run this very import started: a chunk run again (after a crash, or a
+ * redelivered message) answers the row it enrolled the first time as enrolled, and a row
+ * repeating an earlier row of the import as that row's duplicate (chunks of one import
+ * cannot see each other's rows any other way).
+ */
+function ownRunResult(row: number, prospectId: string, running: Enrollment | undefined, audit: Audit): EnrollmentRowResult | undefined {
+  if (!running || !audit.importId || running.importId !== audit.importId || running.importRow === undefined) return undefined;
+  if (running.importRow === row) return { row, status: 'enrolled', prospectId, enrollmentId: running.id };
+  return { row, status: 'skipped', prospectId, enrollmentId: running.id, reason: `duplicate of row ${running.importRow} in this import` };
 }
 
 export function markBusy(candidates: readonly Candidate[], results: Map<number, EnrollmentRowResult>): void {

@@ -70,6 +70,8 @@ export async function enrollProspects(
     importId?: string;
     /** A run that ended in this sequence (completed, stopped…) may start again. Default false. */
     reenroll?: boolean;
+    /** What the rows are part of, in a repeated row's reason ("duplicate of row 3 in this request"). Default "request". */
+    within?: 'request' | 'import';
   },
   tuning: EnrollTuning = DEFAULT_ENROLL_TUNING,
 ): Promise<EnrollmentRowResult[]> {
@@ -144,7 +146,7 @@ export function laneKeyOf(candidate: Pick<Candidate, 'prospect'>): string {
 /** Validates and normalises every row, and drops repeats of a prospect within the request. */
 function readRows(
   ctx: UseCaseContext,
-  { rows, columns }: { rows: EnrollmentRowInput[]; columns?: ReadonlyMap<string, ColumnTarget> },
+  { rows, columns, within = 'request' }: { rows: EnrollmentRowInput[]; columns?: ReadonlyMap<string, ColumnTarget>; within?: 'request' | 'import' },
   now: Date,
   results: Map<number, EnrollmentRowResult>,
   warnings: Map<number, string[]>,
@@ -171,7 +173,7 @@ function readRows(
     const addresses = addressesOf(normalized.value);
     const firstRow = addresses.map((address) => seen.get(address)).find((row) => row !== undefined);
     if (firstRow !== undefined) {
-      results.set(input.row, { row: input.row, status: 'skipped', prospectId, reason: `duplicate of row ${firstRow} in this request` });
+      results.set(input.row, { row: input.row, status: 'skipped', prospectId, reason: `duplicate of row ${firstRow} in this ${within}` });
       continue;
     }
     for (const address of addresses) seen.set(address, input.row);

@@ -19,9 +19,9 @@ export interface EngineKeys {
 /**
  * Services that write into the engine's encrypted topics and queues on its behalf: SES
  * (inbound mail topic), CloudWatch (alarm topic), SNS (subscription dead-letter queue),
- * EventBridge (rule dead-letter queue). Each needs to generate and decrypt data keys.
+ * EventBridge (rule dead-letter queue), S3 (upload events on the import split queue). Each needs to generate and decrypt data keys.
  */
-export const KEY_USING_SERVICES = ['ses.amazonaws.com', 'cloudwatch.amazonaws.com', 'sns.amazonaws.com', 'events.amazonaws.com'] as const;
+export const KEY_USING_SERVICES = ['ses.amazonaws.com', 'cloudwatch.amazonaws.com', 'sns.amazonaws.com', 'events.amazonaws.com', 's3.amazonaws.com'] as const;
 
 export function buildKeys(scope: Construct, props: ResolvedEngineProps): EngineKeys {
   const topicKey =

@@ -13,7 +13,7 @@ import { METRICS_NAMESPACE } from '../../functions/handlers/shared/metric-names.
 import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { HANDLERS, type HandlerName } from '../handlers.js';
 import { createFunction, type LambdaCodeOptions } from '../lambda-code.js';
-import { FUNCTION_ACCESS } from '../permissions.js';
+import { FUNCTION_ACCESS, type FunctionAccess } from '../permissions.js';
 import type { EngineEmail } from './email.js';
 import type { EngineKeys } from './encryption.js';
 import { handlerFunctionSettings } from './function-settings.js';
@@ -22,6 +22,7 @@ import type { EngineQueues } from './queues.js';
 import type { EngineScheduler } from './scheduler.js';
 import type { EngineSecrets } from './storage.js';
 import type { EngineWebhooks } from './webhooks.js';
+import { scheduleRatePerWorker, type EngineImports } from './imports.js';
 
 /** The engine's functions; `sesInbound` exists only with a reply domain, `webhookSender` only with webhooks. */
 export type FollowupFunctions = Readonly<
@@ -40,6 +41,7 @@ export interface FunctionInputs {
   readonly email: EngineEmail;
   /** Undefined without webhook endpoints. */
   readonly webhooks: EngineWebhooks | undefined;
+  readonly imports: EngineImports;
 }
 
 /** Environment every function gets (names from `functions/config.ts`). */
@@ -93,13 +95,18 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
   } as const;
   const asyncFailure = { onFailure: new SqsDestination(queues.eventDeadLetterQueue), retryAttempts: 2 };
 
-  const make = (name: HandlerName, extra: Partial<lambda.FunctionOptions> = {}): lambda.Function => {
+  // The import bucket and queue go only to the functions that use them.
+  const importEnv = { IMPORT_BUCKET: inputs.imports.bucket.bucketName, IMPORT_QUEUE_URL: inputs.imports.chunkQueue.queueUrl };
+  const make = (name: HandlerName, extra: Partial<lambda.FunctionOptions> = {}, env: Record<string, string> = {}): lambda.Function => {
     const spec = HANDLERS[name];
+    const access: FunctionAccess = FUNCTION_ACCESS[name];
     const environment = Object.assign(
       {},
       common,
       webhookPublisherEnvironment(inputs, name),
-      ...FUNCTION_ACCESS[name].secrets.map((secret) => secretEnv[secret]),
+      ...access.secrets.map((secret) => secretEnv[secret]),
+      access.imports ? importEnv : {},
+      env,
     );
     const fn = createFunction(
       scope,
@@ -131,7 +138,20 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
     // Few events at a time: each delivery may wait up to 10 s for its receiver.
     webhookSender.addEventSource(new SqsEventSource(inputs.webhooks.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 5 }));
   }
+  // Import jobs: one upload at a time per splitter (a file is read whole by one invocation),
+  // one chunk per chunk worker invocation, their concurrency capped so that together their
+  // token buckets stay under the imports' share of the Scheduler quota.
+  const importSplitter = make('importSplitter');
+  importSplitter.addEventSource(new SqsEventSource(inputs.imports.splitQueue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 2 }));
+  const importWorker = make('importWorker', {}, {
+    SCHEDULE_CREATE_RATE: String(scheduleRatePerWorker(props.importSchedulesPerSecond, props.importWorkerMaxConcurrency)),
+  });
+  importWorker.addEventSource(
+    new SqsEventSource(inputs.imports.chunkQueue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: props.importWorkerMaxConcurrency }),
+  );
   return {
+    importSplitter,
+    importWorker,
     api: make('api'),
     authorizer: make('authorizer'),
     touchWorker: worker('touchWorker', 'email'),

@@ -6,15 +6,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { HandlerName } from '../handlers.js';
-import { FUNCTION_ACCESS, type FunctionAccess } from '../permissions.js';
+import { FUNCTION_ACCESS, IMPORT_OBJECT_KEYS, type FunctionAccess } from '../permissions.js';
 import type { EngineEmail } from './email.js';
 import type { EngineKeys } from './encryption.js';
 import type { EngineScheduler } from './scheduler.js';
 import type { EngineSecrets } from './storage.js';
 import type { EngineWebhooks } from './webhooks.js';
+import type { EngineImports } from './imports.js';
 
 export interface GrantTargets {
   readonly table: dynamodb.ITable;
+  readonly imports: EngineImports;
   readonly keys: EngineKeys;
   readonly secrets: EngineSecrets;
   readonly scheduler: EngineScheduler;
@@ -62,6 +64,19 @@ export function grantFunctionAccess(fn: lambda.IFunction, name: HandlerName, tar
     fn.addToRolePolicy(
       new iam.PolicyStatement({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: targets.email.sendEmailResources }),
     );
+  }
+  if (access.imports) {
+    const { bucket, chunkQueue } = targets.imports;
+    const objects = (sid: string, action: string, keys: readonly (keyof typeof IMPORT_OBJECT_KEYS)[]) => {
+      if (keys.length === 0) return;
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions: [action], resources: keys.map((key) => bucket.arnForObjects(IMPORT_OBJECT_KEYS[key])) }));
+    };
+    objects('ReadImportFiles', 's3:GetObject', access.imports.read);
+    objects('WriteImportFiles', 's3:PutObject', access.imports.write);
+    if (access.imports.sendChunks) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'QueueImportChunks', actions: ['sqs:SendMessage'], resources: [chunkQueue.queueArn] }));
+      chunkQueue.encryptionMasterKey?.grantEncryptDecrypt(fn);
+    }
   }
   if (access.schedules !== 'none') {
     const create = access.schedules === 'create';

@@ -33,7 +33,10 @@ beforeAll(async () => {
     body: { prospects: [{ email: 'ada@example.com', firstName: 'Ada', timezone: 'America/New_York' }] },
   });
   const row = enrolled.body.results[0];
+  // An import job waiting for its upload: its routes read and cancel a real one.
+  const job = await t.request('POST', '/imports', { body: { sequenceId } });
   samples = {
+    importId: job.body.importId,
     sequenceId,
     prospectId: row.prospectId,
     enrollmentId: row.enrollmentId,

@@ -26,6 +26,8 @@ export interface DynamoInboundContext {
   voice: FakeVoiceCaller;
   clock: FakeClock;
   sequence: PublishedSequence;
+  /** The table this context's store writes to (a fresh one per context). */
+  tableName: string;
 }
 
 let tables = 0;
@@ -57,5 +59,5 @@ export async function createDynamoInboundContext(
   const compiled = await loadExampleSequence();
   options.tweak?.(compiled);
   const { sequence } = await publishSequence(ctx, compiled);
-  return { ctx, store, scheduler, email, sms, voice, clock, sequence };
+  return { ctx, store, scheduler, email, sms, voice, clock, sequence, tableName };
 }

@@ -124,7 +124,9 @@ describe('console: false', () => {
     const { template: bare } = templateOf({ engine: { console: false } });
     bare.resourceCountIs('AWS::Cognito::UserPool', 0);
     bare.resourceCountIs('AWS::CloudFront::Distribution', 0);
-    bare.resourceCountIs('AWS::S3::Bucket', 0);
+    // Only the import bucket (infra/engine/imports.ts): no console site.
+    bare.resourceCountIs('AWS::S3::Bucket', 1);
+    expect(Object.keys(bare.findResources('AWS::S3::Bucket'))[0]).toMatch(/^EngineImportBucket/);
     const api = Object.values(bare.findResources('AWS::ApiGatewayV2::Api'))[0];
     expect(api?.Properties.CorsConfiguration).toBeUndefined();
     const all = bare.toJSON().Resources as Record<string, { Type: string; Properties: any }>;

@@ -18,6 +18,10 @@ import { publishSequence } from '../../functions/use-cases/publish-sequence.js';
 import { addressHash } from '../../functions/domain/address-hash.js';
 import { createUnsubscribeToken } from '../../functions/domain/tokens.js';
 import { createApiHandler } from '../../functions/handlers/api.js';
+import { createImportQueueHandler, createImportWorker } from '../../functions/handlers/import-worker.js';
+import { dynamoImportStore } from '../../functions/adapters/dynamodb/imports.js';
+import type { ImportServices } from '../../functions/use-cases/import-jobs.js';
+import { fakeUploadUrls, MemoryObjectStore, RecordingImportQueue } from '../fakes/imports.js';
 import { createSesEventsHandler } from '../../functions/handlers/ses-events.js';
 import { createSesInboundHandler } from '../../functions/handlers/ses-inbound.js';
 import { createTouchWorkerHandler } from '../../functions/handlers/touch-worker.js';
@@ -104,6 +108,12 @@ const forTheAccount = (sequence: CompiledSequence) => {
 };
 
 let messageCounter = 0;
+/** An SQS batch of the import queues: S3 event notifications or the splitter's messages. */
+function importSqsEvent(bodies: unknown[]): SQSEvent {
+  const template = sqsEvent([{ enrollmentId: 'x', prospectId: 'x', sequenceId: 'x', run: 1, stepIndex: 0, dueAt: '2026-01-01T00:00:00Z' }]).Records[0];
+  return { Records: bodies.map((body) => ({ ...template, messageId: `i-${++messageCounter}`, body: JSON.stringify(body) })) } as SQSEvent;
+}
+
 function sqsEvent(messages: TouchMessage[]): SQSEvent {
   return {
     Records: messages.map((message) => ({
@@ -393,6 +403,45 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
     const two = await eventsFor('grace@example.org');
     await two('eventbridge-complaint.json');
     expect(EXAMPLE_SEQUENCE_ID).toBeTruthy();
+  });
+
+  it('api, importSplitter and importWorker: an import job created, uploaded (its S3 event delivered twice), split, enrolled chunk by chunk (a chunk delivered twice), read, cancelled', async () => {
+    const t = await createDynamoInboundContext(db);
+    const objects = new MemoryObjectStore();
+    const chunkQueue = new RecordingImportQueue();
+    const services: ImportServices = { imports: dynamoImportStore({ client: db.client, tableName: t.tableName }), objects, uploads: fakeUploadUrls, importQueue: chunkQueue };
+    const importing = async () => ({ ...t.ctx, ...services });
+    const api = createApiHandler({ context: async () => t.ctx, maxEnrollmentBodyBytes: 1024 * 1024, imports: async () => services });
+    const call = async (routeKey: string, pathValue: string, options: { id?: string; body?: string } = {}) => {
+      const response = await as('api', () =>
+        api(
+          httpEvent({
+            routeKey,
+            path: pathValue,
+            ...(options.id ? { pathParameters: { id: options.id } } : {}),
+            headers: { 'content-type': 'application/json' },
+            ...(options.body !== undefined ? { body: options.body } : {}),
+          }),
+          lambdaContext,
+        ),
+      );
+      expect(response.statusCode, response.body).toBeLessThan(300);
+      return response;
+    };
+    const created = JSON.parse((await call('POST /imports', '/imports', { body: JSON.stringify({ sequenceId: EXAMPLE_SEQUENCE_ID }) })).body ?? '{}') as { importId: string };
+    const file = ['Email,First Name,Mobile', 'ada@example.com,Ada,+14155550123', 'alan@example.org,Alan,', ',Grace,+14155550188', 'bad,Bad,'].join('\n');
+    await objects.put(`imports/${created.importId}/upload.csv`, `${file}\n`);
+    const s3Event = { Records: [{ s3: { object: { key: `imports/${created.importId}/upload.csv` } } }] };
+    const splitter = createImportQueueHandler(createImportWorker(importing, { chunkLimits: { maxRows: 2 } }));
+    for (let i = 0; i < 2; i++) expect((await as('importSplitter', () => splitter(importSqsEvent([s3Event])))).batchItemFailures).toEqual([]);
+    const chunks = chunkQueue.sent.splice(0);
+    const worker = createImportQueueHandler(createImportWorker(importing));
+    for (const message of [...chunks, chunks[0]]) expect((await as('importWorker', () => worker(importSqsEvent([message])))).batchItemFailures).toEqual([]);
+    const id = created.importId;
+    await call('GET /imports/{id}', `/imports/${id}`, { id });
+    await call('GET /imports/{id}/results.csv', `/imports/${id}/results.csv`, { id });
+    const other = JSON.parse((await call('POST /imports', '/imports', { body: JSON.stringify({ sequenceId: EXAMPLE_SEQUENCE_ID }) })).body ?? '{}') as { importId: string };
+    await call('POST /imports/{id}/cancel', `/imports/${other.importId}/cancel`, { id: other.importId });
   });
 
   it("the rep's side: a call step's task listed (one rep, everyone), an outcome, an event, goals, click to call, voice webhooks, webhook deliveries", async () => {

@@ -93,7 +93,10 @@ describe('cdk-nag AwsSolutions', () => {
         expect(id).toMatch(/^AwsSolutions-IAM5\[(Action::s3:[A-Za-z]+\*|Resource::(\*|<EngineConsoleBucket[A-F0-9]+\.Arn>\/\*|arn:.+:s3:::cdk-hnb659fds-assets-.+\/\*))\]$/);
         continue;
       }
-      expect(id).toMatch(/^AwsSolutions-IAM5\[Resource::(.+\/index\/\*|.+:schedule\/.+\/\*|.+:secret:followup\/twilio-\?{6}|\*)\]$/);
+      // Import files: per job, by key pattern (infra/permissions.ts IMPORT_OBJECT_KEYS), never the bucket.
+      expect(id).toMatch(
+        /^AwsSolutions-IAM5\[Resource::(.+\/index\/\*|.+:schedule\/.+\/\*|.+:secret:followup\/twilio-\?{6}|<EngineImportBucket[A-F0-9]+\.Arn>\/imports\/\*\/(upload\.csv|results\/\*)|\*)\]$/,
+      );
     }
     // Public routes: exactly the webhooks, the unsubscribe pages, the health check and the API description.
     const publicRoutes = all.filter(({ id }) => id === 'AwsSolutions-APIG4').map(({ path }) => path.split('/').at(-1));

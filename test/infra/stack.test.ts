@@ -203,6 +203,8 @@ describe('Lambda functions', () => {
       voiceCalls: ['dynamodb:GetItem', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
       // Only with webhook endpoints (test/infra/webhooks.test.ts).
       webhookSender: [],
+      importSplitter: ['dynamodb:UpdateItem', 's3:GetObject', 'sqs:SendMessage', 'sqs:ReceiveMessage'],
+      importWorker: ['dynamodb:BatchWriteItem', 'scheduler:CreateSchedule', 'iam:PassRole', 's3:PutObject', 'sqs:ReceiveMessage'],
     };
     for (const [name, actions] of Object.entries(matrix) as [HandlerName, string[]][]) {
       for (const action of actions) expect(can(name, action), `${name} ${action}`).toBe(true);
@@ -249,7 +251,8 @@ describe('touch queues and workers', () => {
       expect(queue.VisibilityTimeout, queueId).toBe(6 * HANDLERS.touchWorker.timeoutSeconds);
     }
     const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(6);
+    // Touch queues and DLQs (4), schedule and event DLQs (2), import split and chunk queues and DLQs (4).
+    expect(queues).toHaveLength(10);
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
       const policy = Object.values(resources).find(
@@ -261,7 +264,8 @@ describe('touch queues and workers', () => {
 
   it('feeds each channel queue to its own worker with partial batch responses and a concurrency sized from its rate', () => {
     const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(2);
+    // The two touch workers, and the import splitter and chunk worker (test/infra/imports.test.ts).
+    expect(mappings).toHaveLength(4);
     const byFunction = new Map(mappings.map((m) => [m.Properties.FunctionName.Ref, m.Properties]));
     for (const [name, queueId] of [
       ['touchWorker', 'EngineTouchQueue'],

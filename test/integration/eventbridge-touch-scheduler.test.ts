@@ -39,15 +39,19 @@ const schedulerMock = mockClient(SchedulerClient);
 /** Service exception options as the SDK's deserializer fills them. */
 const errorOptions = (message: string, httpStatusCode: number) => ({ message, Message: message, $metadata: { httpStatusCode } });
 
-function scheduler(): EventBridgeTouchScheduler {
-  return new EventBridgeTouchScheduler({
+function options() {
+  return {
     client: new SchedulerClient({ region: 'us-east-1' }),
     groupName: 'followup',
     targetQueueArns: { email: QUEUE_ARN, sms: SMS_QUEUE_ARN },
     roleArn: ROLE_ARN,
     deadLetterQueueArn: DLQ_ARN,
     clock: { now: () => NOW },
-  });
+  };
+}
+
+function scheduler(): EventBridgeTouchScheduler {
+  return new EventBridgeTouchScheduler(options());
 }
 
 describe('EventBridgeTouchScheduler', () => {
@@ -152,12 +156,32 @@ describe('EventBridgeTouchScheduler', () => {
     expect(schedulerMock).toHaveReceivedCommandTimes(CreateScheduleCommand, 1);
   });
 
-  it('propagates other failures so the caller retries', async () => {
+  it('retries a throttled CreateSchedule (over the account quota) with backoff until it is created', async () => {
     schedulerMock
       .on(CreateScheduleCommand)
       .rejectsOnce(new ThrottlingException(errorOptions('slow down', 429)))
+      .rejectsOnce(new ThrottlingException(errorOptions('slow down', 429)))
+      .resolves({});
+    const throttled = new EventBridgeTouchScheduler({ ...options(), throttleBaseDelayMs: 1 });
+    await throttled.schedule(touch);
+    expect(schedulerMock).toHaveReceivedCommandTimes(CreateScheduleCommand, 3);
+  });
+
+  it('takes a token of the shared rate limiter before each CreateSchedule', async () => {
+    schedulerMock.on(CreateScheduleCommand).rejectsOnce(new ThrottlingException(errorOptions('slow down', 429))).resolves({});
+    let taken = 0;
+    const limited = new EventBridgeTouchScheduler({ ...options(), throttleBaseDelayMs: 1, limiter: { take: async () => void (taken += 1) } });
+    await limited.schedule(touch);
+    expect(taken).toBe(2);
+  });
+
+  it('propagates a throttle after its retries, and other failures at once, so the caller retries', async () => {
+    schedulerMock
+      .on(CreateScheduleCommand)
+      .rejectsOnce(new ThrottlingException(errorOptions('slow down', 429)))
+      .rejectsOnce(new ThrottlingException(errorOptions('slow down', 429)))
       .rejectsOnce(new ValidationException(errorOptions('bad', 400)));
-    await expect(scheduler().schedule(touch)).rejects.toBeInstanceOf(ThrottlingException);
+    await expect(new EventBridgeTouchScheduler({ ...options(), maxThrottleRetries: 1, throttleBaseDelayMs: 1 }).schedule(touch)).rejects.toBeInstanceOf(ThrottlingException);
     await expect(scheduler().schedule(touch)).rejects.toBeInstanceOf(ValidationException);
   });
 

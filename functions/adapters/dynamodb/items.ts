@@ -66,7 +66,9 @@ export type Entity =
   | 'task'
   | 'user'
   | 'webhook-delivery'
-  | 'inbox';
+  | 'inbox'
+  | 'import'
+  | 'import-chunk';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {

@@ -17,6 +17,8 @@
  * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
  * | lease                   | `L#<name>`         | `LEASE`                             | `owner`, `until`, `untilMs`, `expiresAt` (TTL): who may work on an enrollment lane |
  * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
+ * | import job              | `M#<importId>`     | `JOB`                               | the ImportJob (domain/import-job.ts), its column mapping as one JSON string `columnsJson`; `expiresAt` (TTL, 30 days after it was created) |
+ * | import chunk result     | `M#<importId>`     | `C#<chunk index, 8 digits>`         | what one chunk did (counts, reasons): written ONCE (conditional put), so a rerun never counts twice; the job's progress is ONE Query of its partition, summed; `expiresAt` like its job |
  * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`, `email:<Message-ID>`) |
  * | task                    | `P#<prospectId>`   | `K#<sequenceId>#<run, 6 digits>#<stepId>` | the Task; `inboxKey` = `U#<addressHash(assignee)>` → byInbox (a rep's tasks); `listKey` = `TASKS` → byList (everyone's tasks); `listSort` = `<status>#<dueAt>#<taskId>` sorts both. In the prospect's partition, so erasure deletes it |
  * | call suppression        | `S#<addressHash>`  | `S#call`                            | a phone's `call` entry of the consent ledger ("do not call me"), beside its SMS entry at `S` |
@@ -209,6 +211,7 @@ export const prefix = {
   task: 'K#',
   user: 'U#',
   inbox: 'I#',
+  importChunk: 'C#',
 } as const;
 
 function padVersion(version: number): string {
@@ -289,6 +292,11 @@ export const keys = {
     return parsed ? { pk: prospectPk(parsed.prospectId), sk: `${prefix.inbox}${parsed.suffix}` } : undefined;
   },
   idempotency: (key: string): Key => ({ pk: `I#${checkIdempotencyKey(key)}`, sk: 'I' }),
+  importJob: (importId: string): Key => ({ pk: importPk(importId), sk: 'JOB' }),
+  importChunk: (importId: string, index: number): Key => {
+    if (!Number.isInteger(index) || index < 0 || index > 99_999_999) throw new RangeError(`Import chunk index ${index}`);
+    return { pk: importPk(importId), sk: `${prefix.importChunk}${String(index).padStart(8, '0')}` };
+  },
 };
 
 /** The index sort text of a task: status, then due time, then id. */
@@ -303,6 +311,7 @@ export function taskIndexKeys(task: Task): Record<string, string> {
 }
 
 export const assigneeKey = (email: string): string => `${prefix.user}${addressHash(email)}`;
+export const importPk = (importId: string): string => `M#${importId}`;
 
 /** The byList / byInbox partition of the inbox: all kinds, or one. */
 export const inboxPartition = (kind?: InboxKind): string => (kind ? `${INBOX_LIST}#${kind}` : INBOX_LIST);

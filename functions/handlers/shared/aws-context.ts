@@ -14,6 +14,7 @@
 import type { Config } from '../../config.js';
 import { SDK_CLIENT_OPTIONS } from '../../adapters/aws-sdk-options.js';
 import { createSequenceCache, type NotifyingContext } from '../../use-cases/context.js';
+import type { ImportServices } from '../../use-cases/import-jobs.js';
 import { correlatedEmailSender, correlatedScheduler } from './correlation.js';
 import { lazy } from '../../shared/lazy.js';
 import { logger } from './logger.js';
@@ -68,6 +69,8 @@ async function buildContext(): Promise<NotifyingContext> {
     },
     roleArn: required(cfg.SCHEDULER_ROLE_ARN, 'SCHEDULER_ROLE_ARN'),
     deadLetterQueueArn: required(cfg.SCHEDULER_DLQ_ARN, 'SCHEDULER_DLQ_ARN'),
+    // One bucket per container: every schedule this container creates shares its quota share.
+    ...(cfg.SCHEDULE_CREATE_RATE ? { limiter: new (await import('../../adapters/token-bucket.js')).TokenBucket(cfg.SCHEDULE_CREATE_RATE) } : {}),
   });
   return {
     store: new DynamoDbStore({ client: documentClient, tableName: cfg.TABLE_NAME }),
@@ -96,6 +99,30 @@ async function buildContext(): Promise<NotifyingContext> {
     ),
   };
 }
+
+/** The import jobs' object store, upload URLs and queue (README "Imports"), built on first use. */
+export const awsImportServices: () => Promise<ImportServices> = lazy(async () => {
+  const cfg = getConfig();
+  const [{ S3Client }, { SQSClient }, { S3ObjectStore, S3UploadUrls }, { SqsImportQueue }, { dynamoImportStore }, { DynamoDBClient }, { DynamoDBDocumentClient }] =
+    await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('@aws-sdk/client-sqs'),
+      import('../../adapters/s3-object-store.js'),
+      import('../../adapters/sqs-import-queue.js'),
+      import('../../adapters/dynamodb/imports.js'),
+      import('@aws-sdk/client-dynamodb'),
+      import('@aws-sdk/lib-dynamodb'),
+    ]);
+  const bucket = required(cfg.IMPORT_BUCKET, 'IMPORT_BUCKET');
+  const s3 = new S3Client({ ...SDK_CLIENT_OPTIONS });
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...SDK_CLIENT_OPTIONS }), { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    imports: dynamoImportStore({ client: documentClient, tableName: cfg.TABLE_NAME }),
+    objects: new S3ObjectStore(s3, bucket),
+    uploads: new S3UploadUrls(s3, bucket),
+    importQueue: new SqsImportQueue(new SQSClient({ ...SDK_CLIENT_OPTIONS }), required(cfg.IMPORT_QUEUE_URL, 'IMPORT_QUEUE_URL')),
+  };
+});
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} must be set`);

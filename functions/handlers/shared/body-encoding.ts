@@ -9,6 +9,7 @@
  * that are not valid UTF-8 are refused instead of guessed.
  */
 import { HttpError } from './http.js';
+import { decodeWindows1252 } from '../../domain/text-encoding.js';
 
 export interface DecodeOptions {
   /** The `charset` parameter of the content type, if any. */
@@ -36,12 +37,13 @@ export function decodeBody(bytes: Uint8Array, options: DecodeOptions = {}): stri
     // fatal: invalid sequences throw instead of becoming U+FFFD; the BOM is dropped.
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    if (options.fallback) return new TextDecoder(options.fallback).decode(bytes);
+    if (options.fallback) return decodeWindows1252(bytes);
     throw new HttpError(400, 'request body is not valid UTF-8; send UTF-8 (or say charset=… in the content type)');
   }
 }
 
 function decodeAs(bytes: Uint8Array, charset: string): string {
+  if (/^(windows-1252|cp1252|x-cp1252)$/i.test(charset.trim())) return decodeWindows1252(bytes);
   let decoder: InstanceType<typeof TextDecoder>;
   try {
     decoder = new TextDecoder(charset, { fatal: true });

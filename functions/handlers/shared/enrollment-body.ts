@@ -116,7 +116,34 @@ type CsvRecord = { line: number; end: number; cells: string[] } | { line: number
 /** Recoveries from a broken quote per body; past that the swallowed lines are reported, not re-read. */
 const MAX_QUOTE_RECOVERIES = 50;
 
-function parseCsvRows(text: string, columns: ReadonlyMap<string, ColumnTarget> | undefined): EnrollmentRowInput[] {
+/** Where a chunk of a larger file starts (domain/csv-records.ts): its rows and lines are numbered as the file's. */
+export interface CsvOrigin {
+  rowOffset: number;
+  lineOffset: number;
+}
+
+/**
+ * One chunk of an import job's file (a CSV body of its own, led by the header): the same
+ * reading as a CSV request body, rows and lines numbered as in the whole file.
+ */
+export function parseCsvChunk(
+  chunk: { text: string; firstRow: number; firstLine: number; headerLines: number },
+  columns: ReadonlyMap<string, ColumnTarget> | undefined,
+): EnrollmentRowInput[] {
+  return parseCsvRows(chunk.text, columns, { rowOffset: chunk.firstRow - 1, lineOffset: chunk.firstLine - chunk.headerLines - 1 });
+}
+
+/** Checks a file's header record alone (400-style HttpError when it maps no address column, repeats a column…). */
+export function checkCsvHeader(headerText: string, columns: ReadonlyMap<string, ColumnTarget> | undefined): void {
+  parseCsvRows(headerText, columns);
+}
+
+/** A JSON column mapping (`{"Work Mail": "email"}`) as the routes read it; 400 naming `where` when it is not one. */
+export function columnMapping(value: unknown, where: string): ReadonlyMap<string, ColumnTarget> {
+  return mapping(value, where);
+}
+
+function parseCsvRows(text: string, columns: ReadonlyMap<string, ColumnTarget> | undefined, origin: CsvOrigin = { rowOffset: 0, lineOffset: 0 }): EnrollmentRowInput[] {
   const reader = new CsvReader();
   const records = reader.read(text, 1);
   const headerIndex = records.findIndex((record) => !('cells' in record) || !isBlank(record.cells));
@@ -130,16 +157,17 @@ function parseCsvRows(text: string, columns: ReadonlyMap<string, ColumnTarget> |
   const data = reader.recover(records.slice(headerIndex + 1), text);
   const rows: EnrollmentRowInput[] = [];
   data.forEach((record, index) => {
-    const row = index + 1;
+    const row = origin.rowOffset + index + 1;
+    const line = origin.lineOffset + record.line;
     if (!('cells' in record)) {
-      rows.push({ row, error: `line ${record.line}: ${record.error}` });
+      rows.push({ row, error: `line ${line}: ${record.error}` });
       return;
     }
     if (isBlank(record.cells)) return;
     if (record.cells.length !== header.cells.length) {
       rows.push({
         row,
-        error: `line ${record.line}: expected ${header.cells.length} cells (${header.cells.join(', ').slice(0, 200)}), got ${record.cells.length}`,
+        error: `line ${line}: expected ${header.cells.length} cells (${header.cells.join(', ').slice(0, 200)}), got ${record.cells.length}`,
       });
       return;
     }

@@ -10,6 +10,8 @@ import {
   EnrollmentNotFoundError,
   EnrollmentStateError,
   InputError,
+  ImportNotFoundError,
+  ImportStateError,
   InboxItemNotFoundError,
   ProspectNotFoundError,
   ProviderUnavailableError,
@@ -188,11 +190,12 @@ export function toErrorResponse(error: unknown, logger: Logger): HttpResult {
     error instanceof EnrollmentNotFoundError ||
     error instanceof ProspectNotFoundError ||
     error instanceof TaskNotFoundError ||
-    error instanceof InboxItemNotFoundError
+    error instanceof InboxItemNotFoundError ||
+    error instanceof ImportNotFoundError
   ) {
     return json(404, { error: error.message });
   }
-  if (error instanceof EnrollmentStateError) return json(409, { error: error.message });
+  if (error instanceof EnrollmentStateError || error instanceof ImportStateError) return json(409, { error: error.message });
   if (error instanceof ProviderUnavailableError) return json(503, { error: error.message }, { 'retry-after': '5' });
   if (error instanceof ConsentRefusedError) return json(409, { error: error.message, field: error.field });
   logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
