@@ -78,6 +78,8 @@ export const enrollmentRowResult = z.object({
   warnings: z.optional(z.array(z.string())),
 });
 export const enrollmentResponse = z.object({
+  /** `?dryRun=true`: the rows were only checked; valid ones answer `skipped` with the dry-run reason. */
+  dryRun: z.optional(z.literal(true)),
   summary: z.object({ enrolled: z.number(), skipped: z.number(), invalid: z.number() }),
   results: z.array(enrollmentRowResult),
 });

@@ -14,6 +14,7 @@ import { consentRequest, manualControlRequest, publishRequest } from '../contrac
 import type { PublishedSequence } from '../domain/sequence.js';
 import type { PhoneTimeZones } from '../ports.js';
 import type { UseCaseContext } from '../use-cases/context.js';
+import type { EnrollmentRowResult } from '../use-cases/enroll-prospects.js';
 import { eraseProspect } from '../use-cases/erase-prospect.js';
 import { getSequenceStats } from '../use-cases/get-sequence-stats.js';
 import { getSequence, listSequences } from '../use-cases/list-sequences.js';
@@ -186,12 +187,19 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
     import('../adapters/phone-time-zones.js'),
   ]);
   phoneTimeZones ??= libphonenumberTimeZones();
-  const { rows, columns, reenroll } = parseEnrollmentBody({
+  const { rows, columns, reenroll, dryRun } = parseEnrollmentBody({
     contentType: header(event, 'content-type'),
     body: bodyBytes(event),
     query: event.queryStringParameters ?? {},
   });
   if (rows.length > MAX_ENROLLMENT_ROWS) throw new HttpError(413, tooLargeMessage(`request has ${rows.length} rows`, `${MAX_ENROLLMENT_ROWS} rows`));
+  if (dryRun) {
+    // The sequence must exist, as for a real enrollment; then the rows are only read.
+    const [{ checkRows }, { SequenceNotFoundError }] = await Promise.all([import('../use-cases/check-rows.js'), import('../use-cases/context.js')]);
+    const sequenceId = pathParameter(event, 'id');
+    if (!(await ctx.store.getCurrentSequence(sequenceId))) throw new SequenceNotFoundError(sequenceId);
+    return json(200, summarized(checkRows(ctx.settings, rows, columns), { dryRun: true }));
+  }
   const results = await enrollProspects(
     { ...ctx, phoneTimeZones },
     {
@@ -203,9 +211,13 @@ async function enroll(ctx: UseCaseContext, event: HttpEvent, maxBytes: number): 
       ...(event.requestContext?.requestId ? { importId: event.requestContext.requestId } : {}),
     },
   );
+  return json(200, summarized(results));
+}
+
+function summarized(results: EnrollmentRowResult[], extra: { dryRun?: true } = {}) {
   const summary = { enrolled: 0, skipped: 0, invalid: 0 };
   for (const result of results) summary[result.status] += 1;
-  return json(200, { summary, results });
+  return { ...extra, summary, results };
 }
 
 /**

@@ -13,13 +13,12 @@
  */
 import { csvLine } from '../domain/csv.js';
 import { importObjects, reasonKind, topReasons, TOP_REASONS, type ImportChunkMessage, type ImportChunkResult, type ImportJob } from '../domain/import-job.js';
-import { normalizeProspectInput, prospectIdFor } from '../domain/prospect-input.js';
 import { BUSY_REASON, enrollProspects, type EnrollmentRowInput, type EnrollmentRowResult } from './enroll-prospects.js';
+import { checkRows } from './check-rows.js';
 import { acceptsChunks, finishIfComplete, type ImportingContext } from './import-jobs.js';
 
 export type ChunkOutcome = 'done' | 'already-done' | 'job-not-running';
 
-export const DRY_RUN_REASON = 'dry run: the row is valid; nobody was enrolled';
 
 export async function runImportChunk(
   ctx: ImportingContext,
@@ -40,7 +39,7 @@ export async function runImportChunk(
   }
 
   const rows = input.rowsOf(job);
-  const results = job.dryRun ? checkRows(ctx, rows) : await enrollRows(ctx, job, rows);
+  const results = job.dryRun ? checkRows(ctx.settings, rows) : await enrollRows(ctx, job, rows);
 
   await ctx.objects.put(importObjects.chunkResults(importId, chunk.index), results.map(resultLine).join(''), 'text/csv; charset=utf-8');
   const result = summarize(importId, chunk, results, ctx.clock.now());
@@ -76,21 +75,6 @@ async function enrollRows(ctx: ImportingContext, job: ImportJob, rows: Enrollmen
 }
 
 /** A dry run: every row read and checked as enrolling would, nobody enrolled. */
-function checkRows(ctx: ImportingContext, rows: EnrollmentRowInput[]): EnrollmentRowResult[] {
-  return rows.map((input): EnrollmentRowResult => {
-    if ('error' in input) return { row: input.row, status: 'invalid', reason: input.error };
-    const normalized = normalizeProspectInput(input.data, { defaultPhoneRegion: ctx.settings.defaultPhoneRegion });
-    if (!normalized.ok) return { row: input.row, status: 'invalid', reason: normalized.reason };
-    return {
-      row: input.row,
-      status: 'skipped',
-      prospectId: prospectIdFor(normalized.value),
-      reason: DRY_RUN_REASON,
-      ...(normalized.warnings.length > 0 ? { warnings: normalized.warnings } : {}),
-    };
-  });
-}
-
 function resultLine(result: EnrollmentRowResult): string {
   const reason = result.status === 'enrolled' ? '' : result.reason;
   const prospectId = result.status === 'invalid' ? '' : result.prospectId;

@@ -67,7 +67,14 @@ describeInBrowser('the console, as an editor', () => {
     expect(await page.locator('#map-4').inputValue()).toBe('phone');
     expect(await page.locator('#map-0').inputValue()).toBe('attributes.Work Mail');
     await page.locator('#map-0').selectOption('email');
+    // A dry run first: every row checked, nobody enrolled.
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await expect.poll(() => page.getByTestId('import-summary').innerText()).toBe('0 enrolled, 3 skipped, 1 invalid.');
+    expect(await page.getByRole('heading', { name: 'Dry run: nothing was imported' }).count()).toBe(1);
+    expect(await page.locator('[data-testid="import-results"] tr[data-row="3"]').getAttribute('data-status')).toBe('invalid');
+    expect(await page.locator('[data-testid="import-results"] tr[data-row="4"]').innerText()).toMatch(/dry run/);
     await page.getByRole('button', { name: 'Import 4 rows' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Results' }).count()).toBe(1);
     await page.getByTestId('import-summary').waitFor();
     expect(await page.getByTestId('import-summary').innerText()).toBe('3 enrolled, 0 skipped, 1 invalid.');
     const bad = page.locator('[data-testid="import-results"] tr[data-row="3"]');

@@ -206,3 +206,30 @@ describe('a phone-only +1 415 prospect in a London sequence', () => {
     expect(DateTime.fromISO(sms[0]!.sentAt).toUTC().startOf('minute').toISO()).toBe('2026-11-25T18:00:00.000Z');
   });
 });
+
+describe('a dry run (?dryRun=true)', () => {
+  it('reads and checks every row as an enrollment would, and changes nothing', async () => {
+    const before = await app.request('GET', `/sequences/${SEQUENCE}/stats`);
+    const csv = ['Work Email,First Name,Mobile', 'dry.run@example.com,Dora,not a phone', 'bad@,Bad,', ',Phil,+14155550999'].join('\n');
+    const response = await enrollCsv(csv, 'text/csv', '?dryRun=true');
+    expect(response.status).toBe(200);
+    expect(response.body.dryRun).toBe(true);
+    expect(statuses(response.body)).toEqual([[1, 'skipped'], [2, 'invalid'], [3, 'skipped']]);
+    expect(response.body.results[0].reason).toMatch(/dry run/);
+    expect(response.body.results[0].warnings.join(' ')).toMatch(/phone/);
+    expect(response.body.results[1].reason).toMatch(/email/);
+    expect(response.body.summary).toEqual({ enrolled: 0, skipped: 2, invalid: 1 });
+    // Nothing was stored: no prospect, no count.
+    expect((await app.request('GET', `/prospects/${idOf('dry.run@example.com')}`)).status).toBe(404);
+    expect((await app.request('GET', `/sequences/${SEQUENCE}/stats`)).body.enrolled).toBe(before.body.enrolled);
+  });
+
+  it('answers 404 for an unknown sequence and 400 naming a bad dryRun value', async () => {
+    const unknown = await postBytes('/sequences/no-such-sequence/enrollments?dryRun=true', Buffer.from('email\nx@example.com'), 'text/csv');
+    expect(unknown.status).toBe(404);
+    const bad = await enrollCsv('email\nx@example.com', 'text/csv', '?dryRun=maybe');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/dryRun/);
+  });
+});
+

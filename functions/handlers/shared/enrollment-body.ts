@@ -28,6 +28,8 @@ export interface EnrollmentBody {
   columns?: ReadonlyMap<string, ColumnTarget>;
   /** `"reenroll": true` in a JSON body, or `?reenroll=true`: an ended run may start again. */
   reenroll: boolean;
+  /** `?dryRun=true`: every row checked, nothing enrolled (use-cases/check-rows.ts). */
+  dryRun: boolean;
 }
 
 export interface EnrollmentBodyInput {
@@ -42,16 +44,17 @@ export function parseEnrollmentBody(input: EnrollmentBodyInput): EnrollmentBody 
   const { type, charset } = parseContentType(input.contentType ?? 'application/json');
   const queryColumns = input.query?.columns !== undefined ? mappingFromQuery(input.query.columns) : undefined;
   const queryReenroll = input.query?.reenroll !== undefined ? booleanFromQuery(input.query.reenroll, 'reenroll') : undefined;
+  const dryRun = input.query?.dryRun !== undefined ? booleanFromQuery(input.query.dryRun, 'dryRun') : false;
   switch (type) {
     case 'text/csv':
     case 'application/csv': {
       const text = decodeBody(input.body, { ...(charset ? { charset } : {}), fallback: 'windows-1252' });
-      return { rows: parseCsvRows(text, queryColumns), reenroll: queryReenroll ?? false };
+      return { rows: parseCsvRows(text, queryColumns), reenroll: queryReenroll ?? false, dryRun };
     }
     case 'application/json':
     case '': {
       const body = parseJsonRows(decodeBody(input.body, charset ? { charset } : {}), queryColumns);
-      return { ...body, reenroll: body.reenroll ?? queryReenroll ?? false };
+      return { ...body, reenroll: body.reenroll ?? queryReenroll ?? false, dryRun };
     }
     default:
       throw new HttpError(415, `unsupported content-type "${type.slice(0, 80)}"; send application/json or text/csv`);
@@ -85,7 +88,7 @@ function mapping(value: unknown, where: string): ReadonlyMap<string, ColumnTarge
   }
 }
 
-function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTarget> | undefined): Omit<EnrollmentBody, 'reenroll'> & { reenroll?: boolean } {
+function parseJsonRows(text: string, queryColumns: ReadonlyMap<string, ColumnTarget> | undefined): Omit<EnrollmentBody, 'reenroll' | 'dryRun'> & { reenroll?: boolean } {
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -48,6 +48,8 @@ export async function runChunkedImport(options: {
   plan: CsvPlan;
   /** Header → field mapping for the columns the aliases do not read as wanted. */
   columns?: Record<string, string>;
+  /** Only check the rows (`?dryRun=true`): nothing is enrolled, valid rows answer `skipped` with the dry-run reason. */
+  dryRun?: boolean;
   onProgress(progress: ImportProgress): void;
   isCancelled(): boolean;
 }): Promise<ImportRun> {
@@ -68,7 +70,10 @@ export async function runChunkedImport(options: {
         answer = await api<EnrollmentResponse>('POST', `/sequences/${options.sequenceId}/enrollments`, {
           body: chunk.text,
           contentType: 'text/csv; charset=utf-8',
-          query: options.columns && Object.keys(options.columns).length > 0 ? { columns: JSON.stringify(options.columns) } : {},
+          query: {
+            ...(options.columns && Object.keys(options.columns).length > 0 ? { columns: JSON.stringify(options.columns) } : {}),
+            ...(options.dryRun ? { dryRun: 'true' } : {}),
+          },
         });
       } catch (error) {
         if (attempt < RETRIES && retryable(error)) {

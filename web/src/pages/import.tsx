@@ -65,6 +65,7 @@ export function ImportPage({ id }: { id: string }) {
   const [run, setRun] = useState<ImportRun | undefined>(undefined);
   const [running, setRunning] = useState(false);
   const [filter, setFilter] = useState<'all' | EnrollmentRowResult['status']>('all');
+  const [dryRun, setDryRun] = useState(false);
   const cancelled = useRef(false);
   const startedAt = useRef(0);
 
@@ -106,14 +107,17 @@ export function ImportPage({ id }: { id: string }) {
     return mapping;
   };
 
-  const start = async () => {
+  const start = async (dryRun = false) => {
     if (!file) return;
     cancelled.current = false;
     startedAt.current = Date.now();
     setRunning(true);
     setRun(undefined);
+    setDryRun(dryRun);
     try {
-      setRun(await runChunkedImport({ api, sequenceId: id, plan: file.plan, columns: columns(), onProgress: setProgress, isCancelled: () => cancelled.current }));
+      setRun(
+        await runChunkedImport({ api, sequenceId: id, plan: file.plan, columns: columns(), dryRun, onProgress: setProgress, isCancelled: () => cancelled.current }),
+      );
     } finally {
       setRunning(false);
     }
@@ -209,6 +213,9 @@ export function ImportPage({ id }: { id: string }) {
             </p>
           ) : null}
           <p class="actions">
+            <button type="button" disabled={running || (!targets.includes('email') && !targets.includes('phone'))} onClick={() => void start(true)}>
+              Dry run
+            </button>
             <button type="button" class="primary" disabled={running || (!targets.includes('email') && !targets.includes('phone'))} onClick={() => void start()}>
               Import {count(file.plan.rows)} rows
             </button>
@@ -236,7 +243,7 @@ export function ImportPage({ id }: { id: string }) {
 
       {run ? (
         <section aria-labelledby="results-title">
-          <h2 id="results-title">Results</h2>
+          <h2 id="results-title">{dryRun ? 'Dry run: nothing was imported' : 'Results'}</h2>
           {run.stoppedBy ? <ErrorMessage error={run.stoppedBy} /> : null}
           {run.cancelled ? <Notice>Stopped: the rows after the last chunk sent were not imported.</Notice> : null}
           <p data-testid="import-summary">
