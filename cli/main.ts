@@ -22,6 +22,7 @@ import { Command, CommanderError } from 'commander';
 import { API_VERSION } from '../functions/contract/openapi.js';
 import { CliError, DEFAULT_URL } from './client.js';
 import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
 import { registerInbox } from './commands/inbox.js';
 import { registerProspects } from './commands/prospects.js';
 import { registerSequences } from './commands/sequences.js';
@@ -35,6 +36,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerStop,
   registerExport,
   registerInbox,
+  registerImport,
 ];
 
 function createProgram(): Command {

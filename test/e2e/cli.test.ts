@@ -6,7 +6,7 @@
  * stdout for exports, and every failure one line on stderr with a non-zero exit.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +219,45 @@ describe('followup against npm start', () => {
   });
 });
 
+describe('followup import', () => {
+  const csv = ['Work Email,First Name,Mobile', 'imp.one@example.com,Ivy,+14155550171', 'not-an-email,Bad,', 'imp.two@example.com,Ike,'].join('\n');
+
+  it('uploads a file as an import job, follows it, prints the summary and saves the per-row results', async () => {
+    const file = join(work, 'leads.csv');
+    await writeFile(file, `${csv}\n`);
+    const run = await followup(['import', file, '--sequence', SEQUENCE, '--map', 'Work Email=email']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^status:\s+done$/m);
+    expect(run.stdout).toMatch(/^enrolled:\s+2$/m);
+    expect(run.stdout).toMatch(/^invalid:\s+1$/m);
+    expect(run.stdout).toMatch(new RegExp(`^results:\\s+${join(work, 'leads.results.csv').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    // In a pipe: plain lines only, the last of each phase its total.
+    expect(run.stderr).not.toMatch(/\u001b|\r/);
+    expect(run.stderr).toMatch(/uploaded [\d,]+ bytes/);
+    const results = (await readFile(join(work, 'leads.results.csv'), 'utf8')).trimEnd().split(/\r?\n/);
+    expect(results).toHaveLength(4);
+    expect(results[2]).toMatch(/^2,invalid,/);
+    expect(results[1]).toMatch(/^1,enrolled,/);
+  });
+
+  it('--dry-run --json: every row checked, nobody enrolled, the final job as JSON', async () => {
+    const file = join(work, 'dry.csv');
+    await writeFile(file, `${csv.replace(/imp\./g, 'dry.')}\n`);
+    const run = await followup(['import', file, '--sequence', SEQUENCE, '--map', 'Work Email=email', '--dry-run', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const job = JSON.parse(run.stdout);
+    expect(job).toMatchObject({ status: 'done', dryRun: true, enrolled: 0, skipped: 2, invalid: 1 });
+    expect((await api('GET', '/prospects?q=dry.one@example.com')).body.items).toHaveLength(0);
+  });
+
+  it('a missing file, an unknown sequence and a bad --map are one line each', async () => {
+    expectOneLineError(await followup(['import', join(work, 'nope.csv'), '--sequence', SEQUENCE]), /nope\.csv: no such file/);
+    await writeFile(join(work, 'one.csv'), 'email\nx@example.com\n');
+    expectOneLineError(await followup(['import', join(work, 'one.csv'), '--sequence', 'no-such-sequence']), /no-such-sequence.*\(404\)$/);
+    expectOneLineError(await followup(['import', join(work, 'one.csv'), '--sequence', SEQUENCE, '--map', 'Work Email']), /--map "Work Email": expected/, 2);
+  });
+});
+
 describe('followup errors: one line, non-zero', () => {
   it('an unreachable URL', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
@@ -243,7 +282,7 @@ describe('followup errors: one line, non-zero', () => {
   });
 
   it('--help on every command', async () => {
-    const commands = [[], ['sequences'], ['sequences', 'list'], ['sequences', 'show'], ['sequences', 'publish'], ['stats'], ['prospects'], ['prospects', 'find'], ['stop'], ['export'], ['inbox']];
+    const commands = [[], ['sequences'], ['sequences', 'list'], ['sequences', 'show'], ['sequences', 'publish'], ['stats'], ['prospects'], ['prospects', 'find'], ['stop'], ['export'], ['inbox'], ['import']];
     const runs = await Promise.all(commands.map((command) => followup([...command, '--help'], { FOLLOWUP_URL: undefined, FOLLOWUP_API_KEY: undefined })));
     runs.forEach((run, i) => {
       expect(run.code, commands[i]!.join(' ')).toBe(0);
