@@ -29,15 +29,16 @@ describe('parseFormBody', () => {
     expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
   });
 
-  it('takes time linear in the number of repeated keys (100,000 vs 10,000: tens of times, not thousands)', () => {
+  it('takes time linear in the number of repeated keys (200,000 vs 10,000: tens of times, not hundreds)', () => {
     const body = (keys: number) => Array.from({ length: keys }, (_, i) => `Body=${i}`).join('&');
     const small = body(10_000);
-    const large = body(100_000);
+    const large = body(200_000);
     parseFormBody(small); // warm up the JIT
     const ratio = fastestRun(() => parseFormBody(large), 3) / fastestRun(() => parseFormBody(small), 9);
-    // Linear, with the garbage collector's share of 100,000 strings, measures 20–30× here;
-    // the array copy per repeat it replaces measured ~100× at 10,000 vs 1,000 and ran a minute at 100,000.
-    expect(ratio).toBeLessThan(60);
-    expect((parseFormBody(large)['Body'] as string[]).length).toBe(100_000);
+    // 20 times the keys: linear (with the garbage collector's share) measures 25–60× here, even
+    // on a loaded machine; the array copy per repeat it replaced is quadratic, ~400× (and ran
+    // a minute at 100,000). The wide gap keeps the test meaningful without flaking under load.
+    expect(ratio).toBeLessThan(200);
+    expect((parseFormBody(large)['Body'] as string[]).length).toBe(200_000);
   }, 20_000);
 });
