@@ -31,7 +31,7 @@ import type { EnrollingContext, SendingContext } from '../functions/use-cases/co
 import { enrollProspects, type EnrollmentRowInput } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
-import { mapWithConcurrency } from '../functions/shared/concurrency.js';
+import { mapWithConcurrency } from '../functions/async/concurrency.js';
 import { touchQueueOf, type TouchQueue } from '../functions/domain/touch-message.js';
 import { CapacityMeter, type CapacityTotals } from './capacity-meter.js';
 import { measureEventCosts, type EventCost, type SentLog } from './event-costs.js';

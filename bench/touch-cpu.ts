@@ -20,7 +20,7 @@ import { libphonenumberTimeZones } from '../functions/adapters/phone-time-zones.
 import { loadSequencesFromDirectory } from '../functions/adapters/sequence-files.js';
 import { VirtualClock } from '../functions/adapters/virtual-clock.js';
 import type { Logger } from '../functions/ports.js';
-import { mapWithConcurrency } from '../functions/shared/concurrency.js';
+import { mapWithConcurrency } from '../functions/async/concurrency.js';
 import type { EnrollingContext, SendingContext } from '../functions/use-cases/context.js';
 import { enrollProspects } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';

@@ -8,7 +8,7 @@ import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/clien
 import { touchQueueOf, type TouchQueue } from '../domain/touch-message.js';
 import type { Clock, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
 import type { RateLimiter } from './token-bucket.js';
-import { lazy } from '../shared/lazy.js';
+import { lazy } from '../async/lazy.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
 const sdk = lazy(() => import('@aws-sdk/client-scheduler'));

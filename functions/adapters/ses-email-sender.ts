@@ -9,7 +9,7 @@ import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/cl
 import type { EmailSender, OutgoingEmail, SendResult } from '../ports.js';
 import { TRANSIENT_NETWORK_ERROR_CODES } from './network-errors.js';
 import { encodeEmailTagValue } from './email-tags.js';
-import { lazy } from '../shared/lazy.js';
+import { lazy } from '../async/lazy.js';
 
 export { decodeEmailTagValue, encodeEmailTagValue } from './email-tags.js';
 

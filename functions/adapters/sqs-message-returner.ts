@@ -8,7 +8,7 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../ports.js';
-import { lazy } from '../shared/lazy.js';
+import { lazy } from '../async/lazy.js';
 
 /** Imported by the first call, not with this module (see `sdk` in dynamodb-store.ts). */
 const sdk = lazy(() => import('@aws-sdk/client-sqs'));

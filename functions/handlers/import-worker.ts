@@ -15,7 +15,7 @@ import { splitImport } from './shared/import-splitter.js';
 import type { ChunkLimits } from '../domain/csv-records.js';
 import type { Logger } from '../ports.js';
 import { awsContext, awsImportServices } from './shared/aws-context.js';
-import { lazy } from '../shared/lazy.js';
+import { lazy } from '../async/lazy.js';
 import { logger } from './shared/logger.js';
 import { observedHandler } from './shared/observability.js';
 

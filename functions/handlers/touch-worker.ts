@@ -22,7 +22,7 @@ import { deferredRecords, perWorkerRate, retryDelaySeconds, SendPacer } from '..
 import type { MessageReturner, ReturnedMessage } from '../adapters/sqs-message-returner.js';
 import { awsContext, getConfig, twilioCredentials } from './shared/aws-context.js';
 import { correlatedSmsSender, withCorrelation } from './shared/correlation.js';
-import { lazy } from '../shared/lazy.js';
+import { lazy } from '../async/lazy.js';
 import { logger } from './shared/logger.js';
 import { noMetrics, touchOutcomeMetrics, touchRetryMetrics, type MetricsRecorder } from './shared/metrics.js';
 import { observedHandler } from './shared/observability.js';

@@ -15,7 +15,7 @@ import { httpErrors, json, pathParameter, routeFor, type HttpEvent, type HttpRes
 import { routeAccessControl, type ApiLambdaContext } from './shared/access.js';
 import { userEmailOf } from './shared/principal-email.js';
 import type { Principal } from '../domain/roles.js';
-import { lazy } from '../shared/lazy.js';
+import { lazy } from '../async/lazy.js';
 import { logger } from './shared/logger.js';
 import { httpRequestId, observedHandler } from './shared/observability.js';
 

@@ -15,7 +15,7 @@ import { WEBHOOK_EVENT_TYPES } from '../domain/webhook-events.js';
 import { FetchWebhookTransport } from '../adapters/fetch-webhook-transport.js';
 import { deliverWebhook, type DeliveryContext } from '../use-cases/deliver-webhook.js';
 import { awsContext, getConfig, readSecret } from './shared/aws-context.js';
-import { lazy } from '../shared/lazy.js';
+import { lazy } from '../async/lazy.js';
 import { observedHandler } from './shared/observability.js';
 
 const deliverySchema = z.object({

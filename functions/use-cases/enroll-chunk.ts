@@ -26,7 +26,7 @@ import type { Enrollment, Prospect, ReplyRecord, Suppression, TimelineEvent } fr
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { EnrollmentReads, ScheduledTouch } from '../ports.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
-import { mapWithConcurrency } from '../shared/concurrency.js';
+import { mapWithConcurrency } from '../async/concurrency.js';
 import type { HeldLane } from './lane-lease.js';
 import { laneOf } from '../domain/lanes.js';
 import { companyDomainOf } from '../domain/free-mail-domains.js';

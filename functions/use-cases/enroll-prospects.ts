@@ -27,7 +27,7 @@ import { counterKeys } from '../domain/enrollment.js';
 import { NO_CLEARS } from '../domain/prospect-merge.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { actedBy, SequenceNotFoundError, type EnrollingContext, type UseCaseContext } from './context.js';
-import { mapWithConcurrency } from '../shared/concurrency.js';
+import { mapWithConcurrency } from '../async/concurrency.js';
 import { chunksByLane } from '../domain/lanes.js';
 import { underLaneLease } from './lane-lease.js';
 import { addressesOf, enrollChunk, markBusy, type Candidate, type ChunkWritten } from './enroll-chunk.js';

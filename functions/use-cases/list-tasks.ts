@@ -16,7 +16,7 @@ import { zonesOf } from '../domain/schedule.js';
 import { callAvailability, dayBounds, localIso } from '../domain/task.js';
 import { isScriptTemplate, RenderError, renderScript, templateVarsFor } from '../domain/templates.js';
 import { suppressionCheck } from '../domain/touch-decision.js';
-import { mapWithConcurrency } from '../shared/concurrency.js';
+import { mapWithConcurrency } from '../async/concurrency.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
 
 export type DueFilter = 'today' | 'overdue' | 'all';

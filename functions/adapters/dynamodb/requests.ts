@@ -10,11 +10,11 @@ import type {
   QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConditionalWriteResult } from '../../ports.js';
-import { mapWithConcurrency } from '../../shared/concurrency.js';
+import { mapWithConcurrency } from '../../async/concurrency.js';
 import { Placeholders, type Condition, type Update } from './conditions.js';
 import type { Item } from './items.js';
 import { keyId, type Key } from './keys.js';
-import { lazy } from '../../shared/lazy.js';
+import { lazy } from '../../async/lazy.js';
 
 /**
  * The SDK's command classes, imported by the first request instead of with this module.

@@ -4,7 +4,7 @@ import type { TimelineStore } from '../../ports.js';
 import { timelineFromItem, timelineItem, type Item } from './items.js';
 import { keys, prefix, prospectPk } from './keys.js';
 import type { Table, WriteRequest } from './requests.js';
-import { mapWithConcurrency } from '../../shared/concurrency.js';
+import { mapWithConcurrency } from '../../async/concurrency.js';
 
 /** The write request of one timeline event (also used by the enrollment batch). */
 export function timelinePut(event: TimelineEvent): WriteRequest {

@@ -16,7 +16,7 @@ import { SDK_CLIENT_OPTIONS } from '../../adapters/aws-sdk-options.js';
 import { createSequenceCache, type NotifyingContext } from '../../use-cases/context.js';
 import type { ImportServices } from '../../use-cases/import-jobs.js';
 import { correlatedEmailSender, correlatedScheduler } from './correlation.js';
-import { lazy } from '../../shared/lazy.js';
+import { lazy } from '../../async/lazy.js';
 import { logger } from './logger.js';
 import { getConfig, readSecret } from './secrets.js';
 

@@ -8,7 +8,7 @@
  * secret read, not when the function starts.
  */
 import { loadConfig, type Config } from '../../config.js';
-import { lazy } from '../../shared/lazy.js';
+import { lazy } from '../../async/lazy.js';
 
 let config: Config | undefined;
 export function getConfig(): Config {

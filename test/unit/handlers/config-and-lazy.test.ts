@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../functions/config.js';
-import { lazy } from '../../../functions/shared/lazy.js';
+import { lazy } from '../../../functions/async/lazy.js';
 
 const URL = 'https://abc123.execute-api.us-east-1.amazonaws.com';
 
