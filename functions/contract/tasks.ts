@@ -7,6 +7,7 @@ import * as z from '../zod.js';
 import { OUTCOMES } from '../domain/people-steps.js';
 import { TASK_STATUSES } from '../domain/records.js';
 import { cursorParam, instant, limitParam, localTime, pageOf } from './common.js';
+import { prospectSummary } from './queries.js';
 
 export const DUE_FILTERS = ['today', 'overdue', 'all'] as const;
 
@@ -23,15 +24,8 @@ export const listTasksQuery = z.object({
 });
 export type ListTasksQuery = z.infer<typeof listTasksQuery>;
 
-export const taskProspect = z.object({
-  id: z.string(),
-  email: z.optional(z.string()),
-  phone: z.optional(z.string()),
-  firstName: z.optional(z.string()),
-  lastName: z.optional(z.string()),
-  company: z.optional(z.string()),
-  timezone: z.optional(z.string()),
-});
+/** Who a task is about: the search result's fields without its list-only ones. */
+export const taskProspect = z.omit(prospectSummary, { updatedAt: true, enrollments: true });
 
 /** One task as `GET /tasks` lists it. */
 export const task = z.object({
