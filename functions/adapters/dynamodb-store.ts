@@ -132,6 +132,9 @@ export class DynamoDbStore implements Store {
   putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     return this.enrollments.putEnrollmentBatch(...args);
   }
+  markPhoneHoldersComplete(): ReturnType<Store['markPhoneHoldersComplete']> {
+    return this.enrollments.markPhoneHoldersComplete();
+  }
   listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
     return this.enrollments.listAccountEnrollments(...args);
   }

@@ -42,6 +42,7 @@ const STORE_METHODS = [
   'listEnrollmentsBySequence',
   'getEnrollmentsAndSuppressions',
   'putEnrollmentBatch',
+  'markPhoneHoldersComplete',
   'listAccountEnrollments',
   'restartEnrollment',
   'loadTouchContext',
@@ -184,6 +185,17 @@ export class InMemoryStore implements Store {
   async putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     this.count('putEnrollmentBatch');
     return this.enrollments.putEnrollmentBatch(...args);
+  }
+  async markPhoneHoldersComplete(): ReturnType<Store['markPhoneHoldersComplete']> {
+    this.count('markPhoneHoldersComplete');
+    return this.enrollments.markPhoneHoldersComplete();
+  }
+  /**
+   * Test set-up: the store as a table kept from a version before phone holders items (its
+   * profiles are not listed, and no marker says so), like a `--data-dir` or a deployed table.
+   */
+  asTableFromBeforePhoneHolders(): void {
+    this.tables.phoneHoldersComplete = false;
   }
   async listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
     this.count('listAccountEnrollments');
