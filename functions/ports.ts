@@ -372,6 +372,8 @@ export interface EnrollmentStore {
   }): Promise<void>;
   /** Records that every profile with a phone is listed in its holders item (`phoneHoldersComplete`). */
   markPhoneHoldersComplete(): Promise<void>;
+  /** Whether the layout marker is there (one consistent read): `phoneHoldersComplete` without a batch. */
+  arePhoneHoldersComplete(): Promise<boolean>;
   /**
    * The enrollments of a sequence whose `accountDomain` is `domain` (colleagues at one
    * company), with their status: one Query of an index (paginated), eventually consistent.

@@ -43,6 +43,7 @@ const STORE_METHODS = [
   'getEnrollmentsAndSuppressions',
   'putEnrollmentBatch',
   'markPhoneHoldersComplete',
+  'arePhoneHoldersComplete',
   'listAccountEnrollments',
   'restartEnrollment',
   'loadTouchContext',
@@ -185,6 +186,10 @@ export class InMemoryStore implements Store {
   async putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     this.count('putEnrollmentBatch');
     return this.enrollments.putEnrollmentBatch(...args);
+  }
+  async arePhoneHoldersComplete(): ReturnType<Store['arePhoneHoldersComplete']> {
+    this.count('arePhoneHoldersComplete');
+    return this.enrollments.arePhoneHoldersComplete();
   }
   async markPhoneHoldersComplete(): ReturnType<Store['markPhoneHoldersComplete']> {
     this.count('markPhoneHoldersComplete');

@@ -193,6 +193,10 @@ export class DynamoEnrollments implements EnrollmentStore {
     await this.table.batchWrite([...enrollments, ...timeline]);
   }
 
+  async arePhoneHoldersComplete(): Promise<boolean> {
+    return (await this.table.get(keys.phoneHoldersMarker())) !== undefined;
+  }
+
   async markPhoneHoldersComplete(): Promise<void> {
     await this.table.put(toItem(keys.phoneHoldersMarker(), 'layout-marker', {}));
   }

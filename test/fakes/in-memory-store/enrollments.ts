@@ -142,6 +142,10 @@ export class FakeEnrollments implements EnrollmentStore {
     putTimeline(this.tables, items.timeline);
   }
 
+  async arePhoneHoldersComplete(): Promise<boolean> {
+    return this.tables.phoneHoldersComplete;
+  }
+
   async markPhoneHoldersComplete(): Promise<void> {
     this.tables.phoneHoldersComplete = true;
   }

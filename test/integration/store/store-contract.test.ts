@@ -253,6 +253,7 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       const fresh = await store.getEnrollmentsAndSuppressions([], [], [], [phone]);
       // A new store (a table this version created) lists every phone's holders: none yet.
       expect({ holders: [...fresh.phoneHolders], complete: fresh.phoneHoldersComplete }).toEqual({ holders: [], complete: true });
+      expect(await store.arePhoneHoldersComplete()).toBe(true);
 
       await store.putEnrollmentBatch({
         prospects: [prospect('p2', { phone }), prospect('p1', { phone })],
@@ -826,8 +827,10 @@ describe('DynamoDbStore on dynalite', () => {
     // A table kept from before holders items (as a `--data-dir` or a deployed one is) has no marker.
     await db().client.send(new DeleteCommand({ TableName: tableName, Key: { pk: 'X#LAYOUT', sk: 'PHONE_HOLDERS' } }));
     expect((await store.getEnrollmentsAndSuppressions([], [], [], [phone])).phoneHoldersComplete).toBe(false);
+    expect(await store.arePhoneHoldersComplete()).toBe(false);
     await store.markPhoneHoldersComplete();
     expect((await store.getEnrollmentsAndSuppressions([], [], [], [phone])).phoneHoldersComplete).toBe(true);
+    expect(await store.arePhoneHoldersComplete()).toBe(true);
   });
 
   it('the request counter counts HTTP attempts (retries included) and send() calls separately', async () => {

@@ -9,6 +9,7 @@ import { enrollProspects } from '../../../functions/use-cases/enroll-prospects.j
 import { getProspect } from '../../../functions/use-cases/get-prospect.js';
 import { ADA, createTestContext, enrollOne } from '../../fakes/test-context.js';
 import { InMemoryStore } from '../../fakes/in-memory-store.js';
+import { backfillPhoneHolders } from '../../../functions/use-cases/backfill-phone-holders.js';
 
 const SAME_PHONE = /already active in this sequence as prospect p_\w+ \(same phone\)/;
 
@@ -110,5 +111,37 @@ describe('the enrolled event rides on the enrollment', () => {
     const view = (await getProspect(t.ctx, prospectId)).timeline.map(({ at, type, stepId }) => ({ at, type, stepId }));
     expect(view.slice(0, firstRun.length)).toEqual(firstRun);
     expect(view.slice(firstRun.length).map((e) => e.type)).toEqual(['enrolled']);
+  });
+});
+
+describe('backfilling the holders of a table from before', () => {
+  it('lists every stored phone under its holders, sets the marker, and enrolling stops asking the index', async () => {
+    const store = new InMemoryStore();
+    const t = await createTestContext({ store });
+    const ada = await enrollOne(t, { ...ADA });
+    const bob = await enrollOne(t, { email: 'bob@example.com', phone: '+14155550177' });
+    const phoneOnly = await enrollOne(t, { phone: '+14155550166' });
+    await store.putEnrollmentBatch({
+      prospects: [],
+      enrollments: [],
+      timeline: [],
+      phoneHolders: [ADA.phone, '+14155550177', '+14155550166'].map((phone) => ({ phone, prospectIds: [] })),
+    });
+    store.asTableFromBeforePhoneHolders();
+
+    expect(await backfillPhoneHolders(t.ctx)).toEqual({ prospects: 3, phones: 3 });
+    const read = await store.getEnrollmentsAndSuppressions([], [], [], [ADA.phone, '+14155550177', '+14155550166']);
+    expect(Object.fromEntries(read.phoneHolders)).toEqual({
+      [ADA.phone]: [ada.prospectId],
+      '+14155550177': [bob.prospectId],
+      '+14155550166': [phoneOnly.prospectId],
+    });
+    expect(read.phoneHoldersComplete).toBe(true);
+    expect(await backfillPhoneHolders(t.ctx)).toBe('already complete');
+
+    store.resetCalls();
+    const second = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { email: 'bob.work@example.com', phone: '+14155550166' } }] });
+    expect(second[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
+    expect(store.calls.findProspectIdsByAddress).toBe(0);
   });
 });
