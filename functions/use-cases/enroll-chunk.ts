@@ -277,7 +277,6 @@ function readFirst(ctx: UseCaseContext, sequence: PublishedSequence, people: Per
   );
 }
 
-
 async function readRest(ctx: UseCaseContext, sequence: PublishedSequence, people: Person[], first: EnrollmentReads): Promise<ChunkReads> {
   const ids = new Set(people.flatMap((p) => [p.candidate.prospect.id, ...p.aliases]));
   const rowAddresses = [...new Set(people.flatMap((p) => addressesOf(p.candidate.prospect)))];
