@@ -22,6 +22,17 @@ export interface BackfillReport {
 
 const PAGE = 100;
 
+/**
+ * Before a table's first sequence is published: a table without sequences holds no
+ * enrollment, so no profile (only enrollments write them), and is marked complete, so a new
+ * deployment never takes the Query fallback. One GetItem once marked.
+ */
+export async function markPhoneHoldersIfNothingStored(ctx: UseCaseContext): Promise<void> {
+  if (await ctx.store.arePhoneHoldersComplete()) return;
+  if ((await ctx.store.listSequences()).length > 0) return;
+  await ctx.store.markPhoneHoldersComplete();
+}
+
 export async function backfillPhoneHolders(ctx: UseCaseContext, owner = `backfill-${Date.now()}`): Promise<BackfillReport | 'already complete'> {
   if (await ctx.store.arePhoneHoldersComplete()) return 'already complete';
   const prospectIds = new Set<string>();

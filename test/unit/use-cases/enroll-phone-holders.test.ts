@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { enrollProspects } from '../../../functions/use-cases/enroll-prospects.js';
 import { getProspect } from '../../../functions/use-cases/get-prospect.js';
-import { ADA, createTestContext, enrollOne } from '../../fakes/test-context.js';
+import { ADA, createTestContext, enrollOne, loadExampleSequence } from '../../fakes/test-context.js';
+import { publishSequence } from '../../../functions/use-cases/publish-sequence.js';
 import { InMemoryStore } from '../../fakes/in-memory-store.js';
 import { backfillPhoneHolders } from '../../../functions/use-cases/backfill-phone-holders.js';
 
@@ -143,5 +144,18 @@ describe('backfilling the holders of a table from before', () => {
     const second = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { email: 'bob.work@example.com', phone: '+14155550166' } }] });
     expect(second[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
     expect(store.calls.findProspectIdsByAddress).toBe(0);
+  });
+});
+
+describe('a new deployment marks its table at the first publish', () => {
+  it('a table without sequences holds nobody: publishing the first one marks it; a table with sequences stays unmarked', async () => {
+    const store = new InMemoryStore();
+    store.asTableFromBeforePhoneHolders();
+    const t = await createTestContext({ store });
+    expect(await store.arePhoneHoldersComplete()).toBe(true);
+
+    store.asTableFromBeforePhoneHolders();
+    await publishSequence(t.ctx, { ...(await loadExampleSequence()), id: 'another-sequence' });
+    expect(await store.arePhoneHoldersComplete()).toBe(false);
   });
 });
