@@ -24,12 +24,7 @@ const MAX_ATTEMPTS = 3;
 
 export interface LocalImportQueueOptions {
   logger: Logger;
-  /**
-   * Chunks enrolled at once (default 1). A chunk's rows already run in the 16 enrollment
-   * lanes at once (use-cases/enroll-prospects.ts), so a second chunk of the same import
-   * only waits on the first one's lane leases: measured on a 3,000-row import, 2 chunks at
-   * a time wrote 2.6 times the lease updates (232 → ~600) and were not faster.
-   */
+  /** Chunks enrolled at once. */
   concurrency?: number;
   /** Chunks waiting before the splitter is held back. */
   capacity?: number;
@@ -54,7 +49,7 @@ export class LocalImportQueue implements ImportQueue {
   private readonly capacity: number;
 
   constructor(private readonly options: LocalImportQueueOptions) {
-    this.concurrency = options.concurrency ?? 1;
+    this.concurrency = options.concurrency ?? 2;
     this.capacity = options.capacity ?? 4;
   }
 
