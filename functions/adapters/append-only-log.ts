@@ -11,9 +11,12 @@
  *   leave the last line torn: `read` drops it.
  * - `rewrite` replaces the whole file atomically (compaction): a temp file with a unique
  *   name, fsync, rename over the log, fsync of the folder.
+ * - `append` and `rewrite` answer where each line is in the file, and `readLine` reads one
+ *   back: a reader may keep a line's position in memory instead of its record (the local
+ *   scheduler's pending touches, so memory does not grow with them).
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -23,14 +26,23 @@ export interface LogContents<T> {
   unreadable: { line: number; torn: boolean }[];
 }
 
+/** Where a line is in the file: its first byte and its length in bytes (with its newline). */
+export interface LinePosition {
+  offset: number;
+  length: number;
+}
+
 interface QueuedLine {
   text: string;
-  resolve: () => void;
+  resolve: (position: LinePosition) => void;
   reject: (error: unknown) => void;
 }
 
 export class AppendOnlyLog<T> {
   private fd: number | undefined;
+  /** Bytes in the file, where the next line goes (unknown until the file is opened, or after a failed write). */
+  private size: number | undefined;
+  private readFd: number | undefined;
   private queue: QueuedLine[] = [];
   private flushing: Promise<void> | undefined;
 
@@ -62,22 +74,33 @@ export class AppendOnlyLog<T> {
     return { records, unreadable };
   }
 
-  /** Appends one record; resolves once it is written. */
-  append(record: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Appends one record; resolves once it is written, with where it was written. */
+  append(record: T): Promise<LinePosition> {
+    return new Promise<LinePosition>((resolve, reject) => {
       this.queue.push({ text: `${JSON.stringify(record)}\n`, resolve, reject });
       this.flushing ??= this.flush();
     });
   }
 
-  /** Replaces the file's contents with `records`, atomically. */
-  async rewrite(records: readonly T[]): Promise<void> {
+  /** Replaces the file's contents with `records`, atomically; answers where each one is. */
+  async rewrite(records: readonly T[]): Promise<LinePosition[]> {
     await this.idle();
     this.closeHandle();
     const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}-${randomUUID()}.tmp`);
     const file = await open(temp, 'w');
+    const positions: LinePosition[] = [];
     try {
-      await file.writeFile(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+      let offset = 0;
+      const text = records
+        .map((record) => {
+          const line = `${JSON.stringify(record)}\n`;
+          const length = Buffer.byteLength(line, 'utf8');
+          positions.push({ offset, length });
+          offset += length;
+          return line;
+        })
+        .join('');
+      await file.writeFile(text);
       await file.sync();
     } finally {
       await file.close();
@@ -89,6 +112,20 @@ export class AppendOnlyLog<T> {
       throw error;
     }
     await syncFolder(dirname(this.path));
+    return positions;
+  }
+
+  /** The record of a line `append` or `rewrite` wrote (the file must not have been rewritten since). */
+  readLine(position: LinePosition): T {
+    this.readFd ??= openSync(this.path, 'r');
+    const bytes = Buffer.allocUnsafe(position.length);
+    let read = 0;
+    while (read < position.length) {
+      const n = readSync(this.readFd, bytes, read, position.length - read, position.offset + read);
+      if (n === 0) throw new RangeError(`${this.path}: no line at byte ${position.offset} (${position.length} bytes)`);
+      read += n;
+    }
+    return JSON.parse(bytes.toString('utf8')) as T;
   }
 
   /** Waits for queued appends, then closes the file. */
@@ -110,9 +147,19 @@ export class AppendOnlyLog<T> {
         const batch = this.queue.splice(0);
         try {
           this.fd ??= openSync(this.path, 'a');
+          this.size ??= fstatSync(this.fd).size;
+          const lengths = batch.map((line) => Buffer.byteLength(line.text, 'utf8'));
           writeAll(this.fd, Buffer.from(batch.map((line) => line.text).join(''), 'utf8'));
-          for (const line of batch) line.resolve();
+          let offset = this.size;
+          for (const [index, line] of batch.entries()) {
+            const length = lengths[index] as number;
+            line.resolve({ offset, length });
+            offset += length;
+          }
+          this.size = offset;
         } catch (error) {
+          // How much of the batch reached the file is unknown: look again before the next write.
+          this.size = undefined;
           for (const line of batch) line.reject(error);
         }
       }
@@ -122,9 +169,12 @@ export class AppendOnlyLog<T> {
   }
 
   private closeHandle(): void {
-    const fd = this.fd;
+    const { fd, readFd } = this;
     this.fd = undefined;
+    this.readFd = undefined;
+    this.size = undefined;
     if (fd !== undefined) closeSync(fd);
+    if (readFd !== undefined) closeSync(readFd);
   }
 }
 

@@ -22,6 +22,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context, SQSEvent } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { createTable } from '../adapters/create-table.js';
+import { closeDynaliteIterators } from './dynalite-iterators.js';
 import { DynamoDbStore } from '../adapters/dynamodb-store.js';
 import { LocalTouchScheduler } from '../adapters/local-touch-scheduler.js';
 import { SesEmailSender } from '../adapters/ses-email-sender.js';
@@ -161,6 +162,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const signingSecret = options.unsubscribeSecret ?? `dev-signing-secret-${randomBytes(8).toString('hex')}`;
 
     if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+    closeDynaliteIterators();
     const dynamo = dynalite({
       createTableMs: 0,
       deleteTableMs: 0,

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTable } from '../../functions/adapters/create-table.js';
+import { closeDynaliteIterators } from '../../functions/local/dynalite-iterators.js';
 
 export { countDynamoDbRequests, type DynamoDbRequestCounter } from '../../functions/adapters/dynamodb-request-counter.js';
 
@@ -45,6 +46,7 @@ export interface RunningDynalite {
 }
 
 export async function startDynalite(options: { createTable?: boolean; tableName?: string } = {}): Promise<RunningDynalite> {
+  closeDynaliteIterators();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
