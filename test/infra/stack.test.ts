@@ -400,12 +400,12 @@ describe('SES', () => {
     });
   });
 
-  it('publishes the seven sending events to EventBridge and routes them to their handler', () => {
+  it('publishes the six sending events the handler acts on to EventBridge (no delivery delays: nothing reads them) and routes them to their handler', () => {
     template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: {
         Enabled: true,
         EventBridgeDestination: { EventBusArn: Match.anyValue() },
-        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint', 'delivery', 'open', 'click', 'reject', 'deliveryDelay']),
+        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint', 'delivery', 'open', 'click', 'reject']),
       },
     });
     const destination = Object.values(resources).find((r) => r.Type === 'AWS::SES::ConfigurationSetEventDestination')!;
@@ -413,7 +413,7 @@ describe('SES', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ses'],
-        'detail-type': Match.arrayWith(['Email Bounced', 'Email Complaint Received', 'Email Delivery Delayed']),
+        'detail-type': Match.arrayEquals(['Email Bounced', 'Email Complaint Received', 'Email Delivered', 'Email Opened', 'Email Clicked', 'Email Rejected']),
         detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: logicalIdOf(resources, 'AWS::SES::ConfigurationSet', 'EngineConfigurationSet') }] } } },
       },
       Targets: [
