@@ -399,6 +399,13 @@ describe('Twilio status callbacks (function URL, the default)', () => {
       FunctionUrlAuthType: 'NONE',
       Principal: '*',
     });
+    // Function URLs created since October 2025 also need lambda:InvokeFunction, only through the URL.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [webhook.id, 'Arn'] },
+      InvokedViaFunctionUrl: true,
+      Principal: '*',
+    });
     const urlId = logicalIdOf(resources, 'AWS::Lambda::Url', 'EngineTwilioWebhookFunction');
     const callback = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [urlId, 'FunctionUrl'] }, 'webhooks/twilio/status']] };
     expect(functionsByHandler(resources).smsTouchWorker!.props.Environment.Variables.TWILIO_STATUS_CALLBACK_URL).toEqual(callback);
