@@ -221,7 +221,7 @@ describe('status callbacks through the Lambda function URL', () => {
   const FUNCTION_URL = `https://${FUNCTION_HOST}/`;
 
   /** A request as a function URL delivers it: payload 2.0, route key `$default`, the URL's own host. */
-  function functionUrlPost(path: string, params: Record<string, string>, options: { query?: string; signUrl?: string } = {}) {
+  function functionUrlPost(path: string, params: Record<string, string>, options: { query?: string; signUrl?: string; base64?: boolean } = {}) {
     const url = options.signUrl ?? `https://${FUNCTION_HOST}${path}${options.query ? `?${options.query}` : ''}`;
     const event = httpEvent({
       routeKey: '$default',
@@ -230,6 +230,7 @@ describe('status callbacks through the Lambda function URL', () => {
       ...(options.query ? { query: options.query } : {}),
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(url, params, AUTH_TOKEN) },
       body: new URLSearchParams(params).toString(),
+      ...(options.base64 ? { base64: true } : {}),
       principal: null,
     });
     return { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method: 'POST' } } };
@@ -260,7 +261,8 @@ describe('status callbacks through the Lambda function URL', () => {
     expect(overPublicUrl.statusCode).toBe(403);
     expect((await t.store.getEnrollment(t.enrollmentId))?.touches['check-in']?.status).toBe('sent');
 
-    const response = await handle(functionUrlPost(callback.pathname, params, { query }));
+    // A function URL may hand a form body over base64-encoded.
+    const response = await handle(functionUrlPost(callback.pathname, params, { query, base64: true }));
     expect(response.statusCode).toBe(200);
     expect((await t.store.getEnrollment(t.enrollmentId))?.touches['check-in']?.status).toBe('delivered');
     expect(await t.store.getCounters(t.sequence.id)).toMatchObject({ 'step.check-in.delivered': 1 });
