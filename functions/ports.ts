@@ -306,6 +306,23 @@ export interface EnrollmentReads {
   /** The consent ledger's reply entries of the addresses. */
   replies: Map<string, ReplyRecord>;
   prospects: Map<string, Prospect>;
+  /**
+   * Per phone asked for: the prospect ids its phone holders item lists (keys.ts, "phone
+   * holders"), possibly with ids whose profile has another phone by now. Empty when none.
+   */
+  phoneHolders: Map<string, string[]>;
+  /**
+   * Whether every profile with a phone is listed in its phone's holders item. False for a
+   * table whose profiles were written before holders items existed (and not backfilled):
+   * then a phone's other holders are only found by `findProspectIdsByAddress`.
+   */
+  phoneHoldersComplete: boolean;
+}
+
+/** A phone's holders item as enrolling writes it: the whole list (the caller holds the phone's lane). */
+export interface PhoneHolders {
+  phone: string;
+  prospectIds: string[];
 }
 
 /** Enrollments, the touches recorded on them, and the reads enrolling and touching need. */
@@ -324,12 +341,14 @@ export interface EnrollmentStore {
   /**
    * For enrollment: reads many enrollments (by id), suppressions (by address) and stored
    * profiles (by prospect id) in one batched read (few round trips). Maps are keyed by what
-   * was asked for (suppressions by the address string as passed in).
+   * was asked for (suppressions by the address string as passed in), and the holders
+   * items of `phones` (with whether holders items are complete) in the same batch.
    */
   getEnrollmentsAndSuppressions(
     enrollmentIds: string[],
     addresses: string[],
     prospectIds?: string[],
+    phones?: string[],
   ): Promise<EnrollmentReads>;
   /**
    * Writes an enrollment chunk with batched, UNCONDITIONAL writes (a BatchWriteItem cannot
@@ -341,12 +360,20 @@ export interface EnrollmentStore {
    * So the caller must make sure nobody else decides these enrollments at the same time:
    * it holds the enrollment lane lease (`LeaseStore`, domain/lanes.ts) of every prospect in
    * the batch from the read that decided them until this call returns.
+   *
+   * `phoneHolders` replace those phones' holders items, written with the profiles (before
+   * any enrollment), so an enrollment's phone always lists its prospect.
    */
   putEnrollmentBatch(items: {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
+    phoneHolders?: PhoneHolders[];
   }): Promise<void>;
+  /** Records that every profile with a phone is listed in its holders item (`phoneHoldersComplete`). */
+  markPhoneHoldersComplete(): Promise<void>;
+  /** Whether the layout marker is there (one consistent read): `phoneHoldersComplete` without a batch. */
+  arePhoneHoldersComplete(): Promise<boolean>;
   /**
    * The enrollments of a sequence whose `accountDomain` is `domain` (colleagues at one
    * company), with their status: one Query of an index (paginated), eventually consistent.

@@ -3,7 +3,8 @@
  * the embedded runtime and the integration tests: on-demand billing, every GSI with the
  * projection the constant gives it. Idempotent: an existing table is fine (a persistent
  * local store restarts), unless it lacks an index of this version (`OutdatedTableError`).
- * Waits until the table and its indexes are ACTIVE.
+ * Waits until the table and its indexes are ACTIVE. A table it created gets the layout
+ * marker that says every phone's holders item is complete (nothing is stored yet).
  *
  * TTL (`expiresAt`) is not configured here: dynalite implements no UpdateTimeToLive and
  * would not expire items anyway. In AWS the CDK stack sets it.
@@ -11,6 +12,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  PutItemCommand,
   type AttributeDefinition,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
@@ -18,6 +20,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DEFINITION, type IndexProjection } from '../table-definition.js';
+import { keys } from './dynamodb/keys.js';
+
+const marker = keys.phoneHoldersMarker();
+const PHONE_HOLDERS_MARKER = { pk: { S: marker.pk }, sk: { S: marker.sk }, entity: { S: 'layout-marker' } };
 
 function projectionOf(projection: IndexProjection): Projection {
   switch (projection.type) {
@@ -77,6 +83,7 @@ export async function createTable(
     };
   });
 
+  let created = false;
   try {
     await ddb.send(
       new CreateTableCommand({
@@ -90,6 +97,7 @@ export async function createTable(
         GlobalSecondaryIndexes: indexes,
       }),
     );
+    created = true;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
   }
@@ -103,7 +111,12 @@ export async function createTable(
     const missing = def.globalSecondaryIndexes.map((i) => i.indexName).filter((name) => !present.has(name));
     if (missing.length > 0) throw new OutdatedTableError(tableName, missing);
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
-    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) {
+      // An empty table trivially lists every phone's holders: enrolling need not Query byPhone
+      // (keys.ts, "phone holders"). A table kept from before has no marker until backfilled.
+      if (created) await ddb.send(new PutItemCommand({ TableName: tableName, Item: PHONE_HOLDERS_MARKER }));
+      return;
+    }
     if (Date.now() > deadline) {
       throw new Error(`Table ${tableName} not ACTIVE after ${options.timeoutMs ?? 30_000} ms (${Table?.TableStatus})`);
     }

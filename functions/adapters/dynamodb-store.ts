@@ -132,6 +132,12 @@ export class DynamoDbStore implements Store {
   putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     return this.enrollments.putEnrollmentBatch(...args);
   }
+  arePhoneHoldersComplete(): ReturnType<Store['arePhoneHoldersComplete']> {
+    return this.enrollments.arePhoneHoldersComplete();
+  }
+  markPhoneHoldersComplete(): ReturnType<Store['markPhoneHoldersComplete']> {
+    return this.enrollments.markPhoneHoldersComplete();
+  }
   listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
     return this.enrollments.listAccountEnrollments(...args);
   }

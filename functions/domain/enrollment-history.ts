@@ -9,15 +9,33 @@ import type { PublishedSequence, StepDefinition } from './sequence.js';
 
 export function enrollmentHistory(enrollment: Enrollment): TimelineEvent[] {
   const base = { prospectId: enrollment.prospectId, sequenceId: enrollment.sequenceId, enrollmentId: enrollment.id };
-  const events: TimelineEvent[] = Object.values(enrollment.touches).map((touch) => ({
+  const events: TimelineEvent[] = enrollment.enrolledEvent ? [enrolledEvent(enrollment, enrollment.enrolledEvent)] : [];
+  events.push(...Object.values(enrollment.touches).map((touch): TimelineEvent => ({
     ...base,
     at: touch.at,
     type: touch.status === 'skipped' ? 'step_skipped' : touch.status === 'failed' ? 'send_failed' : 'sent',
     stepId: touch.stepId,
     detail: touch.status === 'skipped' || touch.status === 'failed' ? touch.error : `${touch.channel} ${touch.status}`,
-  }));
+  })));
   if (enrollment.status === 'completed' && enrollment.endedAt) events.push({ ...base, at: enrollment.endedAt, type: 'completed' });
   return events;
+}
+
+/** The `enrolled` event of a run: at its creation, saying its version and run, by whom, from which import. */
+export function enrolledEvent(
+  enrollment: Pick<Enrollment, 'id' | 'prospectId' | 'sequenceId' | 'version' | 'run' | 'createdAt' | 'importId'>,
+  by: { actor?: TimelineEvent['actor'] },
+): TimelineEvent {
+  return {
+    prospectId: enrollment.prospectId,
+    at: enrollment.createdAt,
+    type: 'enrolled',
+    sequenceId: enrollment.sequenceId,
+    enrollmentId: enrollment.id,
+    ...(by.actor ? { actor: by.actor } : {}),
+    ...(enrollment.importId ? { importId: enrollment.importId } : {}),
+    detail: `version ${enrollment.version}, run ${enrollment.run}`,
+  };
 }
 
 /** Steps passed over when planning (no usable address), recorded as `skipped` touches. */

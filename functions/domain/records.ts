@@ -163,6 +163,13 @@ export interface Enrollment {
    */
   importId?: string;
   importRow?: number;
+  /**
+   * This run's `enrolled` timeline event rides on the item (one item less per enrolled
+   * row): who enrolled it; its time, version, run and import are the enrollment's own
+   * (domain/enrollment-history.ts tells it). Absent on enrollments written before: their
+   * `enrolled` event is a timeline item.
+   */
+  enrolledEvent?: { actor?: TimelineEvent['actor'] };
 }
 
 /** A claim on one touch: whoever holds it is the only one allowed to send it. */

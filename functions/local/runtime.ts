@@ -8,6 +8,7 @@
  * the Lambdas run; SES's events (delivery, and bounces… through `POST /dev/email-events`)
  * reach the SES events handler (local/ses-events.ts). `npm start`, `npm run demo` and the e2e tests all start it from here.
  */
+import { backfillPhoneHolders } from '../use-cases/backfill-phone-holders.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { SDK_CLIENT_OPTIONS } from '../adapters/aws-sdk-options.js';
@@ -324,6 +325,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     });
     const { loginCode } = await oauth.createUser(DEFAULT_LOCAL_USER);
+    // A data dir kept from a version before phone holders items: list them once (one read otherwise).
+    await backfillPhoneHolders(context);
     await resumeImports({ root: objectsRoot, imports: importStore, queue: importQueue, objects, logger: options.logger });
 
     let ticker: NodeJS.Timeout | undefined;

@@ -5,18 +5,20 @@
  * Reads, batched, for every row of the chunk and every prospect id of the same person
  * (a phone-only prospect and an email prospect with that phone are one person):
  * 1. one `getEnrollmentsAndSuppressions`: the enrollments in this sequence, the stored
- *    profiles, and the consent ledger (suppression and reply entry) of the row's addresses;
+ *    profiles, the consent ledger (suppression and reply entry) of the row's addresses,
+ *    and the holders items of the rows' phones (who else has the phone); only for phones
+ *    other prospects hold, their profiles and enrollments here (one more batch);
  * 2. only for people already stored: their enrollments in the other sequences their
  *    profile lists, and the ledger entries of stored addresses the row did not give (one
  *    more batch; a profile written before it listed its sequences costs one Query).
  * Then each row is merged into its stored profile (domain/prospect-merge.ts) and decided
- * (domain/enrollment-rules.ts), and everything is written in one batch: the profiles
- * first, then the enrollments and the timeline. A restart of an ended run is one
- * conditional put each.
+ * (domain/enrollment-rules.ts), and everything is written in one batch: the phone holders
+ * and profiles first, then the enrollments (each carrying its `enrolled` event) and the
+ * timeline. A restart of an ended run is one conditional put each, after the ended run's
+ * history is on the timeline.
  */
 import type { ProfileClears } from '../domain/prospect-merge.js';
 import { describeChanges, mergeProspect } from '../domain/prospect-merge.js';
-import { prospectIdFor } from '../domain/prospect-input.js';
 import { enrollmentIdFor } from '../domain/enrollment.js';
 import { enrollmentHistory, skippedTouches } from '../domain/enrollment-history.js';
 import { decideEnrollment, type OtherEnrollment } from '../domain/enrollment-rules.js';
@@ -25,6 +27,7 @@ import { memoizedNextTouchAt } from '../domain/schedule.js';
 import type { Enrollment, Prospect, ReplyRecord, Suppression, TimelineEvent } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { EnrollmentReads, ScheduledTouch } from '../ports.js';
+import { findAliases, holdersToWrite, rowPhones } from './same-phone.js';
 import { loadSequenceVersion, type UseCaseContext } from './context.js';
 import { mapWithConcurrency } from '../async/concurrency.js';
 import type { HeldLane } from './lane-lease.js';
@@ -68,7 +71,7 @@ export interface ChunkWritten {
 }
 
 /** The prospect ids a row's person may be stored under: its own, and those sharing its phone. */
-interface Person {
+export interface Person {
   candidate: Candidate;
   enrollmentId: string;
   /** Other prospect ids with the same phone (one person per phone). */
@@ -85,8 +88,9 @@ export async function enrollChunk(
   const { sequence, now, audit } = options;
   const nowIso = now.toISOString();
   const nextTouchAt = memoizedNextTouchAt();
-  const allPeople = await peopleOf(ctx, sequence.id, candidates);
+  const allPeople = candidates.map((candidate): Person => ({ candidate, enrollmentId: enrollmentIdFor(candidate.prospect.id, sequence.id), aliases: [] }));
   const first = await readFirst(ctx, sequence, allPeople);
+  await findAliases(ctx, sequence, allPeople, first);
   const deferred: ChunkWritten['deferred'] = [];
   const people = allPeople.filter(({ candidate }) => {
     const storedPhone = candidate.prospect.phone ? undefined : first.prospects.get(candidate.prospect.id)?.phone;
@@ -169,6 +173,8 @@ export async function enrollChunk(
     // Colleagues are found by company domain only in sequences that stop for the whole account.
     const accountDomain = sequence.definition.stopOnReplyFrom === 'account' ? companyDomainOf(prospect.email) : undefined;
     const enrollment: Enrollment = {
+      // Its `enrolled` event rides on the item (domain/enrollment-history.ts).
+      enrolledEvent: audit.actor ? { actor: audit.actor } : {},
       id: enrollmentId,
       prospectId: prospect.id,
       sequenceId: sequence.id,
@@ -185,20 +191,10 @@ export async function enrollChunk(
       createdAt: nowIso,
       updatedAt: nowIso,
     };
-    const enrolled: TimelineEvent = {
-      prospectId: prospect.id,
-      at: nowIso,
-      type: 'enrolled',
-      sequenceId: sequence.id,
-      enrollmentId,
-      ...audit,
-      detail: `version ${sequence.version}, run ${ruling.run}`,
-    };
     if (ruling.previous) {
-      // The new run replaces the enrollment item, and with it the ended run's touches: keep them on the timeline.
-      restarts.push({ enrollment, previous: ruling.previous, touch: plan.touch, skipped: plan.skipped, timeline: [...enrollmentHistory(ruling.previous), enrolled], row });
+      // The new run replaces the enrollment item, and with it what the ended run recorded on it: keep that on the timeline.
+      restarts.push({ enrollment, previous: ruling.previous, touch: plan.touch, skipped: plan.skipped, timeline: enrollmentHistory(ruling.previous), row });
     } else {
-      timeline.push(enrolled);
       fresh.push({ enrollment, touch: plan.touch, skipped: plan.skipped });
     }
     results.set(row, { row, status: 'enrolled', prospectId: prospect.id, enrollmentId });
@@ -211,9 +207,18 @@ export async function enrollChunk(
   }
 
   // Never a new profile for a row that was not enrolled: an erased person's row must not store them again.
-  await ctx.store.putEnrollmentBatch({ prospects: [...profiles.values()], enrollments: fresh.map((f) => f.enrollment), timeline });
+  const written = [...profiles.values()];
+  await ctx.store.putEnrollmentBatch({
+    prospects: written,
+    enrollments: fresh.map((f) => f.enrollment),
+    timeline,
+    phoneHolders: holdersToWrite(written, first, new Set(rowPhones(people))),
+  });
   const created: ChunkWritten['created'] = fresh.map(({ touch, skipped }) => ({ touch, skipped }));
-  const restartHistory: TimelineEvent[] = [];
+  // The ended runs' history first (idempotent keys; the view drops what the item still
+  // tells too): a crash before its restart's put then loses nothing.
+  const restartHistory = restarts.flatMap((restart) => restart.timeline);
+  if (restartHistory.length > 0) await ctx.store.appendTimeline(restartHistory);
   for (const restart of restarts) {
     // Conditional on the old run still being ended: a stop or a new run meanwhile wins.
     if ((await ctx.store.restartEnrollment(restart.enrollment, restart.previous.run)) === 'conflict') {
@@ -226,10 +231,8 @@ export async function enrollChunk(
       });
       continue;
     }
-    restartHistory.push(...restart.timeline);
     created.push({ touch: restart.touch, skipped: restart.skipped, previousStatus: restart.previous.status });
   }
-  if (restartHistory.length > 0) await ctx.store.appendTimeline(restartHistory);
   return { created, reensure, deferred };
 }
 
@@ -270,6 +273,7 @@ function readFirst(ctx: UseCaseContext, sequence: PublishedSequence, people: Per
     ids.map((id) => enrollmentIdFor(id, sequence.id)),
     rowAddresses,
     ids,
+    rowPhones(people),
   );
 }
 
@@ -308,6 +312,8 @@ async function readRest(ctx: UseCaseContext, sequence: PublishedSequence, people
     prospects: first.prospects,
     suppressions: new Map([...first.suppressions, ...(second?.suppressions ?? [])]),
     replies: new Map([...first.replies, ...(second?.replies ?? [])]),
+    phoneHolders: first.phoneHolders,
+    phoneHoldersComplete: first.phoneHoldersComplete,
     others,
   };
 }
@@ -322,31 +328,6 @@ async function sequenceNames(ctx: UseCaseContext, enrollments: Enrollment[]): Pr
     if (found) names.set(id, found.definition.name);
   });
   return names;
-}
-
-/**
- * Other prospect ids of the same person: every prospect that holds the row's phone (the
- * by-address index), and an email row's phone-only twin (its id follows from the phone,
- * so it counts before the index shows it). One request already treats rows sharing a
- * phone as one person; a later request with another email and that phone must too, or
- * the phone gets every SMS twice and a new email launders an opt-out or a reply.
- */
-async function peopleOf(ctx: UseCaseContext, sequenceId: string, candidates: Candidate[]): Promise<Person[]> {
-  const people = candidates.map((candidate): Person => {
-    const { prospect } = candidate;
-    const aliases = prospect.phone && prospect.email ? [prospectIdFor({ phone: prospect.phone })] : [];
-    return { candidate, enrollmentId: enrollmentIdFor(prospect.id, sequenceId), aliases };
-  });
-  await mapWithConcurrency(
-    people.filter((p) => p.candidate.prospect.phone),
-    8,
-    async (person) => {
-      const { prospect } = person.candidate;
-      const holders = await ctx.store.findProspectIdsByAddress(prospect.phone as string);
-      person.aliases = [...new Set([...person.aliases, ...holders])].filter((id) => id !== prospect.id);
-    },
-  );
-  return people;
 }
 
 /** Every address the person is known by: the row's, the stored profile's and the stored twins'. */

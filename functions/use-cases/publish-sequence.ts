@@ -3,6 +3,7 @@
  * again is a no-op, so loading `templates/` at every start creates no new versions.
  * Enrollments keep the version they started with.
  */
+import { markPhoneHoldersIfNothingStored } from './backfill-phone-holders.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import type { UseCaseContext } from './context.js';
 
@@ -17,6 +18,7 @@ export async function publishSequence(
   for (let attempt = 1; ; attempt++) {
     const current = await ctx.store.getCurrentSequence(compiled.id);
     if (current && current.hash === compiled.hash) return { sequence: current, created: false };
+    if (!current && attempt === 1) await markPhoneHoldersIfNothingStored(ctx);
     const sequence: PublishedSequence = {
       ...compiled,
       version: (current?.version ?? 0) + 1,

@@ -42,6 +42,8 @@ const STORE_METHODS = [
   'listEnrollmentsBySequence',
   'getEnrollmentsAndSuppressions',
   'putEnrollmentBatch',
+  'markPhoneHoldersComplete',
+  'arePhoneHoldersComplete',
   'listAccountEnrollments',
   'restartEnrollment',
   'loadTouchContext',
@@ -185,6 +187,21 @@ export class InMemoryStore implements Store {
   async putEnrollmentBatch(...args: Parameters<Store['putEnrollmentBatch']>): ReturnType<Store['putEnrollmentBatch']> {
     this.count('putEnrollmentBatch');
     return this.enrollments.putEnrollmentBatch(...args);
+  }
+  async arePhoneHoldersComplete(): ReturnType<Store['arePhoneHoldersComplete']> {
+    this.count('arePhoneHoldersComplete');
+    return this.enrollments.arePhoneHoldersComplete();
+  }
+  async markPhoneHoldersComplete(): ReturnType<Store['markPhoneHoldersComplete']> {
+    this.count('markPhoneHoldersComplete');
+    return this.enrollments.markPhoneHoldersComplete();
+  }
+  /**
+   * Test set-up: the store as a table kept from a version before phone holders items (its
+   * profiles are not listed, and no marker says so), like a `--data-dir` or a deployed table.
+   */
+  asTableFromBeforePhoneHolders(): void {
+    this.tables.phoneHoldersComplete = false;
   }
   async listAccountEnrollments(...args: Parameters<Store['listAccountEnrollments']>): ReturnType<Store['listAccountEnrollments']> {
     this.count('listAccountEnrollments');

@@ -13,6 +13,7 @@ import type {
   EnrollmentAdvance,
   EnrollmentReads,
   EnrollmentStore,
+  PhoneHolders,
   SequenceEnrollmentsQuery,
   TouchStatusUpdate,
 } from '../../ports.js';
@@ -25,6 +26,7 @@ import {
   profileHashesByChannel,
   profileItem,
   prospectFromItem,
+  toItem,
   type Entity,
   type Item,
 } from './items.js';
@@ -99,7 +101,12 @@ export class DynamoEnrollments implements EnrollmentStore {
     };
   }
 
-  async getEnrollmentsAndSuppressions(enrollmentIds: string[], addresses: string[], prospectIds: string[] = []): Promise<EnrollmentReads> {
+  async getEnrollmentsAndSuppressions(
+    enrollmentIds: string[],
+    addresses: string[],
+    prospectIds: string[] = [],
+    phones: string[] = [],
+  ): Promise<EnrollmentReads> {
     const requested: Key[] = [];
     for (const id of enrollmentIds) {
       const key = enrollmentKeyOfId(id);
@@ -109,6 +116,9 @@ export class DynamoEnrollments implements EnrollmentStore {
     // The ledger's suppression and reply entry of each address, in the same batch.
     for (const hash of hashOf.values()) requested.push(keys.suppression(hash), keys.replyRecord(hash));
     for (const id of prospectIds) requested.push(keys.profile(id));
+    const phoneOf = new Map(phones.map((phone) => [addressHash(phone), phone]));
+    for (const hash of phoneOf.keys()) requested.push(keys.phoneHolders(hash));
+    if (phones.length > 0) requested.push(keys.phoneHoldersMarker());
 
     const items = await this.table.batchGet(requested);
 
@@ -116,6 +126,8 @@ export class DynamoEnrollments implements EnrollmentStore {
     const suppressionsByHash = new Map<string, Suppression>();
     const repliesByHash = new Map<string, ReplyRecord>();
     const prospects = new Map<string, Prospect>();
+    const phoneHolders = new Map<string, string[]>();
+    let phoneHoldersComplete = false;
     for (const item of items) {
       switch (item['entity'] as Entity) {
         case 'enrollment': {
@@ -138,6 +150,14 @@ export class DynamoEnrollments implements EnrollmentStore {
           prospects.set(prospect.id, prospect);
           break;
         }
+        case 'phone-holders': {
+          const phone = phoneOf.get(String(item['pk']).slice('S#'.length));
+          if (phone !== undefined) phoneHolders.set(phone, (item['prospectIds'] as string[] | undefined) ?? []);
+          break;
+        }
+        case 'layout-marker':
+          phoneHoldersComplete = true;
+          break;
         default:
           break;
       }
@@ -150,22 +170,35 @@ export class DynamoEnrollments implements EnrollmentStore {
       const reply = repliesByHash.get(hash);
       if (reply) replies.set(address, reply);
     }
-    return { enrollments, suppressions, replies, prospects };
+    // Without phones nothing was asked about holders: the answer says "incomplete", the safe side.
+    return { enrollments, suppressions, replies, prospects, phoneHolders, phoneHoldersComplete };
   }
 
   async putEnrollmentBatch(items: {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
+    phoneHolders?: PhoneHolders[];
   }): Promise<void> {
     // Every item is built (and its keys checked) before anything is written.
+    const holders = (items.phoneHolders ?? []).map((entry) => ({ PutRequest: { Item: phoneHoldersItem(entry) } }));
     const profiles = items.prospects.map((prospect) => ({ PutRequest: { Item: profileItem(prospect) } }));
     const enrollments = items.enrollments.map((enrollment) => ({ PutRequest: { Item: enrollmentItem(enrollment) } }));
     const timeline = items.timeline.map(timelinePut);
     // Profiles first, with their address and search index keys: once an enrollment exists,
-    // so does the profile it points to. Unconditional: the caller holds the lanes' leases.
-    await this.table.batchWrite(profiles);
+    // so does the profile it points to, and its phone lists it (phone holders ride with the
+    // profiles: a profile alone, without enrollment, is nobody's running sequence).
+    // Unconditional: the caller holds the lanes' leases.
+    await this.table.batchWrite([...holders, ...profiles]);
     await this.table.batchWrite([...enrollments, ...timeline]);
+  }
+
+  async arePhoneHoldersComplete(): Promise<boolean> {
+    return (await this.table.get(keys.phoneHoldersMarker())) !== undefined;
+  }
+
+  async markPhoneHoldersComplete(): Promise<void> {
+    await this.table.put(toItem(keys.phoneHoldersMarker(), 'layout-marker', {}));
   }
 
   async listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]> {
@@ -287,4 +320,9 @@ function ledgerKeys(hashes: { email?: string; phone?: string }): Key[] {
     ...(hashes.email ? [keys.suppression(hashes.email)] : []),
     ...(hashes.phone ? [keys.suppression(hashes.phone), keys.suppression(hashes.phone, 'call')] : []),
   ];
+}
+
+/** A phone's holders item: the hash in the key, never the number. */
+function phoneHoldersItem(entry: PhoneHolders): Item {
+  return toItem(keys.phoneHolders(addressHash(entry.phone)), 'phone-holders', { prospectIds: [...new Set(entry.prospectIds)].sort() });
 }

@@ -68,7 +68,9 @@ export type Entity =
   | 'webhook-delivery'
   | 'inbox'
   | 'import'
-  | 'import-chunk';
+  | 'import-chunk'
+  | 'phone-holders'
+  | 'layout-marker';
 
 /** Deep copy without `undefined` (DynamoDB has no such value). */
 export function clean<T>(value: T): T {

@@ -13,6 +13,8 @@
  * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
  * | reply entry             | `S#<addressHash>`  | `R`                                 | the ReplyRecord (no plain address): a human reply from this address; read by imports only, so it blocks re-enrolling, never a running sequence's touches |
  * | consent                 | `S#<addressHash>`  | `C`                                 | the latest ConsentRecord (no plain address): who lifted the ledger's entries of the address, when, on what source |
+ * | phone holders           | `S#<addressHash>`  | `H`                                 | `prospectIds`: every prospect whose profile an enrollment wrote with this phone (one person per phone). Read in the enrollment's BatchGetItem instead of a byPhone Query per row; written before the profiles and enrollments it points to; ids whose profile no longer has the phone are ignored by the reader |
+ * | layout marker           | `X#LAYOUT`         | `PHONE_HOLDERS`                     | present once every profile with a phone is listed in its phone holders item (a table created by this version, one whose first sequence was published by it, or one backfilled: use-cases/backfill-phone-holders.ts): until then enrolling also Queries byPhone |
  * | sequence version        | `Q#<sequenceId>`   | `V#<version, 6 digits>`             | immutable (conditional put); `body` = PublishedSequence as JSON |
  * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
  * | sequence counters       | `Q#<sequenceId>`   | `C#<yyyy-mm-dd, UTC>#<shard 0..7>`  | one number attribute per counter key (`status.active`, `step.intro.sent`); shard picked at random per write |
@@ -26,10 +28,14 @@
  * | user                    | `U#<addressHash(email)>` | `USER`                        | UserSettings (phone, daily goal, zone, today's count, streak, `version`); `listKey` = `USERS`, `listSort` = email → byList (the team) |
  * | webhook delivery        | `W#DELIVERIES`     | `<at>#<eventId>#<endpointId>#<attempt, 3 digits>` | one attempt of an outbound webhook, `expiresAt` (TTL) 30 days; read newest first |
  *
- * An enrolled row writes 3 items: its profile, its enrollment and one `enrolled` timeline
- * event. The address lookups live on the profile (no pointer items), and steps skipped at
- * enrollment (no usable address) are `skipped` touch records on the enrollment, which the
- * prospect view shows on the timeline.
+ * An enrolled row writes 3 items: its profile, its enrollment and, with a phone, its phone
+ * holders item (only when the phone does not list the prospect yet). The `enrolled` event
+ * rides on the enrollment (`enrolledEvent`: who enrolled it; the time, version, run and
+ * import are the enrollment's own), like the steps skipped at enrollment (no usable
+ * address), which are `skipped` touch records: the prospect view tells both on the
+ * timeline, and a restart writes the ended run's as timeline items before replacing it.
+ * Enrollments written before `enrolledEvent` have a timeline item instead. The email and
+ * search lookups live on the profile (index keys, no pointer items).
  *
  * `addressHash` = `addressHash()` from domain/address-hash.ts (sha256 hex of the trimmed,
  * lower-cased address). "Folded" = `searchKeyText()` from domain/search-text.ts (NFKD,
@@ -158,8 +164,9 @@
  *   older). A crash between the two leaves `V#n` without pointer: `getCurrentSequence`
  *   already returns `V#n` and rewrites the pointer (same conditional put); so does the next
  *   publish. Until then only `listSequences` (which reads pointers) shows version n-1.
- * - Enrollment batches write profiles first, then enrollments and their timeline: a crash
- *   never leaves an enrollment without its profile. Re-importing repeats the upserts.
+ * - Enrollment batches write phone holders and profiles first, then enrollments and their
+ *   timeline: a crash never leaves an enrollment without its profile, nor a profile-backed
+ *   enrollment its phone does not list. Re-importing repeats the upserts.
  * - Timeline keys are content-derived, so a retried append is idempotent.
  * - Index keys are attributes of the item they index, written in the same request, so an
  *   index can lag (eventual consistency) but never disagree with its item for good.
@@ -282,6 +289,9 @@ export const keys = {
   suppression: (hash: string, channel?: ConsentChannel): Key => ({ pk: `S#${hash}`, sk: channel === 'call' ? 'S#call' : 'S' }),
   replyRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'R' }),
   consentRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'C' }),
+  phoneHolders: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'H' }),
+  /** Present once every phone's holders item is complete (keys.ts, "phone holders"). */
+  phoneHoldersMarker: (): Key => ({ pk: 'X#LAYOUT', sk: 'PHONE_HOLDERS' }),
   sequenceVersion: (sequenceId: string, version: number): Key => ({
     pk: sequencePk(sequenceId),
     sk: `${prefix.version}${padVersion(version)}`,

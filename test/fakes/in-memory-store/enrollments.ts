@@ -16,6 +16,7 @@ import type {
   EnrollmentAdvance,
   EnrollmentReads,
   EnrollmentStore,
+  PhoneHolders,
   SequenceEnrollmentsQuery,
   TouchStatusUpdate,
 } from '../../../functions/ports.js';
@@ -85,7 +86,12 @@ export class FakeEnrollments implements EnrollmentStore {
     };
   }
 
-  async getEnrollmentsAndSuppressions(enrollmentIds: string[], addresses: string[], prospectIds: string[] = []): Promise<EnrollmentReads> {
+  async getEnrollmentsAndSuppressions(
+    enrollmentIds: string[],
+    addresses: string[],
+    prospectIds: string[] = [],
+    phones: string[] = [],
+  ): Promise<EnrollmentReads> {
     const enrollments = new Map<string, Enrollment>();
     for (const id of enrollmentIds) {
       const found = this.tables.enrollments.get(id);
@@ -104,7 +110,14 @@ export class FakeEnrollments implements EnrollmentStore {
       const found = this.tables.prospects.get(id);
       if (found) prospects.set(id, clone(found));
     }
-    return { enrollments, suppressions, replies, prospects };
+    const phoneHolders = new Map<string, string[]>();
+    for (const phone of phones) {
+      const found = this.tables.phoneHolders.get(addressHash(phone));
+      if (found) phoneHolders.set(phone, [...found]);
+    }
+    // Like the adapter: the marker is only read along with some phone's holders.
+    const phoneHoldersComplete = phones.length > 0 && this.tables.phoneHoldersComplete;
+    return { enrollments, suppressions, replies, prospects, phoneHolders, phoneHoldersComplete };
   }
 
   /** Unconditional, like the adapter's batched writes: the caller holds the lanes' leases. */
@@ -112,8 +125,12 @@ export class FakeEnrollments implements EnrollmentStore {
     prospects: Prospect[];
     enrollments: Enrollment[];
     timeline: TimelineEvent[];
+    phoneHolders?: PhoneHolders[];
   }): Promise<void> {
     for (const prospect of items.prospects) checkProspectId(prospect.id);
+    for (const { phone, prospectIds } of items.phoneHolders ?? []) {
+      this.tables.phoneHolders.set(addressHash(phone), [...new Set(prospectIds)].sort(byString));
+    }
     items.enrollments.forEach(checkEnrollmentId);
     items.timeline.forEach(timelineSortKey);
     for (const prospect of items.prospects) this.tables.prospects.set(prospect.id, stored(prospect));
@@ -123,6 +140,14 @@ export class FakeEnrollments implements EnrollmentStore {
       this.tables.claims.delete(enrollment.id);
     }
     putTimeline(this.tables, items.timeline);
+  }
+
+  async arePhoneHoldersComplete(): Promise<boolean> {
+    return this.tables.phoneHoldersComplete;
+  }
+
+  async markPhoneHoldersComplete(): Promise<void> {
+    this.tables.phoneHoldersComplete = true;
   }
 
   async listAccountEnrollments(sequenceId: string, domain: string): Promise<Pick<Enrollment, 'id' | 'prospectId' | 'status'>[]> {

@@ -46,6 +46,10 @@ export class FakeTables {
   readonly inbox = new Map<string, InboxItem>();
   /** Idempotency key → expiresAt (epoch seconds). */
   readonly idempotency = new Map<string, number>();
+  /** Phone holders items by the phone's address hash (keys.ts, "phone holders"). */
+  readonly phoneHolders = new Map<string, string[]>();
+  /** The layout marker: a fresh store, like a table `createTable` made, has it. */
+  phoneHoldersComplete = true;
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);

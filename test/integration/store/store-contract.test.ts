@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -245,6 +246,32 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       expect((await store.getProspect('p1'))?.firstName).toBe('Anna');
       expect((await store.listTimeline('p1')).map((e) => e.at)).toEqual([at(0), at(1)]);
       expect(await store.claimTouch(claimFor(second, at(5)), new Date(T0))).toBe('ok');
+    });
+
+    it('writes phone holders with the batch and reads them, by the phone as asked, with the rest', async () => {
+      const phone = '+15555550101';
+      const fresh = await store.getEnrollmentsAndSuppressions([], [], [], [phone]);
+      // A new store (a table this version created) lists every phone's holders: none yet.
+      expect({ holders: [...fresh.phoneHolders], complete: fresh.phoneHoldersComplete }).toEqual({ holders: [], complete: true });
+      expect(await store.arePhoneHoldersComplete()).toBe(true);
+
+      await store.putEnrollmentBatch({
+        prospects: [prospect('p2', { phone }), prospect('p1', { phone })],
+        enrollments: [enrollment('p1', 'welcome')],
+        timeline: [],
+        phoneHolders: [{ phone, prospectIds: ['p2', 'p1', 'p2'] }],
+      });
+      const read = await store.getEnrollmentsAndSuppressions(['p1.welcome'], [phone], ['p1'], [phone, '+15555550199']);
+      expect([...read.phoneHolders]).toEqual([[phone, ['p1', 'p2']]]);
+      expect(read.phoneHoldersComplete).toBe(true);
+      expect(read.enrollments.has('p1.welcome')).toBe(true);
+      expect([...read.prospects.keys()]).toEqual(['p1']);
+
+      // The whole list is replaced (the caller holds the phone's lane), and the marker stays.
+      await store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: [{ phone, prospectIds: ['p3'] }] });
+      await store.markPhoneHoldersComplete();
+      const again = await store.getEnrollmentsAndSuppressions([], [], [], [phone]);
+      expect({ holders: again.phoneHolders.get(phone), complete: again.phoneHoldersComplete }).toEqual({ holders: ['p3'], complete: true });
     });
 
     it('refuses ids that cannot be keys, before writing anything', async () => {
@@ -811,6 +838,23 @@ describe('DynamoDbStore on dynalite', () => {
     } finally {
       counter.detach();
     }
+  });
+
+  it('phone holders: a table without the layout marker says so until it is marked; holders items carry no phone', async () => {
+    const phone = '+15555550101';
+    await seed(store, [prospect('p1', { phone })]);
+    await store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: [{ phone, prospectIds: ['p1'] }] });
+    const holders = await db().client.send(new GetCommand({ TableName: tableName, Key: { pk: `S#${addressHash(phone)}`, sk: 'H' } }));
+    expect(JSON.stringify(holders.Item)).not.toContain('5555550101');
+    expect(holders.Item).toMatchObject({ prospectIds: ['p1'] });
+
+    // A table kept from before holders items (as a `--data-dir` or a deployed one is) has no marker.
+    await db().client.send(new DeleteCommand({ TableName: tableName, Key: { pk: 'X#LAYOUT', sk: 'PHONE_HOLDERS' } }));
+    expect((await store.getEnrollmentsAndSuppressions([], [], [], [phone])).phoneHoldersComplete).toBe(false);
+    expect(await store.arePhoneHoldersComplete()).toBe(false);
+    await store.markPhoneHoldersComplete();
+    expect((await store.getEnrollmentsAndSuppressions([], [], [], [phone])).phoneHoldersComplete).toBe(true);
+    expect(await store.arePhoneHoldersComplete()).toBe(true);
   });
 
   it('the request counter counts HTTP attempts (retries included) and send() calls separately', async () => {

@@ -1,0 +1,161 @@
+/**
+ * One person per phone without a byPhone Query per row: enrolling finds the other holders
+ * of a row's phone in the phone's holders item, read in the batch it already makes
+ * (functions/adapters/dynamodb/keys.ts, "phone holders"), and the `enrolled` event rides
+ * on the enrollment item. A table from before holders items still finds them by Query.
+ */
+import { describe, expect, it } from 'vitest';
+import { enrollProspects } from '../../../functions/use-cases/enroll-prospects.js';
+import { getProspect } from '../../../functions/use-cases/get-prospect.js';
+import { ADA, createTestContext, enrollOne, loadExampleSequence } from '../../fakes/test-context.js';
+import { publishSequence } from '../../../functions/use-cases/publish-sequence.js';
+import { InMemoryStore } from '../../fakes/in-memory-store.js';
+import { backfillPhoneHolders } from '../../../functions/use-cases/backfill-phone-holders.js';
+
+const SAME_PHONE = /already active in this sequence as prospect p_\w+ \(same phone\)/;
+
+describe('phone holders instead of a Query per row', () => {
+  it('enrolls 50 rows with phones without one byPhone lookup, and lists each prospect under its phone', async () => {
+    const t = await createTestContext();
+    const rows = Array.from({ length: 50 }, (_, i) => ({ row: i + 1, data: { email: `p${i}@example.com`, phone: `+1202555${String(1000 + i)}` } }));
+    const results = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows });
+    expect(results.every((r) => r.status === 'enrolled')).toBe(true);
+    expect(t.store.calls.findProspectIdsByAddress).toBe(0);
+
+    const read = await t.store.getEnrollmentsAndSuppressions([], [], [], [rows[7]!.data.phone]);
+    expect(read.phoneHolders.get(rows[7]!.data.phone)).toEqual([results[7]?.status === 'enrolled' ? results[7].prospectId : 'missing']);
+  });
+
+  it('a new email with a known phone is the same person, found through the holders item alone', async () => {
+    const t = await createTestContext();
+    await enrollOne(t, { ...ADA });
+    t.store.resetCalls();
+    const second = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA, email: 'ada.work@example.com' } }] });
+    expect(second[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
+    expect(t.store.calls.findProspectIdsByAddress).toBe(0);
+  });
+
+  it('a phone-only prospect and a later email row with that phone are one person, without the twin id guessed', async () => {
+    const t = await createTestContext();
+    await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { phone: ADA.phone } }] });
+    const second = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA } }] });
+    expect(second[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
+  });
+
+  it('someone whose profile moved to another phone no longer holds the old one', async () => {
+    const t = await createTestContext();
+    const { prospectId } = await enrollOne(t, { ...ADA });
+    // Ada's row in a later import gives a new number: her profile (and her lane) move to it.
+    await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA, phone: '+14155550199' } }] });
+    expect((await t.store.getProspect(prospectId))?.phone).toBe('+14155550199');
+    const other = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { email: 'grace@example.com', phone: ADA.phone } }] });
+    expect(other[0]?.status).toBe('enrolled');
+    // Ada still counts for her new number.
+    const again = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { email: 'ada.home@example.com', phone: '+14155550199' } }] });
+    expect(again[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
+  });
+});
+
+describe('a table from before holders items (no layout marker)', () => {
+  /** Ada enrolled by a version that wrote no holders item: her profile is only in the byPhone index. */
+  async function legacyAda() {
+    const store = new InMemoryStore();
+    const t = await createTestContext({ store });
+    const { prospectId } = await enrollOne(t, { ...ADA });
+    await store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: [{ phone: ADA.phone, prospectIds: [] }] });
+    store.asTableFromBeforePhoneHolders();
+    store.resetCalls();
+    return { t, prospectId };
+  }
+
+  it('still finds the person by Query, and lists them from then on', async () => {
+    const { t, prospectId } = await legacyAda();
+    const second = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA, email: 'ada.work@example.com' } }] });
+    expect(second[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
+    expect(t.store.calls.findProspectIdsByAddress).toBe(1);
+
+    // Ada's own next row writes her into the holders item.
+    await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA, firstName: 'Augusta' } }] });
+    const read = await t.store.getEnrollmentsAndSuppressions([], [], [], [ADA.phone]);
+    expect(read.phoneHolders.get(ADA.phone)).toEqual([prospectId]);
+  });
+});
+
+describe('the enrolled event rides on the enrollment', () => {
+  it('shows on the prospect timeline with who enrolled and from which request, without a timeline item', async () => {
+    const t = await createTestContext();
+    const results = await enrollProspects({ ...t.ctx, actor: 'user:rep@example.com' }, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA } }], importId: 'imp-1' });
+    const prospectId = results[0]?.status === 'enrolled' ? results[0].prospectId : '';
+    const view = await getProspect(t.ctx, prospectId);
+    expect(view.timeline.filter((e) => e.type === 'enrolled')).toEqual([
+      expect.objectContaining({ detail: 'version 1, run 1', actor: 'user:rep@example.com', importId: 'imp-1', enrollmentId: `${prospectId}.${t.sequence.id}` }),
+    ]);
+    expect((await t.store.listTimeline(prospectId)).filter((e) => e.type === 'enrolled')).toEqual([]);
+  });
+
+  it('a restart killed around the replacement of the ended run loses none of its history', async () => {
+    const t = await createTestContext();
+    const { prospectId } = await enrollOne(t, { ...ADA });
+    await t.scheduler.fireAll(t.ctx);
+    const firstRun = (await getProspect(t.ctx, prospectId)).timeline.map(({ at, type, stepId }) => ({ at, type, stepId }));
+    t.clock.advance({ days: 30 });
+
+    // Killed while writing the ended run's history to the timeline.
+    const append = t.store.appendTimeline.bind(t.store);
+    t.store.appendTimeline = async () => {
+      throw new Error('killed');
+    };
+    await expect(enrollOne(t, { ...ADA }, { reenroll: true })).rejects.toThrow('killed');
+    t.store.appendTimeline = append;
+    // The retry replaces run 1: its enrolled event and touches are still on the timeline.
+    await enrollOne(t, { ...ADA }, { reenroll: true });
+    const view = (await getProspect(t.ctx, prospectId)).timeline.map(({ at, type, stepId }) => ({ at, type, stepId }));
+    expect(view.slice(0, firstRun.length)).toEqual(firstRun);
+    expect(view.slice(firstRun.length).map((e) => e.type)).toEqual(['enrolled']);
+  });
+});
+
+describe('backfilling the holders of a table from before', () => {
+  it('lists every stored phone under its holders, sets the marker, and enrolling stops asking the index', async () => {
+    const store = new InMemoryStore();
+    const t = await createTestContext({ store });
+    const ada = await enrollOne(t, { ...ADA });
+    const bob = await enrollOne(t, { email: 'bob@example.com', phone: '+14155550177' });
+    const phoneOnly = await enrollOne(t, { phone: '+14155550166' });
+    await store.putEnrollmentBatch({
+      prospects: [],
+      enrollments: [],
+      timeline: [],
+      phoneHolders: [ADA.phone, '+14155550177', '+14155550166'].map((phone) => ({ phone, prospectIds: [] })),
+    });
+    store.asTableFromBeforePhoneHolders();
+
+    expect(await backfillPhoneHolders(t.ctx)).toEqual({ prospects: 3, phones: 3 });
+    const read = await store.getEnrollmentsAndSuppressions([], [], [], [ADA.phone, '+14155550177', '+14155550166']);
+    expect(Object.fromEntries(read.phoneHolders)).toEqual({
+      [ADA.phone]: [ada.prospectId],
+      '+14155550177': [bob.prospectId],
+      '+14155550166': [phoneOnly.prospectId],
+    });
+    expect(read.phoneHoldersComplete).toBe(true);
+    expect(await backfillPhoneHolders(t.ctx)).toBe('already complete');
+
+    store.resetCalls();
+    const second = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { email: 'bob.work@example.com', phone: '+14155550166' } }] });
+    expect(second[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
+    expect(store.calls.findProspectIdsByAddress).toBe(0);
+  });
+});
+
+describe('a new deployment marks its table at the first publish', () => {
+  it('a table without sequences holds nobody: publishing the first one marks it; a table with sequences stays unmarked', async () => {
+    const store = new InMemoryStore();
+    store.asTableFromBeforePhoneHolders();
+    const t = await createTestContext({ store });
+    expect(await store.arePhoneHoldersComplete()).toBe(true);
+
+    store.asTableFromBeforePhoneHolders();
+    await publishSequence(t.ctx, { ...(await loadExampleSequence()), id: 'another-sequence' });
+    expect(await store.arePhoneHoldersComplete()).toBe(false);
+  });
+});
