@@ -12,6 +12,7 @@
  * a message gets (below), and X-Ray's default sampling.
  */
 import type { TouchQueue } from '../functions/domain/touch-message.js';
+import { FOLLOWUP_ENGINE_DEFAULTS } from '../infra/engine-props.js';
 import { HANDLERS, type HandlerSpec } from '../infra/handlers.js';
 import { LATENCY_MS, PLATFORM_LOG_BYTES_PER_INVOCATION, type BurstResult } from './burst.js';
 import { PRICES, type EngineBenchResult } from './engine.js';
@@ -33,6 +34,17 @@ export const SEQUENCE_MIX: Readonly<Record<TouchQueue, number>> = { email: 3, sm
  */
 export const STEP_FUNCTIONS_TRANSITIONS_PER_STEP = 3;
 export const STEP_FUNCTIONS_TRANSITIONS_PER_EXECUTION = 2;
+
+/**
+ * How Twilio's status callbacks reach their function, as the stack deploys them by default
+ * (engine prop `twilioStatusCallbacks`): a Lambda function URL costs nothing beyond the
+ * invocation; API Gateway's HTTP API costs per request.
+ */
+const CALLBACK_ENTRY =
+  FOLLOWUP_ENGINE_DEFAULTS.twilioStatusCallbacks === 'functionUrl'
+    ? { item: 'function url callbacks', pricePerMillion: 0 }
+    : { item: 'api gateway callbacks', pricePerMillion: PRICES.apiGatewayHttpPerMillionRequests };
+const entryItem = (channel: TouchQueue) => (channel === 'email' ? 'eventbridge ses events' : CALLBACK_ENTRY.item);
 
 /** X-Ray: Lambda's sampling, the first request each second and 5 % of the rest; $5 per million traces. */
 const XRAY_PER_MILLION_TRACES = 5;
@@ -81,7 +93,7 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
       events = {
         entry:
           events.entry +
-          count * (channel === 'email' ? PRICES.eventBridgeAwsServiceEventsPerMillion : PRICES.apiGatewayHttpPerMillionRequests) / 1e6,
+          count * (channel === 'email' ? PRICES.eventBridgeAwsServiceEventsPerMillion : CALLBACK_ENTRY.pricePerMillion) / 1e6,
         lambda:
           events.lambda +
           count * (PRICES.lambdaPerMillionRequests / 1e6 + gbSeconds(ms, eventFunction.memorySize) * PRICES.lambdaArmPerGbSecond),
@@ -100,7 +112,7 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
       'lambda worker duration': 1000 * workerGbs * PRICES.lambdaArmPerGbSecond,
       'dynamodb touch': 1000 * touchDynamo,
       'logs touch': 1000 * logsCost((run.logBytes + run.invocations * platformLogBytes(worker)) / sent),
-      [channel === 'email' ? 'eventbridge ses events' : 'api gateway callbacks']: 1000 * events.entry,
+      [entryItem(channel)]: 1000 * events.entry,
       'lambda events': 1000 * events.lambda,
       'dynamodb events': 1000 * events.dynamodb,
       'logs events': 1000 * events.logs,
@@ -119,7 +131,7 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
       'lambda task duration': 1000 * gbSeconds(taskMs, run.memoryMb) * PRICES.lambdaArmPerGbSecond,
       'dynamodb touch': items['dynamodb touch']!,
       'logs touch': 1000 * logsCost(run.logBytes / sent + platformLogBytes(worker)),
-      [channel === 'email' ? 'eventbridge ses events' : 'api gateway callbacks']: 1000 * events.entry,
+      [entryItem(channel)]: 1000 * events.entry,
       'lambda events': items['lambda events']!,
       'dynamodb events': items['dynamodb events']!,
       'logs events': items['logs events']!,

@@ -3,7 +3,8 @@
  * the real handler as Lambda runs it, against dynalite with the capacity meter:
  * - SES events (configuration set → EventBridge → the sesEvents function): delivery,
  *   open, click;
- * - Twilio status callbacks (API Gateway → the twilioWebhook function, signed): sent,
+ * - Twilio status callbacks (the twilioWebhook function's URL, as the stack deploys them
+ *   by default — engine prop `twilioStatusCallbacks` — signed over that URL): sent,
  *   delivered.
  * Per event: DynamoDB requests and units, the log bytes the handler wrote, and its
  * in-process time.
@@ -40,6 +41,8 @@ export interface EventCost {
 }
 
 const SAMPLE = 200;
+/** The host of the twilioWebhook function's URL, where the stack's SMS worker points status callbacks. */
+const FUNCTION_URL_HOST = 'benchbenchbenchbenchbenchbench01.lambda-url.us-east-1.on.aws';
 const AUTH_TOKEN = 'bench-twilio-auth-token-0123456789';
 
 const SES_DETAIL = {
@@ -127,20 +130,22 @@ export async function measureEventCosts(input: {
     await measure(
       `twilio:${status}`,
       sms.map(({ sms: message, providerMessageId }) => () => {
-        const url = new URL(message.statusCallbackUrl as string);
+        // The callback as it reaches the function URL: same path and touch identity, its own host.
+        const given = new URL(message.statusCallbackUrl as string);
+        const url = new URL(`https://${FUNCTION_URL_HOST}${given.pathname}${given.search}`);
         const params = { AccountSid: 'AC00000000000000000000000000000000', MessageSid: providerMessageId, MessageStatus: status, To: message.to, ApiVersion: '2010-04-01' };
         const path = url.pathname;
         const query = url.search.slice(1);
-        return twilio(
-          httpEvent({
-            routeKey: `POST ${path}`,
-            path,
-            ...(query ? { query } : {}),
-            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(url.toString(), params, AUTH_TOKEN) },
-            body: new URLSearchParams(params).toString(),
-          }),
-          lambdaContext,
-        );
+        const event = httpEvent({
+          routeKey: '$default',
+          path,
+          host: FUNCTION_URL_HOST,
+          ...(query ? { query } : {}),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(url.toString(), params, AUTH_TOKEN) },
+          body: new URLSearchParams(params).toString(),
+          principal: null,
+        });
+        return twilio({ ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method: 'POST' } } }, lambdaContext);
       }),
     );
   }

@@ -16,6 +16,11 @@ export const configSchema = z.object({
   TABLE_NAME: z._default(z.string().check(z.minLength(1)), 'followup'),
   /** Base URL for unsubscribe links, Twilio status callbacks and Twilio signature checks. */
   FOLLOWUP_PUBLIC_URL: z.url(),
+  /**
+   * Where Twilio posts SMS delivery statuses: the Twilio webhook function's URL in AWS (set
+   * by the stack on the SMS worker); default `<FOLLOWUP_PUBLIC_URL>/webhooks/twilio/status`.
+   */
+  TWILIO_STATUS_CALLBACK_URL: z.optional(z.url()),
   /** Local: the secret itself. In AWS: FOLLOWUP_UNSUBSCRIBE_SECRET_ARN names a Secrets Manager secret. */
   FOLLOWUP_UNSUBSCRIBE_SECRET: optional,
   FOLLOWUP_UNSUBSCRIBE_SECRET_ARN: optional,

@@ -461,6 +461,14 @@ export interface ConsentStore {
 
 export interface TimelineStore {
   appendTimeline(events: TimelineEvent[]): Promise<void>;
+  /**
+   * Appends `event` once per `onceKey` (the provider's id of the event it tells, 1 to 512
+   * characters): ONE conditional PutItem at a key derived from `onceKey` and `event.at`, so
+   * the entry is also the event's replay guard. 'conflict' when an entry with this key and
+   * time exists (a redelivery): nothing is written. Unlike an idempotency record it never
+   * expires; it goes with the prospect's data.
+   */
+  appendTimelineOnce(event: TimelineEvent, onceKey: string): Promise<ConditionalWriteResult>;
   /** Oldest first; with `newest`, only the newest `newest` events (newest first): one Query page. */
   listTimeline(prospectId: string, options?: { newest?: number }): Promise<TimelineEvent[]>;
 }

@@ -282,6 +282,20 @@ export interface FollowupEngineProps {
   readonly routeThrottles?: Partial<Readonly<Record<RouteKey, RouteThrottle>>>;
 
   /**
+   * Where Twilio posts the delivery status of each SMS touch (2–3 callbacks per message):
+   * - `'functionUrl'`: the Twilio webhook function's own Lambda function URL (no charge per
+   *   request; API Gateway's is $1 per million). The function checks Twilio's signature
+   *   over that URL and answers only status callbacks there. Unthrottled by API Gateway:
+   *   a flood of unsigned requests is refused with a 403 by the function.
+   * - `'httpApi'`: the API's `POST /webhooks/twilio/status` route (per-route throttle and
+   *   metrics), e.g. where an organisation's policy forbids public function URLs.
+   * Inbound SMS and voice webhooks always use the API.
+   *
+   * @default 'functionUrl'
+   */
+  readonly twilioStatusCallbacks?: 'functionUrl' | 'httpApi';
+
+  /**
    * Lambda active tracing (X-Ray): one trace per invocation, no tracing code in the bundles.
    * Off by default because of what it costs at these volumes: Lambda samples the first
    * invocation each second and 5 % of the rest, and provider events arrive spread out, so
@@ -406,6 +420,7 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   logLevel: 'INFO',
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
   routeThrottles: ROUTE_THROTTLE_DEFAULTS,
+  twilioStatusCallbacks: 'functionUrl',
   tracing: false,
   dashboard: true,
   console: { mfa: 'optional' },

@@ -30,7 +30,7 @@ import { bucketDeploymentHandlers, buildConsole, type EngineConsole } from './en
 import { buildDashboard } from './engine/dashboard.js';
 import { buildEmail, buildInbound, routeSesEvents } from './engine/email.js';
 import { buildKeys } from './engine/encryption.js';
-import { buildFunctions, type FollowupFunctions } from './engine/functions.js';
+import { addStatusCallbackUrl, buildFunctions, type FollowupFunctions } from './engine/functions.js';
 import { addRoutes, createHttpApi, ROUTES_WITH_DETAILED_METRICS } from './engine/http-api.js';
 import { buildQueues, deadLetterQueues } from './engine/queues.js';
 import { buildImports, type EngineImports } from './engine/imports.js';
@@ -95,7 +95,7 @@ export class FollowupEngine extends Construct {
   public readonly apiUrl: string;
   /** Twilio "A message comes in" webhook (HTTP POST). */
   public readonly twilioSmsWebhookUrl: string;
-  /** Twilio status callback URL. */
+  /** Twilio status callback URL: the Twilio webhook function's URL, or the API's route (prop `twilioStatusCallbacks`). */
   public readonly twilioStatusWebhookUrl: string;
   /** Unsubscribe links are this URL followed by the token. */
   public readonly unsubscribeBaseUrl: string;
@@ -166,6 +166,9 @@ export class FollowupEngine extends Construct {
       webhooks,
       imports: this.imports,
     });
+    if (props.twilioStatusCallbacks === 'functionUrl') {
+      this.twilioStatusWebhookUrl = addStatusCallbackUrl(this.functions);
+    }
 
     // The console and its sign-in: Cognito, the static site, CORS, the authorizer's issuer.
     if (props.console) {
@@ -207,6 +210,7 @@ export class FollowupEngine extends Construct {
       table: this.table,
       httpApi: this.httpApi,
       alarmedRoutes: ROUTES_WITH_DETAILED_METRICS,
+      ...(props.twilioStatusCallbacks === 'functionUrl' ? { alarmedFunctionUrls: { twilioWebhook: this.functions.twilioWebhook } } : {}),
       bounceRateThreshold: props.bounceRateAlarmThreshold,
       complaintRateThreshold: props.complaintRateAlarmThreshold,
     });

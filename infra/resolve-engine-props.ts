@@ -174,6 +174,11 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     }
   }
 
+  const twilioStatusCallbacks = props.twilioStatusCallbacks ?? d.twilioStatusCallbacks;
+  if (twilioStatusCallbacks !== 'functionUrl' && twilioStatusCallbacks !== 'httpApi') {
+    fail('twilioStatusCallbacks', `must be 'functionUrl' or 'httpApi', got ${JSON.stringify(twilioStatusCallbacks)}`);
+  }
+
   return {
     ...props,
     fromAddress,
@@ -195,6 +200,7 @@ export function resolveEngineProps(props: FollowupEngineProps, lambdaCodeDefault
     logLevel,
     apiThrottle,
     routeThrottles,
+    twilioStatusCallbacks,
     tracing: props.tracing ?? d.tracing,
     dashboard: props.dashboard ?? d.dashboard,
     console: resolveConsole(props.console, fail),

@@ -199,6 +199,9 @@ export class DynamoDbStore implements Store {
   appendTimeline(...args: Parameters<Store['appendTimeline']>): ReturnType<Store['appendTimeline']> {
     return this.timeline.appendTimeline(...args);
   }
+  appendTimelineOnce(...args: Parameters<Store['appendTimelineOnce']>): ReturnType<Store['appendTimelineOnce']> {
+    return this.timeline.appendTimelineOnce(...args);
+  }
   listTimeline(...args: Parameters<Store['listTimeline']>): ReturnType<Store['listTimeline']> {
     return this.timeline.listTimeline(...args);
   }

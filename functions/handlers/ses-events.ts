@@ -1,7 +1,7 @@
 /**
  * SES sending events: configuration set → EventBridge (default bus) → this Lambda.
  * Detail types "Email Bounced", "Email Complaint Received", "Email Delivered",
- * "Email Opened", "Email Clicked", "Email Rejected", "Email Delivery Delayed"; the
+ * "Email Opened", "Email Clicked", "Email Rejected" (infra/engine/email.ts); the
  * `detail` is SES's event record (eventType, mail, bounce | complaint | delivery | open |
  * click | reject), and `detail.mail.tags` holds our email tags as `{name: [values]}`,
  * encoded with `encodeEmailTagValue` — decoded here, so the use case sees plain ids.

@@ -10,7 +10,9 @@
  * auth token over the URL Twilio called plus the sorted form parameters. The URL is
  * rebuilt from the CONFIGURED public base URL (FOLLOWUP_PUBLIC_URL) and the raw path and
  * query — behind API Gateway or a custom domain, the Host the Lambda sees is not the one
- * Twilio signed. A missing or wrong signature answers 403 and changes nothing.
+ * Twilio signed. Status callbacks may also come through the function's own URL (see
+ * FUNCTION_URL_ROUTES): there the host is the URL's own, which is what Twilio signed. A
+ * missing or wrong signature answers 403 and changes nothing.
  *
  * Bodies over 64 KB answer 413 before anything is parsed; the rest is parsed in one
  * linear pass (handlers/shared/form-body.ts), then the signature is checked.
@@ -196,16 +198,40 @@ async function renderVoicemailMessage(...[sequence, step, prospect]: Parameters<
   return renderScript(template, templateVarsFor({ prospect, sender: sequence.definition.sender, ...(timezone ? { timezone } : {}) }));
 }
 
+/**
+ * The function's own URL (a Lambda function URL, infra/followup-engine.ts) answers SMS
+ * status callbacks only: they are most of Twilio's requests (2–3 per message) and a
+ * function URL costs nothing per request, where API Gateway costs $1 per million. The
+ * other routes stay behind API Gateway, with its per-route throttles and metrics.
+ */
+const FUNCTION_URL_ROUTES: readonly RouteKeyFor<'twilioWebhook'>[] = ['POST /webhooks/twilio/status'];
+/** A function URL's host: `<url id>.lambda-url.<region>.on.aws`. */
+const FUNCTION_URL_HOST = /^[a-z0-9]+\.lambda-url\.[a-z0-9-]+\.on\.aws$/;
+
+/**
+ * Which route a request is for, and the base of the URL Twilio called: API Gateway names
+ * the route (`POST /webhooks/twilio/status`) and Twilio called the public URL; a function
+ * URL delivers every request as `$default` on its own host, which is the URL Twilio called.
+ */
+function routeOf(event: HttpEvent, publicUrl: () => string): { handler: TwilioRoute; signedBase: string } {
+  if (event.routeKey !== '$default') return { handler: routeFor(TWILIO_ROUTES, event), signedBase: publicUrl() };
+  const routeKey = `${event.requestContext.http.method} ${event.rawPath}`;
+  const host = event.requestContext.domainName;
+  const known = FUNCTION_URL_ROUTES.find((key) => key === routeKey);
+  if (!known || !FUNCTION_URL_HOST.test(host)) throw new HttpError(404, `no route ${routeKey}`);
+  return { handler: TWILIO_ROUTES[known], signedBase: `https://${host}` };
+}
+
 export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
   const route = async (event: HttpEvent): Promise<HttpResult> => {
-    const handler = routeFor(TWILIO_ROUTES, event);
+    const { handler, signedBase } = routeOf(event, options.publicUrl);
     const size = bodySize(event);
     if (size > MAX_FORM_BODY_BYTES) {
       throw new HttpError(413, `request body is ${size} bytes; Twilio webhooks are limited to ${MAX_FORM_BODY_BYTES} bytes`);
     }
     const params = parseFormBody(bodyText(event));
     const ctx = await options.context();
-    await verifySignature(event, params, options, ctx.logger);
+    await verifySignature(event, params, signedBase, options, ctx.logger);
     return handler(ctx, event, params, options.metrics ?? noMetrics);
   };
   return middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
@@ -214,12 +240,13 @@ export function createTwilioWebhookHandler(options: TwilioWebhookOptions) {
 async function verifySignature(
   event: HttpEvent,
   params: Record<string, string | string[]>,
+  signedBase: string,
   options: TwilioWebhookOptions,
   log: Logger,
 ): Promise<void> {
   const signature = header(event, 'x-twilio-signature');
   if (!signature) throw new HttpError(403, 'missing X-Twilio-Signature');
-  const url = signedUrl(options.publicUrl(), event);
+  const url = signedUrl(signedBase, event);
   const authToken = await options.authToken();
   let valid = false;
   try {

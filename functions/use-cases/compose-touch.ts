@@ -8,6 +8,7 @@ import type { Enrollment, Prospect } from '../domain/records.js';
 import type { PublishedSequence, StepDefinition } from '../domain/sequence.js';
 import type { OutgoingCall, OutgoingEmail, OutgoingSms } from '../ports.js';
 import { callerIdOf } from '../domain/sequence-people-fields.js';
+import { TWILIO_STATUS_WEBHOOK_PATH } from '../routes.js';
 import { publicPath, voicemailCallUrls } from './call-urls.js';
 import type { UseCaseContext } from './context.js';
 
@@ -81,7 +82,7 @@ export function composeTouch(
         .slice(0, enrollment.stepIndex)
         .every((earlier) => earlier.channel !== 'sms');
       const rendered = renderSms(template, variables(false), { isFirstSmsOfSequence: isFirstSms });
-      const callback = new URL(publicPath(ctx, '/webhooks/twilio/status'));
+      const callback = new URL(ctx.settings.smsStatusCallbackUrl ?? publicPath(ctx, TWILIO_STATUS_WEBHOOK_PATH));
       callback.searchParams.set('e', enrollment.id);
       callback.searchParams.set('r', String(enrollment.run));
       callback.searchParams.set('s', String(enrollment.stepIndex));

@@ -10,6 +10,12 @@ import type { Actor } from '../domain/roles.js';
 export interface UseCaseSettings {
   /** Base URL of the public routes (unsubscribe links, Twilio status callbacks). */
   publicUrl: string;
+  /**
+   * Where Twilio posts the delivery status of an SMS touch: in AWS the Twilio webhook
+   * function's own URL (no API Gateway request per callback); default
+   * `<publicUrl>/webhooks/twilio/status`.
+   */
+  smsStatusCallbackUrl?: string;
   /** Signs unsubscribe and reply tokens. */
   signingSecret: string;
   /** Replies come back to reply+<token>@replyDomain when set. */

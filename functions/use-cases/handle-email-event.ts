@@ -9,8 +9,10 @@
  *   timeline as `complained`). This does not depend on the tags: a hard bounce is a hard
  *   bounce, whoever sent the mail.
  * - Transient (and undetermined) bounce → counted only (`step.<id>.transientBounce`).
- * - Delivery → touch status `delivered`, step counter, timeline.
- * - Open / click → step counters (`opened`, `clicked`) and timeline.
+ * - Delivery → touch status `delivered` and the step counter (two writes; the prospect
+ *   view shows the delivery from the touch's status, no timeline row of its own).
+ * - Open / click → a timeline entry keyed by the event, which is also its replay guard,
+ *   and the step counter (`opened`, `clicked`): two writes.
  * - Reject (virus) → touch status `failed`, step counter.
  * Events carry their own timestamp; timeline entries use it, so a redelivered event
  * writes the same entry again instead of a second one.
@@ -60,7 +62,8 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
   const { event } = input;
   // Counting is not idempotent: only the event's first delivery counts (replay-guard.ts).
   // Suppressions, stops and touch statuses are, and run for every delivery.
-  const guard = replayGuard(ctx, sesEventKey(input.messageId, event.type, input.at, event.type === 'click' ? event.link : undefined));
+  const eventKey = sesEventKey(input.messageId, event.type, input.at, event.type === 'click' ? event.link : undefined);
+  const guard = replayGuard(ctx, eventKey);
   switch (event.type) {
     case 'bounce': {
       const permanent = event.bounceType === 'Permanent';
@@ -138,13 +141,17 @@ export async function handleEmailEvent(ctx: UseCaseContext, input: EmailEventInp
     case 'click': {
       const found = await findTouch(ctx, input);
       if (!found) return unknown(ctx, ids);
-      if (!(await guard.firstTime())) return 'duplicate';
+      // The timeline entry is the event's replay guard: ONE conditional put keyed by the
+      // event, no idempotency record. Written before the counter, so a crash between the
+      // two loses that one count (as a crash after a claim did) and never counts twice.
+      const entry = timelineEntry(found, input.at, event.type === 'open' ? 'opened' : 'clicked', event.type === 'click' ? linkDetail(event.link) : 'email opened');
+      if ((await ctx.store.appendTimelineOnce(entry, eventKey)) === 'conflict') {
+        ctx.logger.info('replayed message: already handled', { key: 'ses' });
+        return 'duplicate';
+      }
       const counter =
         event.type === 'open' ? counterKeys.step(found.touch.stepId, 'opened') : counterKeys.step(found.touch.stepId, 'clicked');
       await ctx.store.addToCounters({ sequenceId: found.enrollment.sequenceId, deltas: { [counter]: 1 }, at: ctx.clock.now() });
-      await ctx.store.appendTimeline([
-        timelineEntry(found, input.at, event.type === 'open' ? 'opened' : 'clicked', event.type === 'click' ? linkDetail(event.link) : 'email opened'),
-      ]);
       return 'counted';
     }
     case 'other':
@@ -217,11 +224,12 @@ async function markTouch(
     deltas: Object.fromEntries(counters.map((key) => [key, 1])),
     at: ctx.clock.now(),
   });
-  if (status === 'delivered' || status === 'failed') {
-    // Bounces are on the timeline already (suppressAddress → stopEnrollment).
-    await ctx.store.appendTimeline([
-      timelineEntry(found, input.at, status === 'delivered' ? 'delivered' : 'send_failed', status === 'delivered' ? 'email delivered' : (error ?? 'failed')),
-    ]);
+  if (status === 'failed') {
+    // Bounces are on the timeline already (suppressAddress → stopEnrollment). A delivery
+    // gets no entry of its own: the touch's status says it (the prospect view shows the
+    // touch as "email delivered", domain/enrollment-history.ts), and it is the one event
+    // nearly every email gets, so a row for it would be a third write per delivery.
+    await ctx.store.appendTimeline([timelineEntry(found, input.at, 'send_failed', error ?? 'failed')]);
   }
   return 'recorded';
 }

@@ -40,6 +40,12 @@ export interface FollowupAlarmsProps {
   readonly httpApi: apigw.IHttpApi;
   /** Routes with route-level metrics whose 5xx raise an alarm. */
   readonly alarmedRoutes: readonly RouteKey[];
+  /**
+   * Functions answering on their own URL (Twilio status callbacks) whose 5xx raise an alarm.
+   *
+   * @default - none
+   */
+  readonly alarmedFunctionUrls?: Readonly<Partial<Record<HandlerName, lambda.IFunction>>>;
   /** Account bounce rate (0..1) that raises the alarm. */
   readonly bounceRateThreshold: number;
   /** Account complaint rate (0..1) that raises the alarm. */
@@ -129,6 +135,17 @@ export class FollowupAlarms extends Construct {
       add(`${routeKey.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}-5xx`, {
         alarmDescription: `Followup: ${routeKey} answered 5xx (Twilio does not retry its webhooks; unsubscribes must work).`,
         metric: routeMetric(props.httpApi, routeKey, '5xx'),
+        threshold: 1,
+        comparisonOperator: atLeast,
+        evaluationPeriods: 1,
+      });
+    }
+
+    // The same for a function URL: its 5xx are the function's answers, not Lambda errors.
+    for (const [name, fn] of Object.entries(props.alarmedFunctionUrls ?? {}) as [HandlerName, lambda.IFunction][]) {
+      add(`${HANDLERS[name].constructId.replace(/Function$/, '')}Url-5xx`, {
+        alarmDescription: `Followup: the function URL of ${HANDLERS[name].description} answered 5xx (Twilio does not retry status callbacks).`,
+        metric: fn.metric('Url5xxCount', { period: FIVE_MINUTES, statistic: 'Sum' }),
         threshold: 1,
         comparisonOperator: atLeast,
         evaluationPeriods: 1,

@@ -18,7 +18,13 @@ import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { FOLLOWUP_RECEIPT_RULE_PREFIX, ReceiptRuleSetActivation, type ReceiptRuleSetActivationProps } from '../receipt-rule-set/activation.js';
 import type { EngineKeys } from './encryption.js';
 
-/** The SES sending events the engine handles, as configuration-set event types and EventBridge detail types. */
+/**
+ * The SES sending events the engine handles (handlers/ses-events.ts), as configuration-set
+ * event types and EventBridge detail types. Only these: every event published is a Lambda
+ * invocation. Not Send (the touch worker records the send), not Delivery Delay (SES keeps
+ * retrying on its own and a delay changes nothing; the Delivery or Bounce that follows
+ * does), not Rendering Failure or Subscription (no SES templates or topics are used).
+ */
 export const SES_EVENTS = [
   { event: ses.EmailSendingEvent.BOUNCE, detailType: 'Email Bounced' },
   { event: ses.EmailSendingEvent.COMPLAINT, detailType: 'Email Complaint Received' },
@@ -26,7 +32,6 @@ export const SES_EVENTS = [
   { event: ses.EmailSendingEvent.OPEN, detailType: 'Email Opened' },
   { event: ses.EmailSendingEvent.CLICK, detailType: 'Email Clicked' },
   { event: ses.EmailSendingEvent.REJECT, detailType: 'Email Rejected' },
-  { event: ses.EmailSendingEvent.DELIVERY_DELAY, detailType: 'Email Delivery Delayed' },
 ] as const;
 
 export interface EngineEmail {

@@ -4,12 +4,13 @@
  * `infra/permissions.ts` lists (applied by grants.ts).
  */
 import * as path from 'node:path';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import type { TouchQueue } from '../../functions/domain/touch-message.js';
 import { METRICS_NAMESPACE } from '../../functions/handlers/shared/metric-names.js';
+import { TWILIO_STATUS_WEBHOOK_PATH } from '../../functions/routes.js';
 import type { ResolvedEngineProps } from '../resolve-engine-props.js';
 import { HANDLERS, type HandlerName } from '../handlers.js';
 import { createFunction, type LambdaCodeOptions } from '../lambda-code.js';
@@ -163,4 +164,20 @@ export function buildFunctions(scope: Construct, inputs: FunctionInputs): Follow
     ...(props.replyDomain !== undefined ? { sesInbound: make('sesInbound', asyncFailure) } : {}),
     ...(webhookSender ? { webhookSender } : {}),
   };
+}
+
+/**
+ * SMS status callbacks through the Twilio webhook function's own URL (engine prop
+ * `twilioStatusCallbacks`): 2–3 per message, free of API Gateway's $1 per million. Auth
+ * NONE because Twilio cannot sign AWS requests; the function checks Twilio's signature over
+ * this URL and answers nothing else here (handlers/twilio-webhook.ts). The SMS worker gives
+ * it to Twilio; the function itself reads its host from the request (its own URL in its
+ * environment would be a circular dependency). Returns the callback URL.
+ */
+export function addStatusCallbackUrl(functions: FollowupFunctions): string {
+  const functionUrl = functions.twilioWebhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+  // `url` ends with a slash; the path must be exactly the one the handler answers.
+  const callbackUrl = `${functionUrl.url}${TWILIO_STATUS_WEBHOOK_PATH.replace(/^\//, '')}`;
+  functions.smsTouchWorker.addEnvironment('TWILIO_STATUS_CALLBACK_URL', callbackUrl);
+  return callbackUrl;
 }

@@ -37,7 +37,10 @@ describe('SES events in the embedded runtime', () => {
     const intro = await introOf(READER.email);
     expect(intro.tags).toMatchObject({ prospectId: ids.reader.prospectId, sequenceId: SEQUENCE, run: '1', stepIndex: '0' });
     const prospect = await app.request('GET', `/prospects/${ids.reader.prospectId}`);
-    expect(prospect.body.timeline.map((e: { type: string }) => e.type)).toContain('delivered');
+    // The delivery is the touch's status, told on the touch's own timeline entry (no row of its own).
+    const introEntries = prospect.body.timeline.filter((e: { stepId?: string }) => e.stepId === 'intro');
+    expect(introEntries.map((e: { type: string; detail?: string }) => [e.type, e.detail])).toEqual([['sent', 'email delivered']]);
+    expect(prospect.body.enrollments[0].touches.intro.status).toBe('delivered');
     const stats = await app.request('GET', `/sequences/${SEQUENCE}/stats`);
     expect(stats.body.steps.find((s: { stepId: string }) => s.stepId === 'intro')).toMatchObject({ sent: 2, delivered: 2 });
   });

@@ -62,6 +62,7 @@ const STORE_METHODS = [
   'putConsentRecord',
   'getConsentRecord',
   'appendTimeline',
+  'appendTimelineOnce',
   'listTimeline',
   'addToCounters',
   'getCounters',
@@ -280,6 +281,10 @@ export class InMemoryStore implements Store {
   async appendTimeline(...args: Parameters<Store['appendTimeline']>): ReturnType<Store['appendTimeline']> {
     this.count('appendTimeline');
     return this.timeline.appendTimeline(...args);
+  }
+  async appendTimelineOnce(...args: Parameters<Store['appendTimelineOnce']>): ReturnType<Store['appendTimelineOnce']> {
+    this.count('appendTimelineOnce');
+    return this.timeline.appendTimelineOnce(...args);
   }
   async listTimeline(...args: Parameters<Store['listTimeline']>): ReturnType<Store['listTimeline']> {
     this.count('listTimeline');

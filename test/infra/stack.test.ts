@@ -148,6 +148,9 @@ describe('Lambda functions', () => {
       );
       concrete.FOLLOWUP_PUBLIC_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
       if (env.FOLLOWUP_JWT_ISSUER !== undefined) concrete.FOLLOWUP_JWT_ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123';
+      if (env.TWILIO_STATUS_CALLBACK_URL !== undefined) {
+        concrete.TWILIO_STATUS_CALLBACK_URL = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/webhooks/twilio/status';
+      }
       const parsed = configSchema.safeParse(concrete);
       expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
       const known = new Set([
@@ -385,6 +388,45 @@ describe('HTTP API', () => {
   });
 });
 
+describe('Twilio status callbacks (function URL, the default)', () => {
+  it("go to the Twilio webhook function's own URL (auth NONE: the function checks Twilio's signature), which the SMS worker gives Twilio", () => {
+    const webhook = functionsByHandler(resources).twilioWebhook!;
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [webhook.id, 'Arn'] } });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      FunctionName: { 'Fn::GetAtt': [webhook.id, 'Arn'] },
+      FunctionUrlAuthType: 'NONE',
+      Principal: '*',
+    });
+    // Function URLs created since October 2025 also need lambda:InvokeFunction, only through the URL.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [webhook.id, 'Arn'] },
+      InvokedViaFunctionUrl: true,
+      Principal: '*',
+    });
+    const urlId = logicalIdOf(resources, 'AWS::Lambda::Url', 'EngineTwilioWebhookFunction');
+    const callback = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [urlId, 'FunctionUrl'] }, 'webhooks/twilio/status']] };
+    expect(functionsByHandler(resources).smsTouchWorker!.props.Environment.Variables.TWILIO_STATUS_CALLBACK_URL).toEqual(callback);
+    // Only the SMS worker sends SMS; the webhook reads its host from the request (its own URL would be a cycle).
+    for (const name of ['touchWorker', 'twilioWebhook', 'api'] as const) {
+      expect(functionsByHandler(resources)[name]!.props.Environment.Variables.TWILIO_STATUS_CALLBACK_URL, name).toBeUndefined();
+    }
+    expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).TwilioStatusCallbackUrl!.Value).toEqual(callback);
+  });
+
+  it("raises an alarm when the function URL answers 5xx (the route's API Gateway alarm no longer sees them)", () => {
+    const webhook = functionsByHandler(resources).twilioWebhook!;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Url5xxCount',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: webhook.id } }],
+      Threshold: 1,
+    });
+  });
+});
+
 describe('SES', () => {
   it('creates the sending identity with DKIM and the configuration set', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', {
@@ -400,12 +442,12 @@ describe('SES', () => {
     });
   });
 
-  it('publishes the seven sending events to EventBridge and routes them to their handler', () => {
+  it('publishes the six sending events the handler acts on to EventBridge (no delivery delays: nothing reads them) and routes them to their handler', () => {
     template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: {
         Enabled: true,
         EventBridgeDestination: { EventBusArn: Match.anyValue() },
-        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint', 'delivery', 'open', 'click', 'reject', 'deliveryDelay']),
+        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint', 'delivery', 'open', 'click', 'reject']),
       },
     });
     const destination = Object.values(resources).find((r) => r.Type === 'AWS::SES::ConfigurationSetEventDestination')!;
@@ -413,7 +455,7 @@ describe('SES', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ses'],
-        'detail-type': Match.arrayWith(['Email Bounced', 'Email Complaint Received', 'Email Delivery Delayed']),
+        'detail-type': Match.arrayEquals(['Email Bounced', 'Email Complaint Received', 'Email Delivered', 'Email Opened', 'Email Clicked', 'Email Rejected']),
         detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: logicalIdOf(resources, 'AWS::SES::ConfigurationSet', 'EngineConfigurationSet') }] } } },
       },
       Targets: [
@@ -523,7 +565,7 @@ describe('outputs', () => {
       expect(outputs[key], key).toBeDefined();
     }
     expect(flat(outputs.TwilioSmsWebhookUrl!.Value)).toContain('/webhooks/twilio/sms');
-    expect(flat(outputs.TwilioStatusCallbackUrl!.Value)).toContain('/webhooks/twilio/status');
+    expect(flat(outputs.TwilioStatusCallbackUrl!.Value)).toContain('webhooks/twilio/status');
     expect(outputs.TwilioSecretName!.Value).toBe('followup/twilio');
   });
 });
@@ -542,10 +584,20 @@ describe('other configurations', () => {
         sesMaxSendRate: 100,
         twilioMaxSendRate: 50,
         publicUrl: 'https://followup.example.com/',
+        twilioStatusCallbacks: 'httpApi',
       },
     });
     minimalTemplate = synth.template;
     minimal = minimalTemplate.toJSON().Resources as Resources;
+  });
+
+  it("with twilioStatusCallbacks 'httpApi': no function URL, status callbacks on the API's route", () => {
+    minimalTemplate.resourceCountIs('AWS::Lambda::Url', 0);
+    expect(functionsByHandler(minimal).smsTouchWorker!.props.Environment.Variables.TWILIO_STATUS_CALLBACK_URL).toBeUndefined();
+    expect((minimalTemplate.toJSON().Outputs as Record<string, { Value: unknown }>).TwilioStatusCallbackUrl!.Value).toBe(
+      'https://followup.example.com/webhooks/twilio/status',
+    );
+    expect(JSON.stringify(minimal)).not.toContain('Url5xxCount');
   });
 
   it('has no inbound pipeline without a reply domain', () => {

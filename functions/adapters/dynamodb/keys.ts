@@ -9,6 +9,7 @@
  * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
  * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
+ * | provider event entry    | `P#<prospectId>`   | `T#<at as UTC ISO>#<16 hex>`        | a timeline event that is also its event's replay guard (`appendTimelineOnce`): suffix = sha256 of the provider's event key (`ses:<SES message id>#<type>#<event time>[#<link hash>]`), written with `attribute_not_exists`, so a redelivered open or click adds nothing and writes no `I#` record |
  * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
  * | reply entry             | `S#<addressHash>`  | `R`                                 | the ReplyRecord (no plain address): a human reply from this address; read by imports only, so it blocks re-enrolling, never a running sequence's touches |
  * | consent                 | `S#<addressHash>`  | `C`                                 | the latest ConsentRecord (no plain address): who lifted the ledger's entries of the address, when, on what source |
@@ -21,7 +22,7 @@
  * | inbox item              | `P#<prospectId>`   | `I#<16 hex of the item id>`         | the InboxItem; `listKey = INBOX`, `listSort = <at as UTC ISO>#<item id>` → byList; `inboxKey = INBOX#<kind>` (same `listSort`) → byInbox. Id `<prospectId>.<16 hex>` (domain/inbox.ts): the key is computed from it, no lookup |
  * | import job              | `M#<importId>`     | `JOB`                               | the ImportJob (domain/import-job.ts), its column mapping as one JSON string `columnsJson`; `expiresAt` (TTL, 30 days after it was created) |
  * | import chunk result     | `M#<importId>`     | `C#<chunk index, 8 digits>`         | what one chunk did (counts, reasons): written ONCE (conditional put), so a rerun never counts twice; the job's progress is ONE Query of its partition, summed; `expiresAt` like its job |
- * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>[#<link hash>]`, `email:<Message-ID>`) |
+ * | idempotency record      | `I#<key>`          | `I`                                 | `expiresAt` (TTL, a few days): an inbound message handled once (`twilio:<MessageSid>`, `ses:<SES message id>#<event type>#<event time>` of transient bounces and complaints, `email:<Message-ID>`); opens and clicks need none, their timeline entry is their guard |
  * | task                    | `P#<prospectId>`   | `K#<sequenceId>#<run, 6 digits>#<stepId>` | the Task; `inboxKey` = `U#<addressHash(assignee)>` → byInbox (a rep's tasks); `listKey` = `TASKS` → byList (everyone's tasks); `listSort` = `<status>#<dueAt>#<taskId>` sorts both. In the prospect's partition, so erasure deletes it |
  * | call suppression        | `S#<addressHash>`  | `S#call`                            | a phone's `call` entry of the consent ledger ("do not call me"), beside its SMS entry at `S` |
  * | user                    | `U#<addressHash(email)>` | `USER`                        | UserSettings (phone, daily goal, zone, today's count, streak, `version`); `listKey` = `USERS`, `listSort` = email → byList (the team) |
@@ -237,6 +238,19 @@ function stableJson(value: unknown): string {
   );
 }
 
+/**
+ * The sort key of a timeline event that is its provider event's replay guard: UTC ISO of
+ * `at` (it sorts with the rest) plus a hash of the event's key, not of its content, so
+ * every redelivery of the event lands on the same item. 16 hex digits: a collision would
+ * drop a real event as a replay, so the suffix is twice as long as a content hash's.
+ */
+export function timelineOnceSortKey(at: string, onceKey: string): string {
+  const instant = new Date(at);
+  if (Number.isNaN(instant.getTime())) throw new RangeError(`Timeline event has an invalid time: ${at}`);
+  const digest = createHash('sha256').update(checkIdempotencyKey(onceKey)).digest('hex').slice(0, 16);
+  return `${prefix.timeline}${instant.toISOString()}#${digest}`;
+}
+
 /** Timeline sort key: UTC ISO of `at` (sorts chronologically) plus a content hash (idempotent retries). */
 export function timelineSortKey(event: TimelineEvent): string {
   const at = new Date(event.at);
@@ -270,6 +284,7 @@ export const keys = {
     sk: `${prefix.enrollment}${sequenceId}`,
   }),
   timeline: (event: TimelineEvent): Key => ({ pk: prospectPk(event.prospectId), sk: timelineSortKey(event) }),
+  timelineOnce: (event: TimelineEvent, onceKey: string): Key => ({ pk: prospectPk(event.prospectId), sk: timelineOnceSortKey(event.at, onceKey) }),
   /** The address's own ledger entry (email, or a phone's SMS), or a phone's `call` entry. */
   suppression: (hash: string, channel?: ConsentChannel): Key => ({ pk: `S#${hash}`, sk: channel === 'call' ? 'S#call' : 'S' }),
   replyRecord: (hash: string): Key => ({ pk: `S#${hash}`, sk: 'R' }),

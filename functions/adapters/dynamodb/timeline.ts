@@ -1,6 +1,7 @@
 /** The timeline: one item per event in the prospect's partition, keyed by time and content. */
 import type { TimelineEvent } from '../../domain/records.js';
-import type { TimelineStore } from '../../ports.js';
+import type { ConditionalWriteResult, TimelineStore } from '../../ports.js';
+import { absent } from './conditions.js';
 import { timelineFromItem, timelineItem, type Item } from './items.js';
 import { keys, prefix, prospectPk } from './keys.js';
 import type { Table, WriteRequest } from './requests.js';
@@ -31,6 +32,10 @@ export class DynamoTimeline implements TimelineStore {
     }
     // Idempotent like the batch: the key is derived from the content, so a retry overwrites.
     await mapWithConcurrency(puts, 8, (put) => this.table.put(put.PutRequest?.Item as Item));
+  }
+
+  async appendTimelineOnce(event: TimelineEvent, onceKey: string): Promise<ConditionalWriteResult> {
+    return this.table.put(timelineItem(keys.timelineOnce(event, onceKey), event), absent());
   }
 
   async listTimeline(prospectId: string, options: { newest?: number } = {}): Promise<TimelineEvent[]> {

@@ -83,6 +83,7 @@ async function buildContext(): Promise<NotifyingContext> {
     ...(cfg.WEBHOOK_BUS_NAME ? { webhooks: new EventBridgeWebhookPublisher(cfg.WEBHOOK_BUS_NAME) } : {}),
     settings: {
       publicUrl: cfg.FOLLOWUP_PUBLIC_URL,
+      ...(cfg.TWILIO_STATUS_CALLBACK_URL ? { smsStatusCallbackUrl: cfg.TWILIO_STATUS_CALLBACK_URL } : {}),
       signingSecret: secret,
       ...(cfg.REPLY_DOMAIN ? { replyDomain: cfg.REPLY_DOMAIN } : {}),
       defaultPhoneRegion: cfg.DEFAULT_PHONE_REGION,

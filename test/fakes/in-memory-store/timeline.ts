@@ -1,6 +1,6 @@
-import { timelineSortKey } from '../../../functions/adapters/dynamodb/keys.js';
+import { timelineOnceSortKey, timelineSortKey } from '../../../functions/adapters/dynamodb/keys.js';
 import type { TimelineEvent } from '../../../functions/domain/records.js';
-import type { TimelineStore } from '../../../functions/ports.js';
+import type { ConditionalWriteResult, TimelineStore } from '../../../functions/ports.js';
 import { byString, clone, stored, type FakeTables } from './state.js';
 
 export class FakeTimeline implements TimelineStore {
@@ -8,6 +8,15 @@ export class FakeTimeline implements TimelineStore {
 
   async appendTimeline(events: TimelineEvent[]): Promise<void> {
     putTimeline(this.tables, events);
+  }
+
+  async appendTimelineOnce(event: TimelineEvent, onceKey: string): Promise<ConditionalWriteResult> {
+    const sortKey = timelineOnceSortKey(event.at, onceKey);
+    const forProspect = this.tables.timeline.get(event.prospectId) ?? new Map<string, TimelineEvent>();
+    if (forProspect.has(sortKey)) return 'conflict';
+    forProspect.set(sortKey, stored(event));
+    this.tables.timeline.set(event.prospectId, forProspect);
+    return 'ok';
   }
 
   async listTimeline(prospectId: string, options: { newest?: number } = {}): Promise<TimelineEvent[]> {

@@ -216,6 +216,67 @@ describe('POST /webhooks/twilio/status', () => {
   });
 });
 
+describe('status callbacks through the Lambda function URL', () => {
+  const FUNCTION_HOST = 'abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws';
+  const FUNCTION_URL = `https://${FUNCTION_HOST}/`;
+
+  /** A request as a function URL delivers it: payload 2.0, route key `$default`, the URL's own host. */
+  function functionUrlPost(path: string, params: Record<string, string>, options: { query?: string; signUrl?: string; base64?: boolean } = {}) {
+    const url = options.signUrl ?? `https://${FUNCTION_HOST}${path}${options.query ? `?${options.query}` : ''}`;
+    const event = httpEvent({
+      routeKey: '$default',
+      path,
+      host: FUNCTION_HOST,
+      ...(options.query ? { query: options.query } : {}),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(url, params, AUTH_TOKEN) },
+      body: new URLSearchParams(params).toString(),
+      ...(options.base64 ? { base64: true } : {}),
+      principal: null,
+    });
+    return { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method: 'POST' } } };
+  }
+
+  async function afterFirstSmsViaFunctionUrl() {
+    const t = await adaAfterFirstEmail();
+    t.ctx.settings.smsStatusCallbackUrl = `${FUNCTION_URL}webhooks/twilio/status`;
+    await t.scheduler.advanceAndFire(t.ctx, 3 * DAY);
+    const [sent] = t.sms.sent;
+    const touch = (await t.store.getEnrollment(t.enrollmentId))?.touches['check-in'];
+    if (!sent?.statusCallbackUrl || !touch?.providerMessageId) throw new Error('no SMS touch');
+    return { t, sid: touch.providerMessageId, callback: new URL(sent.statusCallbackUrl) };
+  }
+
+  it('the worker gives Twilio the configured status callback URL (the function URL) with the touch identity', async () => {
+    const { t, callback } = await afterFirstSmsViaFunctionUrl();
+    expect(`${callback.origin}${callback.pathname}`).toBe(`https://${FUNCTION_HOST}/webhooks/twilio/status`);
+    expect(Object.fromEntries(callback.searchParams)).toEqual({ e: t.enrollmentId, r: '1', s: '1' });
+  });
+
+  it('records delivered, signed over the function URL Twilio called; signed over any other URL it is a 403', async () => {
+    const { t, sid, callback } = await afterFirstSmsViaFunctionUrl();
+    const handle = handlerFor(t.ctx);
+    const params = jsonFixture<Record<string, string>>('twilio/status-callback.json', { MESSAGE_SID: sid, STATUS: 'delivered', TO: ADA.phone, ERROR_CODE: '' });
+    const query = callback.search.slice(1);
+    const overPublicUrl = await handle(functionUrlPost(callback.pathname, params, { query, signUrl: `${PUBLIC_URL}${callback.pathname}?${query}` }));
+    expect(overPublicUrl.statusCode).toBe(403);
+    expect((await t.store.getEnrollment(t.enrollmentId))?.touches['check-in']?.status).toBe('sent');
+
+    // A function URL may hand a form body over base64-encoded.
+    const response = await handle(functionUrlPost(callback.pathname, params, { query, base64: true }));
+    expect(response.statusCode).toBe(200);
+    expect((await t.store.getEnrollment(t.enrollmentId))?.touches['check-in']?.status).toBe('delivered');
+    expect(await t.store.getCounters(t.sequence.id)).toMatchObject({ 'step.check-in.delivered': 1 });
+  });
+
+  it('answers only status callbacks: an inbound SMS posted to the function URL is a 404 and changes nothing', async () => {
+    const t = await adaAfterFirstEmail();
+    const response = await handlerFor(t.ctx)(functionUrlPost('/webhooks/twilio/sms', inboundParams('STOP')));
+    expect(response.statusCode).toBe(404);
+    expect(await t.store.getSuppression(ADA.phone)).toBeUndefined();
+    expect(await t.store.getEnrollment(t.enrollmentId)).toMatchObject({ status: 'active' });
+  });
+});
+
 describe('reply webhook racing a touch (handler level)', () => {
   /**
    * Store wrapper logging, in the order they took effect, the successful claims and the

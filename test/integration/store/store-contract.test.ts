@@ -705,6 +705,30 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       await store.appendTimeline([event('p1', 1, 'sent'), event('p1', 1, 'completed')]);
       expect((await store.listTimeline('p1')).map((e) => e.type).sort()).toEqual(['completed', 'sent']);
     });
+
+    it('appends an event once per key: a redelivery is a conflict and writes nothing, another key or time is a new entry', async () => {
+      const opened = { ...event('p1', 10, 'opened'), detail: 'email opened' };
+      expect(await store.appendTimelineOnce(opened, 'ses:m1#open#t10')).toBe('ok');
+      // The same provider event again, even with other content (a later handler's wording): nothing new.
+      expect(await store.appendTimelineOnce(opened, 'ses:m1#open#t10')).toBe('conflict');
+      expect(await store.appendTimelineOnce({ ...opened, detail: 'changed' }, 'ses:m1#open#t10')).toBe('conflict');
+      // Another event of the same instant and content, and the same key at another time, are entries of their own.
+      expect(await store.appendTimelineOnce(opened, 'ses:m2#open#t10')).toBe('ok');
+      expect(await store.appendTimelineOnce({ ...opened, at: at(11) }, 'ses:m1#open#t10')).toBe('ok');
+      await store.appendTimeline([event('p1', 5, 'enrolled')]);
+      const listed = await store.listTimeline('p1');
+      expect(listed.map((e) => [e.at, e.type, e.detail])).toEqual([
+        [at(5), 'enrolled', 'm5'],
+        [at(10), 'opened', 'email opened'],
+        [at(10), 'opened', 'email opened'],
+        [at(11), 'opened', 'email opened'],
+      ]);
+      await expect(store.appendTimelineOnce(opened, '')).rejects.toThrow(RangeError);
+      // It goes with the prospect's data: erased, the event can be recorded again.
+      await store.deleteProspectData('p1');
+      expect(await store.listTimeline('p1')).toEqual([]);
+      expect(await store.appendTimelineOnce(opened, 'ses:m1#open#t10')).toBe('ok');
+    });
   });
 
   describe('deleteProspectData', () => {

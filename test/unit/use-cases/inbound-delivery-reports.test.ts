@@ -1,10 +1,18 @@
 /** SES sending events and Twilio status callbacks against the in-memory store. */
 import { describe, expect, it } from 'vitest';
+import { getProspect } from '../../../functions/use-cases/get-prospect.js';
 import { handleEmailEvent, type EmailEventInput } from '../../../functions/use-cases/handle-email-event.js';
 import { recordSmsStatus } from '../../../functions/use-cases/record-sms-status.js';
 import { ADA, createTestContext, enrollOne, EXAMPLE_SEQUENCE_ID } from '../../fakes/test-context.js';
 
 const DAY = 86_400_000;
+
+type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+
+/** The store writes an event made (calls of the methods that change something), after `resetCalls()`. */
+function writes(t: TestContext): Record<string, number> {
+  return Object.fromEntries(Object.entries(t.store.calls).filter(([method, n]) => n > 0 && !/^(get|list|find|load)/.test(method)));
+}
 
 async function afterFirstEmail() {
   const t = await createTestContext();
@@ -20,14 +28,34 @@ function event(messageId: string, prospectId: string, e: EmailEventInput['event'
 }
 
 describe('handleEmailEvent', () => {
-  it('delivery: touch delivered, counter and timeline once, however often the event comes', async () => {
+  it('delivery: touch delivered and counted once, however often the event comes; the prospect view shows it from the touch', async () => {
     const { t, enrollmentId, prospectId, messageId } = await afterFirstEmail();
+    t.store.resetCalls();
     expect(await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'delivery' }))).toBe('recorded');
+    // Two writes: the touch's status (its own guard) and the counter; no timeline row.
+    expect(writes(t)).toEqual({ updateTouchStatus: 1, addToCounters: 1 });
     expect(await handleEmailEvent(t.ctx, event(messageId, prospectId, { type: 'delivery' }))).toBe('duplicate');
     expect((await t.store.getEnrollment(enrollmentId))?.touches['intro']?.status).toBe('delivered');
     expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.intro.delivered': 1 });
-    expect((await t.store.listTimeline(prospectId)).filter((e) => e.type === 'delivered')).toHaveLength(1);
+    const view = await getProspect(t.ctx, prospectId);
+    expect(view.timeline.filter((e) => e.stepId === 'intro').map((e) => [e.type, e.detail])).toEqual([['sent', 'email delivered']]);
     expect(await t.store.getEnrollment(enrollmentId)).toMatchObject({ status: 'active' });
+  });
+
+  it('open and click: the timeline entry is the replay guard (two writes, no idempotency record); a replay writes nothing', async () => {
+    const { t, prospectId, messageId } = await afterFirstEmail();
+    const click = event(messageId, prospectId, { type: 'click', link: 'https://northwind.example/a' });
+    for (const e of [event(messageId, prospectId, { type: 'open' }), click]) {
+      t.store.resetCalls();
+      expect(await handleEmailEvent(t.ctx, e)).toBe('counted');
+      expect(writes(t)).toEqual({ appendTimelineOnce: 1, addToCounters: 1 });
+      t.store.resetCalls();
+      expect(await handleEmailEvent(t.ctx, e)).toBe('duplicate');
+      expect(writes(t)).toEqual({ appendTimelineOnce: 1 });
+    }
+    const timeline = await t.store.listTimeline(prospectId);
+    expect(timeline.map((e) => e.type).filter((type) => type === 'opened' || type === 'clicked')).toEqual(['opened', 'clicked']);
+    expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.intro.opened': 1, 'step.intro.clicked': 1 });
   });
 
   it('a replayed open, click, transient bounce or complaint counts once; another open or another link counts again', async () => {
@@ -128,18 +156,26 @@ describe('recordSmsStatus', () => {
     };
   }
 
-  it('delivered: recorded once', async () => {
-    const { t, enrollmentId, sid, query } = await afterFirstSms();
+  it('delivered: recorded once, two writes; the prospect view shows it from the touch', async () => {
+    const { t, enrollmentId, prospectId, sid, query } = await afterFirstSms();
     expect(query).toEqual({ enrollmentId, run: 1, stepIndex: 1 });
+    t.store.resetCalls();
     expect(await recordSmsStatus(t.ctx, { ...query, messageSid: sid, status: 'delivered' })).toBe('recorded');
+    expect(writes(t)).toEqual({ updateTouchStatus: 1, addToCounters: 1 });
+    const view = await getProspect(t.ctx, prospectId);
+    expect(view.timeline.filter((e) => e.stepId === 'check-in').map((e) => [e.type, e.detail])).toEqual([['sent', 'sms delivered']]);
     expect(await recordSmsStatus(t.ctx, { ...query, messageSid: sid, status: 'delivered' })).toBe('duplicate');
     expect((await t.store.getEnrollment(enrollmentId))?.touches['check-in']?.status).toBe('delivered');
     expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.check-in.delivered': 1 });
   });
 
-  it('intermediate statuses change nothing; a foreign SID changes nothing', async () => {
+  it('intermediate statuses change nothing and read nothing; a foreign SID changes nothing', async () => {
     const { t, enrollmentId, sid, query } = await afterFirstSms();
-    expect(await recordSmsStatus(t.ctx, { ...query, messageSid: sid, status: 'sent' })).toBe('ignored');
+    t.store.resetCalls();
+    for (const status of ['queued', 'sending', 'sent', 'accepted']) {
+      expect(await recordSmsStatus(t.ctx, { ...query, messageSid: sid, status })).toBe('ignored');
+    }
+    expect(Object.values(t.store.calls).reduce((a, b) => a + b, 0)).toBe(0);
     expect(await recordSmsStatus(t.ctx, { ...query, messageSid: 'SMforged', status: 'delivered' })).toBe('unknown_touch');
     expect((await t.store.getEnrollment(enrollmentId))?.touches['check-in']?.status).toBe('sent');
   });
