@@ -16,6 +16,11 @@
  * engine's claim and step checks make that redelivery either the one send or a no-op.
  * Every line carries the virtual time, and `load` moves the clock to the last one, so
  * time does not go backwards across a crash either.
+ *
+ * Deliveries come in batches, like SQS batches to the Lambda worker: `connect`'s
+ * `afterBatch` runs after every `batchSize` deliveries and when a run ends (the touch
+ * worker writes its batched counters there: use-cases/counter-batch.ts), so a run that
+ * answered has written everything its touches did.
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { Clock, Logger, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
@@ -30,6 +35,13 @@ export interface Delivery {
   recovered: boolean;
 }
 export type Deliver = (message: TouchMessage, delivery: Delivery) => Promise<DeliveryOutcome>;
+
+export interface BatchHooks {
+  /** Runs after every `batchSize` deliveries and at the end of each run that delivered something. */
+  afterBatch(): Promise<void>;
+  /** @default 10, the touch queues' SQS batch size */
+  batchSize?: number;
+}
 
 export interface LocalTouchSchedulerOptions {
   clock: Clock & { moveTo(at: Date): void };
@@ -78,6 +90,7 @@ export class LocalTouchScheduler implements TouchScheduler {
   private nextId = 1;
   private nextOrder = 1;
   private deliver: Deliver | undefined;
+  private batch: BatchHooks | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly retryDelayMs: number;
@@ -92,8 +105,9 @@ export class LocalTouchScheduler implements TouchScheduler {
   }
 
   /** Set once the worker exists (the worker needs the scheduler too). */
-  connect(deliver: Deliver): void {
+  connect(deliver: Deliver, batch?: BatchHooks): void {
     this.deliver = deliver;
+    this.batch = batch;
   }
 
   async schedule(touch: ScheduledTouch): Promise<void> {
@@ -165,6 +179,28 @@ export class LocalTouchScheduler implements TouchScheduler {
 
   private async drain(untilMs: number): Promise<void> {
     if (!this.deliver) throw new Error('local scheduler is not connected to a touch worker');
+    let delivered = 0;
+    try {
+      await this.deliverDue(this.deliver, untilMs, async () => {
+        if (++delivered >= (this.batch?.batchSize ?? 10)) {
+          delivered = 0;
+          await this.endBatch();
+        }
+      });
+    } finally {
+      if (delivered > 0) await this.endBatch();
+    }
+  }
+
+  private async endBatch(): Promise<void> {
+    try {
+      await this.batch?.afterBatch();
+    } catch (error) {
+      this.options.logger.error('end of a delivery batch failed', { error: String(error) });
+    }
+  }
+
+  private async deliverDue(deliver: Deliver, untilMs: number, afterDelivery: () => Promise<void>): Promise<void> {
     for (;;) {
       if (this.stopping) return;
       const next = this.popDue(untilMs);
@@ -176,7 +212,7 @@ export class LocalTouchScheduler implements TouchScheduler {
       let outcome: DeliveryOutcome;
       try {
         const { scheduleName: _name, ...message } = next.touch;
-        outcome = await this.deliver(message, { attempt: next.attempts, recovered: next.recovered });
+        outcome = await deliver(message, { attempt: next.attempts, recovered: next.recovered });
       } catch (error) {
         this.options.logger.error('touch delivery crashed', { scheduleName: next.touch.scheduleName, error: String(error) });
         outcome = 'retry';
@@ -187,6 +223,7 @@ export class LocalTouchScheduler implements TouchScheduler {
       } else {
         await this.retryLater(next);
       }
+      await afterDelivery();
     }
   }
 
