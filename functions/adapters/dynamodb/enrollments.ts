@@ -19,12 +19,14 @@ import type {
 import { checkStartKey, decodeCursor, encodeCursor, type StartKey } from './cursors.js';
 import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
 import {
+  enrollmentFromItem,
   enrollmentItem,
   enrollmentSummaryFromItem,
   fromItem,
   profileHashesByChannel,
   profileItem,
   prospectFromItem,
+  storedTouch,
   type Entity,
   type Item,
 } from './items.js';
@@ -52,12 +54,12 @@ export class DynamoEnrollments implements EnrollmentStore {
     const key = enrollmentKeyOfId(enrollmentId);
     if (!key) return undefined;
     const item = await this.table.get(key);
-    return item ? fromItem<Enrollment>(item) : undefined;
+    return item ? enrollmentFromItem(item) : undefined;
   }
 
   async listEnrollments(prospectId: string): Promise<Enrollment[]> {
     const items = await this.table.queryPartition(prospectPk(prospectId), prefix.enrollment);
-    return items.map((item) => fromItem<Enrollment>(item));
+    return items.map((item) => enrollmentFromItem(item));
   }
 
   async listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>> {
@@ -119,7 +121,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     for (const item of items) {
       switch (item['entity'] as Entity) {
         case 'enrollment': {
-          const enrollment = fromItem<Enrollment>(item);
+          const enrollment = enrollmentFromItem(item);
           enrollments.set(enrollment.id, enrollment);
           break;
         }
@@ -211,7 +213,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     };
     for (const item of items) {
       const id = keyId(item as { pk: unknown; sk: unknown });
-      if (id === keyId(enrollmentKey)) enrollment = fromItem<Enrollment>(item);
+      if (id === keyId(enrollmentKey)) enrollment = enrollmentFromItem(item);
       else if (id === keyId(profileKey)) prospect = prospectFromItem(item);
       else collect(item);
     }
@@ -249,7 +251,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     }
     // Whoever advances the enrollment ends any claim on it.
     update.remove('claim');
-    if (advance.touch) update.set(['touches', advance.touch.stepId], advance.touch);
+    if (advance.touch) update.set(['touches', advance.touch.stepId], storedTouch(advance.touch));
     const condition = advance.expectedTask
       ? and(enrollmentIs(advance.expected), equals(['awaitingTask', 'taskId'], advance.expectedTask.taskId), equals(['awaitingTask', 'attempt'], advance.expectedTask.attempt))
       : enrollmentIs(advance.expected);
@@ -259,7 +261,7 @@ export class DynamoEnrollments implements EnrollmentStore {
   async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
     const key = enrollmentKeyOfId(enrollmentId);
     if (!key) return;
-    const record = () => new Update().set(['touches', touch.stepId], touch);
+    const record = () => new Update().set(['touches', touch.stepId], storedTouch(touch));
     // Drops the claim of this step; a claim of another step (a later run) stays.
     const dropped = await this.table.update(
       key,

@@ -14,6 +14,7 @@ import {
   type Task,
   type TimelineEvent,
   type TouchDay,
+  type TouchRecord,
 } from '../../domain/records.js';
 import { CHANNELS, type Channel, type PublishedSequence } from '../../domain/sequence.js';
 import type { InboxItem } from '../../domain/inbox.js';
@@ -133,9 +134,28 @@ export function prospectFromItem(item: Item): Prospect {
   return { ...fields, attributes, ...(Object.keys(touchDays).length > 0 ? { touchDays } : {}) };
 }
 
-/** An enrollment with its bySequence keys. */
+/** An enrollment with its bySequence keys; its touch records as `storedTouch` keeps them. */
 export function enrollmentItem(enrollment: Enrollment): Item {
-  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), ...enrollmentIndexKeys(enrollment) };
+  const touches: Record<string, Item> = {};
+  for (const [stepId, touch] of Object.entries(enrollment.touches)) touches[stepId] = storedTouch(touch);
+  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', { ...enrollment, touches }), ...enrollmentIndexKeys(enrollment) };
+}
+
+/**
+ * A touch record as the enrollment item keeps it: under `touches.<stepId>`, without its
+ * own copy of the step id (every write of the item is billed by its size, 1 KB a unit).
+ */
+export function storedTouch(touch: TouchRecord): Item {
+  const { stepId: _keyed, ...rest } = touch;
+  return clean(rest);
+}
+
+/** An enrollment read back; each touch record gets its step id from its key (older items kept a copy). */
+export function enrollmentFromItem(item: Item): Enrollment {
+  const enrollment = fromItem<Enrollment>(item);
+  const touches: Record<string, TouchRecord> = {};
+  for (const [stepId, touch] of Object.entries(enrollment.touches ?? {})) touches[stepId] = { ...touch, stepId };
+  return { ...enrollment, touches };
 }
 
 /** A search result as the byName / byCompany / byEmail lookups give it. */

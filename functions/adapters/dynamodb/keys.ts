@@ -139,7 +139,8 @@
  * `advanceEnrollment` and `recordTouch` remove it, `releaseTouchClaim` gives it back, a
  * restart (full put) drops it. It is stripped from the `Enrollment` records returned.
  *
- * Touch records (`touches.<stepId>`, a map on the enrollment item) carry the provider's
+ * Touch records (`touches.<stepId>`, a map on the enrollment item, each without a copy of
+ * its step id: the key says it, and every write of the item is billed by its size) carry the provider's
  * message id; delivery reports (SES events, Twilio status callbacks) update them in place
  * with `updateTouchStatus`, conditional on that id, so no message index item is needed.
  * Replies are matched to touches the same way: the reply's In-Reply-To/References against
