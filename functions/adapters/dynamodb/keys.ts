@@ -133,7 +133,8 @@
  * ## Claims and touches
  *
  * Touch claims are NOT separate items: `claimTouch` sets the map attribute `claim =
- * {run, stepIndex, leaseUntil, leaseUntilMs}` on the enrollment item, conditional on the
+ * {run, stepIndex, leaseUntilMs}` on the enrollment item (claims of older versions also
+ * carry `leaseUntil` as text), conditional on the
  * enrollment being `active` at that run and step and on no unexpired lease for that run
  * and step. A stop writes the same item, so a stop and a claim are strictly ordered.
  * `advanceEnrollment` and `recordTouch` remove it, `releaseTouchClaim` gives it back, a
