@@ -4,7 +4,7 @@
  * touch. Layout in keys.ts.
  */
 import { addressHash } from '../../domain/address-hash.js';
-import { enrollmentIdFor, parseEnrollmentId } from '../../domain/enrollment.js';
+import { parseEnrollmentId } from '../../domain/enrollment.js';
 import type { Enrollment, EnrollmentSummary, Prospect, ReplyRecord, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
 import type { TouchMessage } from '../../domain/touch-message.js';
 import { checkPageLimit, type Page } from '../../domain/page.js';
@@ -20,6 +20,7 @@ import { checkStartKey, decodeCursor, encodeCursor, type StartKey } from './curs
 import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
 import {
   enrollmentFromItem,
+  enrollmentIdsOfItem,
   enrollmentItem,
   enrollmentSummaryFromItem,
   fromItem,
@@ -174,15 +175,15 @@ export class DynamoEnrollments implements EnrollmentStore {
     const items = await this.table.queryAll({
       IndexName: INDEX.byList,
       KeyConditionExpression: '#k = :k',
-      ExpressionAttributeNames: { '#k': 'listKey', '#p': 'prospectId', '#s': 'status', '#q': 'sequenceId' },
+      ExpressionAttributeNames: { '#k': 'listKey', '#s': 'status' },
       ExpressionAttributeValues: { ':k': accountListKey(sequenceId, domain) },
-      ProjectionExpression: '#p, #s, #q',
+      // The ids are the item's key (items.ts, enrollmentItem).
+      ProjectionExpression: 'pk, sk, #s',
     });
-    return items.map((item) => ({
-      id: enrollmentIdFor(String(item['prospectId']), String(item['sequenceId'])),
-      prospectId: String(item['prospectId']),
-      status: item['status'] as Enrollment['status'],
-    }));
+    return items.map((item) => {
+      const { id, prospectId } = enrollmentIdsOfItem(item);
+      return { id, prospectId, status: item['status'] as Enrollment['status'] };
+    });
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
