@@ -47,7 +47,7 @@ export interface CostModel {
   total: number;
   stepFunctions: LineItems;
   stepFunctionsTotal: number;
-  /** X-Ray with `tracing` on (the default), per 1,000 touches of the mix; not in `total`. */
+  /** X-Ray with `tracing: true` (off by default), per 1,000 touches of the mix; not in `total`. */
   tracing: number;
 }
 
@@ -168,7 +168,7 @@ export function formatCostModel(model: CostModel): string[] {
   lines.push(
     `  ${'total'.padEnd(24)} ${money(channelTotal('email')).padStart(9)} ${money(channelTotal('sms')).padStart(9)} ${money(model.total).padStart(9)}   ${money(model.stepFunctionsTotal).padStart(14)}`,
     `  Step Functions design / this design: ${(model.stepFunctionsTotal / model.total).toFixed(1)}x`,
-    `  + X-Ray with tracing on (the default; Lambda samples 1/s + 5 %): ${money(model.tracing)} per 1,000 touches (not in the total; tracing: false removes it)`,
+    `  + X-Ray if tracing: true (off by default; Lambda samples 1/s + 5 %): ${money(model.tracing)} per 1,000 touches more (not in the total)`,
     `  (modeled: request latencies ${JSON.stringify(LATENCY_MS)} ms, ${PLATFORM_LOG_BYTES_PER_INVOCATION} B of platform log lines per invocation where kept,`,
     `   events per message ${JSON.stringify(EVENTS_PER_MESSAGE)}; SES events on the default bus and Scheduler API calls are not billed;`,
     `   idle: each queue's event source long-polls, ~${((2 * 5 * 3 * 43_200 * PRICES.sqsPerMillionRequests) / 1e6).toFixed(2)} USD a month for both queues)`,

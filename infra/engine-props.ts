@@ -283,8 +283,12 @@ export interface FollowupEngineProps {
 
   /**
    * Lambda active tracing (X-Ray): one trace per invocation, no tracing code in the bundles.
+   * Off by default because of what it costs at these volumes: Lambda samples the first
+   * invocation each second and 5 % of the rest, and provider events arrive spread out, so
+   * nearly every one is a trace ($5 per million): about $0.016 per 1,000 touches, more than
+   * all the rest of a touch (`npm run bench`, "AWS cost"). Turn it on to investigate.
    *
-   * @default true
+   * @default false
    */
   readonly tracing?: boolean;
 
@@ -402,7 +406,7 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   logLevel: 'INFO',
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
   routeThrottles: ROUTE_THROTTLE_DEFAULTS,
-  tracing: true,
+  tracing: false,
   dashboard: true,
   console: { mfa: 'optional' },
   bundleAwsSdk: false,

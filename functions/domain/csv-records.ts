@@ -252,3 +252,45 @@ export class CsvChunker {
     return this.header?.text;
   }
 }
+
+/**
+ * The cells of every record of a CSV text, in order, read like the records above (a quote
+ * opens a quoted cell only as its first character, `""` inside it is a quote; LF, CRLF and
+ * CR end a record): for what shows a file's first rows (the console's import preview) and
+ * for reading our own results files. Cells are as written (untrimmed); blank records too.
+ */
+export function* csvCells(text: string): Generator<string[]> {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (i < text.length) {
+    const cells: string[] = [];
+    let cell = '';
+    let inQuotes = false;
+    let fieldStart = true;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (inQuotes) {
+        if (c !== QUOTE) cell += text[i];
+        else if (text.charCodeAt(i + 1) === QUOTE) {
+          cell += '"';
+          i++;
+        } else inQuotes = false;
+        continue;
+      }
+      if (c === COMMA) {
+        cells.push(cell);
+        cell = '';
+        fieldStart = true;
+        continue;
+      }
+      if (c === CR || c === LF) {
+        i += c === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
+        break;
+      }
+      if (c === QUOTE && fieldStart) inQuotes = true;
+      else cell += text[i];
+      fieldStart = false;
+    }
+    cells.push(cell);
+    yield cells;
+  }
+}

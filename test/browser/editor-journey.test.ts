@@ -69,12 +69,13 @@ describeInBrowser('the console, as an editor', () => {
     await page.locator('#map-0').selectOption('email');
     // A dry run first: every row checked, nobody enrolled.
     await page.getByRole('button', { name: 'Dry run' }).click();
-    await expect.poll(() => page.getByTestId('import-summary').innerText()).toBe('0 enrolled, 3 skipped, 1 invalid.');
+    // An import job: uploaded, then read by the server while the page follows its progress.
+    await expect.poll(() => page.getByTestId('import-summary').innerText(), { timeout: 20_000 }).toBe('0 enrolled, 3 skipped, 1 invalid.');
     expect(await page.getByRole('heading', { name: 'Dry run: nothing was imported' }).count()).toBe(1);
     expect(await page.locator('[data-testid="import-results"] tr[data-row="3"]').getAttribute('data-status')).toBe('invalid');
     expect(await page.locator('[data-testid="import-results"] tr[data-row="4"]').innerText()).toMatch(/dry run/);
     await page.getByRole('button', { name: 'Import 4 rows' }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Results' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { name: 'Results' }).count(), { timeout: 20_000 }).toBe(1);
     await page.getByTestId('import-summary').waitFor();
     expect(await page.getByTestId('import-summary').innerText()).toBe('3 enrolled, 0 skipped, 1 invalid.');
     const bad = page.locator('[data-testid="import-results"] tr[data-row="3"]');

@@ -169,8 +169,12 @@ describe('the example deployment', () => {
     expect(serviceStatement.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
   });
 
-  it('traces every function with Lambda active tracing', () => {
-    for (const [name, id] of Object.entries(fns)) expect(res[id!]!.Properties.TracingConfig, name).toEqual({ Mode: 'Active' });
+  it('does not trace by default (X-Ray would cost more than the rest of a touch); tracing: true traces every function', () => {
+    for (const [name, id] of Object.entries(fns)) expect(res[id!]!.Properties.TracingConfig?.Mode ?? 'PassThrough', name).toBe('PassThrough');
+    const { stack } = newStack();
+    engineIn(stack, { tracing: true });
+    const traced = resourcesOf(stack);
+    for (const [name, id] of Object.entries(functionIds(traced, 'Followup'))) expect(traced[id!]!.Properties.TracingConfig, name).toEqual({ Mode: 'Active' });
   });
 
   it('alarms on every function, DynamoDB throttles of the table and each index, and the webhook routes', () => {

@@ -1,19 +1,21 @@
 /**
  * Import a CSV into a sequence: drop or pick a file, see its first rows, map columns to
- * fields (guessed from the header with the API's own alias table), import with a progress
- * bar, read the per-row results and download them as CSV. The file is read and split in
- * the browser (import/csv-chunks.ts), so a 100,000-row list goes in chunks of whole records.
+ * fields (guessed from the header with the API's own alias table), then run it as an import
+ * job (import/run-import-job.ts): the file is uploaded whole and read by the server, with
+ * the job's progress, its per-row results and a download of them all. The page reads the
+ * file only to count its rows and show the first ones (import/csv-file.ts).
  */
 import { useRef, useState } from 'preact/hooks';
+import type { ImportProgressBody } from '../../../functions/contract/imports.js';
 import { fieldForHeader, PROSPECT_FIELDS } from '../../../functions/domain/prospect-columns.js';
 import { useApp } from '../app-context.js';
+import { saveFile } from '../components/download.js';
 import { ErrorMessage, Notice } from '../components/messages.js';
 import { count } from '../format.js';
-import { decodeCsv, planCsvChunks, previewRows, type CsvPlan } from '../import/csv-chunks.js';
-import { resultsCsv, runChunkedImport, type ImportProgress, type ImportRun } from '../import/run-import.js';
+import { type CsvFileScan, scanCsvFile } from '../import/csv-file.js';
+import { type ImportJobRun, resultsText, runImportJob } from '../import/run-import-job.js';
 import { href } from '../router.js';
 import type { EnrollmentRowResult } from '../types.js';
-import { saveFile } from '../components/download.js';
 
 const FIELD_LABELS: Record<(typeof PROSPECT_FIELDS)[number], string> = {
   email: 'Email',
@@ -25,12 +27,10 @@ const FIELD_LABELS: Record<(typeof PROSPECT_FIELDS)[number], string> = {
   country: 'Country',
 };
 
-interface LoadedFile {
+interface LoadedFile extends CsvFileScan {
   name: string;
   size: number;
-  encoding: string;
-  plan: CsvPlan;
-  preview: ReturnType<typeof previewRows>;
+  blob: File;
 }
 
 /** What a column is read as without a mapping: a field by alias, else an attribute under its header. */
@@ -41,18 +41,31 @@ function defaultTarget(header: string): string {
 
 const SHOWN_RESULTS = 200;
 
-/** Rows per second so far, and the time left at that pace. */
-function Pace({ progress, startedAt }: { progress: ImportProgress; startedAt: number }) {
-  const seconds = (Date.now() - startedAt) / 1000;
-  if (progress.rowsSent === 0 || seconds < 1) return null;
-  const rate = progress.rowsSent / seconds;
-  const left = Math.ceil((progress.rowsTotal - progress.rowsSent) / rate);
+/** The job's own pace and time left (GET /imports/{id}). */
+function Pace({ job }: { job: ImportProgressBody }) {
+  if (job.rowsPerSecond <= 0) return null;
+  const left = job.etaSeconds;
   return (
     <>
       {' '}
-      · {Math.round(rate).toLocaleString('en-US')} rows/s · about {left >= 90 ? `${Math.ceil(left / 60)} min` : `${left} s`} left
+      · {Math.round(job.rowsPerSecond).toLocaleString('en-US')} rows/s
+      {left !== undefined ? ` · about ${left >= 90 ? `${Math.ceil(left / 60)} min` : `${Math.ceil(left)} s`} left` : ''}
     </>
   );
+}
+
+/** What happened to a job that did not end `done`, in words. */
+function endedEarly(job: ImportProgressBody): string | undefined {
+  switch (job.status) {
+    case 'done':
+    case 'waiting_for_upload':
+    case 'running':
+      return undefined;
+    case 'cancelled':
+      return 'Cancelled: the rows read before the cancel were imported and stay; the rest were not.';
+    case 'failed':
+      return `The import stopped: ${job.error ?? 'see the results'}. The rows read before it stay imported.`;
+  }
 }
 
 export function ImportPage({ id }: { id: string }) {
@@ -61,13 +74,13 @@ export function ImportPage({ id }: { id: string }) {
   const [fileError, setFileError] = useState<string | undefined>(undefined);
   const [targets, setTargets] = useState<string[]>([]);
   const [dragging, setDragging] = useState(false);
-  const [progress, setProgress] = useState<ImportProgress | undefined>(undefined);
-  const [run, setRun] = useState<ImportRun | undefined>(undefined);
+  const [progress, setProgress] = useState<ImportProgressBody | undefined>(undefined);
+  const [run, setRun] = useState<ImportJobRun | undefined>(undefined);
+  const [runError, setRunError] = useState<Error | undefined>(undefined);
   const [running, setRunning] = useState(false);
   const [filter, setFilter] = useState<'all' | EnrollmentRowResult['status']>('all');
   const [dryRun, setDryRun] = useState(false);
   const cancelled = useRef(false);
-  const startedAt = useRef(0);
 
   if (!canEdit) {
     return (
@@ -84,14 +97,13 @@ export function ImportPage({ id }: { id: string }) {
   const load = async (picked: File | undefined) => {
     setFileError(undefined);
     setRun(undefined);
+    setRunError(undefined);
     setProgress(undefined);
     if (!picked) return;
     try {
-      const { text, encoding } = decodeCsv(new Uint8Array(await picked.arrayBuffer()));
-      const plan = planCsvChunks(text);
-      if (plan.header.length === 0) throw new Error('the file is empty: expected a header row and data rows');
-      setFile({ name: picked.name, size: picked.size, encoding, plan, preview: previewRows(text, 5) });
-      setTargets(plan.header.map(defaultTarget));
+      const scan = await scanCsvFile(picked);
+      setFile({ ...scan, name: picked.name, size: picked.size, blob: picked });
+      setTargets(scan.header.map(defaultTarget));
     } catch (error) {
       setFile(undefined);
       setFileError(`${picked.name}: ${(error as Error).message}`);
@@ -100,7 +112,7 @@ export function ImportPage({ id }: { id: string }) {
 
   const columns = (): Record<string, string> => {
     const mapping: Record<string, string> = {};
-    file?.plan.header.forEach((header, index) => {
+    file?.header.forEach((header, index) => {
       const target = targets[index];
       if (target && target !== defaultTarget(header)) mapping[header] = target;
     });
@@ -110,20 +122,22 @@ export function ImportPage({ id }: { id: string }) {
   const start = async (dryRun = false) => {
     if (!file) return;
     cancelled.current = false;
-    startedAt.current = Date.now();
     setRunning(true);
     setRun(undefined);
+    setRunError(undefined);
+    setProgress(undefined);
     setDryRun(dryRun);
     try {
-      setRun(
-        await runChunkedImport({ api, sequenceId: id, plan: file.plan, columns: columns(), dryRun, onProgress: setProgress, isCancelled: () => cancelled.current }),
-      );
+      setRun(await runImportJob({ api, sequenceId: id, file: file.blob, columns: columns(), dryRun, onProgress: setProgress, isCancelled: () => cancelled.current }));
+    } catch (error) {
+      setRunError(error as Error);
     } finally {
       setRunning(false);
     }
   };
 
-  const shown = (run?.results ?? []).filter((r) => filter === 'all' || r.status === filter);
+  const shown = (run?.results ?? []).filter((r) => filter === 'all' || r.status === filter).slice(0, SHOWN_RESULTS);
+  const shownTotal = run ? (filter === 'all' ? run.job.enrolled + run.job.skipped + run.job.invalid : run.job[filter]) : 0;
   return (
     <section>
       <p class="crumbs">
@@ -157,8 +171,7 @@ export function ImportPage({ id }: { id: string }) {
       {file ? (
         <>
           <p data-testid="file-summary">
-            <strong>{file.name}</strong>: {count(file.plan.rows)} rows ({file.encoding}, {count(file.size)} bytes), sent in {file.plan.chunks.length} chunk
-            {file.plan.chunks.length === 1 ? '' : 's'}.
+            <strong>{file.name}</strong>: {count(file.rows)} rows ({file.encoding}, {count(file.size)} bytes).
           </p>
           <h2>Columns</h2>
           <div class="table-wrap">
@@ -167,7 +180,7 @@ export function ImportPage({ id }: { id: string }) {
               <thead>
                 <tr>
                   <th scope="col">Row</th>
-                  {file.plan.header.map((header, index) => (
+                  {file.header.map((header, index) => (
                     <th scope="col" key={`${header}-${index}`}>
                       <span class="header-name">{header}</span>
                       <label class="visually-hidden" for={`map-${index}`}>
@@ -196,10 +209,10 @@ export function ImportPage({ id }: { id: string }) {
                 </tr>
               </thead>
               <tbody>
-                {file.preview.rows.map((row) => (
+                {file.preview.map((row) => (
                   <tr key={row.row}>
                     <th scope="row">{row.row}</th>
-                    {file.plan.header.map((_, index) => (
+                    {file.header.map((_, index) => (
                       <td key={index}>{row.cells[index] ?? ''}</td>
                     ))}
                   </tr>
@@ -217,26 +230,28 @@ export function ImportPage({ id }: { id: string }) {
               Dry run
             </button>
             <button type="button" class="primary" disabled={running || (!targets.includes('email') && !targets.includes('phone'))} onClick={() => void start()}>
-              Import {count(file.plan.rows)} rows
+              Import {count(file.rows)} rows
             </button>
             {running ? (
               <button type="button" onClick={() => (cancelled.current = true)}>
-                Stop after this chunk
+                Cancel the import
               </button>
             ) : null}
           </p>
         </>
       ) : null}
 
+      {runError ? <ErrorMessage error={runError} /> : null}
+
       {progress ? (
         <div class="progress" data-testid="import-progress">
           <label for="import-progress-bar">
-            {count(progress.rowsSent)} of {count(progress.rowsTotal)} rows sent ({progress.chunksDone}/{progress.chunksTotal} chunks)
+            {progress.status === 'waiting_for_upload' ? 'Uploading…' : `${count(progress.rowsRead)} of ${count(progress.totalRows ?? file?.rows ?? 0)} rows read`}
           </label>
-          <progress id="import-progress-bar" max={Math.max(progress.rowsTotal, 1)} value={progress.rowsSent} />
+          <progress id="import-progress-bar" max={Math.max(progress.totalRows ?? file?.rows ?? 0, 1)} value={progress.rowsRead} />
           <p aria-live="polite">
-            Enrolled {count(progress.summary.enrolled)} · skipped {count(progress.summary.skipped)} · invalid {count(progress.summary.invalid)}
-            {running ? <Pace progress={progress} startedAt={startedAt.current} /> : null}
+            Enrolled {count(progress.enrolled)} · skipped {count(progress.skipped)} · invalid {count(progress.invalid)}
+            {running ? <Pace job={progress} /> : null}
           </p>
         </div>
       ) : null}
@@ -244,13 +259,29 @@ export function ImportPage({ id }: { id: string }) {
       {run ? (
         <section aria-labelledby="results-title">
           <h2 id="results-title">{dryRun ? 'Dry run: nothing was imported' : 'Results'}</h2>
-          {run.stoppedBy ? <ErrorMessage error={run.stoppedBy} /> : null}
-          {run.cancelled ? <Notice>Stopped: the rows after the last chunk sent were not imported.</Notice> : null}
+          {endedEarly(run.job) ? <Notice>{endedEarly(run.job)}</Notice> : null}
           <p data-testid="import-summary">
-            {count(run.summary.enrolled)} enrolled, {count(run.summary.skipped)} skipped, {count(run.summary.invalid)} invalid.
+            {count(run.job.enrolled)} enrolled, {count(run.job.skipped)} skipped, {count(run.job.invalid)} invalid.
           </p>
+          {run.job.topReasons.length > 0 ? (
+            <ul class="top-reasons" data-testid="import-reasons">
+              {run.job.topReasons.map((reason) => (
+                <li key={reason.reason}>
+                  {reason.reason}: {count(reason.count)} row{reason.count === 1 ? '' : 's'}
+                </li>
+              ))}
+            </ul>
+          ) : null}
           <p class="actions">
-            <button type="button" onClick={() => saveFile(`${id}-import-results.csv`, resultsCsv(run.results), 'text/csv')}>
+            <button
+              type="button"
+              onClick={() =>
+                void resultsText(api, run.job.id).then(
+                  (text) => saveFile(`${id}-import-results.csv`, text, 'text/csv'),
+                  (error: Error) => setRunError(error),
+                )
+              }
+            >
               Download the results as CSV
             </button>
             <label>
@@ -266,7 +297,7 @@ export function ImportPage({ id }: { id: string }) {
           <div class="table-wrap">
             <table data-testid="import-results">
               <caption>
-                {shown.length > SHOWN_RESULTS ? `The first ${SHOWN_RESULTS} of ${count(shown.length)} rows (the download has them all)` : `${count(shown.length)} rows`}
+                {shownTotal > shown.length ? `The first ${count(shown.length)} of ${count(shownTotal)} rows (the download has them all)` : `${count(shownTotal)} rows`}
               </caption>
               <thead>
                 <tr>
@@ -277,7 +308,7 @@ export function ImportPage({ id }: { id: string }) {
                 </tr>
               </thead>
               <tbody>
-                {shown.slice(0, SHOWN_RESULTS).map((result) => (
+                {shown.map((result) => (
                   <tr key={result.row} data-row={result.row} data-status={result.status}>
                     <th scope="row">{result.row}</th>
                     <td>
