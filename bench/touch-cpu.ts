@@ -26,7 +26,7 @@ import { enrollProspects } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
 import { CounterBatch } from '../functions/use-cases/counter-batch.js';
-import { startCpuProfile, type CpuProfiler, type SelfTime } from './cpu-profile.js';
+import type { CpuProfiler, SelfTime } from './cpu-profile.js';
 import { benchSettings, instantEmail, instantSms, instantVoice, startDynaliteProcess } from './engine.js';
 
 const PROSPECTS = Number(process.env.BENCH_TOUCH_CPU_PROSPECTS ?? 300);
@@ -97,7 +97,8 @@ export async function runTouchCpuBench(print: (line: string) => void = console.l
     await scheduler.runUntil(new Date(clock.now().getTime() + 1));
     touches = 0;
     const counter = countDynamoDbRequests(raw);
-    const profiler: CpuProfiler | undefined = PROFILE_FILE ? await startCpuProfile() : undefined;
+    // Loaded only when asked for: a bench that does not profile does not load the inspector.
+    const profiler: CpuProfiler | undefined = PROFILE_FILE ? await (await import('./cpu-profile.js')).startCpuProfile() : undefined;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await scheduler.runUntil(new Date(clock.now().getTime() + 40 * 86_400_000));
