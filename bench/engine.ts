@@ -31,6 +31,7 @@ import type { EnrollingContext, SendingContext } from '../functions/use-cases/co
 import { enrollProspects, type EnrollmentRowInput } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
+import { CounterBatch } from '../functions/use-cases/counter-batch.js';
 import { mapWithConcurrency } from '../functions/async/concurrency.js';
 import { touchQueueOf, type TouchQueue } from '../functions/domain/touch-message.js';
 import { CapacityMeter, type CapacityTotals } from './capacity-meter.js';
@@ -92,6 +93,13 @@ function addUnits(into: TouchUnits, before: CapacityTotals, after: CapacityTotal
   into.readUnits += after.readUnits - before.readUnits;
   into.tableWriteUnits += after.tableWriteUnits - before.tableWriteUnits;
   into.indexWriteUnits += after.indexWriteUnits - before.indexWriteUnits;
+}
+
+/** A share of one write (the batch's counters) billed to each of the batch's touches, without counting a touch. */
+function shareUnits(into: TouchUnits, before: CapacityTotals, after: CapacityTotals, of: number): void {
+  into.readUnits += (after.readUnits - before.readUnits) / of;
+  into.tableWriteUnits += (after.tableWriteUnits - before.tableWriteUnits) / of;
+  into.indexWriteUnits += (after.indexWriteUnits - before.indexWriteUnits) / of;
 }
 
 export async function runEngineBench(print: (line: string) => void = console.log): Promise<EngineBenchResult> {
@@ -201,15 +209,32 @@ export async function runEngineBench(print: (line: string) => void = console.log
     const meter = new CapacityMeter(raw, server.endpoint);
     const perChannel: Record<TouchQueue, TouchUnits> = { email: emptyUnits(), sms: emptyUnits() };
     let touches = 0;
-    local.connect(async (message) => {
-      const before = meter.snapshot();
-      const outcome = await runTouch(touchCtx, message);
-      if (outcome.kind === 'sent') {
-        touches++;
-        addUnits(perChannel[touchQueueOf(outcome.channel)], before, meter.snapshot());
-      }
-      return 'done';
-    });
+    // As the touch worker does: counters gathered over a batch of deliveries and written
+    // once per batch; each batch's write is billed to the touches of that batch.
+    const counters = new CounterBatch();
+    const batchCtx = { ...touchCtx, store: counters.wrap(touchCtx.store) };
+    let batchChannels: TouchQueue[] = [];
+    local.connect(
+      async (message) => {
+        const before = meter.snapshot();
+        const outcome = await runTouch(batchCtx, message);
+        if (outcome.kind === 'sent') {
+          touches++;
+          addUnits(perChannel[touchQueueOf(outcome.channel)], before, meter.snapshot());
+          batchChannels.push(touchQueueOf(outcome.channel));
+        }
+        return 'done';
+      },
+      {
+        afterBatch: async () => {
+          const before = meter.snapshot();
+          await counters.flush(touchCtx.store, silent);
+          const after = meter.snapshot();
+          for (const channel of batchChannels) shareUnits(perChannel[channel], before, after, batchChannels.length);
+          batchChannels = [];
+        },
+      },
+    );
     // Warm the sequence cache (one read per container lifetime), then count a clean run.
     await local.runUntil(new Date(clock.now().getTime() + 1));
     counter.reset();

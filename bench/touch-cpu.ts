@@ -25,9 +25,13 @@ import type { EnrollingContext, SendingContext } from '../functions/use-cases/co
 import { enrollProspects } from '../functions/use-cases/enroll-prospects.js';
 import { publishSequence } from '../functions/use-cases/publish-sequence.js';
 import { runTouch } from '../functions/use-cases/run-touch.js';
+import { CounterBatch } from '../functions/use-cases/counter-batch.js';
+import type { CpuProfiler, SelfTime } from './cpu-profile.js';
 import { benchSettings, instantEmail, instantSms, instantVoice, startDynaliteProcess } from './engine.js';
 
 const PROSPECTS = Number(process.env.BENCH_TOUCH_CPU_PROSPECTS ?? 300);
+/** `BENCH_TOUCH_PROFILE=1` profiles the measured touches: a .cpuprofile, and the top five self-time functions printed. */
+const PROFILE_FILE = process.env.BENCH_TOUCH_PROFILE ? resolve(process.env.BENCH_TOUCH_PROFILE_FILE ?? 'touch-cpu.cpuprofile') : undefined;
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export interface TouchCpuResult {
@@ -39,6 +43,8 @@ export interface TouchCpuResult {
   rawCpuMsPerRequest: number;
   /** cpuMsPerTouch ÷ (requestsPerTouch × rawCpuMsPerRequest): 1 would be the SDK alone. */
   ratio: number;
+  /** With BENCH_TOUCH_PROFILE: the functions with the most self time while touching. */
+  profile?: SelfTime[];
 }
 
 const cpuMs = (since: NodeJS.CpuUsage): number => {
@@ -76,20 +82,29 @@ export async function runTouchCpuBench(print: (line: string) => void = console.l
     await enrollProspects(ctx, { sequenceId: sequence.id, rows });
 
     let touches = 0;
-    scheduler.connect(async (message) => {
-      const outcome = await runTouch(ctx, message);
-      if (outcome.kind === 'sent') touches++;
-      return 'done';
-    });
+    // As the touch worker does: counters gathered over a batch of deliveries, written once.
+    const counters = new CounterBatch();
+    const batchCtx = { ...ctx, store: counters.wrap(ctx.store) };
+    scheduler.connect(
+      async (message) => {
+        const outcome = await runTouch(batchCtx, message);
+        if (outcome.kind === 'sent') touches++;
+        return 'done';
+      },
+      { afterBatch: () => counters.flush(ctx.store, silent) },
+    );
     // The first touches load the modules and the sequence (once per container): not counted.
     await scheduler.runUntil(new Date(clock.now().getTime() + 1));
     touches = 0;
     const counter = countDynamoDbRequests(raw);
+    // Loaded only when asked for: a bench that does not profile does not load the inspector.
+    const profiler: CpuProfiler | undefined = PROFILE_FILE ? await (await import('./cpu-profile.js')).startCpuProfile() : undefined;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await scheduler.runUntil(new Date(clock.now().getTime() + 40 * 86_400_000));
     const cpu = cpuMs(cpuBefore);
     const seconds = (performance.now() - started) / 1000;
+    const profile = profiler && PROFILE_FILE ? await profiler.stop(PROFILE_FILE) : undefined;
     const requests = counter.requests;
     counter.detach();
     if (touches === 0) throw new Error('no touch was sent');
@@ -120,11 +135,16 @@ export async function runTouchCpuBench(print: (line: string) => void = console.l
       requestsPerTouch,
       rawCpuMsPerRequest,
       ratio: cpuMsPerTouch / (requestsPerTouch * rawCpuMsPerRequest),
+      ...(profile ? { profile } : {}),
     };
     print(`Touch pipeline: ${PROSPECTS} prospects through the example sequence (embedded scheduler, DynamoDB store, dynalite in its own process)`);
     print(`  touches         : ${touches} in ${seconds.toFixed(1)} s = ${result.touchesPerSecond.toFixed(0)} touches/s`);
     print(`  engine CPU      : ${cpuMsPerTouch.toFixed(2)} ms per touch (target <= 4), ${requestsPerTouch.toFixed(2)} DynamoDB requests per touch`);
     print(`  raw SDK request : ${rawCpuMsPerRequest.toFixed(2)} ms of CPU each; a touch costs ${result.ratio.toFixed(2)}x its requests sent raw`);
+    if (profile) {
+      print(`  profile         : ${PROFILE_FILE} (the figures above include the profiler's own overhead); top self time:`);
+      for (const entry of profile) print(`    ${(entry.ms / touches).toFixed(3)} ms/touch ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.location}`);
+    }
     return result;
   } finally {
     server.stop();

@@ -22,6 +22,11 @@
  * memory holds its due time and where its `schedule` line is, and the message is read
  * back when it fires (one small read). An import of 300,000 rows leaves 300,000 pending
  * first touches; as objects they took ~1.5 KB each, so memory grew with every imported row.
+ *
+ * Deliveries come in batches, like SQS batches to the Lambda worker: `connect`'s
+ * `afterBatch` runs after every `batchSize` deliveries and when a run ends (the touch
+ * worker writes its batched counters there: use-cases/counter-batch.ts), so a run that
+ * answered has written everything its touches did.
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { Clock, Logger, ScheduledTouch, TouchMessage, TouchScheduler } from '../ports.js';
@@ -36,6 +41,13 @@ export interface Delivery {
   recovered: boolean;
 }
 export type Deliver = (message: TouchMessage, delivery: Delivery) => Promise<DeliveryOutcome>;
+
+export interface BatchHooks {
+  /** Runs after every `batchSize` deliveries and at the end of each run that delivered something. */
+  afterBatch(): Promise<void>;
+  /** @default 10, the touch queues' SQS batch size */
+  batchSize?: number;
+}
 
 export interface LocalTouchSchedulerOptions {
   clock: Clock & { moveTo(at: Date): void };
@@ -82,6 +94,7 @@ export class LocalTouchScheduler implements TouchScheduler {
   private nextId = 1;
   private nextOrder = 1;
   private deliver: Deliver | undefined;
+  private batch: BatchHooks | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly retryDelayMs: number;
@@ -96,8 +109,9 @@ export class LocalTouchScheduler implements TouchScheduler {
   }
 
   /** Set once the worker exists (the worker needs the scheduler too). */
-  connect(deliver: Deliver): void {
+  connect(deliver: Deliver, batch?: BatchHooks): void {
     this.deliver = deliver;
+    this.batch = batch;
   }
 
   async schedule(touch: ScheduledTouch): Promise<void> {
@@ -173,6 +187,28 @@ export class LocalTouchScheduler implements TouchScheduler {
 
   private async drain(untilMs: number): Promise<void> {
     if (!this.deliver) throw new Error('local scheduler is not connected to a touch worker');
+    let delivered = 0;
+    try {
+      await this.deliverDue(this.deliver, untilMs, async () => {
+        if (++delivered >= (this.batch?.batchSize ?? 10)) {
+          delivered = 0;
+          await this.endBatch();
+        }
+      });
+    } finally {
+      if (delivered > 0) await this.endBatch();
+    }
+  }
+
+  private async endBatch(): Promise<void> {
+    try {
+      await this.batch?.afterBatch();
+    } catch (error) {
+      this.options.logger.error('end of a delivery batch failed', { error: String(error) });
+    }
+  }
+
+  private async deliverDue(deliver: Deliver, untilMs: number, afterDelivery: () => Promise<void>): Promise<void> {
     for (;;) {
       if (this.stopping) return;
       const next = this.popDue(untilMs);
@@ -185,7 +221,7 @@ export class LocalTouchScheduler implements TouchScheduler {
       let outcome: DeliveryOutcome;
       try {
         const { scheduleName: _name, ...message } = touch;
-        outcome = await this.deliver(message, { attempt: next.attempts, recovered: next.recovered });
+        outcome = await deliver(message, { attempt: next.attempts, recovered: next.recovered });
       } catch (error) {
         this.options.logger.error('touch delivery crashed', { scheduleName: touch.scheduleName, error: String(error) });
         outcome = 'retry';
@@ -196,6 +232,7 @@ export class LocalTouchScheduler implements TouchScheduler {
       } else {
         await this.retryLater(next, touch);
       }
+      await afterDelivery();
     }
   }
 

@@ -7,6 +7,9 @@
  * (adapters/send-pacer.ts) decides which may be sent now and which go back to the queue
  * until their send slot, and throttled sends go back for the provider's Retry-After:
  * nothing waits inside the billed invocation.
+ *
+ * The batch's counter deltas are written once, after its records (use-cases/counter-batch.ts):
+ * one counters request per sequence and batch instead of one per touch.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { SDK_CLIENT_OPTIONS } from '../adapters/aws-sdk-options.js';
@@ -16,6 +19,7 @@ import { CHANNELS, type Channel } from '../domain/sequence.js';
 import type { TouchMessage } from '../ports.js';
 import type { SendingContext } from '../use-cases/context.js';
 import { RetryableTouchError, runTouch } from '../use-cases/run-touch.js';
+import { CounterBatch } from '../use-cases/counter-batch.js';
 import { TwilioSmsSender } from '../adapters/twilio-sms-sender.js';
 import { TWILIO_CALLS_PER_SECOND, TwilioVoiceCaller } from '../adapters/twilio-voice-caller.js';
 import { deferredRecords, perWorkerRate, retryDelaySeconds, SendPacer } from '../adapters/send-pacer.js';
@@ -70,6 +74,12 @@ export interface TouchWorkerOptions {
    * wait fails and comes back after the queue's visibility timeout.
    */
   returner?: MessageReturner;
+  /**
+   * Where the touches' counter deltas gather when the CALLER writes them (the embedded
+   * scheduler, after each of its batches of deliveries). Without it, each invocation
+   * gathers its own and writes them before it answers.
+   */
+  counters?: CounterBatch;
 }
 
 /** The record waits for its send slot (send-pacer.ts); it is given back, not failed. */
@@ -84,7 +94,9 @@ export function createTouchWorkerHandler(context: () => Promise<SendingContext>,
   const metrics = options.metrics ?? noMetrics;
   const pacers = options.pacers ?? {};
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const ctx = await context();
+    const shared = await context();
+    const counters = options.counters ?? new CounterBatch();
+    const ctx: SendingContext = { ...shared, store: counters.wrap(shared.store) };
     const deferred = deferredRecords(
       event.Records.map((record) => ({
         messageId: record.messageId,
@@ -125,6 +137,7 @@ export function createTouchWorkerHandler(context: () => Promise<SendingContext>,
       throwOnFullBatchFailure: false,
       processInParallel: true,
     });
+    if (!options.counters) await counters.flush(shared.store, ctx.logger);
     if (options.returner && giveBack.size > 0) {
       const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
       const returned: ReturnedMessage[] = event.Records.filter((r) => failed.has(r.messageId) && giveBack.has(r.messageId)).map(

@@ -45,6 +45,7 @@ import { DEFAULT_MAX_ENROLLMENT_BODY_BYTES } from '../config.js';
 import { createUploadRoute, LocalImportQueue, LocalUploadUrls, resumeImports } from './imports.js';
 import { createAuthorizerHandler } from '../handlers/authorizer.js';
 import { createTouchWorkerHandler } from '../handlers/touch-worker.js';
+import { CounterBatch } from '../use-cases/counter-batch.js';
 import { createSesEventsHandler } from '../handlers/ses-events.js';
 import { handleRawInboundEmail } from '../handlers/ses-inbound.js';
 import { createTwilioWebhookHandler } from '../handlers/twilio-webhook.js';
@@ -250,7 +251,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       configurationSetName: LOCAL_CONFIGURATION_SET,
     });
 
-    const touchWorker = createTouchWorkerHandler(async () => context);
+    // Counters of a run of deliveries are written once per batch of them, as the Lambda worker does per SQS batch.
+    const touchCounters = new CounterBatch();
+    const touchWorker = createTouchWorkerHandler(async () => context, { counters: touchCounters });
     let messageCounter = 0;
     scheduler.connect(async (message, delivery) => {
       const messageId = `local-${++messageCounter}`;
@@ -262,7 +265,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // SES reports a delivery after the send; the touch is recorded by now.
       await sesEvents.flush();
       return outcome;
-    });
+    }, { afterBatch: () => touchCounters.flush(context.store, options.logger) });
 
     // Import jobs: files in a folder (kept with --data-dir), the queue in process.
     const objectsRoot = options.dataDir ? join(options.dataDir, 'objects') : await mkdtemp(join(tmpdir(), 'followup-objects-'));

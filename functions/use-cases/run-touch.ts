@@ -222,10 +222,11 @@ async function recordSent(
   result: Extract<SendResult, { kind: 'sent' }>,
 ): Promise<TouchOutcome> {
   const { enrollment, step } = state;
-  // Only the email that starts the thread keeps its Message-ID and subject on its record
-  // (a catch-up after a lost advance starts the thread from them). Later emails are matched
-  // by their SES MessageId (sesMessageIdOf in domain/email-reply.ts), so their records stay
-  // small: every later write of the enrollment item is billed by the item's size.
+  // Only the email that starts the thread carries its Message-ID and subject: the advance
+  // stores them once, as the enrollment's `thread` (moveOn), and only a record written
+  // without that advance keeps them (a catch-up starts the thread from them). Emails are
+  // matched by their SES MessageId (sesMessageIdOf in domain/email-reply.ts), so records
+  // stay small: every later write of the enrollment item is billed by the item's size.
   const startsThread = composed.channel === 'email' && !enrollment.thread;
   const touch: TouchRecord = {
     ...touchRecord(state, 'sent'),
@@ -308,7 +309,8 @@ async function moveOn(
       updatedAt: now.toISOString(),
       ...(thread ? { thread } : {}),
     },
-    touch,
+    // The thread holds the first email's Message-ID and subject; the record need not repeat them.
+    touch: thread ? withoutThread(touch) : touch,
   };
   if ((await persistAdvance(ctx, advance)) === 'conflict') {
     await keepOnRecord(ctx, enrollment, touch, counters, options);
@@ -379,6 +381,11 @@ async function persistAdvance(ctx: SendingContext, advance: EnrollmentAdvance): 
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+function withoutThread(touch: TouchRecord): TouchRecord {
+  const { messageIdHeader: _header, subject: _subject, ...rest } = touch;
+  return rest;
 }
 
 /** The thread to start from a recorded first email, when the enrollment has none yet. */

@@ -177,10 +177,12 @@ async function exampleDefinition(): Promise<{ definition: unknown; templates: Re
 async function afterFirstEmail(t: DynamoInboundContext, data: Record<string, unknown> = { ...ADA }) {
   const ids = await enrollOne(t, data);
   await deliverDue(t, t.clock.now().getTime());
-  const touch = (await t.store.getEnrollment(ids.enrollmentId))?.touches['intro'];
+  const enrollment = await t.store.getEnrollment(ids.enrollmentId);
+  const touch = enrollment?.touches['intro'];
   const sent = t.email.sentTo(String(data['email'])).at(-1);
-  if (!touch?.providerMessageId || !sent) throw new Error('first email not sent');
-  return { ...ids, touch, sent };
+  if (!touch?.providerMessageId || !enrollment?.thread || !sent) throw new Error('first email not sent');
+  // The first email's Message-ID is kept once, as the enrollment's thread.
+  return { ...ids, touch, thread: enrollment.thread, sent };
 }
 
 describe('every function uses exactly the DynamoDB access infra/permissions.ts grants it', () => {
@@ -362,11 +364,11 @@ describe('every function uses exactly the DynamoDB access infra/permissions.ts g
       return as('sesInbound', () => handler(jsonFixture<SNSEvent>('ses/sns-lambda-event.json', { MESSAGE: JSON.stringify(notification) })));
     };
     const first = await afterFirstEmail(t);
-    await deliver('out-of-office-de.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
+    await deliver('out-of-office-de.eml', first.sent.replyTo!, first.thread.messageIdHeader);
     expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'paused' });
     await deliverDue(t, t.clock.now().getTime() + 20 * DAY);
     const colleague = await enrollOne(t, { email: 'colleague@example.com', firstName: 'Col' });
-    await deliver('gmail-reply.eml', first.sent.replyTo!, first.touch.messageIdHeader!);
+    await deliver('gmail-reply.eml', first.sent.replyTo!, first.thread.messageIdHeader);
     expect(await t.store.getEnrollment(first.enrollmentId)).toMatchObject({ status: 'replied' });
     expect(await t.store.getEnrollment(colleague.enrollmentId)).toMatchObject({ status: 'stopped' });
     await deliver('gmail-reply.eml', 'someone@reply.followup.test', '<unknown@example.org>');

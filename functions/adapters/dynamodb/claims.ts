@@ -13,18 +13,18 @@ export class DynamoClaims implements ClaimStore {
   constructor(private readonly table: Table) {}
 
   async claimTouch(claim: TouchClaim, now: Date): Promise<ConditionalWriteResult> {
-    const leaseUntilMs = new Date(claim.leaseUntil).getTime();
-    if (Number.isNaN(leaseUntilMs)) throw new RangeError(`Invalid leaseUntil: ${claim.leaseUntil}`);
+    const leaseUntilMs = leaseUntilMsOf(claim);
+    // The lease as a number only: the claim is written on the enrollment item, billed by its size.
     return this.table.update(
       claimedEnrollmentKey(claim),
-      new Update().set('claim', { run: claim.run, stepIndex: claim.stepIndex, leaseUntil: claim.leaseUntil, leaseUntilMs }),
+      new Update().set('claim', { run: claim.run, stepIndex: claim.stepIndex, leaseUntilMs }),
       and(enrollmentIs({ status: 'active', run: claim.run, stepIndex: claim.stepIndex }), noLiveClaim(claim, now)),
     );
   }
 
   async releaseTouchClaim(claim: TouchClaim): Promise<void> {
     // Only our own claim: once our lease expired, another delivery may hold a new one.
-    await this.table.update(claimedEnrollmentKey(claim), new Update().remove('claim'), claimIs(claim));
+    await this.table.update(claimedEnrollmentKey(claim), new Update().remove('claim'), claimIs({ ...claim, leaseUntilMs: leaseUntilMsOf(claim) }));
   }
 
   async claimTouchDay(claim: TouchDayClaim, seen?: TouchDay): Promise<'ok' | 'full'> {
@@ -62,4 +62,10 @@ export class DynamoClaims implements ClaimStore {
     }
     return 'full';
   }
+}
+
+function leaseUntilMsOf(claim: TouchClaim): number {
+  const ms = new Date(claim.leaseUntil).getTime();
+  if (Number.isNaN(ms)) throw new RangeError(`Invalid leaseUntil: ${claim.leaseUntil}`);
+  return ms;
 }

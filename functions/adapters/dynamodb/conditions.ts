@@ -85,11 +85,11 @@ export const noLiveClaim = (touch: { run: number; stepIndex: number }, now: Date
   );
 
 /** The claim on the item is exactly this one (a newer claim by another delivery is not ours). */
-export const claimIs = (claim: { run: number; stepIndex: number; leaseUntil: string }): Condition =>
+export const claimIs = (claim: { run: number; stepIndex: number; leaseUntilMs: number }): Condition =>
   and(
     equals(['claim', 'run'], claim.run),
     equals(['claim', 'stepIndex'], claim.stepIndex),
-    equals(['claim', 'leaseUntil'], claim.leaseUntil),
+    equals(['claim', 'leaseUntilMs'], claim.leaseUntilMs),
   );
 
 /** The touch of `stepId` is the message `providerMessageId`, in one of `statuses`. */

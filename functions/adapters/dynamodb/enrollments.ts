@@ -4,7 +4,7 @@
  * touch. Layout in keys.ts.
  */
 import { addressHash } from '../../domain/address-hash.js';
-import { enrollmentIdFor, parseEnrollmentId } from '../../domain/enrollment.js';
+import { parseEnrollmentId } from '../../domain/enrollment.js';
 import type { Enrollment, EnrollmentSummary, Prospect, ReplyRecord, Suppression, TimelineEvent, TouchRecord } from '../../domain/records.js';
 import type { TouchMessage } from '../../domain/touch-message.js';
 import { checkPageLimit, type Page } from '../../domain/page.js';
@@ -20,12 +20,15 @@ import type {
 import { checkStartKey, decodeCursor, encodeCursor, type StartKey } from './cursors.js';
 import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
 import {
+  enrollmentFromItem,
+  enrollmentIdsOfItem,
   enrollmentItem,
   enrollmentSummaryFromItem,
   fromItem,
   profileHashesByChannel,
   profileItem,
   prospectFromItem,
+  storedTouch,
   toItem,
   type Entity,
   type Item,
@@ -54,12 +57,12 @@ export class DynamoEnrollments implements EnrollmentStore {
     const key = enrollmentKeyOfId(enrollmentId);
     if (!key) return undefined;
     const item = await this.table.get(key);
-    return item ? fromItem<Enrollment>(item) : undefined;
+    return item ? enrollmentFromItem(item) : undefined;
   }
 
   async listEnrollments(prospectId: string): Promise<Enrollment[]> {
     const items = await this.table.queryPartition(prospectPk(prospectId), prefix.enrollment);
-    return items.map((item) => fromItem<Enrollment>(item));
+    return items.map((item) => enrollmentFromItem(item));
   }
 
   async listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>> {
@@ -131,7 +134,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     for (const item of items) {
       switch (item['entity'] as Entity) {
         case 'enrollment': {
-          const enrollment = fromItem<Enrollment>(item);
+          const enrollment = enrollmentFromItem(item);
           enrollments.set(enrollment.id, enrollment);
           break;
         }
@@ -205,15 +208,15 @@ export class DynamoEnrollments implements EnrollmentStore {
     const items = await this.table.queryAll({
       IndexName: INDEX.byList,
       KeyConditionExpression: '#k = :k',
-      ExpressionAttributeNames: { '#k': 'listKey', '#p': 'prospectId', '#s': 'status', '#q': 'sequenceId' },
+      ExpressionAttributeNames: { '#k': 'listKey', '#s': 'status' },
       ExpressionAttributeValues: { ':k': accountListKey(sequenceId, domain) },
-      ProjectionExpression: '#p, #s, #q',
+      // The ids are the item's key (items.ts, enrollmentItem).
+      ProjectionExpression: 'pk, sk, #s',
     });
-    return items.map((item) => ({
-      id: enrollmentIdFor(String(item['prospectId']), String(item['sequenceId'])),
-      prospectId: String(item['prospectId']),
-      status: item['status'] as Enrollment['status'],
-    }));
+    return items.map((item) => {
+      const { id, prospectId } = enrollmentIdsOfItem(item);
+      return { id, prospectId, status: item['status'] as Enrollment['status'] };
+    });
   }
 
   async restartEnrollment(enrollment: Enrollment, previousRun: number): Promise<ConditionalWriteResult> {
@@ -244,7 +247,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     };
     for (const item of items) {
       const id = keyId(item as { pk: unknown; sk: unknown });
-      if (id === keyId(enrollmentKey)) enrollment = fromItem<Enrollment>(item);
+      if (id === keyId(enrollmentKey)) enrollment = enrollmentFromItem(item);
       else if (id === keyId(profileKey)) prospect = prospectFromItem(item);
       else collect(item);
     }
@@ -282,7 +285,7 @@ export class DynamoEnrollments implements EnrollmentStore {
     }
     // Whoever advances the enrollment ends any claim on it.
     update.remove('claim');
-    if (advance.touch) update.set(['touches', advance.touch.stepId], advance.touch);
+    if (advance.touch) update.set(['touches', advance.touch.stepId], storedTouch(advance.touch));
     const condition = advance.expectedTask
       ? and(enrollmentIs(advance.expected), equals(['awaitingTask', 'taskId'], advance.expectedTask.taskId), equals(['awaitingTask', 'attempt'], advance.expectedTask.attempt))
       : enrollmentIs(advance.expected);
@@ -292,7 +295,7 @@ export class DynamoEnrollments implements EnrollmentStore {
   async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
     const key = enrollmentKeyOfId(enrollmentId);
     if (!key) return;
-    const record = () => new Update().set(['touches', touch.stepId], touch);
+    const record = () => new Update().set(['touches', touch.stepId], storedTouch(touch));
     // Drops the claim of this step; a claim of another step (a later run) stays.
     const dropped = await this.table.update(
       key,

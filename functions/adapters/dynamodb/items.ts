@@ -14,6 +14,7 @@ import {
   type Task,
   type TimelineEvent,
   type TouchDay,
+  type TouchRecord,
 } from '../../domain/records.js';
 import { CHANNELS, type Channel, type PublishedSequence } from '../../domain/sequence.js';
 import type { InboxItem } from '../../domain/inbox.js';
@@ -22,6 +23,7 @@ import {
   enrollmentKeyOf,
   inboxIndexKeys,
   keys,
+  prefix,
   profileIndexKeys,
   prospectIdOf,
   taskIndexKeys,
@@ -135,9 +137,40 @@ export function prospectFromItem(item: Item): Prospect {
   return { ...fields, attributes, ...(Object.keys(touchDays).length > 0 ? { touchDays } : {}) };
 }
 
-/** An enrollment with its bySequence keys. */
+/**
+ * An enrollment with its bySequence keys. Its ids are its key (`P#<prospectId>`,
+ * `E#<sequenceId>`), so the item does not repeat them, and its touch records are kept as
+ * `storedTouch` keeps them: every write of the item is billed by its size.
+ */
 export function enrollmentItem(enrollment: Enrollment): Item {
-  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', enrollment), ...enrollmentIndexKeys(enrollment) };
+  const touches: Record<string, Item> = {};
+  for (const [stepId, touch] of Object.entries(enrollment.touches)) touches[stepId] = storedTouch(touch);
+  const { id: _id, prospectId: _prospectId, sequenceId: _sequenceId, ...fields } = enrollment;
+  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', { ...fields, touches }), ...enrollmentIndexKeys(enrollment) };
+}
+
+/** The ids of an enrollment item (or of its index entry, which carries the table's keys). */
+export function enrollmentIdsOfItem(item: Item): Pick<Enrollment, 'id' | 'prospectId' | 'sequenceId'> {
+  const prospectId = prospectIdOf(item['pk']);
+  const sequenceId = String(item['sk']).slice(prefix.enrollment.length);
+  return { id: enrollmentIdFor(prospectId, sequenceId), prospectId, sequenceId };
+}
+
+/**
+ * A touch record as the enrollment item keeps it: under `touches.<stepId>`, without its
+ * own copy of the step id (every write of the item is billed by its size, 1 KB a unit).
+ */
+export function storedTouch(touch: TouchRecord): Item {
+  const { stepId: _keyed, ...rest } = touch;
+  return clean(rest);
+}
+
+/** An enrollment read back: its ids from its key, each touch record's step id from its own key (older items kept copies). */
+export function enrollmentFromItem(item: Item): Enrollment {
+  const enrollment = fromItem<Enrollment>(item);
+  const touches: Record<string, TouchRecord> = {};
+  for (const [stepId, touch] of Object.entries(enrollment.touches ?? {})) touches[stepId] = { ...touch, stepId };
+  return { ...enrollmentIdsOfItem(item), ...enrollment, touches };
 }
 
 /** A search result as the byName / byCompany / byEmail lookups give it. */
@@ -147,8 +180,7 @@ export function prospectSummaryFromItem(item: Item): ProspectSummary {
 
 /** An enrollment as bySequence projects it. */
 export function enrollmentSummaryFromItem(item: Item): EnrollmentSummary {
-  const summary = pick(item, ENROLLMENT_SUMMARY_FIELDS) as Omit<EnrollmentSummary, 'id'>;
-  return { id: enrollmentIdFor(summary.prospectId, summary.sequenceId), ...summary };
+  return { ...enrollmentIdsOfItem(item), ...(pick(item, ENROLLMENT_SUMMARY_FIELDS) as Omit<EnrollmentSummary, 'id'>) };
 }
 
 function pick(item: Item, fields: readonly string[]): Item {

@@ -7,7 +7,7 @@
  * | item                    | pk                 | sk                                  | index keys / notes |
  * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
  * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
- * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
+ * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. The Enrollment's fields except its ids (`id`, `prospectId`, `sequenceId` are the key, read back from it: every claim and advance is billed by the item's size). Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
  * | provider event entry    | `P#<prospectId>`   | `T#<at as UTC ISO>#<16 hex>`        | a timeline event that is also its event's replay guard (`appendTimelineOnce`): suffix = sha256 of the provider's event key (`ses:<SES message id>#<type>#<event time>[#<link hash>]`), written with `attribute_not_exists`, so a redelivered open or click adds nothing and writes no `I#` record |
  * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
@@ -140,13 +140,15 @@
  * ## Claims and touches
  *
  * Touch claims are NOT separate items: `claimTouch` sets the map attribute `claim =
- * {run, stepIndex, leaseUntil, leaseUntilMs}` on the enrollment item, conditional on the
+ * {run, stepIndex, leaseUntilMs}` on the enrollment item (claims of older versions also
+ * carry `leaseUntil` as text), conditional on the
  * enrollment being `active` at that run and step and on no unexpired lease for that run
  * and step. A stop writes the same item, so a stop and a claim are strictly ordered.
  * `advanceEnrollment` and `recordTouch` remove it, `releaseTouchClaim` gives it back, a
  * restart (full put) drops it. It is stripped from the `Enrollment` records returned.
  *
- * Touch records (`touches.<stepId>`, a map on the enrollment item) carry the provider's
+ * Touch records (`touches.<stepId>`, a map on the enrollment item, each without a copy of
+ * its step id: the key says it, and every write of the item is billed by its size) carry the provider's
  * message id; delivery reports (SES events, Twilio status callbacks) update them in place
  * with `updateTouchStatus`, conditional on that id, so no message index item is needed.
  * Replies are matched to touches the same way: the reply's In-Reply-To/References against

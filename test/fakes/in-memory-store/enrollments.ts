@@ -81,7 +81,7 @@ export class FakeEnrollments implements EnrollmentStore {
       ...(filterStep !== undefined ? { filter: (enrollment: Enrollment) => enrollment.stepIndex === filterStep } : {}),
     });
     return {
-      items: page.values.map((enrollment) => enrollmentSummaryFromItem({ ...clone(enrollment) })),
+      items: page.values.map((enrollment) => enrollmentSummaryFromItem({ ...clone(enrollment), ...keys.enrollment(enrollment.prospectId, enrollment.sequenceId) })),
       ...(page.lastKey ? { nextCursor: encodeCursor({ v: 1, kind: 'sequence', after: page.lastKey }) } : {}),
     };
   }

@@ -25,11 +25,12 @@ async function adaAfterFirstEmail(logger?: RecordingLogger) {
   const ids = await enrollOne(t);
   await t.scheduler.fireDue(t.ctx);
   const [first] = t.email.sentTo(ADA.email);
-  const touch = (await t.store.getEnrollment(ids.enrollmentId))?.touches['intro'];
-  if (!first?.replyTo || !touch?.messageIdHeader) throw new Error('first email not sent');
+  // The first email's Message-ID is kept once, as the enrollment's thread.
+  const thread = (await t.store.getEnrollment(ids.enrollmentId))?.thread;
+  if (!first?.replyTo || !thread?.messageIdHeader) throw new Error('first email not sent');
   t.email.clear();
   const handler = createSesInboundHandler({ context: async () => t.ctx });
-  return { t, ...ids, first, replyTo: first.replyTo, messageIdHeader: touch.messageIdHeader, handler };
+  return { t, ...ids, first, replyTo: first.replyTo, messageIdHeader: thread.messageIdHeader, handler };
 }
 
 function mime(file: string, values: { replyTo: string; inReplyTo: string; envelope?: string }): Buffer {

@@ -977,8 +977,11 @@ describe('DynamoDbStore on dynalite', () => {
       entity: 'enrollment',
       seqKey: 'Q#welcome',
       seqSort: `active#000#${at(60)}#p1`,
-      claim: { run: 1, stepIndex: 0, leaseUntil: at(5), leaseUntilMs: Date.parse(at(5)) },
+      claim: { run: 1, stepIndex: 0, leaseUntilMs: Date.parse(at(5)) },
     });
+    expect((await get('P#p1', 'E#welcome'))?.['claim']).not.toHaveProperty('leaseUntil');
+    // Its ids are its key, not attributes of their own.
+    for (const attribute of ['id', 'prospectId', 'sequenceId']) expect(await get('P#p1', 'E#welcome')).not.toHaveProperty(attribute);
     expect(await get(`S#${addressHash('p1@example.com')}`, 'S')).toMatchObject({ address: 'p1@example.com' });
     expect(await get('Q#welcome', 'V#000007')).toMatchObject({ version: 7 });
     expect(await get('Q#welcome', 'V#CURRENT')).toMatchObject({ version: 7, listKey: 'SEQUENCES', listSort: 'welcome' });

@@ -3,6 +3,7 @@
  * callbacks), run against the in-memory fake AND the DynamoDB adapter on dynalite, like
  * store-contract.test.ts.
  */
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStore } from '../../../functions/adapters/dynamodb-store.js';
 import type { Enrollment, Prospect, TouchRecord } from '../../../functions/domain/records.js';
@@ -135,5 +136,36 @@ describe('DynamoDbStore.updateTouchStatus on dynalite', () => {
     await store.updateTouchStatus({ enrollmentId: 'p9.seq', stepId: 'intro', providerMessageId: 'ses-1', status: 'delivered', from: ['sent'] });
     expect(counter.operations).toEqual(['UpdateItem']);
     counter.detach();
+  });
+});
+
+describe('DynamoDbStore touch records on dynalite', () => {
+  it('keeps each touch record under its step id without a second copy of it, and reads it back whole; items written with the copy still read', async () => {
+    const tableName = `touch-status-${++tables}`;
+    await db.createTable(tableName);
+    const store = new DynamoDbStore({ client: db.client, tableName });
+    await store.putEnrollmentBatch({ prospects: [prospect('p8')], enrollments: [enrollment('p8', { intro: sentTouch() })], timeline: [] });
+    const nudge: TouchRecord = { stepId: 'nudge', stepIndex: 1, channel: 'sms', status: 'sent', at: T0, providerMessageId: 'SM1' };
+    await store.advanceEnrollment({
+      enrollmentId: 'p8.seq',
+      expected: { status: 'active', run: 1, stepIndex: 1 },
+      next: { status: 'completed', stepIndex: 2, nextTouchAt: undefined, pendingScheduleName: undefined, updatedAt: T0, endedAt: T0 },
+      touch: nudge,
+    });
+    const raw = await db.client.send(new GetCommand({ TableName: tableName, Key: { pk: 'P#p8', sk: 'E#seq' } }));
+    expect(Object.keys(raw.Item?.['touches'] ?? {}).sort()).toEqual(['intro', 'nudge']);
+    for (const record of Object.values(raw.Item?.['touches'] as Record<string, object>)) expect(record).not.toHaveProperty('stepId');
+    expect((await store.getEnrollment('p8.seq'))?.touches).toEqual({ intro: sentTouch(), nudge });
+
+    // An item from before: its records carry their step id.
+    await db.client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: 'P#p8', sk: 'E#seq' },
+        UpdateExpression: 'SET touches.intro = :t',
+        ExpressionAttributeValues: { ':t': sentTouch({ status: 'delivered' }) },
+      }),
+    );
+    expect((await store.getEnrollment('p8.seq'))?.touches['intro']).toEqual(sentTouch({ status: 'delivered' }));
   });
 });

@@ -53,6 +53,26 @@ describe('LocalTouchScheduler', () => {
     expect(delivered.map((d) => d.name)).toEqual(['p_x.first', 'p_x.second']);
   });
 
+  it('ends a batch after every batchSize deliveries and when a run ends, before the run answers', async () => {
+    const { scheduler } = setup();
+    const events: string[] = [];
+    scheduler.connect(
+      async (m) => {
+        events.push(m.enrollmentId.slice(4));
+        return m.enrollmentId.endsWith('flaky') ? 'retry' : 'done';
+      },
+      { batchSize: 2, afterBatch: async () => void events.push('|') },
+    );
+    for (const name of ['t1', 't2', 't3', 'flaky', 't5']) await scheduler.schedule(touch(name, '2026-11-23T14:00:00.000Z'));
+    // Until before the retry (60 s later) falls due.
+    await scheduler.runUntil(new Date('2026-11-23T14:00:30Z'));
+    // A retried delivery is a delivery of the batch too; the last, short batch ends with the run.
+    expect(events).toEqual(['t1', 't2', '|', 't3', 'flaky', '|', 't5', '|']);
+    // A run that delivers nothing ends no batch.
+    await scheduler.runUntil(new Date('2026-11-23T14:00:40Z'));
+    expect(events).toHaveLength(8);
+  });
+
   it('retries a failed delivery later, then gives up into the dead letters; a cancelled touch never fires', async () => {
     const { scheduler, clock, delivered } = setup();
     scheduler.connect(async (m) => {

@@ -15,9 +15,10 @@ async function adaAfterFirstEmail(options: Parameters<typeof createTestContext>[
   await t.scheduler.fireDue(t.ctx);
   const [first] = t.email.sentTo(ADA.email);
   if (!first) throw new Error('first email not sent');
-  const touch = (await t.store.getEnrollment(ids.enrollmentId))?.touches['intro'];
+  // The first email's Message-ID is kept once, as the enrollment's thread.
+  const thread = (await t.store.getEnrollment(ids.enrollmentId))?.thread;
   t.email.clear();
-  return { t, ...ids, first, messageIdHeader: touch?.messageIdHeader as string };
+  return { t, ...ids, first, messageIdHeader: thread?.messageIdHeader as string };
 }
 
 function reply(fields: Partial<InboundEmail> = {}): InboundEmail {

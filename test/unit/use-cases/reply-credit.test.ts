@@ -42,7 +42,7 @@ describe('replies are credited to the step they answer', () => {
     const enrollment = await t.store.getEnrollment(enrollmentId);
     expect(Object.keys(enrollment?.touches ?? {})).toEqual(['intro', 'check-in', 'customer-story']);
 
-    const outcome = await handleInboundEmail(t.ctx, replyTo(enrollment?.touches['intro']?.messageIdHeader as string));
+    const outcome = await handleInboundEmail(t.ctx, replyTo(enrollment?.thread?.messageIdHeader as string));
     expect(outcome).toMatchObject({ outcome: 'replied', enrollmentId, stopped: true });
 
     const stats = await getSequenceStats(t.ctx, t.sequence.id);
@@ -57,12 +57,12 @@ describe('replies are credited to the step they answer', () => {
     const t = await createTestContext({ settings: { replyDomain: undefined } });
     const { enrollmentId } = await enrollOne(t);
     await sendTouches(t, 3);
-    const touches = (await t.store.getEnrollment(enrollmentId))!.touches;
+    const { touches, thread } = (await t.store.getEnrollment(enrollmentId))!;
     // Later emails of a thread keep no Message-ID of their own: SES's is its MessageId at amazonses.com.
     const sesHeader = (stepId: string) => `<${touches[stepId]!.providerMessageId}@email.amazonses.com>`;
     await handleInboundEmail(
       t.ctx,
-      replyTo('<x>', { inReplyTo: ['<not-ours@example.com>'], references: [touches['intro']!.messageIdHeader!, sesHeader('customer-story')] }),
+      replyTo('<x>', { inReplyTo: ['<not-ours@example.com>'], references: [thread!.messageIdHeader, sesHeader('customer-story')] }),
     );
     expect(await t.store.getCounters(t.sequence.id)).toMatchObject({ 'step.customer-story.replied': 1 });
   });

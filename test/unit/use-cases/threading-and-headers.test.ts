@@ -9,6 +9,7 @@ import {
   verifyReplyToken,
   verifyUnsubscribeToken,
 } from '../../../functions/domain/tokens.js';
+import { pauseEnrollment } from '../../../functions/use-cases/pause-enrollment.js';
 import { ADA, createTestContext, enrollOne, TEST_SETTINGS } from '../../fakes/test-context.js';
 
 const FIRST_SUBJECT = 'Your Northwind Analytics request';
@@ -39,17 +40,17 @@ describe('email threading', () => {
       expect(followUp?.headers.References).toBe(firstId);
     }
     expect((await t.store.getEnrollment(enrollmentId))?.thread).toEqual({ messageIdHeader: firstId, subject: FIRST_SUBJECT });
-    expect((await t.store.getEnrollment(enrollmentId))?.touches.intro?.messageIdHeader).toBe(firstId);
   });
 
-  it('only the thread’s first email keeps its Message-ID and subject on its record; a reply to a later one still finds the enrollment', async () => {
+  it('the thread’s Message-ID and subject are kept once, on the enrollment; a reply to a later email still finds the enrollment', async () => {
     const t = await createTestContext({ settings: { replyDomain: undefined } });
     const { enrollmentId } = await enrollOne(t);
     await t.scheduler.fireAll(t.ctx);
     const enrollment = await t.store.getEnrollment(enrollmentId);
-    // Every write of the enrollment item is billed by its size: later emails carry only their SES MessageId.
-    expect(enrollment?.touches.intro).toMatchObject({ messageIdHeader: messageIdOf(t, 0), subject: FIRST_SUBJECT });
-    for (const stepId of ['customer-story', 'break-up']) {
+    // Every write of the enrollment item is billed by its size: the thread is the one copy
+    // of the first Message-ID and subject, and every email record carries only its SES MessageId.
+    expect(enrollment?.thread).toEqual({ messageIdHeader: messageIdOf(t, 0), subject: FIRST_SUBJECT });
+    for (const stepId of ['intro', 'customer-story', 'break-up']) {
       expect(enrollment?.touches[stepId], stepId).not.toHaveProperty('messageIdHeader');
       expect(enrollment?.touches[stepId], stepId).not.toHaveProperty('subject');
       expect(enrollment?.touches[stepId]?.providerMessageId, stepId).toBeTruthy();
@@ -67,6 +68,25 @@ describe('email threading', () => {
       headers: {},
     });
     expect(outcome).toMatchObject({ enrollmentId, matchedBy: 'thread' });
+  });
+
+  it('a first email recorded without its advance (an auto-reply pause landed during the send) keeps its Message-ID, and the catch-up threads from it', async () => {
+    const t = await createTestContext({ emailLatency: 30 });
+    const { enrollmentId } = await enrollOne(t);
+    const sending = t.scheduler.fireDue(t.ctx);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await pauseEnrollment(t.ctx, { enrollmentId, reason: 'auto-reply', resumeAt: new Date(t.clock.now().getTime() + 86_400_000) });
+    await sending;
+    const paused = await t.store.getEnrollment(enrollmentId);
+    expect(paused).toMatchObject({ status: 'paused', stepIndex: 0 });
+    expect(paused?.thread).toBeUndefined();
+    expect(paused?.touches.intro).toMatchObject({ status: 'sent', messageIdHeader: messageIdOf(t, 0), subject: FIRST_SUBJECT });
+
+    // The pause ends on its own: the touch worker resumes, finds the intro on record and moves on.
+    await t.scheduler.fireAll(t.ctx);
+    expect(t.email.sent.map((m) => m.touch?.stepId)).toEqual(['intro', 'customer-story', 'break-up']);
+    expect(t.email.sent[1]?.headers['In-Reply-To']).toBe(messageIdOf(t, 0));
+    expect((await t.store.getEnrollment(enrollmentId))?.thread).toEqual({ messageIdHeader: messageIdOf(t, 0), subject: FIRST_SUBJECT });
   });
 
   it('if the first email never went out, the next one starts the thread with the first email’s subject', async () => {
