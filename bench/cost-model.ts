@@ -12,7 +12,7 @@
  * a message gets (below), and X-Ray's default sampling.
  */
 import type { TouchQueue } from '../functions/domain/touch-message.js';
-import { FOLLOWUP_ENGINE_DEFAULTS } from '../infra/engine-props.js';
+import { FOLLOWUP_ENGINE_DEFAULTS, type FollowupEngineProps } from '../infra/engine-props.js';
 import { HANDLERS, type HandlerSpec } from '../infra/handlers.js';
 import { LATENCY_MS, PLATFORM_LOG_BYTES_PER_INVOCATION, type BurstResult } from './burst.js';
 import { PRICES, type EngineBenchResult } from './engine.js';
@@ -40,10 +40,11 @@ export const STEP_FUNCTIONS_TRANSITIONS_PER_EXECUTION = 2;
  * (engine prop `twilioStatusCallbacks`): a Lambda function URL costs nothing beyond the
  * invocation; API Gateway's HTTP API costs per request.
  */
-const CALLBACK_ENTRY =
-  FOLLOWUP_ENGINE_DEFAULTS.twilioStatusCallbacks === 'functionUrl'
-    ? { item: 'function url callbacks', pricePerMillion: 0 }
-    : { item: 'api gateway callbacks', pricePerMillion: PRICES.apiGatewayHttpPerMillionRequests };
+const CALLBACK_ENTRIES = {
+  functionUrl: { item: 'function url callbacks', pricePerMillion: 0 },
+  httpApi: { item: 'api gateway callbacks', pricePerMillion: PRICES.apiGatewayHttpPerMillionRequests },
+} as const satisfies Record<NonNullable<FollowupEngineProps['twilioStatusCallbacks']>, { item: string; pricePerMillion: number }>;
+const CALLBACK_ENTRY: { item: string; pricePerMillion: number } = CALLBACK_ENTRIES[FOLLOWUP_ENGINE_DEFAULTS.twilioStatusCallbacks];
 const entryItem = (channel: TouchQueue) => (channel === 'email' ? 'eventbridge ses events' : CALLBACK_ENTRY.item);
 
 /** X-Ray: Lambda's sampling, the first request each second and 5 % of the rest; $5 per million traces. */

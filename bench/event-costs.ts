@@ -3,8 +3,9 @@
  * the real handler as Lambda runs it, against dynalite with the capacity meter:
  * - SES events (configuration set → EventBridge → the sesEvents function): delivery,
  *   open, click;
- * - Twilio status callbacks (the twilioWebhook function's URL, as the stack deploys them
- *   by default — engine prop `twilioStatusCallbacks` — signed over that URL): sent,
+ * - Twilio status callbacks through the twilioWebhook function's URL, signed over that
+ *   URL (engine prop `twilioStatusCallbacks: 'functionUrl'`; the default API route runs the
+ *   same handler and use case, and the cost model prices the entry the default uses): sent,
  *   delivered.
  * Per event: DynamoDB requests and units, the log bytes the handler wrote, and its
  * in-process time.

@@ -283,15 +283,17 @@ export interface FollowupEngineProps {
 
   /**
    * Where Twilio posts the delivery status of each SMS touch (2–3 callbacks per message):
+   * - `'httpApi'`: the API's `POST /webhooks/twilio/status` route, with its per-route
+   *   throttle and metrics.
    * - `'functionUrl'`: the Twilio webhook function's own Lambda function URL (no charge per
-   *   request; API Gateway's is $1 per million). The function checks Twilio's signature
-   *   over that URL and answers only status callbacks there. Unthrottled by API Gateway:
-   *   a flood of unsigned requests is refused with a 403 by the function.
-   * - `'httpApi'`: the API's `POST /webhooks/twilio/status` route (per-route throttle and
-   *   metrics), e.g. where an organisation's policy forbids public function URLs.
+   *   request; API Gateway's is $1 per million, about $0.0025 per 1,000 SMS). The function
+   *   checks Twilio's signature over that URL and answers only status callbacks there. Not
+   *   the default because nothing throttles it: a flood of unsigned requests is refused with
+   *   a 403, but each is an invocation of the function that also answers inbound SMS (STOP),
+   *   so a flood could take the concurrency STOP needs.
    * Inbound SMS and voice webhooks always use the API.
    *
-   * @default 'functionUrl'
+   * @default 'httpApi'
    */
   readonly twilioStatusCallbacks?: 'functionUrl' | 'httpApi';
 
@@ -420,7 +422,7 @@ export const FOLLOWUP_ENGINE_DEFAULTS = {
   logLevel: 'INFO',
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
   routeThrottles: ROUTE_THROTTLE_DEFAULTS,
-  twilioStatusCallbacks: 'functionUrl',
+  twilioStatusCallbacks: 'httpApi',
   tracing: false,
   dashboard: true,
   console: { mfa: 'optional' },

@@ -388,7 +388,15 @@ describe('HTTP API', () => {
   });
 });
 
-describe('Twilio status callbacks (function URL, the default)', () => {
+describe("Twilio status callbacks through a function URL (twilioStatusCallbacks: 'functionUrl')", () => {
+  // Opt-in: a function URL has no API Gateway throttle in front of it (the default keeps the API's route).
+  let template: Template;
+  let resources: Resources;
+  beforeAll(() => {
+    ({ template } = templateOf({ engine: { twilioStatusCallbacks: 'functionUrl' } }));
+    resources = template.toJSON().Resources as Resources;
+  });
+
   it("go to the Twilio webhook function's own URL (auth NONE: the function checks Twilio's signature), which the SMS worker gives Twilio", () => {
     const webhook = functionsByHandler(resources).twilioWebhook!;
     template.resourceCountIs('AWS::Lambda::Url', 1);
@@ -591,7 +599,8 @@ describe('other configurations', () => {
     minimal = minimalTemplate.toJSON().Resources as Resources;
   });
 
-  it("with twilioStatusCallbacks 'httpApi': no function URL, status callbacks on the API's route", () => {
+  it("with twilioStatusCallbacks 'httpApi' (the default): no function URL, status callbacks on the API's route", () => {
+    template.resourceCountIs('AWS::Lambda::Url', 0);
     minimalTemplate.resourceCountIs('AWS::Lambda::Url', 0);
     expect(functionsByHandler(minimal).smsTouchWorker!.props.Environment.Variables.TWILIO_STATUS_CALLBACK_URL).toBeUndefined();
     expect((minimalTemplate.toJSON().Outputs as Record<string, { Value: unknown }>).TwilioStatusCallbackUrl!.Value).toBe(
