@@ -2,7 +2,7 @@
  * The enrollment state machine and the small rules around it (docs/architecture.md, "The enrollment lifecycle"). Pure.
  */
 import type { Channel, PublishedSequence, StepDefinition } from './sequence.js';
-import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect } from './records.js';
+import { ENDED_STATUSES, type Enrollment, type EnrollmentStatus, type Prospect, type TouchRecord } from './records.js';
 import { BLOCKING_CONSENT, type ConsentChannel } from './people-steps.js';
 import { normalizeMessageId, sesMessageIdOf } from './email-reply.js';
 
@@ -176,6 +176,17 @@ export function statusChangeDeltas(from: EnrollmentStatus, to: EnrollmentStatus)
 }
 
 /** The last step that reached the prospect (on `channel`, when given): a reply or a conversion is credited to it. */
+/**
+ * The thread a recorded email starts, when the enrollment has none yet: a first email that
+ * was recorded without its advance (a pause landed during its send) carries its Message-ID
+ * and subject on its touch record until the enrollment moves past it (the touch worker's
+ * catch-up, or a resume by hand), which then keeps them as the enrollment's thread.
+ */
+export function threadStartedBy(enrollment: Pick<Enrollment, 'thread'>, touch: Pick<TouchRecord, 'channel' | 'messageIdHeader' | 'subject'>): Enrollment['thread'] {
+  if (enrollment.thread || touch.channel !== 'email' || !touch.messageIdHeader || !touch.subject) return undefined;
+  return { messageIdHeader: touch.messageIdHeader, subject: touch.subject };
+}
+
 export function lastSentStep(enrollment: Enrollment, channel?: Channel): string | undefined {
   let latest: { stepId: string; stepIndex: number } | undefined;
   for (const touch of Object.values(enrollment.touches)) {

@@ -2,7 +2,7 @@
  * Resumes a paused enrollment by hand: the pending step goes out at the next allowed
  * time, never earlier than it was planned before the pause.
  */
-import { addressFor, checkTransition, statusChangeDeltas } from '../domain/enrollment.js';
+import { addressFor, checkTransition, statusChangeDeltas, threadStartedBy } from '../domain/enrollment.js';
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
 import type { Enrollment } from '../domain/records.js';
 import { actedBy, EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context.js';
@@ -53,10 +53,13 @@ export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentI
   const touch = planned && planned > plan.touch.dueAt ? scheduledTouchFor({ ...enrollment, stepIndex: plan.index }, planned, prospect, plan.step?.channel) : plan.touch;
 
   await ctx.scheduler.schedule(touch);
+  // Moving past a first email sent during the pause: it starts the thread the follow-ups reply in.
+  const thread = alreadySent ? threadStartedBy(enrollment, done) : undefined;
   const written = await ctx.store.advanceEnrollment({
     enrollmentId: enrollment.id,
     expected: { status: 'paused', run: enrollment.run, stepIndex: enrollment.stepIndex },
     next: {
+      ...(thread ? { thread } : {}),
       status: 'active',
       stepIndex: plan.index,
       nextTouchAt: touch.dueAt,

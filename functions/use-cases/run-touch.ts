@@ -18,7 +18,7 @@
  * error. A step already on record is never sent again.
  */
 import { addressHash } from '../domain/address-hash.js';
-import { checkTransition, counterKeys, statusChangeDeltas, type StatusAfter } from '../domain/enrollment.js';
+import { checkTransition, counterKeys, statusChangeDeltas, threadStartedBy, type StatusAfter } from '../domain/enrollment.js';
 import type { Enrollment, Prospect, Suppression, TouchClaim, TouchRecord } from '../domain/records.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import { decideAfterStep, decideTouch, type TouchDecision } from '../domain/touch-decision.js';
@@ -79,7 +79,7 @@ async function carryOut(
     case 'catch-up':
       // The send is on record, but the enrollment could not move on (a pause landed during
       // the send, or the write after it failed). Move on without sending it again.
-      await moveOn(ctx, state, decision.touch, {}, threadFrom(state.enrollment, decision.touch), { alreadyRecorded: true });
+      await moveOn(ctx, state, decision.touch, {}, threadStartedBy(state.enrollment, decision.touch), { alreadyRecorded: true });
       return stale(ctx, message, 'step already executed in this run; moved on');
     case 'skip':
       return skipStep(ctx, state, decision.reason);
@@ -386,12 +386,6 @@ async function persistAdvance(ctx: SendingContext, advance: EnrollmentAdvance): 
 function withoutThread(touch: TouchRecord): TouchRecord {
   const { messageIdHeader: _header, subject: _subject, ...rest } = touch;
   return rest;
-}
-
-/** The thread to start from a recorded first email, when the enrollment has none yet. */
-function threadFrom(enrollment: Enrollment, touch: TouchRecord): Enrollment['thread'] {
-  if (enrollment.thread || touch.channel !== 'email' || !touch.messageIdHeader || !touch.subject) return undefined;
-  return { messageIdHeader: touch.messageIdHeader, subject: touch.subject };
 }
 
 /** The enrollment was stopped after our claim: the touch still happened, so it stays on record. */

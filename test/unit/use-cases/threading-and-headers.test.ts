@@ -10,6 +10,7 @@ import {
   verifyUnsubscribeToken,
 } from '../../../functions/domain/tokens.js';
 import { pauseEnrollment } from '../../../functions/use-cases/pause-enrollment.js';
+import { resumeEnrollment } from '../../../functions/use-cases/resume-enrollment.js';
 import { ADA, createTestContext, enrollOne, TEST_SETTINGS } from '../../fakes/test-context.js';
 
 const FIRST_SUBJECT = 'Your Northwind Analytics request';
@@ -87,6 +88,23 @@ describe('email threading', () => {
     expect(t.email.sent.map((m) => m.touch?.stepId)).toEqual(['intro', 'customer-story', 'break-up']);
     expect(t.email.sent[1]?.headers['In-Reply-To']).toBe(messageIdOf(t, 0));
     expect((await t.store.getEnrollment(enrollmentId))?.thread).toEqual({ messageIdHeader: messageIdOf(t, 0), subject: FIRST_SUBJECT });
+  });
+
+  it('a first email recorded without its advance, then resumed by hand: the resume threads from it, the follow-ups reply in its thread', async () => {
+    const t = await createTestContext({ emailLatency: 30 });
+    const { enrollmentId } = await enrollOne(t);
+    const sending = t.scheduler.fireDue(t.ctx);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await pauseEnrollment(t.ctx, { enrollmentId, reason: 'paused by hand' });
+    await sending;
+    expect((await t.store.getEnrollment(enrollmentId))?.thread).toBeUndefined();
+
+    await resumeEnrollment(t.ctx, { enrollmentId });
+    expect((await t.store.getEnrollment(enrollmentId))?.thread).toEqual({ messageIdHeader: messageIdOf(t, 0), subject: FIRST_SUBJECT });
+    await t.scheduler.fireAll(t.ctx);
+    expect(t.email.sent.map((m) => m.touch?.stepId)).toEqual(['intro', 'customer-story', 'break-up']);
+    expect(t.email.sent[1]?.subject).toBe(`Re: ${FIRST_SUBJECT}`);
+    expect(t.email.sent[1]?.headers['In-Reply-To']).toBe(messageIdOf(t, 0));
   });
 
   it('if the first email never went out, the next one starts the thread with the first email’s subject', async () => {
