@@ -405,6 +405,13 @@ export interface EnrollmentStore {
    * already updated), so callers bump counters only on 'ok' and repeats stay idempotent.
    */
   updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult>;
+  /**
+   * Marks that the person replied during `run` while the enrollment kept going (a sequence
+   * with `stopOnReply: false`): ONE conditional write on the enrollment item (`repliedRun`).
+   * 'ok' the first time in that run, 'conflict' after (or for another run, or no
+   * enrollment), so the funnel counts each run that got a reply once.
+   */
+  markReplied(enrollmentId: string, run: number): Promise<ConditionalWriteResult>;
 }
 
 /** Exactly-once touches. */

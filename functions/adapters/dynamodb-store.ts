@@ -156,6 +156,9 @@ export class DynamoDbStore implements Store {
   updateTouchStatus(...args: Parameters<Store['updateTouchStatus']>): ReturnType<Store['updateTouchStatus']> {
     return this.enrollments.updateTouchStatus(...args);
   }
+  markReplied(...args: Parameters<Store['markReplied']>): ReturnType<Store['markReplied']> {
+    return this.enrollments.markReplied(...args);
+  }
 
   // ----- Claims ---------------------------------------------------------------
   claimTouch(...args: Parameters<Store['claimTouch']>): ReturnType<Store['claimTouch']> {

@@ -164,6 +164,8 @@ export const counterKeys = {
   versionEnrolled: (version: number) => `version.${version}.enrolled`,
   /** Runs that got their first touch (the funnel's "touched"). */
   touched: 'touched',
+  /** Runs that got a reply and kept going (`stopOnReply: false`): with `status.replied`, the funnel's "replied". */
+  repliedAndContinued: 'repliedAndContinued',
   step: (stepId: string, what: StepCounter) => `step.${stepId}.${what}`,
   /** How often each outcome was logged on a call or task step. */
   outcome: (stepId: string, outcome: string) => `step.${stepId}.outcome.${outcome}`,

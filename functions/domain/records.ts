@@ -170,6 +170,8 @@ export interface Enrollment {
    * `enrolled` event is a timeline item.
    */
   enrolledEvent?: { actor?: TimelineEvent['actor'] };
+  /** The run in which the person replied while the enrollment kept going (`stopOnReply: false`): counted once in the funnel. */
+  repliedRun?: number;
 }
 
 /** A claim on one touch: whoever holds it is the only one allowed to send it. */

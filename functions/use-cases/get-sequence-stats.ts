@@ -99,7 +99,8 @@ export async function getSequenceStats(ctx: UseCaseContext, sequenceId: string):
     funnel: {
       enrolled: count(counterKeys.enrolled),
       touched: count(counterKeys.touched),
-      replied: enrollments.replied,
+      // Stopped by their reply, or replied and kept going (stopOnReply: false).
+      replied: enrollments.replied + count(counterKeys.repliedAndContinued),
       optedOut: enrollments.opted_out,
       bounced: enrollments.bounced,
       completed: enrollments.completed,

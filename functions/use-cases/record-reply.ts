@@ -77,9 +77,11 @@ export async function recordReply(
     },
   ]);
   if (!isEnded(enrollment.status)) {
-    if (stepId) {
-      await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas: { [counterKeys.step(stepId, 'replied')]: 1 }, at: ctx.clock.now() });
-    }
+    const deltas: Record<string, number> = stepId ? { [counterKeys.step(stepId, 'replied')]: 1 } : {};
+    // The funnel counts people, not replies: this run's first reply only (the mark first, so a
+    // crash between the two writes loses a count and never counts twice).
+    if ((await ctx.store.markReplied(enrollment.id, enrollment.run)) === 'ok') deltas[counterKeys.repliedAndContinued] = 1;
+    if (Object.keys(deltas).length > 0) await ctx.store.addToCounters({ sequenceId: enrollment.sequenceId, deltas, at: ctx.clock.now() });
   }
   await announceReply(ctx, enrollment, thread, false);
   return { ...(sequence ? { sequence } : {}), stopped: false };

@@ -50,6 +50,7 @@ const STORE_METHODS = [
   'advanceEnrollment',
   'recordTouch',
   'updateTouchStatus',
+  'markReplied',
   'claimTouch',
   'releaseTouchClaim',
   'claimTouchDay',
@@ -226,6 +227,10 @@ export class InMemoryStore implements Store {
   async updateTouchStatus(...args: Parameters<Store['updateTouchStatus']>): ReturnType<Store['updateTouchStatus']> {
     this.count('updateTouchStatus');
     return this.enrollments.updateTouchStatus(...args);
+  }
+  async markReplied(...args: Parameters<Store['markReplied']>): ReturnType<Store['markReplied']> {
+    this.count('markReplied');
+    return this.enrollments.markReplied(...args);
   }
 
   // ----- Claims ---------------------------------------------------------------

@@ -18,7 +18,7 @@ import type {
   TouchStatusUpdate,
 } from '../../ports.js';
 import { checkStartKey, decodeCursor, encodeCursor, type StartKey } from './cursors.js';
-import { absent, and, enrollmentIs, equals, exists, or, runEnded, touchIs, Update } from './conditions.js';
+import { absent, and, enrollmentIs, equals, exists, lessThan, or, runEnded, touchIs, Update } from './conditions.js';
 import {
   enrollmentFromItem,
   enrollmentIdsOfItem,
@@ -314,6 +314,12 @@ export class DynamoEnrollments implements EnrollmentStore {
     if (update.answeredBy !== undefined) write.set(['touches', update.stepId, 'answeredBy'], update.answeredBy);
     if (update.durationSeconds !== undefined) write.set(['touches', update.stepId, 'durationSeconds'], update.durationSeconds);
     return this.table.update(key, write, touchIs(update.stepId, update.providerMessageId, update.from));
+  }
+
+  async markReplied(enrollmentId: string, run: number): Promise<ConditionalWriteResult> {
+    const key = enrollmentKeyOfId(enrollmentId);
+    if (!key) return 'conflict';
+    return this.table.update(key, new Update().set('repliedRun', run), and(exists(), equals('run', run), or(absent('repliedRun'), lessThan('repliedRun', run))));
   }
 }
 

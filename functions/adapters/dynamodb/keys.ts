@@ -34,7 +34,10 @@
  * import are the enrollment's own), like the steps skipped at enrollment (no usable
  * address), which are `skipped` touch records: the prospect view tells both on the
  * timeline, and a restart writes the ended run's as timeline items before replacing it.
- * Enrollments written before `enrolledEvent` have a timeline item instead. The email and
+ * Enrollments written before `enrolledEvent` have a timeline item instead. `repliedRun`
+ * on the enrollment is the run in which the person replied and the enrollment kept going
+ * (`stopOnReply: false`), set once per run by a conditional write (`markReplied`), so the
+ * funnel counts that person once however often they reply. The email and
  * search lookups live on the profile (index keys, no pointer items).
  *
  * `addressHash` = `addressHash()` from domain/address-hash.ts (sha256 hex of the trimmed,

@@ -248,6 +248,13 @@ export class FakeEnrollments implements EnrollmentStore {
     if (update.durationSeconds !== undefined) touch.durationSeconds = update.durationSeconds;
     return 'ok';
   }
+
+  async markReplied(enrollmentId: string, run: number): Promise<ConditionalWriteResult> {
+    const enrollment = this.tables.enrollments.get(enrollmentId);
+    if (!enrollment || enrollment.run !== run || (enrollment.repliedRun !== undefined && enrollment.repliedRun >= run)) return 'conflict';
+    enrollment.repliedRun = run;
+    return 'ok';
+  }
 }
 
 function checkProspectId(prospectId: string): void {

@@ -169,3 +169,38 @@ describe('DynamoDbStore touch records on dynalite', () => {
     expect((await store.getEnrollment('p8.seq'))?.touches['intro']).toEqual(sentTouch({ status: 'delivered' }));
   });
 });
+
+describe.each(implementations)('Store.markReplied: %s', (_name, makeStore) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await makeStore();
+    await store.putEnrollmentBatch({ prospects: [prospect('p1')], enrollments: [enrollment('p1', { intro: sentTouch() })], timeline: [] });
+  });
+
+  it("is 'ok' once per run: the funnel counts a person who replied and kept going once", async () => {
+    expect(await store.markReplied('p1.seq', 1)).toBe('ok');
+    expect(await store.markReplied('p1.seq', 1)).toBe('conflict');
+    expect((await store.getEnrollment('p1.seq'))?.repliedRun).toBe(1);
+    // Another run's mark, and an enrollment that is not there, are conflicts that write nothing.
+    expect(await store.markReplied('p1.seq', 2)).toBe('conflict');
+    expect(await store.markReplied('nobody.seq', 1)).toBe('conflict');
+    expect(await store.getEnrollment('nobody.seq')).toBeUndefined();
+  });
+
+  it('counts again in a later run of the same enrollment', async () => {
+    expect(await store.markReplied('p1.seq', 1)).toBe('ok');
+    const first = await store.getEnrollment('p1.seq');
+    if (!first) throw new Error('no enrollment');
+    expect(await store.restartEnrollment({ ...first, run: 2, status: 'active', stepIndex: 0, touches: {} }, 1)).toBe('conflict');
+    await store.advanceEnrollment({
+      enrollmentId: 'p1.seq',
+      expected: { status: 'active', run: 1, stepIndex: 1 },
+      next: { status: 'completed', stepIndex: 2, nextTouchAt: undefined, pendingScheduleName: undefined, updatedAt: T0, endedAt: T0 },
+    });
+    const ended = await store.getEnrollment('p1.seq');
+    if (!ended) throw new Error('no enrollment');
+    expect(await store.restartEnrollment({ ...ended, run: 2, status: 'active', stepIndex: 0, touches: {}, repliedRun: undefined }, 1)).toBe('ok');
+    expect(await store.markReplied('p1.seq', 2)).toBe('ok');
+    expect(await store.markReplied('p1.seq', 1)).toBe('conflict');
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundEmail } from '../../../functions/domain/email-reply.js';
 import { createReplyToken, createUnsubscribeToken } from '../../../functions/domain/tokens.js';
+import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
 import { handleInboundEmail } from '../../../functions/use-cases/handle-inbound-email.js';
 import { RetryableNotificationError } from '../../../functions/use-cases/notify-owner.js';
 import { RecordingLogger } from '../../fakes/logger.js';
@@ -255,5 +256,15 @@ describe('handleInboundEmail: a redelivered reply (same Message-ID)', () => {
     // Another message from the same person is another reply.
     await handleInboundEmail(t.ctx, reply({ recipients: [first.replyTo as string], messageId: '<CAF-reply-2@mail.gmail.com>' }));
     expect(await t.store.getCounters(EXAMPLE_SEQUENCE_ID)).toMatchObject({ 'step.intro.replied': 2 });
+  });
+
+  it('with stopOnReply: false the funnel counts the person who replied once, however often they reply', async () => {
+    const { t, first } = await adaAfterFirstEmail({ tweak: (s) => void (s.definition.stopOnReply = false) });
+    await handleInboundEmail(t.ctx, reply({ recipients: [first.replyTo as string] }));
+    await handleInboundEmail(t.ctx, reply({ recipients: [first.replyTo as string], messageId: '<CAF-reply-2@mail.gmail.com>' }));
+    const stats = await getSequenceStats(t.ctx, EXAMPLE_SEQUENCE_ID);
+    expect(stats.funnel).toMatchObject({ enrolled: 1, touched: 1, replied: 1 });
+    expect(stats.enrollments.active).toBe(1);
+    expect(stats.steps.find((s) => s.stepId === 'intro')?.replied).toBe(2);
   });
 });
