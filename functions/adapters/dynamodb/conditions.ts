@@ -10,6 +10,7 @@
  */
 import { ENDED_STATUSES, type EnrollmentStatus } from '../../domain/records.js';
 import { clean } from './items.js';
+import { TOUCHES_ATTRIBUTE, touchFieldPath, type StoredTouchField } from './enrollment-storage.js';
 
 /** An attribute, or a path into maps: `['touches', stepId, 'status']`. */
 export type Path = string | readonly string[];
@@ -92,12 +93,23 @@ export const claimIs = (claim: { run: number; stepIndex: number; leaseUntilMs: n
     equals(['claim', 'leaseUntilMs'], claim.leaseUntilMs),
   );
 
+/**
+ * A field of the touch record of `stepId` passes `test`: under its short name when the
+ * record has it, else under its long name (a record written before enrollment-storage.ts). A
+ * record with both reads as its short one, so a status a newer write set is never judged
+ * by the older one left beside it.
+ */
+const touchField = (stepId: string, field: StoredTouchField, test: (path: Path) => Condition): Condition => {
+  const short = touchFieldPath(stepId, field);
+  return or(test(short), and(absent(short), test([TOUCHES_ATTRIBUTE, stepId, field])));
+};
+
 /** The touch of `stepId` is the message `providerMessageId`, in one of `statuses`. */
 export const touchIs = (stepId: string, providerMessageId: string, statuses: readonly string[]): Condition =>
   and(
     exists(),
-    equals(['touches', stepId, 'providerMessageId'], providerMessageId),
-    oneOf(['touches', stepId, 'status'], statuses),
+    touchField(stepId, 'providerMessageId', (path) => equals(path, providerMessageId)),
+    touchField(stepId, 'status', (path) => oneOf(path, statuses)),
   );
 
 /** The version is newer than the one stored (or nothing is stored): pointers never move back. */

@@ -28,7 +28,6 @@ import {
   profileHashesByChannel,
   profileItem,
   prospectFromItem,
-  storedTouch,
   toItem,
   type Entity,
   type Item,
@@ -48,6 +47,7 @@ import {
   type Key,
 } from './keys.js';
 import type { Table } from './requests.js';
+import { storedThread, storedTime, storedTouch, touchFieldPath, touchPath } from './enrollment-storage.js';
 import { timelinePut } from './timeline.js';
 
 export class DynamoEnrollments implements EnrollmentStore {
@@ -274,18 +274,22 @@ export class DynamoEnrollments implements EnrollmentStore {
     const update = new Update()
       .set('status', next.status)
       .set('stepIndex', next.stepIndex)
-      .set('updatedAt', next.updatedAt)
+      .set('updatedAt', storedTime(next.updatedAt))
       // The by-sequence index follows status, step and next touch.
       .set('seqSort', sequenceSort({ ...next, prospectId: ids.prospectId }));
     // Scheduling fields describe "what is pending now": absent means nothing is pending.
-    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt', 'awaitingTask'] as const) update.setOrRemove(field, next[field]);
+    // Times as the item stores them (enrollment-storage.ts).
+    for (const field of ['nextTouchAt', 'resumeAt'] as const) update.setOrRemove(field, next[field] === undefined ? undefined : storedTime(next[field]));
+    for (const field of ['pendingScheduleName', 'awaitingTask'] as const) update.setOrRemove(field, next[field]);
     // History fields are only ever set.
-    for (const field of ['thread', 'endedAt', 'endReason', 'lastTaskOutcome'] as const) {
+    if (next.thread !== undefined) update.set('thread', storedThread(next.thread));
+    if (next.endedAt !== undefined) update.set('endedAt', storedTime(next.endedAt));
+    for (const field of ['endReason', 'lastTaskOutcome'] as const) {
       if (next[field] !== undefined) update.set(field, next[field]);
     }
     // Whoever advances the enrollment ends any claim on it.
     update.remove('claim');
-    if (advance.touch) update.set(['touches', advance.touch.stepId], storedTouch(advance.touch));
+    if (advance.touch) update.set(touchPath(advance.touch.stepId), storedTouch(advance.touch));
     const condition = advance.expectedTask
       ? and(enrollmentIs(advance.expected), equals(['awaitingTask', 'taskId'], advance.expectedTask.taskId), equals(['awaitingTask', 'attempt'], advance.expectedTask.attempt))
       : enrollmentIs(advance.expected);
@@ -295,7 +299,7 @@ export class DynamoEnrollments implements EnrollmentStore {
   async recordTouch(enrollmentId: string, touch: TouchRecord): Promise<void> {
     const key = enrollmentKeyOfId(enrollmentId);
     if (!key) return;
-    const record = () => new Update().set(['touches', touch.stepId], storedTouch(touch));
+    const record = () => new Update().set(touchPath(touch.stepId), storedTouch(touch));
     // Drops the claim of this step; a claim of another step (a later run) stays.
     const dropped = await this.table.update(
       key,
@@ -309,10 +313,12 @@ export class DynamoEnrollments implements EnrollmentStore {
   async updateTouchStatus(update: TouchStatusUpdate): Promise<ConditionalWriteResult> {
     const key = enrollmentKeyOfId(update.enrollmentId);
     if (!key || update.from.length === 0) return 'conflict';
-    const write = new Update().set(['touches', update.stepId, 'status'], update.status);
-    if (update.error !== undefined) write.set(['touches', update.stepId, 'error'], update.error);
-    if (update.answeredBy !== undefined) write.set(['touches', update.stepId, 'answeredBy'], update.answeredBy);
-    if (update.durationSeconds !== undefined) write.set(['touches', update.stepId, 'durationSeconds'], update.durationSeconds);
+    // Short names only, also on a record of an earlier version: its long `status` stays
+    // beside the new `s`, which the reader and `touchIs` take over it.
+    const write = new Update().set(touchFieldPath(update.stepId, 'status'), update.status);
+    for (const field of ['error', 'answeredBy', 'durationSeconds'] as const) {
+      if (update[field] !== undefined) write.set(touchFieldPath(update.stepId, field), update[field]);
+    }
     return this.table.update(key, write, touchIs(update.stepId, update.providerMessageId, update.from));
   }
 

@@ -30,6 +30,17 @@ import {
   touchDayAttribute,
   type Key,
 } from './keys.js';
+import {
+  ENROLLMENT_TIME_FIELDS,
+  restoreEnrollmentTimes,
+  storedThread,
+  storedTime,
+  storedTouch,
+  threadFromStored,
+  TOUCHES_ATTRIBUTE,
+  touchFromStored,
+  type StoredTouch,
+} from './enrollment-storage.js';
 
 export type Item = Record<string, unknown>;
 
@@ -139,14 +150,18 @@ export function prospectFromItem(item: Item): Prospect {
 
 /**
  * An enrollment with its bySequence keys. Its ids are its key (`P#<prospectId>`,
- * `E#<sequenceId>`), so the item does not repeat them, and its touch records are kept as
- * `storedTouch` keeps them: every write of the item is billed by its size.
+ * `E#<sequenceId>`), so the item does not repeat them, and its touch records are kept in
+ * their storage form (enrollment-storage.ts): every write of the item is billed by its size.
  */
 export function enrollmentItem(enrollment: Enrollment): Item {
-  const touches: Record<string, Item> = {};
-  for (const [stepId, touch] of Object.entries(enrollment.touches)) touches[stepId] = storedTouch(touch);
-  const { id: _id, prospectId: _prospectId, sequenceId: _sequenceId, ...fields } = enrollment;
-  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', { ...fields, touches }), ...enrollmentIndexKeys(enrollment) };
+  const { id: _id, prospectId: _prospectId, sequenceId: _sequenceId, touches, thread, ...fields } = enrollment;
+  const stored: Item = { ...fields };
+  for (const field of ENROLLMENT_TIME_FIELDS) if (fields[field] !== undefined) stored[field] = storedTime(fields[field]);
+  if (thread) stored['thread'] = storedThread(thread);
+  const storedTouches: Record<string, StoredTouch> = {};
+  for (const [stepId, touch] of Object.entries(touches)) storedTouches[stepId] = storedTouch(touch);
+  stored[TOUCHES_ATTRIBUTE] = storedTouches;
+  return { ...toItem(enrollmentKeyOf(enrollment), 'enrollment', stored), ...enrollmentIndexKeys(enrollment) };
 }
 
 /** The ids of an enrollment item (or of its index entry, which carries the table's keys). */
@@ -156,21 +171,13 @@ export function enrollmentIdsOfItem(item: Item): Pick<Enrollment, 'id' | 'prospe
   return { id: enrollmentIdFor(prospectId, sequenceId), prospectId, sequenceId };
 }
 
-/**
- * A touch record as the enrollment item keeps it: under `touches.<stepId>`, without its
- * own copy of the step id (every write of the item is billed by its size, 1 KB a unit).
- */
-export function storedTouch(touch: TouchRecord): Item {
-  const { stepId: _keyed, ...rest } = touch;
-  return clean(rest);
-}
-
 /** An enrollment read back: its ids from its key, each touch record's step id from its own key (older items kept copies). */
 export function enrollmentFromItem(item: Item): Enrollment {
-  const enrollment = fromItem<Enrollment>(item);
+  const { [TOUCHES_ATTRIBUTE]: storedTouches, thread, ...fields } = fromItem<Item>(item);
+  restoreEnrollmentTimes(fields);
   const touches: Record<string, TouchRecord> = {};
-  for (const [stepId, touch] of Object.entries(enrollment.touches ?? {})) touches[stepId] = { ...touch, stepId };
-  return { ...enrollmentIdsOfItem(item), ...enrollment, touches };
+  for (const [stepId, touch] of Object.entries((storedTouches ?? {}) as Record<string, Item>)) touches[stepId] = touchFromStored(stepId, touch);
+  return { ...enrollmentIdsOfItem(item), ...(fields as Omit<Enrollment, 'touches'>), ...(thread ? { thread: threadFromStored(thread as Item) } : {}), touches };
 }
 
 /** A search result as the byName / byCompany / byEmail lookups give it. */
@@ -180,7 +187,9 @@ export function prospectSummaryFromItem(item: Item): ProspectSummary {
 
 /** An enrollment as bySequence projects it. */
 export function enrollmentSummaryFromItem(item: Item): EnrollmentSummary {
-  return { ...enrollmentIdsOfItem(item), ...(pick(item, ENROLLMENT_SUMMARY_FIELDS) as Omit<EnrollmentSummary, 'id'>) };
+  const fields = pick(item, ENROLLMENT_SUMMARY_FIELDS);
+  restoreEnrollmentTimes(fields);
+  return { ...enrollmentIdsOfItem(item), ...(fields as Omit<EnrollmentSummary, 'id'>) };
 }
 
 function pick(item: Item, fields: readonly string[]): Item {

@@ -7,7 +7,7 @@
  * | item                    | pk                 | sk                                  | index keys / notes |
  * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
  * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
- * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. The Enrollment's fields except its ids (`id`, `prospectId`, `sequenceId` are the key, read back from it: every claim and advance is billed by the item's size). Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
+ * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. The Enrollment's fields except its ids (`id`, `prospectId`, `sequenceId` are the key, read back from it: every claim and advance is billed by the item's size); `touches.<stepId>` and `thread` under short names, `createdAt`, `updatedAt`, `nextTouchAt`, `endedAt`, `resumeAt` and each touch's time as epoch milliseconds (enrollment-storage.ts, below). Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
  * | provider event entry    | `P#<prospectId>`   | `T#<at as UTC ISO>#<16 hex>`        | a timeline event that is also its event's replay guard (`appendTimelineOnce`): suffix = sha256 of the provider's event key (`ses:<SES message id>#<type>#<event time>[#<link hash>]`), written with `attribute_not_exists`, so a redelivered open or click adds nothing and writes no `I#` record |
  * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
@@ -154,6 +154,29 @@
  * its step id: the key says it, and every write of the item is billed by its size) carry the provider's
  * message id; delivery reports (SES events, Twilio status callbacks) update them in place
  * with `updateTouchStatus`, conditional on that id, so no message index item is needed.
+ *
+ * A touch record's storage names (`TOUCH_FIELD_NAMES` in enrollment-storage.ts):
+ *
+ * | field             | stored as | field           | stored as |
+ * | ----------------- | --------- | --------------- | --------- |
+ * | stepIndex         | `i`       | subject         | `j`       |
+ * | channel           | `c`       | error           | `e`       |
+ * | status            | `s`       | answeredBy      | `b`       |
+ * | at                | `a` (epoch ms) | durationSeconds | `d`  |
+ * | providerMessageId | `m`       | outcome         | `o`       |
+ * | messageIdHeader   | `h`       | taskId          | `k`       |
+ *
+ * `thread` is `{h: messageIdHeader, j: subject}`. A time is stored as a number only when
+ * it is canonical UTC ISO text (what `toISOString` gives), so it reads back the same; the
+ * enrollment's own time attributes keep their names (bySequence projects them) and read
+ * back as text there too. Why: with the names spelled out and ISO times, the example
+ * sequence's item was 1,174 bytes after its five touches (2 write units per claim,
+ * advance and delivery report); now 846. Items written before this layout keep long
+ * names (`status`, `providerMessageId`, …) and ISO text: the reader takes either, and
+ * `touchIs` matches `s` when the record has it, else `status` (and `m`, else
+ * `providerMessageId`). A delivery report writes the short names only, so an old record
+ * it updated has both, and reads and matches as its short one (the newer): a report never
+ * judges a status by the one it replaced, so none is applied twice or moved back.
  * Replies are matched to touches the same way: the reply's In-Reply-To/References against
  * the `messageIdHeader`/`providerMessageId` of the enrollments of the prospects found by
  * the sender's address (byEmail / byPhone), so the touch worker writes nothing extra.
