@@ -22,6 +22,11 @@ const require = createRequire(import.meta.url);
 /** dynalite's own item size (DynamoDB's rules: names + values, numbers by digits, containers +3 bytes). */
 const { itemSize } = require('dynalite/db/index.js') as { itemSize(item: Item): number };
 
+/** The billed size of a plain (unmarshalled) item, in bytes: what decides its write units (1 KB each). */
+export function itemBytes(item: Record<string, unknown>): number {
+  return itemSize(marshall(item, { removeUndefinedValues: true }) as Item);
+}
+
 interface IndexShape {
   indexName: string;
   keys: string[];

@@ -34,7 +34,7 @@ import { runTouch } from '../functions/use-cases/run-touch.js';
 import { CounterBatch } from '../functions/use-cases/counter-batch.js';
 import { mapWithConcurrency } from '../functions/async/concurrency.js';
 import { touchQueueOf, type TouchQueue } from '../functions/domain/touch-message.js';
-import { CapacityMeter, type CapacityTotals } from './capacity-meter.js';
+import { CapacityMeter, itemBytes, type CapacityTotals } from './capacity-meter.js';
 import { measureEventCosts, type EventCost, type SentLog } from './event-costs.js';
 
 const PROSPECTS = Number(process.env.BENCH_PROSPECTS ?? 10_000);
@@ -248,6 +248,7 @@ export async function runEngineBench(print: (line: string) => void = console.log
     counter.detach();
     const enrollmentItems = (await scanAll(raw, 'touch')).filter((item) => String(item.sk).startsWith('E#'));
     const enrollmentItemKb = Math.max(...enrollmentItems.map((item) => Buffer.byteLength(JSON.stringify(item)) / 1024));
+    const enrollmentItemBytes = Math.max(...enrollmentItems.map(itemBytes));
 
     // --- 3. What a touch's provider events cost: SES events and Twilio status callbacks ---
     const events = await measureEventCosts({ ctx: touchCtx, meter, sent: sentLog, publicUrl: benchSettings().publicUrl });
@@ -262,7 +263,7 @@ export async function runEngineBench(print: (line: string) => void = console.log
     print('');
     print(`DynamoDB requests per touch (happy path, ${touches} touches): ${requestsPerTouch.toFixed(2)}  (target <= 4, no scans)`);
     print(`  by operation    : ${JSON.stringify(byOperation)}`);
-    print(`  enrollment item : ${enrollmentItemKb.toFixed(2)} KB (JSON) after a full sequence`);
+    print(`  enrollment item : ${enrollmentItemBytes} bytes of DynamoDB item size (${enrollmentItemKb.toFixed(2)} KB as JSON) after a full sequence (< 1,024: 1 write unit a write)`);
     for (const channel of ['email', 'sms'] as const) {
       const u = perChannel[channel];
       print(
