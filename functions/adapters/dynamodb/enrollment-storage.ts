@@ -74,49 +74,86 @@ export function touchFromStored(stepId: string, stored: Item): TouchRecord {
   return touch as unknown as TouchRecord;
 }
 
-// ----- The thread ------------------------------------------------------------------------
+// ----- The enrollment's own fields ------------------------------------------------------
 
 type Thread = NonNullable<Enrollment['thread']>;
 
 /** The storage names of the thread's fields (the first email's Message-ID and subject). */
 export const THREAD_FIELD_NAMES = { messageIdHeader: 'h', subject: 'j' } as const satisfies Record<keyof Thread, string>;
 
-export type StoredThread = { [F in keyof Thread as (typeof THREAD_FIELD_NAMES)[F]]: Thread[F] };
-
-export function storedThread(thread: Thread): StoredThread {
-  return { h: thread.messageIdHeader, j: thread.subject };
+/** How the item keeps a field it does not store as it is. */
+interface StoredForm {
+  /** `never`: each form takes its own field's type. */
+  write(value: never): unknown;
+  read(stored: unknown): unknown;
 }
 
-export function threadFromStored(stored: Item): Thread {
-  return {
-    messageIdHeader: (stored[THREAD_FIELD_NAMES.messageIdHeader] ?? stored['messageIdHeader']) as string,
-    subject: (stored[THREAD_FIELD_NAMES.subject] ?? stored['subject']) as string,
-  };
+const time: StoredForm = { write: (at: string) => storedTime(at), read: timeFromStored };
+
+/** A map whose `fields` are times (the rest as they are). */
+const withTimes = (...fields: string[]): StoredForm => ({
+  write: (value: Record<string, unknown>) => mapFields(value, fields, (at) => storedTime(at as string)),
+  read: (stored) => mapFields(stored as Record<string, unknown>, fields, timeFromStored),
+});
+
+/**
+ * The Enrollment fields the item stores in another form. Names stay: the by-sequence index
+ * projects createdAt, updatedAt, nextTouchAt and endedAt by name, and a condition names
+ * `awaitingTask.taskId`; the touches are above.
+ */
+const ENROLLMENT_FORMS = {
+  createdAt: time,
+  updatedAt: time,
+  nextTouchAt: time,
+  endedAt: time,
+  resumeAt: time,
+  thread: {
+    write: (thread: Thread) => ({ [THREAD_FIELD_NAMES.messageIdHeader]: thread.messageIdHeader, [THREAD_FIELD_NAMES.subject]: thread.subject }),
+    read: (stored) => {
+      const thread = stored as Item;
+      return {
+        messageIdHeader: thread[THREAD_FIELD_NAMES.messageIdHeader] ?? thread['messageIdHeader'],
+        subject: thread[THREAD_FIELD_NAMES.subject] ?? thread['subject'],
+      };
+    },
+  },
+  awaitingTask: withTimes('touchDueAt', 'deadlineAt'),
+  lastTaskOutcome: withTimes('at'),
+} satisfies Partial<Record<keyof Enrollment, StoredForm>>;
+
+type StoredFormField = keyof typeof ENROLLMENT_FORMS;
+
+/** An Enrollment field's value as the item stores it (a field without a form of its own as it is). */
+export function storedEnrollmentField<F extends keyof Enrollment>(field: F, value: NonNullable<Enrollment[F]>): unknown {
+  const form = (ENROLLMENT_FORMS as Partial<Record<keyof Enrollment, StoredForm>>)[field];
+  return form ? form.write(value as never) : value;
+}
+
+/** An enrollment item's (or index entry's) fields back in the Enrollment's form, in place. */
+export function restoreEnrollmentFields(fields: Item): void {
+  for (const field of Object.keys(ENROLLMENT_FORMS) as StoredFormField[]) {
+    if (fields[field] !== undefined) fields[field] = ENROLLMENT_FORMS[field].read(fields[field]);
+  }
 }
 
 // ----- Times -----------------------------------------------------------------------------
-
-/**
- * The enrollment's own times stored as numbers (`storedTime`). Names unchanged: the
- * by-sequence index projects createdAt, updatedAt, nextTouchAt and endedAt by name.
- */
-export const ENROLLMENT_TIME_FIELDS = ['createdAt', 'updatedAt', 'nextTouchAt', 'endedAt', 'resumeAt'] as const satisfies readonly (keyof Enrollment)[];
 
 /**
  * Epoch milliseconds (8 bytes of item size against 24 for the text) when the text is
  * exactly what `toISOString` gives back for that instant, so the reader restores the same
  * string; anything else is kept as it came.
  */
-export function storedTime(at: string): number | string {
+function storedTime(at: string): number | string {
   const ms = Date.parse(at);
   return !Number.isNaN(ms) && new Date(ms).toISOString() === at ? ms : at;
 }
 
-export function timeFromStored(value: unknown): unknown {
+function timeFromStored(value: unknown): unknown {
   return typeof value === 'number' ? new Date(value).toISOString() : value;
 }
 
-/** An enrollment item's (or index entry's) times back as ISO text, in place. */
-export function restoreEnrollmentTimes(fields: Item): void {
-  for (const field of ENROLLMENT_TIME_FIELDS) if (fields[field] !== undefined) fields[field] = timeFromStored(fields[field]);
+function mapFields(value: Record<string, unknown>, fields: readonly string[], map: (v: unknown) => unknown): Record<string, unknown> {
+  const out = { ...value };
+  for (const field of fields) if (out[field] !== undefined) out[field] = map(out[field]);
+  return out;
 }

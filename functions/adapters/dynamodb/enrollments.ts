@@ -47,7 +47,7 @@ import {
   type Key,
 } from './keys.js';
 import type { Table } from './requests.js';
-import { storedThread, storedTime, storedTouch, touchFieldPath, touchPath } from './enrollment-storage.js';
+import { storedEnrollmentField, storedTouch, touchFieldPath, touchPath } from './enrollment-storage.js';
 import { timelinePut } from './timeline.js';
 
 export class DynamoEnrollments implements EnrollmentStore {
@@ -271,21 +271,20 @@ export class DynamoEnrollments implements EnrollmentStore {
     const ids = parseEnrollmentId(advance.enrollmentId);
     if (!ids) return 'conflict';
     const { next } = advance;
+    // Every value as the item stores it (enrollment-storage.ts).
+    const stored = <F extends keyof typeof next & keyof Enrollment>(field: F) =>
+      next[field] === undefined ? undefined : storedEnrollmentField(field, next[field] as NonNullable<Enrollment[F]>);
     const update = new Update()
       .set('status', next.status)
       .set('stepIndex', next.stepIndex)
-      .set('updatedAt', storedTime(next.updatedAt))
+      .set('updatedAt', stored('updatedAt'))
       // The by-sequence index follows status, step and next touch.
       .set('seqSort', sequenceSort({ ...next, prospectId: ids.prospectId }));
     // Scheduling fields describe "what is pending now": absent means nothing is pending.
-    // Times as the item stores them (enrollment-storage.ts).
-    for (const field of ['nextTouchAt', 'resumeAt'] as const) update.setOrRemove(field, next[field] === undefined ? undefined : storedTime(next[field]));
-    for (const field of ['pendingScheduleName', 'awaitingTask'] as const) update.setOrRemove(field, next[field]);
+    for (const field of ['nextTouchAt', 'pendingScheduleName', 'resumeAt', 'awaitingTask'] as const) update.setOrRemove(field, stored(field));
     // History fields are only ever set.
-    if (next.thread !== undefined) update.set('thread', storedThread(next.thread));
-    if (next.endedAt !== undefined) update.set('endedAt', storedTime(next.endedAt));
-    for (const field of ['endReason', 'lastTaskOutcome'] as const) {
-      if (next[field] !== undefined) update.set(field, next[field]);
+    for (const field of ['thread', 'endedAt', 'endReason', 'lastTaskOutcome'] as const) {
+      if (next[field] !== undefined) update.set(field, stored(field));
     }
     // Whoever advances the enrollment ends any claim on it.
     update.remove('claim');

@@ -31,12 +31,9 @@ import {
   type Key,
 } from './keys.js';
 import {
-  ENROLLMENT_TIME_FIELDS,
-  restoreEnrollmentTimes,
-  storedThread,
-  storedTime,
+  restoreEnrollmentFields,
+  storedEnrollmentField,
   storedTouch,
-  threadFromStored,
   TOUCHES_ATTRIBUTE,
   touchFromStored,
   type StoredTouch,
@@ -154,10 +151,11 @@ export function prospectFromItem(item: Item): Prospect {
  * their storage form (enrollment-storage.ts): every write of the item is billed by its size.
  */
 export function enrollmentItem(enrollment: Enrollment): Item {
-  const { id: _id, prospectId: _prospectId, sequenceId: _sequenceId, touches, thread, ...fields } = enrollment;
-  const stored: Item = { ...fields };
-  for (const field of ENROLLMENT_TIME_FIELDS) if (fields[field] !== undefined) stored[field] = storedTime(fields[field]);
-  if (thread) stored['thread'] = storedThread(thread);
+  const { id: _id, prospectId: _prospectId, sequenceId: _sequenceId, touches, ...fields } = enrollment;
+  const stored: Item = {};
+  for (const [field, value] of Object.entries(fields) as [keyof Enrollment, never][]) {
+    if (value !== undefined) stored[field] = storedEnrollmentField(field, value);
+  }
   const storedTouches: Record<string, StoredTouch> = {};
   for (const [stepId, touch] of Object.entries(touches)) storedTouches[stepId] = storedTouch(touch);
   stored[TOUCHES_ATTRIBUTE] = storedTouches;
@@ -173,11 +171,11 @@ export function enrollmentIdsOfItem(item: Item): Pick<Enrollment, 'id' | 'prospe
 
 /** An enrollment read back: its ids from its key, each touch record's step id from its own key (older items kept copies). */
 export function enrollmentFromItem(item: Item): Enrollment {
-  const { [TOUCHES_ATTRIBUTE]: storedTouches, thread, ...fields } = fromItem<Item>(item);
-  restoreEnrollmentTimes(fields);
+  const { [TOUCHES_ATTRIBUTE]: storedTouches, ...fields } = fromItem<Item>(item);
+  restoreEnrollmentFields(fields);
   const touches: Record<string, TouchRecord> = {};
   for (const [stepId, touch] of Object.entries((storedTouches ?? {}) as Record<string, Item>)) touches[stepId] = touchFromStored(stepId, touch);
-  return { ...enrollmentIdsOfItem(item), ...(fields as Omit<Enrollment, 'touches'>), ...(thread ? { thread: threadFromStored(thread as Item) } : {}), touches };
+  return { ...enrollmentIdsOfItem(item), ...(fields as Omit<Enrollment, 'touches'>), touches };
 }
 
 /** A search result as the byName / byCompany / byEmail lookups give it. */
@@ -188,7 +186,7 @@ export function prospectSummaryFromItem(item: Item): ProspectSummary {
 /** An enrollment as bySequence projects it. */
 export function enrollmentSummaryFromItem(item: Item): EnrollmentSummary {
   const fields = pick(item, ENROLLMENT_SUMMARY_FIELDS);
-  restoreEnrollmentTimes(fields);
+  restoreEnrollmentFields(fields);
   return { ...enrollmentIdsOfItem(item), ...(fields as Omit<EnrollmentSummary, 'id'>) };
 }
 

@@ -122,6 +122,37 @@ describe('enrollment items as this version writes them', () => {
     expect(size).toBeLessThan(1024);
   });
 
+  it('keeps the times of a task the enrollment waits for, and of the last outcome, as numbers', async () => {
+    const taskId = `${PROSPECT}.${SEQUENCE}.1.call`;
+    const waiting: Enrollment = {
+      ...completed(exampleTouches()),
+      status: 'active',
+      stepIndex: 5,
+      endedAt: undefined,
+      nextTouchAt: at(14),
+      awaitingTask: { taskId, attempt: 2, touchDueAt: at(13), deadlineAt: at(14) },
+      lastTaskOutcome: { taskId: `${PROSPECT}.${SEQUENCE}.1.earlier`, attempt: 1, outcome: 'no_answer', at: at(10) },
+    };
+    await store.putEnrollmentBatch({ prospects: [prospect(PROSPECT)], enrollments: [waiting], timeline: [] });
+    const item = await raw.get(PROSPECT, SEQUENCE);
+    expect(item?.['awaitingTask']).toEqual({ taskId, attempt: 2, touchDueAt: Date.parse(at(13)), deadlineAt: Date.parse(at(14)) });
+    expect(item?.['lastTaskOutcome']).toMatchObject({ at: Date.parse(at(10)) });
+    expect(await store.getEnrollment(waiting.id)).toEqual(waiting);
+
+    const outcome = { taskId, attempt: 2, outcome: 'connected' as const, at: at(13.5) };
+    const advance = {
+      enrollmentId: waiting.id,
+      expected: { status: 'active' as const, run: 1, stepIndex: 5 },
+      next: { status: 'active' as const, stepIndex: 6, nextTouchAt: at(15), pendingScheduleName: 'sched-6', updatedAt: at(13.5), lastTaskOutcome: outcome },
+    };
+    expect(await store.advanceEnrollment({ ...advance, expectedTask: { taskId, attempt: 1 } })).toBe('conflict');
+    expect(await store.advanceEnrollment({ ...advance, expectedTask: { taskId, attempt: 2 } })).toBe('ok');
+    expect((await raw.get(PROSPECT, SEQUENCE))?.['lastTaskOutcome']).toEqual({ ...outcome, at: Date.parse(at(13.5)) });
+    const after = await store.getEnrollment(waiting.id);
+    expect(after).toMatchObject({ lastTaskOutcome: outcome, nextTouchAt: at(15), updatedAt: at(13.5) });
+    expect(after).not.toHaveProperty('awaitingTask');
+  });
+
   it('writes advanced and reported touches in the same form', async () => {
     const touches = exampleTouches();
     const { 'break-up': last, ...first } = touches;
@@ -243,6 +274,23 @@ describe('enrollment items the previous version wrote (long names, ISO times)', 
     const report = { enrollmentId: ID, stepId: 'intro', providerMessageId: sesId(1), status: 'delivered' as const, from: ['sent' as const] };
     expect(await store.updateTouchStatus(report)).toBe('conflict');
     expect((await store.getEnrollment(ID))?.touches['intro']?.status).toBe('undelivered');
+  });
+
+  it('reads the times of an awaited task as before, and matches it', async () => {
+    const taskId = `${PROSPECT}.${SEQUENCE}.1.call`;
+    const awaitingTask = { taskId, attempt: 1, touchDueAt: at(6), deadlineAt: at(7) };
+    const lastTaskOutcome = { taskId: `${PROSPECT}.${SEQUENCE}.1.earlier`, attempt: 1, outcome: 'no_answer', at: at(5) };
+    await raw.put({ ...oldItem(), awaitingTask, lastTaskOutcome });
+    expect(await store.getEnrollment(ID)).toEqual({ ...expected(), awaitingTask, lastTaskOutcome });
+    expect(
+      await store.advanceEnrollment({
+        enrollmentId: ID,
+        expected: { status: 'active', run: 1, stepIndex: 2 },
+        expectedTask: { taskId, attempt: 1 },
+        next: { status: 'active', stepIndex: 3, nextTouchAt: at(9), pendingScheduleName: 'sched-3', updatedAt: at(6) },
+      }),
+    ).toBe('ok');
+    expect(await store.getEnrollment(ID)).toMatchObject({ stepIndex: 3, lastTaskOutcome });
   });
 
   it('is claimed and advanced as before; the new touch beside the old ones is in the new form', async () => {
