@@ -176,7 +176,10 @@
  * `touchIs` matches `s` when the record has it, else `status` (and `m`, else
  * `providerMessageId`). A delivery report writes the short names only, so an old record
  * it updated has both, and reads and matches as its short one (the newer): a report never
- * judges a status by the one it replaced, so none is applied twice or moved back.
+ * judges a status by the one it replaced, so none is applied twice or moved back. The
+ * other way does not hold: a version from before this layout reads these records as
+ * touches without a step index or status (so it would not recognise a recorded send as
+ * one), so a deployed stack must not be rolled back past it once it has written touches.
  * Replies are matched to touches the same way: the reply's In-Reply-To/References against
  * the `messageIdHeader`/`providerMessageId` of the enrollments of the prospects found by
  * the sender's address (byEmail / byPhone), so the touch worker writes nothing extra.
