@@ -272,6 +272,10 @@ describe.each(implementations)('Store contract: %s', (_name, makeStore) => {
       await store.markPhoneHoldersComplete();
       const again = await store.getEnrollmentsAndSuppressions([], [], [], [phone]);
       expect({ holders: again.phoneHolders.get(phone), complete: again.phoneHoldersComplete }).toEqual({ holders: ['p3'], complete: true });
+
+      // An erasure empties it: the phone then lists nobody.
+      await store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: [{ phone, prospectIds: [] }] });
+      expect((await store.getEnrollmentsAndSuppressions([], [], [], [phone])).phoneHolders.get(phone) ?? []).toEqual([]);
     });
 
     it('refuses ids that cannot be keys, before writing anything', async () => {
