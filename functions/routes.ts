@@ -52,7 +52,7 @@ export const ROUTES = {
   'PUT /sequences/{id}': { target: 'api', access: 'editor', summary: 'Publish a new version of a sequence', params: sequence },
   'POST /sequences/{id}/enrollments': { target: 'api', access: 'editor', summary: 'Enroll prospects (JSON or CSV)', params: sequence },
   'GET /sequences/{id}/stats': { target: 'api', access: 'viewer', summary: 'Counts by status, per step and per day; the funnel', params: sequence },
-  'GET /sequences/{id}/enrollments': { target: 'api', access: 'viewer', summary: "A sequence's enrollments by status and step, next touch first", params: sequence },
+  'GET /sequences/{id}/enrollments': { target: 'api', access: 'viewer', summary: "A sequence's enrollments by status (in the order they took it), optionally one step", params: sequence },
   'GET /sequences/{id}/enrollments.csv': { target: 'api', access: 'viewer', summary: "A sequence's enrollments as CSV", params: sequence },
   'GET /sequences/{id}/versions': { target: 'api', access: 'viewer', summary: 'The published versions of a sequence', params: sequence },
   'GET /sequences/{id}/versions/{version}': {

@@ -154,7 +154,7 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
   'GET /sequences/{id}/enrollments': {
     query: enrollmentsQuery,
     response: ok(
-      'A page of enrollments, next touch first',
+      'A page of enrollments, by status, in the order they took it',
       jsonBody(enrollmentsPage, {
         items: [
           {

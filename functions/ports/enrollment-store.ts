@@ -94,12 +94,13 @@ export interface EnrollmentStore {
   getEnrollment(enrollmentId: string): Promise<Enrollment | undefined>;
   listEnrollments(prospectId: string): Promise<Enrollment[]>;
   /**
-   * ONE Query of the by-sequence index: a sequence's enrollments ordered by status, then
-   * step, then next touch time (soonest first), then prospect. `status` (and `stepIndex`
-   * with it) narrow the key range. `stepIndex` WITHOUT `status` is a filter applied after
-   * the page was read: such pages may hold fewer than `limit` items (even none) and still
-   * have a `nextCursor`. A cursor of another list is an `InvalidCursorError`. Eventually
-   * consistent (index).
+   * ONE Query of the by-sequence index: a sequence's enrollments ordered by status, then by
+   * the step and next touch time (soonest first) each had when it took its status, then
+   * prospect: an advance within a status keeps an enrollment's place (keys.ts,
+   * "bySequence"); the summaries are current. `status` narrows the key range. `stepIndex`
+   * is a filter on the current step applied after the page was read: such pages may hold
+   * fewer than `limit` items (even none) and still have a `nextCursor`. A cursor of another
+   * list is an `InvalidCursorError`. Eventually consistent (index).
    */
   listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>>;
   /**
