@@ -24,6 +24,7 @@ import { CliError, DEFAULT_URL } from './client.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInbox } from './commands/inbox.js';
+import { registerMaintenance } from './commands/maintenance.js';
 import { registerProspects } from './commands/prospects.js';
 import { registerSequences } from './commands/sequences.js';
 import { registerStats } from './commands/stats.js';
@@ -37,6 +38,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerExport,
   registerInbox,
   registerImport,
+  registerMaintenance,
 ];
 
 function createProgram(): Command {

@@ -52,7 +52,7 @@ export const ROUTES = {
   'PUT /sequences/{id}': { target: 'api', access: 'editor', summary: 'Publish a new version of a sequence', params: sequence },
   'POST /sequences/{id}/enrollments': { target: 'api', access: 'editor', summary: 'Enroll prospects (JSON or CSV)', params: sequence },
   'GET /sequences/{id}/stats': { target: 'api', access: 'viewer', summary: 'Counts by status, per step and per day; the funnel', params: sequence },
-  'GET /sequences/{id}/enrollments': { target: 'api', access: 'viewer', summary: "A sequence's enrollments by status and step, next touch first", params: sequence },
+  'GET /sequences/{id}/enrollments': { target: 'api', access: 'viewer', summary: "A sequence's enrollments by status (in the order they took it), optionally one step", params: sequence },
   'GET /sequences/{id}/enrollments.csv': { target: 'api', access: 'viewer', summary: "A sequence's enrollments as CSV", params: sequence },
   'GET /sequences/{id}/versions': { target: 'api', access: 'viewer', summary: 'The published versions of a sequence', params: sequence },
   'GET /sequences/{id}/versions/{version}': {
@@ -94,6 +94,11 @@ export const ROUTES = {
   'GET /imports/{id}': { target: 'api', access: 'viewer', summary: "An import job's status and progress", params: importJob },
   'GET /imports/{id}/results.csv': { target: 'api', access: 'viewer', summary: 'One result line per row of an import (paged with X-Next-Cursor)', params: importJob },
   'POST /imports/{id}/cancel': { target: 'api', access: 'editor', summary: 'Cancel an import job (what was enrolled stays)', params: importJob },
+  'POST /maintenance/phone-holders': {
+    target: 'api',
+    access: 'editor',
+    summary: 'One step of the phone holders backfill, for a table written before this version (repeat with the cursor until done)',
+  },
 
   // Twilio signs these with the account's auth token; the handler verifies the signature.
   'POST /webhooks/twilio/sms': { target: 'twilioWebhook', access: 'signed', summary: 'Inbound SMS (STOP, START, HELP, replies)' },

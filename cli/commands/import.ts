@@ -10,14 +10,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
+import { followImportJob } from '../../functions/contract/follow-import-job.js';
 import { createImportResponse, importProgressBody, type ImportProgressBody } from '../../functions/contract/imports.js';
 import { type ApiClient, CliError } from '../client.js';
 import { contextOf, pathWith } from '../context.js';
 import { fields, printJson, table } from '../output.js';
 import { createProgress } from '../progress.js';
 
-/** Finished states of a job (domain/import-job.ts): nothing more will change. */
-const ENDED = new Set(['done', 'failed', 'cancelled']);
 const POLL_MS = 1000;
 
 interface ImportOptions {
@@ -86,13 +85,12 @@ export function registerImport(program: Command): void {
       upload.stop(`uploaded ${size.toLocaleString('en-US')} bytes`);
 
       const progress = createProgress(output, `import ${job.importId}`);
-      let state: ImportProgressBody;
-      for (;;) {
-        state = await client.json('GET', pathWith('/imports/{id}', { id: job.importId }), importProgressBody);
-        progress.update({ done: state.rowsRead, ...(state.totalRows !== undefined ? { total: state.totalRows } : {}), unit: 'rows' });
-        if (ENDED.has(state.status)) break;
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      }
+      const state = await followImportJob({
+        read: () => client.json('GET', pathWith('/imports/{id}', { id: job.importId }), importProgressBody),
+        onProgress: (read: ImportProgressBody) =>
+          progress.update({ done: read.rowsRead, ...(read.totalRows !== undefined ? { total: read.totalRows } : {}), unit: 'rows' }),
+        pollMs: POLL_MS,
+      });
       progress.stop();
 
       const resultsFile = options.results ?? `${file.replace(/\.csv$/i, '')}.results.csv`;

@@ -47,6 +47,7 @@ import { deliveriesPage, deliveriesQuery } from './webhooks.js';
 
 /** One body: its media type and, for JSON, its schema and an example that must validate. */
 import { createImportRequest, createImportResponse, importProgressBody, importResultsQuery } from './imports.js';
+import { phoneHoldersRequest, phoneHoldersResponse } from './maintenance.js';
 
 export interface BodySpec {
   readonly mediaType: string;
@@ -153,7 +154,7 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
   'GET /sequences/{id}/enrollments': {
     query: enrollmentsQuery,
     response: ok(
-      'A page of enrollments, next touch first',
+      'A page of enrollments, by status, in the order they took it',
       jsonBody(enrollmentsPage, {
         items: [
           {
@@ -263,6 +264,16 @@ export const ROUTE_SCHEMAS: Record<RouteKey, RouteSchemas> = {
     requestOptional: true,
     response: ok('The job, cancelled (what it enrolled stays)', jsonBody(importProgressBody)),
     errors: { 409: 'the job is already done or failed' },
+  },
+
+  'POST /maintenance/phone-holders': {
+    request: [jsonBody(phoneHoldersRequest, { cursor: 'eyJ2IjoxLCJzZXF1ZW5jZUlkIjoiaW5ib3VuZC1sZWFkLWZvbGxvdy11cCJ9' })],
+    requestOptional: true,
+    response: ok(
+      'What this step listed; repeat with `cursor` until `done`',
+      jsonBody(phoneHoldersResponse, { done: false, prospects: 1874, phones: 1874, cursor: 'eyJ2IjoxLCJzZXF1ZW5jZUlkIjoiaW5ib3VuZC1sZWFkLWZvbGxvdy11cCJ9' }),
+    ),
+    errors: { 409: 'An import holds an enrollment lane: repeat the step with the same cursor' },
   },
 
   'POST /webhooks/twilio/sms': { request: [twilioForm], response: ok('Handled', twiml) },

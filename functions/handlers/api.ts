@@ -10,6 +10,7 @@
  * for the route it serves.
  */
 import middy from '@middy/core';
+import { phoneHoldersRequest } from '../contract/maintenance.js';
 import { consentRequest, manualControlRequest, publishRequest } from '../contract/sequences.js';
 import type { PublishedSequence } from '../domain/sequence.js';
 import type { PhoneTimeZones } from '../ports.js';
@@ -22,7 +23,7 @@ import { stopEnrollment } from '../use-cases/stop-enrollment.js';
 import type { Actor, Principal } from '../domain/roles.js';
 import { routeAccessControl, type ApiLambdaContext } from './shared/access.js';
 import { awsContext, awsImportServices, getConfig } from './shared/aws-context.js';
-import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
+import { bodyBytes, bodySize, bodyText, header, HttpError, httpErrors, json, parseBody, parseJsonBody, pathParameter, routeFor, type HttpEvent, type HttpResult } from './shared/http.js';
 import { logger } from './shared/logger.js';
 import { httpRequestId, observedHandler } from './shared/observability.js';
 import type { RouteKeyFor } from '../routes.js';
@@ -115,6 +116,11 @@ const API_ROUTES: Record<RouteKeyFor<'api'>, ApiRoute> = {
   'GET /imports/{id}': async (request) => (await importRoutes()).getImportStatus(importRequest(request)),
   'GET /imports/{id}/results.csv': async (request) => (await importRoutes()).getImportResults(importRequest(request)),
   'POST /imports/{id}/cancel': async (request) => (await importRoutes()).postCancelImport(importRequest(request)),
+  'POST /maintenance/phone-holders': async ({ context, event }) => {
+    const { cursor } = event.body ? parseBody(phoneHoldersRequest, event) : {};
+    const { backfillPhoneHoldersStep } = await import('../use-cases/backfill-phone-holders.js');
+    return json(200, await backfillPhoneHoldersStep(await context(), cursor));
+  },
 };
 
 const queries = () => import('./api-queries.js');

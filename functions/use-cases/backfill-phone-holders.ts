@@ -9,10 +9,18 @@
  * running meanwhile never loses a holder. Idempotent: run again, it rewrites the same
  * lists. Run it once every process enrolls with this version (an older one writes
  * profiles without holders); until it has finished, enrolling keeps its Query fallback.
+ *
+ * It goes in steps of a bounded number of enrollments, each ending with a cursor, so a
+ * deployed stack runs it through `POST /maintenance/phone-holders` (one step per request,
+ * well inside API Gateway's 30 s; `followup maintenance phone-holders` repeats it) and the
+ * embedded runtime runs every step at start-up. A step that fails is repeated from the same
+ * cursor; the marker is set by the step that finishes the last sequence, never before.
  */
 import { mapWithConcurrency } from '../async/concurrency.js';
 import { laneOf } from '../domain/lanes.js';
-import type { UseCaseContext } from './context.js';
+import { InvalidCursorError } from '../domain/page.js';
+import * as z from '../zod.js';
+import { BusyError, type UseCaseContext } from './context.js';
 import { underLaneLease } from './lane-lease.js';
 
 export interface BackfillReport {
@@ -20,7 +28,39 @@ export interface BackfillReport {
   phones: number;
 }
 
+export interface BackfillStep extends BackfillReport {
+  /** True once every sequence was walked and the marker is set (or it already was). */
+  done: boolean;
+  /** Where the next step starts; absent when done. */
+  cursor?: string;
+}
+
+export interface BackfillStepOptions {
+  /** Enrollments read per step (pages of 100). @default 2,000 */
+  enrollmentsPerStep?: number;
+  /** The lane leases' owner. */
+  owner?: string;
+}
+
 const PAGE = 100;
+const DEFAULT_ENROLLMENTS_PER_STEP = 2_000;
+
+/** Where a step stopped: in the sequence `sequenceId`, at the by-sequence page `page` (its start when absent). */
+const cursorSchema = z.object({ v: z.literal(1), sequenceId: z.string().check(z.minLength(1)), page: z.optional(z.string()) });
+type BackfillCursor = z.infer<typeof cursorSchema>;
+
+const encodeCursor = (cursor: BackfillCursor) => Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+
+function decodeCursor(text: string): BackfillCursor {
+  if (text.length > 4_096 || !/^[A-Za-z0-9_-]+$/.test(text)) throw new InvalidCursorError('not a cursor of this backfill');
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // Not JSON: the same answer as a wrong shape.
+  }
+  throw new InvalidCursorError('not a cursor of this backfill');
+}
 
 /**
  * Before a table's first sequence is published: a table without sequences holds no
@@ -33,24 +73,65 @@ export async function markPhoneHoldersIfNothingStored(ctx: UseCaseContext): Prom
   await ctx.store.markPhoneHoldersComplete();
 }
 
+/** Every step, one after the other (the embedded runtime at start-up). */
 export async function backfillPhoneHolders(ctx: UseCaseContext, owner = `backfill-${Date.now()}`): Promise<BackfillReport | 'already complete'> {
   if (await ctx.store.arePhoneHoldersComplete()) return 'already complete';
-  const prospectIds = new Set<string>();
-  for (const sequence of await ctx.store.listSequences()) {
-    let cursor: string | undefined;
-    do {
-      const page = await ctx.store.listEnrollmentsBySequence({ sequenceId: sequence.id, limit: PAGE, ...(cursor ? { cursor } : {}) });
-      for (const enrollment of page.items) prospectIds.add(enrollment.prospectId);
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
+  const total = { prospects: 0, phones: 0 };
+  let cursor: string | undefined;
+  do {
+    const step = await backfillPhoneHoldersStep(ctx, cursor, { owner });
+    total.prospects += step.prospects;
+    total.phones += step.phones;
+    cursor = step.cursor;
+  } while (cursor);
+  ctx.logger.info('phone holders backfilled', total);
+  return total;
+}
 
+/**
+ * One step: up to `enrollmentsPerStep` enrollments from `cursor` on (the first sequence's
+ * first when absent), their prospects' phones merged into the holders items. Prospects in
+ * several sequences are merged once per sequence: the lists are sets, so it costs writes,
+ * not correctness.
+ */
+export async function backfillPhoneHoldersStep(ctx: UseCaseContext, cursor: string | undefined, options: BackfillStepOptions = {}): Promise<BackfillStep> {
+  // Checked first: a bad cursor is a 400 even on a table that needs no backfill.
+  const from = cursor === undefined ? undefined : decodeCursor(cursor);
+  if (await ctx.store.arePhoneHoldersComplete()) return { done: true, prospects: 0, phones: 0 };
+  const budget = options.enrollmentsPerStep ?? DEFAULT_ENROLLMENTS_PER_STEP;
+  const sequenceIds = (await ctx.store.listSequences()).map((sequence) => sequence.id).sort();
+  // A sequence published since the cursor was handed out sorts anywhere; those before it
+  // were enrolled by this version, which writes holders items itself.
+  let index = from ? sequenceIds.findIndex((id) => id >= from.sequenceId) : 0;
+  let page = from && sequenceIds[index] === from.sequenceId ? from.page : undefined;
+
+  const prospectIds = new Set<string>();
+  let read = 0;
+  while (index >= 0 && index < sequenceIds.length && read < budget) {
+    const sequenceId = sequenceIds[index] as string;
+    const listed = await ctx.store.listEnrollmentsBySequence({ sequenceId, limit: PAGE, ...(page ? { cursor: page } : {}) });
+    read += listed.items.length;
+    for (const enrollment of listed.items) prospectIds.add(enrollment.prospectId);
+    page = listed.nextCursor;
+    if (!page) index += 1;
+  }
+  const merged = await mergeHolders(ctx, [...prospectIds], options.owner ?? `backfill-${Date.now()}`);
+
+  const next = index >= 0 && index < sequenceIds.length ? (sequenceIds[index] as string) : undefined;
+  if (next !== undefined) return { done: false, ...merged, cursor: encodeCursor({ v: 1, sequenceId: next, ...(page ? { page } : {}) }) };
+  await ctx.store.markPhoneHoldersComplete();
+  return { done: true, ...merged };
+}
+
+/** The profiles' phones added to their holders items, each lane under its lease. */
+async function mergeHolders(ctx: UseCaseContext, ids: readonly string[], owner: string): Promise<BackfillReport> {
   const holdersOf = new Map<string, Set<string>>();
-  const ids = [...prospectIds];
+  let prospects = 0;
   for (let i = 0; i < ids.length; i += PAGE) {
-    const { prospects } = await ctx.store.getEnrollmentsAndSuppressions([], [], ids.slice(i, i + PAGE));
-    for (const prospect of prospects.values()) {
+    const read = await ctx.store.getEnrollmentsAndSuppressions([], [], ids.slice(i, i + PAGE));
+    for (const prospect of read.prospects.values()) {
       if (!prospect.phone) continue;
+      prospects += 1;
       holdersOf.set(prospect.phone, (holdersOf.get(prospect.phone) ?? new Set()).add(prospect.id));
     }
   }
@@ -58,7 +139,7 @@ export async function backfillPhoneHolders(ctx: UseCaseContext, owner = `backfil
   const lanes = new Map<number, string[]>();
   for (const phone of holdersOf.keys()) lanes.set(laneOf(phone), [...(lanes.get(laneOf(phone)) ?? []), phone]);
   await mapWithConcurrency([...lanes], 4, async ([lane, phones]) => {
-    const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: 60, waitMs: 5 * 60_000 }, async () => {
+    const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: 60, waitMs: 10_000 }, async () => {
       for (let i = 0; i < phones.length; i += PAGE) {
         const batch = phones.slice(i, i + PAGE);
         const { phoneHolders } = await ctx.store.getEnrollmentsAndSuppressions([], [], [], batch);
@@ -70,10 +151,8 @@ export async function backfillPhoneHolders(ctx: UseCaseContext, owner = `backfil
         });
       }
     });
-    // Never the marker over a lane left undone: the next run finishes it.
-    if (outcome.kind === 'busy') throw new Error(`enrollment lane ${lane} stayed busy; run the backfill again`);
+    // Never past a lane left undone: the step is repeated from the same cursor.
+    if (outcome.kind === 'busy') throw new BusyError(`enrollment lane ${lane} is busy (an import is running); repeat this step`);
   });
-  await ctx.store.markPhoneHoldersComplete();
-  ctx.logger.info('phone holders backfilled', { prospects: prospectIds.size, phones: holdersOf.size });
-  return { prospects: prospectIds.size, phones: holdersOf.size };
+  return { prospects, phones: holdersOf.size };
 }

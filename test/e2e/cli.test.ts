@@ -212,6 +212,13 @@ describe('followup against npm start', () => {
     expect((await followup(['inbox', '--since', '4d'])).stdout).toContain('Sure, call me Wednesday');
   });
 
+  it('maintenance phone-holders: done at once on a table this version wrote; a foreign cursor is one line naming it', async () => {
+    const run = await followup(['maintenance', 'phone-holders', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ done: true, steps: 1, prospects: 0, phones: 0 });
+    expectOneLineError(await followup(['maintenance', 'phone-holders', '--cursor', 'not-ours']), /cursor is not valid .*cursor/);
+  });
+
   it('serves the OpenAPI document publicly, as generated', async () => {
     const response = await fetch(`${url}/openapi.json`);
     expect(response.status).toBe(200);
@@ -282,7 +289,7 @@ describe('followup errors: one line, non-zero', () => {
   });
 
   it('--help on every command', async () => {
-    const commands = [[], ['sequences'], ['sequences', 'list'], ['sequences', 'show'], ['sequences', 'publish'], ['stats'], ['prospects'], ['prospects', 'find'], ['stop'], ['export'], ['inbox'], ['import']];
+    const commands = [[], ['sequences'], ['sequences', 'list'], ['sequences', 'show'], ['sequences', 'publish'], ['stats'], ['prospects'], ['prospects', 'find'], ['stop'], ['export'], ['inbox'], ['import'], ['maintenance'], ['maintenance', 'phone-holders']];
     const runs = await Promise.all(commands.map((command) => followup([...command, '--help'], { FOLLOWUP_URL: undefined, FOLLOWUP_API_KEY: undefined })));
     runs.forEach((run, i) => {
       expect(run.code, commands[i]!.join(' ')).toBe(0);

@@ -7,13 +7,13 @@
  * | item                    | pk                 | sk                                  | index keys / notes |
  * | ----------------------- | ------------------ | ----------------------------------- | ------------------ |
  * | prospect profile        | `P#<prospectId>`   | `PROFILE`                           | the Prospect's fields, its `attributes` as one JSON string `attributesJson` (any name round-trips); `touchDay_<channel>` = `{day, enrollmentIds}`, the touch worker's claims of a local day (only for people with concurrent enrollments); `emailKey` / `phoneKey` = `A#<addressHash>` → byEmail / byPhone; `nameKey` = `N#<first character>`, `nameSort` = `<folded "first last">#<prospectId>` → byName; `companyKey` / `companySort`, the same on the folded company → byCompany. Each only when the field is present (sparse); never a plain address in a key |
- * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. The Enrollment's fields except its ids (`id`, `prospectId`, `sequenceId` are the key, read back from it: every claim and advance is billed by the item's size). Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
+ * | enrollment              | `P#<prospectId>`   | `E#<sequenceId>`                    | `seqKey` = `Q#<sequenceId>`, `seqSort` = `<status>#<stepIndex, 3 digits>#<nextTouchAt or ~>#<prospectId>` as they were when the enrollment took its status (it moves with the status only: "bySequence" below) → bySequence; one per prospect and sequence (`Enrollment.id = <prospectId>.<sequenceId>`); holds the touches and the touch claim. The Enrollment's fields except its ids (`id`, `prospectId`, `sequenceId` are the key, read back from it: every claim and advance is billed by the item's size). Only with `accountDomain` (sequences that `stopOnReplyFrom: account`): `listKey` = `D#<sequenceId>#<domain>`, `listSort` = `<prospectId>` → byList, a sequence's colleagues at one company domain |
  * | timeline event          | `P#<prospectId>`   | `T#<at as UTC ISO>#<8 hex>`         | suffix = sha256 of the event: a retried append overwrites instead of duplicating |
  * | provider event entry    | `P#<prospectId>`   | `T#<at as UTC ISO>#<16 hex>`        | a timeline event that is also its event's replay guard (`appendTimelineOnce`): suffix = sha256 of the provider's event key (`ses:<SES message id>#<type>#<event time>[#<link hash>]`), written with `attribute_not_exists`, so a redelivered open or click adds nothing and writes no `I#` record |
  * | suppression             | `S#<addressHash>`  | `S`                                 | the Suppression; `address` absent once erased. Every touch reads it |
  * | reply entry             | `S#<addressHash>`  | `R`                                 | the ReplyRecord (no plain address): a human reply from this address; read by imports only, so it blocks re-enrolling, never a running sequence's touches |
  * | consent                 | `S#<addressHash>`  | `C`                                 | the latest ConsentRecord (no plain address): who lifted the ledger's entries of the address, when, on what source |
- * | phone holders           | `S#<addressHash>`  | `H`                                 | `prospectIds`: every prospect whose profile an enrollment wrote with this phone (one person per phone). Read in the enrollment's BatchGetItem instead of a byPhone Query per row; written before the profiles and enrollments it points to; ids whose profile no longer has the phone are ignored by the reader |
+ * | phone holders           | `S#<addressHash>`  | `H`                                 | `prospectIds`: every prospect whose profile an enrollment wrote with this phone (one person per phone). Read in the enrollment's BatchGetItem instead of a byPhone Query per row; written before the profiles and enrollments it points to; ids whose profile no longer has the phone are ignored by the reader; an erasure rewrites it without the erased prospect (use-cases/erase-prospect.ts) |
  * | layout marker           | `X#LAYOUT`         | `PHONE_HOLDERS`                     | present once every profile with a phone is listed in its phone holders item (a table created by this version, one whose first sequence was published by it, or one backfilled: use-cases/backfill-phone-holders.ts): until then enrolling also Queries byPhone |
  * | sequence version        | `Q#<sequenceId>`   | `V#<version, 6 digits>`             | immutable (conditional put); `body` = PublishedSequence as JSON |
  * | current-version pointer | `Q#<sequenceId>`   | `V#CURRENT`                         | full copy of the current version + `listKey = SEQUENCES`, `listSort = <sequenceId>` → byList |
@@ -54,7 +54,7 @@
  * | byPhone    | `phoneKey` / `pk`              | keys only               | prospects with a phone |
  * | byName     | `nameKey` / `nameSort`         | the prospect summary    | a page of prospects whose name starts with the query, sorted |
  * | byCompany  | `companyKey` / `companySort`   | the prospect summary    | the same by company |
- * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, step and next touch time |
+ * | bySequence | `seqKey` / `seqSort`           | the enrollment summary  | a sequence's enrollments by status, then by the step and next touch time each took its status at |
  * | byList     | `listKey` / `listSort`         | all                     | every sequence at its current version (`SEQUENCES`); the inbox, newest first (`INBOX`); the enrollments of one sequence at one company domain (`D#…`, sparse); every task (`TASKS`); every user (`USERS`) |
  * | byInbox    | `inboxKey` / `listSort`        | all                     | the inbox of one kind (`INBOX#reply`, …), newest first; a rep's tasks (`U#<addressHash(email)>`) by status, then due time (open ones due by tonight: one range) |
  *
@@ -81,8 +81,21 @@
  *   writes that feed it: the batch retries absorb it, nothing is lost). Sharding the
  *   partition key (`Q#<sequenceId>#<n>`) would avoid waiting for a split, but every page
  *   would then take one Query per shard plus a merge (n requests and an n-part cursor
- *   instead of one) and lose the cheap "next touches first" order. One request per page
+ *   instead of one) and lose the cheap order within a status. One request per page
  *   is worth more to the console than a faster first minute of a 100k-row import.
+ *
+ * ## bySequence
+ *
+ * `seqSort` is written by full puts (enrolling, a restart) and by an advance that changes
+ * the status (a pause, a resume, the end), never by an advance within a status. Every touch
+ * advances its enrollment, and an index entry whose sort key changes is a delete plus a put:
+ * 2 of the index's write units per touch instead of 1 for the same entry updated in place.
+ * So an active enrollment stays where it started (its first step and first touch time, or
+ * where it was resumed), while its projected summary (step, next touch) stays current. The
+ * console's list of a sequence's active enrollments is therefore in the order they started,
+ * and `stepIndex` is always a filter on the projected step, not a key range. Items written
+ * before this rule carry the sort text of their last advance; they sort by it until their
+ * status next changes.
  * - Counters are sharded instead (below): they are updated on every touch and event,
  *   always at the same few items, which is the hot key a split cannot fix (one item
  *   always lives in one partition).
@@ -405,17 +418,20 @@ export function profileIndexKeys(prospect: Prospect): Record<string, string> {
   return attributes;
 }
 
-/** bySequence's sort text: status, then step, then next touch time (`~`, after every time, when none). */
+/**
+ * bySequence's sort text: status, then step, then next touch time (`~`, after every time,
+ * when none), as they were when the enrollment took its status. Written by full puts and
+ * by an advance that changes the status only ("bySequence" above).
+ */
 export function sequenceSort(
   enrollment: Pick<Enrollment, 'status' | 'stepIndex' | 'nextTouchAt' | 'prospectId'>,
 ): string {
-  return `${sequenceSortPrefix(enrollment.status, enrollment.stepIndex)}${enrollment.nextTouchAt ?? '~'}#${enrollment.prospectId}`;
+  return `${sequenceSortPrefix(enrollment.status)}${String(checkStepIndex(enrollment.stepIndex)).padStart(3, '0')}#${enrollment.nextTouchAt ?? '~'}#${enrollment.prospectId}`;
 }
 
-/** The begins_with prefix of bySequence for a status, or a status and a step. */
-export function sequenceSortPrefix(status: EnrollmentStatus, stepIndex?: number): string {
-  if (stepIndex === undefined) return `${status}#`;
-  return `${status}#${String(checkStepIndex(stepIndex)).padStart(3, '0')}#`;
+/** The begins_with prefix of bySequence for a status. */
+export function sequenceSortPrefix(status: EnrollmentStatus): string {
+  return `${status}#`;
 }
 
 /** A step index bySequence can sort (3 digits). */

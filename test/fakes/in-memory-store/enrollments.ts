@@ -27,6 +27,7 @@ import {
   enrollmentIndexKeys,
   keys,
   sequencePk,
+  sequenceSort,
   sequenceSortPrefix,
 } from '../../../functions/adapters/dynamodb/keys.js';
 import { checkPageLimit, type Page } from '../../../functions/domain/page.js';
@@ -55,8 +56,8 @@ export class FakeEnrollments implements EnrollmentStore {
   async listEnrollmentsBySequence(query: SequenceEnrollmentsQuery): Promise<Page<EnrollmentSummary>> {
     const limit = checkPageLimit(query.limit);
     const seqKey = sequencePk(query.sequenceId);
-    const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status, query.stepIndex) : undefined;
-    const filterStep = query.status === undefined && query.stepIndex !== undefined ? checkStepIndex(query.stepIndex) : undefined;
+    const sortPrefix = query.status !== undefined ? sequenceSortPrefix(query.status) : undefined;
+    const filterStep = query.stepIndex !== undefined ? checkStepIndex(query.stepIndex) : undefined;
     const after = query.cursor
       ? checkStartKey(decodeCursor(query.cursor, 'sequence').after, {
           attributes: ['pk', 'sk', 'seqKey', 'seqSort'],
@@ -65,7 +66,7 @@ export class FakeEnrollments implements EnrollmentStore {
         })
       : undefined;
     const entries: IndexEntry<Enrollment>[] = [...this.tables.enrollments.values()].map((enrollment) => {
-      const indexed = enrollmentIndexKeys(enrollment);
+      const indexed: Record<string, string> = { ...enrollmentIndexKeys(enrollment), seqSort: this.tables.sequenceSorts.get(enrollment.id) ?? sequenceSort(enrollment) };
       return {
         partition: String(indexed['seqKey']),
         sort: String(indexed['seqSort']),
@@ -136,6 +137,7 @@ export class FakeEnrollments implements EnrollmentStore {
     for (const prospect of items.prospects) this.tables.prospects.set(prospect.id, stored(prospect));
     for (const enrollment of items.enrollments) {
       this.tables.enrollments.set(enrollment.id, stored(enrollment));
+      this.tables.sequenceSorts.set(enrollment.id, sequenceSort(enrollment));
       // A full put replaces the item, and with it any claim that was on it.
       this.tables.claims.delete(enrollment.id);
     }
@@ -162,6 +164,7 @@ export class FakeEnrollments implements EnrollmentStore {
     const existing = this.tables.enrollments.get(enrollment.id);
     if (!existing || existing.run !== previousRun || !ENDED_STATUSES.includes(existing.status)) return 'conflict';
     this.tables.enrollments.set(enrollment.id, stored(enrollment));
+    this.tables.sequenceSorts.set(enrollment.id, sequenceSort(enrollment));
     this.tables.claims.delete(enrollment.id);
     return 'ok';
   }
@@ -225,6 +228,7 @@ export class FakeEnrollments implements EnrollmentStore {
     if (next.lastTaskOutcome !== undefined) updated.lastTaskOutcome = stored(next.lastTaskOutcome);
     if (advance.touch) updated.touches[advance.touch.stepId] = stored(advance.touch);
     this.tables.enrollments.set(updated.id, updated);
+    if (updated.status !== existing.status) this.tables.sequenceSorts.set(updated.id, sequenceSort(updated));
     this.tables.claims.delete(updated.id);
     return 'ok';
   }

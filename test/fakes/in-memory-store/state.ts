@@ -26,6 +26,8 @@ export class FakeTables {
   readonly versions = new Map<string, Map<number, PublishedSequence>>();
   readonly prospects = new Map<string, Prospect>();
   readonly enrollments = new Map<string, Enrollment>();
+  /** bySequence's sort text per enrollment id: like the adapter's, it moves only with the status. */
+  readonly sequenceSorts = new Map<string, string>();
   readonly claims = new Map<string, StoredClaim>();
   /** `<addressHash>` for an address's own entry, `<addressHash>#call` for a phone's call entry (as the keys). */
   readonly suppressions = new Map<string, Suppression>();

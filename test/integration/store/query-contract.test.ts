@@ -140,7 +140,7 @@ describe.each(implementations)('Store query contract: %s', (_name, makeStore) =>
       await seed(store, ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].map((id) => prospect(id)), rows());
     });
 
-    it('lists by status, then step, then next touch (soonest first), with the summary fields', async () => {
+    it('lists by status, then by the step and next touch (soonest first) each had when it took its status, with the summary fields', async () => {
       const page = await store.listEnrollmentsBySequence({ sequenceId: 'welcome', limit: 100 });
       expect(ids(page)).toEqual(['p7.welcome', 'p2.welcome', 'p3.welcome', 'p1.welcome', 'p5.welcome', 'p4.welcome', 'p6.welcome']);
       expect(page.nextCursor).toBeUndefined();
@@ -150,7 +150,7 @@ describe.each(implementations)('Store query contract: %s', (_name, makeStore) =>
       expect(page.items[6]).not.toHaveProperty('nextTouchAt');
     });
 
-    it('narrows to a status, a status and a step, or a step alone (a filter: pages may be short)', async () => {
+    it('narrows to a status, and to a step with or without one (a filter: pages may be short)', async () => {
       expect(await all({ sequenceId: 'welcome', status: 'active' }, 100)).toEqual(['p7.welcome', 'p2.welcome', 'p3.welcome', 'p1.welcome']);
       expect(await all({ sequenceId: 'welcome', status: 'active', stepIndex: 1 }, 100)).toEqual(['p3.welcome', 'p1.welcome']);
       expect(await all({ sequenceId: 'welcome', status: 'bounced' }, 100)).toEqual([]);
@@ -174,6 +174,27 @@ describe.each(implementations)('Store query contract: %s', (_name, makeStore) =>
       expect(await all({ sequenceId: 'welcome', status: 'stopped' }, 10)).toEqual(['p7.welcome']);
       await store.deleteProspectData('p2');
       expect(await all({ sequenceId: 'welcome', status: 'active', stepIndex: 0 }, 10)).toEqual([]);
+    });
+
+    it('keeps an enrollment in its place while it advances within its status; the step filter follows its current step', async () => {
+      await store.advanceEnrollment({
+        enrollmentId: 'p2.welcome',
+        expected: { status: 'active', run: 1, stepIndex: 0 },
+        next: { status: 'active', stepIndex: 1, nextTouchAt: at(400), pendingScheduleName: 's', updatedAt: at(1) },
+      });
+      const active = await store.listEnrollmentsBySequence({ sequenceId: 'welcome', status: 'active', limit: 100 });
+      expect(ids(active)).toEqual(['p7.welcome', 'p2.welcome', 'p3.welcome', 'p1.welcome']);
+      // The summary is the current one.
+      expect(active.items[1]).toMatchObject({ stepIndex: 1, nextTouchAt: at(400) });
+      expect(await all({ sequenceId: 'welcome', status: 'active', stepIndex: 0 }, 1)).toEqual(['p7.welcome']);
+      expect(await all({ sequenceId: 'welcome', status: 'active', stepIndex: 1 }, 1)).toEqual(['p2.welcome', 'p3.welcome', 'p1.welcome']);
+      // A status change moves it: paused, it sorts by the step and time it was paused at.
+      await store.advanceEnrollment({
+        enrollmentId: 'p2.welcome',
+        expected: { status: 'active', run: 1, stepIndex: 1 },
+        next: { status: 'paused', stepIndex: 1, nextTouchAt: at(10), updatedAt: at(2) },
+      });
+      expect(await all({ sequenceId: 'welcome', status: 'paused' }, 10)).toEqual(['p2.welcome', 'p4.welcome']);
     });
 
     it('refuses a cursor of another list or another status, and bad page sizes or steps', async () => {

@@ -10,7 +10,8 @@ import { getProspect } from '../../../functions/use-cases/get-prospect.js';
 import { ADA, createTestContext, enrollOne, loadExampleSequence } from '../../fakes/test-context.js';
 import { publishSequence } from '../../../functions/use-cases/publish-sequence.js';
 import { InMemoryStore } from '../../fakes/in-memory-store.js';
-import { backfillPhoneHolders } from '../../../functions/use-cases/backfill-phone-holders.js';
+import { backfillPhoneHolders, backfillPhoneHoldersStep } from '../../../functions/use-cases/backfill-phone-holders.js';
+import { InvalidCursorError } from '../../../functions/domain/page.js';
 
 const SAME_PHONE = /already active in this sequence as prospect p_\w+ \(same phone\)/;
 
@@ -144,6 +145,47 @@ describe('backfilling the holders of a table from before', () => {
     const second = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { email: 'bob.work@example.com', phone: '+14155550166' } }] });
     expect(second[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(SAME_PHONE) });
     expect(store.calls.findProspectIdsByAddress).toBe(0);
+  });
+});
+
+describe('the backfill in steps (POST /maintenance/phone-holders)', () => {
+  it('walks two sequences in bounded steps, each resuming at its cursor; only the last step sets the marker', async () => {
+    const store = new InMemoryStore();
+    const t = await createTestContext({ store });
+    await publishSequence(t.ctx, { ...(await loadExampleSequence()), id: 'another-sequence' });
+    const rows = (from: number) => Array.from({ length: 250 }, (_, i) => ({ row: i + 1, data: { email: `p${from + i}@example.com`, phone: `+1202555${String(from + i).padStart(4, '0')}` } }));
+    await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: rows(0) });
+    await enrollProspects(t.ctx, { sequenceId: 'another-sequence', rows: rows(1000) });
+    const phones = [...rows(0), ...rows(1000)].map((r) => r.data.phone);
+    // A table from before: nobody listed yet.
+    await store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: phones.map((phone) => ({ phone, prospectIds: [] })) });
+    store.asTableFromBeforePhoneHolders();
+
+    const steps = [];
+    let cursor: string | undefined;
+    do {
+      const step = await backfillPhoneHoldersStep(t.ctx, cursor, { enrollmentsPerStep: 200 });
+      steps.push(step);
+      if (!step.done) expect(await store.arePhoneHoldersComplete()).toBe(false);
+      cursor = step.cursor;
+    } while (cursor);
+    // 500 enrollments, 200 a step (whole pages of 100): three steps.
+    expect(steps.map((s) => s.done)).toEqual([false, false, true]);
+    expect(steps.reduce((n, s) => n + s.prospects, 0)).toBe(500);
+    expect(await store.arePhoneHoldersComplete()).toBe(true);
+    const read = await store.getEnrollmentsAndSuppressions([], [], [], phones);
+    expect(phones.filter((phone) => (read.phoneHolders.get(phone) ?? []).length !== 1)).toEqual([]);
+
+    // Done is done: another step changes nothing.
+    expect(await backfillPhoneHoldersStep(t.ctx, undefined)).toEqual({ done: true, prospects: 0, phones: 0 });
+  });
+
+  it('refuses a cursor it did not hand out, naming the field', async () => {
+    const t = await createTestContext();
+    for (const cursor of ['not a cursor', Buffer.from('{"v":2}').toString('base64url'), 'e30']) {
+      await expect(backfillPhoneHoldersStep(t.ctx, cursor)).rejects.toBeInstanceOf(InvalidCursorError);
+    }
+    await expect(backfillPhoneHoldersStep(t.ctx, 'x!')).rejects.toMatchObject({ field: 'cursor' });
   });
 });
 

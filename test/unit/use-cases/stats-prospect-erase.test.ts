@@ -165,6 +165,17 @@ describe('eraseProspect', () => {
     expect(t.email.attempts).toHaveLength(1);
   });
 
+  it("removes the prospect from its phone's holders item: nothing left ties the number to the erased id", async () => {
+    const t = await createTestContext();
+    const { prospectId } = await enrollOne(t);
+    const holdersOf = async () => (await t.store.getEnrollmentsAndSuppressions([], [], [], [ADA.phone])).phoneHolders.get(ADA.phone) ?? [];
+    expect(await holdersOf()).toContain(prospectId);
+
+    await eraseProspect(t.ctx, prospectId);
+
+    expect(await holdersOf()).toEqual([]);
+  });
+
   it('an existing opt-out keeps its reason but loses the plain address', async () => {
     const t = await createTestContext();
     const { prospectId } = await enrollOne(t);

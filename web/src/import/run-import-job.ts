@@ -11,7 +11,8 @@
  */
 import type { ImportProgressBody } from '../../../functions/contract/imports.js';
 import { csvCells } from '../../../functions/domain/csv-records.js';
-import { isImportEnded, RESULTS_HEADER } from '../../../functions/domain/import-job.js';
+import { followImportJob } from '../../../functions/contract/follow-import-job.js';
+import { RESULTS_HEADER } from '../../../functions/domain/import-job.js';
 import { type Api, ApiError } from '../api.js';
 import type { EnrollmentRowResult } from '../types.js';
 
@@ -36,8 +37,6 @@ export interface ImportJobOptions {
   /** @default 500 */
   pollMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runImportJob(options: ImportJobOptions): Promise<ImportJobRun> {
   const { api } = options;
@@ -66,19 +65,13 @@ export async function runImportJob(options: ImportJobOptions): Promise<ImportJob
   }
 
   const path = `/imports/${encodeURIComponent(created.importId)}`;
-  let cancelSent = false;
-  let job: ImportProgressBody;
-  for (;;) {
-    job = await api<ImportProgressBody>('GET', path);
-    options.onProgress(job);
-    if (isImportEnded(job.status)) break;
-    if (!cancelSent && options.isCancelled()) {
-      cancelSent = true;
-      await api('POST', `${path}/cancel`);
-      continue;
-    }
-    await sleep(options.pollMs ?? 500);
-  }
+  const job = await followImportJob({
+    read: () => api<ImportProgressBody>('GET', path),
+    onProgress: options.onProgress,
+    cancelRequested: options.isCancelled,
+    cancel: () => api('POST', `${path}/cancel`),
+    pollMs: options.pollMs ?? 500,
+  });
   return { job, results: await readResults(api, created.importId, options.keep ?? 200) };
 }
 
