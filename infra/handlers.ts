@@ -34,8 +34,8 @@ export interface HandlerSpec {
  * gives CPU in proportion to memory (1,769 MB = one vCPU), so below one vCPU the CPU part
  * of an invocation costs the same at any size (half the memory, twice the time) and only
  * the wait for DynamoDB, SES, Twilio and Scheduler is multiplied by memory: `npm run
- * bench`'s cost model (bench/cost-model.ts) prices a touch's worker time about 0.6x (email,
- * mostly CPU) to 0.5x (SMS, mostly the wait for Twilio) of what 512 MB costs.
+ * bench`'s cost model (bench/cost-model.ts) prices a touch's worker time at about 0.6x
+ * (email, where CPU is a larger part) to 0.5x (SMS, nearly all wait for Twilio) of 512 MB's.
  * 128 MB would save little more and is too tight: a worker with every SDK client and
  * Twilio's REST client loaded holds ~120 MB RSS (measured with the bundles of
  * bench/bundle-size.ts). At 256 MB a cold start (the bundle's import plus the SDK clients

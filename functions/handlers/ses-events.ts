@@ -60,7 +60,7 @@ export type SesEventDetail = z.input<typeof detailSchema>;
 
 /**
  * A delivery, an open and a click come for nearly every email, and at CloudWatch Logs'
- * ingestion price their line costs about as much as the event's DynamoDB writes: debug
+ * ingestion price their ~460-byte line costs about as much as the event's Lambda time: debug
  * (engine prop `logLevel: 'DEBUG'` shows them). What an operator acts on is rare and
  * stays at info: bounces, complaints, rejects, and events we do not know.
  */
