@@ -39,7 +39,10 @@ export class DynamoProspects implements ProspectStore {
   }
 
   async deleteProspectData(prospectId: string): Promise<void> {
-    // Repeat while items appear (a touch in flight may still append to the timeline).
+    const profile = keys.profile(prospectId);
+    // Repeat while items appear (a touch in flight may still append to the timeline). The
+    // profile goes last, alone: an erasure that fails half way still finds the prospect
+    // when it is asked again (use-cases/erase-prospect.ts), and finishes.
     for (let round = 0; round < 5; round++) {
       const items = await this.table.queryAll({
         KeyConditionExpression: 'pk = :pk',
@@ -47,8 +50,10 @@ export class DynamoProspects implements ProspectStore {
         ProjectionExpression: 'pk, sk',
         ConsistentRead: true,
       });
-      if (items.length === 0) return;
-      await this.table.batchWrite(items.map((item) => ({ DeleteRequest: { Key: { pk: item['pk'], sk: item['sk'] } } })));
+      const rest = items.filter((item) => item['sk'] !== profile.sk);
+      if (rest.length === 0) break;
+      await this.table.batchWrite(rest.map((item) => ({ DeleteRequest: { Key: { pk: item['pk'], sk: item['sk'] } } })));
     }
+    await this.table.delete(profile);
   }
 }

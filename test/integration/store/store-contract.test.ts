@@ -1084,6 +1084,33 @@ describe('DynamoDbStore on dynalite', () => {
       expect(flaky.sent.filter((k) => k === 'BatchWriteItem')).toHaveLength(3);
     });
 
+    it('an erasure that fails half way keeps the profile, so a retry finds the prospect and finishes', async () => {
+      const events = Array.from({ length: 40 }, (_, i) => ({ prospectId: 'e1', at: at(i), type: 'sent' as const, detail: `touch ${i}` }));
+      await seed(store, [prospect('e1')], [enrollment('e1', 'welcome')]);
+      await store.appendTimeline(events);
+      // One delete request without the profile fails, once the others are done (a throttle
+      // that outlasted the retries, a crash).
+      let failed = false;
+      const failing = {
+        async send(command: unknown) {
+          if (command instanceof BatchWriteCommand && !failed) {
+            const sks = Object.values(command.input.RequestItems ?? {}).flat().map((request) => request.DeleteRequest?.Key?.['sk']);
+            if (!sks.includes('PROFILE')) {
+              failed = true;
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              throw new Error('connection reset');
+            }
+          }
+          return db().client.send(command as GetCommand);
+        },
+      } as unknown as DynamoDBDocumentClient;
+      const crashing = new DynamoDbStore({ client: failing, tableName, retryBaseDelayMs: 1 });
+      await expect(crashing.deleteProspectData('e1')).rejects.toThrow('connection reset');
+      expect(await store.getProspect('e1')).toBeDefined();
+      await store.deleteProspectData('e1');
+      expect({ profile: await store.getProspect('e1'), timeline: await store.listTimeline('e1') }).toEqual({ profile: undefined, timeline: [] });
+    });
+
     it('gives up with an error when items stay unprocessed', async () => {
       const stuck = {
         async send(command: { input: { RequestItems: Record<string, unknown> } }) {

@@ -8,6 +8,7 @@ import { getProspect } from '../../../functions/use-cases/get-prospect.js';
 import { getSequenceStats } from '../../../functions/use-cases/get-sequence-stats.js';
 import { runTouch } from '../../../functions/use-cases/run-touch.js';
 import { stopEnrollment } from '../../../functions/use-cases/stop-enrollment.js';
+import { InMemoryStore } from '../../fakes/in-memory-store.js';
 import { messageOf } from '../../fakes/scheduler.js';
 import { ADA, createTestContext, enrollOne } from '../../fakes/test-context.js';
 
@@ -174,6 +175,39 @@ describe('eraseProspect', () => {
     await eraseProspect(t.ctx, prospectId);
 
     expect(await holdersOf()).toEqual([]);
+  });
+
+  it('also leaves the holders item of a phone it had before an import changed it', async () => {
+    const t = await createTestContext();
+    const { prospectId } = await enrollOne(t);
+    const NEW_PHONE = '+14155550199';
+    // The same person (same email) imported again with another phone: the profile takes it.
+    await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA, phone: NEW_PHONE } }] });
+    expect((await t.store.getProspect(prospectId))?.phone).toBe(NEW_PHONE);
+    const holdersOf = async (phone: string) => (await t.store.getEnrollmentsAndSuppressions([], [], [], [phone])).phoneHolders.get(phone) ?? [];
+    expect(await holdersOf(ADA.phone)).toContain(prospectId);
+
+    await eraseProspect(t.ctx, prospectId);
+
+    expect({ now: await holdersOf(NEW_PHONE), before: await holdersOf(ADA.phone) }).toEqual({ now: [], before: [] });
+  });
+
+  it('an import of the same person while the items are deleted waits for the lane, and lists nobody again', async () => {
+    const store = new InMemoryStore();
+    const t = await createTestContext({ store });
+    const { prospectId } = await enrollOne(t);
+    const realDelete = store.deleteProspectData.bind(store);
+    let importing: Promise<unknown> | undefined;
+    store.deleteProspectData = async (id: string) => {
+      // A CSV with Ada's row (a new title) arrives right now.
+      importing = enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows: [{ row: 1, data: { ...ADA, title: 'CTO' } }] });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return realDelete(id);
+    };
+    await eraseProspect(t.ctx, prospectId);
+    await importing;
+    expect(await store.getProspect(prospectId)).toBeUndefined();
+    expect((await store.getEnrollmentsAndSuppressions([], [], [], [ADA.phone])).phoneHolders.get(ADA.phone) ?? []).toEqual([]);
   });
 
   it('an existing opt-out keeps its reason but loses the plain address', async () => {
