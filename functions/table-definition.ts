@@ -48,7 +48,7 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'companySort', type: 'S' },
       projection: { type: 'INCLUDE', nonKeyAttributes: PROSPECT_SUMMARY_FIELDS },
     },
-    /** A sequence's enrollments by status, step and next touch time. */
+    /** A sequence's enrollments by status, then by the step and next touch each took its status at (adapters/dynamodb/keys.ts, "bySequence"). */
     {
       indexName: 'bySequence',
       partitionKey: { name: 'seqKey', type: 'S' },

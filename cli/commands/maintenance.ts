@@ -2,7 +2,7 @@
  * `followup maintenance phone-holders`: for a stack deployed before phone holders items
  * existed, lists every profile's phone in its holders item, then marks the table, so
  * enrolling stops asking the byPhone index once per row (README "Upgrading"). One
- * `POST /maintenance/phone-holders` per step, each answered well inside the API's 30 s,
+ * `POST /maintenance/phone-holders` per step, each answered inside the API's 29 s,
  * until the answer says done. Safe to run while imports run, and to run again.
  */
 import type { Command } from 'commander';

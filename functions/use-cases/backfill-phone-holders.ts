@@ -12,12 +12,20 @@
  *
  * It goes in steps of a bounded number of enrollments, each ending with a cursor, so a
  * deployed stack runs it through `POST /maintenance/phone-holders` (one step per request,
- * well inside API Gateway's 30 s; `followup maintenance phone-holders` repeats it) and the
+ * inside the API function's 29 s even while imports hold lanes: every lane at once, each
+ * waited for at most 8 s; `followup maintenance phone-holders` repeats it) and the
  * embedded runtime runs every step at start-up. A step that fails is repeated from the same
  * cursor; the marker is set by the step that finishes the last sequence, never before.
+ *
+ * Paging an index that moves is not a complete walk: an enrollment whose status changes
+ * moves to that status's part of its sequence's list, and paused → active moves it back,
+ * behind a cursor. That is the only move backwards (an ended run starts again only through
+ * an import, which writes holders itself), so both resumes (by hand, and at the end of an
+ * auto-reply pause) list the prospect under its phone while the table is not marked:
+ * `keepListedWhileBackfilling`, one GetItem of the marker once it is.
  */
 import { mapWithConcurrency } from '../async/concurrency.js';
-import { laneOf } from '../domain/lanes.js';
+import { LANE_COUNT, laneOf } from '../domain/lanes.js';
 import { InvalidCursorError } from '../domain/page.js';
 import * as z from '../zod.js';
 import { BusyError, type UseCaseContext } from './context.js';
@@ -44,6 +52,7 @@ export interface BackfillStepOptions {
 
 const PAGE = 100;
 const DEFAULT_ENROLLMENTS_PER_STEP = 2_000;
+const LANE_WAIT_MS = 8_000;
 
 /** Where a step stopped: in the sequence `sequenceId`, at the by-sequence page `page` (its start when absent). */
 const cursorSchema = z.object({ v: z.literal(1), sequenceId: z.string().check(z.minLength(1)), page: z.optional(z.string()) });
@@ -100,14 +109,17 @@ export async function backfillPhoneHoldersStep(ctx: UseCaseContext, cursor: stri
   if (await ctx.store.arePhoneHoldersComplete()) return { done: true, prospects: 0, phones: 0 };
   const budget = options.enrollmentsPerStep ?? DEFAULT_ENROLLMENTS_PER_STEP;
   const sequenceIds = (await ctx.store.listSequences()).map((sequence) => sequence.id).sort();
-  // A sequence published since the cursor was handed out sorts anywhere; those before it
-  // were enrolled by this version, which writes holders items itself.
-  let index = from ? sequenceIds.findIndex((id) => id >= from.sequenceId) : 0;
-  let page = from && sequenceIds[index] === from.sequenceId ? from.page : undefined;
+  // Sequences are never deleted, so a cursor naming one this table lacks was handed out by
+  // another table (or tampered with): walking on from it would skip sequences, or mark the
+  // table with nothing walked. A sequence published since the cursor was handed out may
+  // sort before it; it was enrolled by this version, which writes holders items itself.
+  if (from && !sequenceIds.includes(from.sequenceId)) throw new InvalidCursorError('it names a sequence this table does not have');
+  let index = from ? sequenceIds.indexOf(from.sequenceId) : 0;
+  let page = from?.page;
 
   const prospectIds = new Set<string>();
   let read = 0;
-  while (index >= 0 && index < sequenceIds.length && read < budget) {
+  while (index < sequenceIds.length && read < budget) {
     const sequenceId = sequenceIds[index] as string;
     const listed = await ctx.store.listEnrollmentsBySequence({ sequenceId, limit: PAGE, ...(page ? { cursor: page } : {}) });
     read += listed.items.length;
@@ -117,7 +129,7 @@ export async function backfillPhoneHoldersStep(ctx: UseCaseContext, cursor: stri
   }
   const merged = await mergeHolders(ctx, [...prospectIds], options.owner ?? `backfill-${Date.now()}`);
 
-  const next = index >= 0 && index < sequenceIds.length ? (sequenceIds[index] as string) : undefined;
+  const next = index < sequenceIds.length ? (sequenceIds[index] as string) : undefined;
   if (next !== undefined) return { done: false, ...merged, cursor: encodeCursor({ v: 1, sequenceId: next, ...(page ? { page } : {}) }) };
   await ctx.store.markPhoneHoldersComplete();
   return { done: true, ...merged };
@@ -138,8 +150,10 @@ async function mergeHolders(ctx: UseCaseContext, ids: readonly string[], owner: 
 
   const lanes = new Map<number, string[]>();
   for (const phone of holdersOf.keys()) lanes.set(laneOf(phone), [...(lanes.get(laneOf(phone)) ?? []), phone]);
-  await mapWithConcurrency([...lanes], 4, async ([lane, phones]) => {
-    const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: 60, waitMs: 10_000 }, async () => {
+  // Every lane at once, each waiting at most LANE_WAIT_MS: a step stays inside the API's 29 s
+  // even while an import holds lanes (a lane still busy is a 409, and the step is repeated).
+  await mapWithConcurrency([...lanes], LANE_COUNT, async ([lane, phones]) => {
+    const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: 30, waitMs: LANE_WAIT_MS }, async () => {
       for (let i = 0; i < phones.length; i += PAGE) {
         const batch = phones.slice(i, i + PAGE);
         const { phoneHolders } = await ctx.store.getEnrollmentsAndSuppressions([], [], [], batch);
@@ -155,4 +169,23 @@ async function mergeHolders(ctx: UseCaseContext, ids: readonly string[], owner: 
     if (outcome.kind === 'busy') throw new BusyError(`enrollment lane ${lane} is busy (an import is running); repeat this step`);
   });
   return { prospects, phones: holdersOf.size };
+}
+
+/**
+ * Before a resume: while the table is not marked, lists the prospect under its phone (the
+ * backfill's walk may already be past where the resume moves the enrollment). One GetItem
+ * once the table is marked. A lane that stays busy is a BusyError: the resume is repeated.
+ */
+export async function keepListedWhileBackfilling(ctx: UseCaseContext, prospectId: string): Promise<void> {
+  if (await ctx.store.arePhoneHoldersComplete()) return;
+  const phone = (await ctx.store.getProspect(prospectId))?.phone;
+  if (!phone) return;
+  const outcome = await underLaneLease(ctx, laneOf(phone), `resume-${prospectId}-${Date.now()}`, { leaseSeconds: 30, waitMs: LANE_WAIT_MS }, async (held) => {
+    const { phoneHolders } = await ctx.store.getEnrollmentsAndSuppressions([], [], [], [phone]);
+    const listed = phoneHolders.get(phone) ?? [];
+    if (listed.includes(prospectId)) return;
+    if (!(await held.confirm())) throw new BusyError(`enrollment lane ${laneOf(phone)} was taken over; resume again`);
+    await ctx.store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: [{ phone, prospectIds: [...listed, prospectId] }] });
+  });
+  if (outcome.kind === 'busy') throw new BusyError('an import is enrolling this prospect right now; resume again in a minute');
 }

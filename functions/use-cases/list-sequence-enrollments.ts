@@ -1,6 +1,7 @@
 /**
  * `GET /sequences/{id}/enrollments` (and its CSV export): a sequence's enrollments by
- * status, step and next touch, with the prospect's name and addresses and the next touch
+ * status, in the order they took it (ports/enrollment-store.ts), with the prospect's name
+ * and addresses, the current step and the next touch
  * in the prospect's zone. A page is 2 requests: one Query of the by-sequence index, one
  * BatchGetItem of the profiles (the versions' step ids come from the container's cache of
  * published versions: one read per version per container, ever).

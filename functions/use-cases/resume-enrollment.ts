@@ -6,6 +6,7 @@ import { addressFor, checkTransition, statusChangeDeltas, threadStartedBy } from
 import { planNextTouch, scheduledTouchFor } from '../domain/touch-plan.js';
 import type { Enrollment } from '../domain/records.js';
 import { actedBy, EnrollmentNotFoundError, EnrollmentStateError, loadSequenceVersion, type UseCaseContext } from './context.js';
+import { keepListedWhileBackfilling } from './backfill-phone-holders.js';
 import { stopEnrollment } from './stop-enrollment.js';
 
 export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentId: string }): Promise<Enrollment> {
@@ -52,6 +53,7 @@ export async function resumeEnrollment(ctx: UseCaseContext, input: { enrollmentI
   const planned = enrollment.nextTouchAt && enrollment.stepIndex === plan.index ? enrollment.nextTouchAt : undefined;
   const touch = planned && planned > plan.touch.dueAt ? scheduledTouchFor({ ...enrollment, stepIndex: plan.index }, planned, prospect, plan.step?.channel) : plan.touch;
 
+  await keepListedWhileBackfilling(ctx, enrollment.prospectId);
   await ctx.scheduler.schedule(touch);
   // Moving past a first email sent during the pause: it starts the thread the follow-ups reply in.
   const thread = alreadySent ? threadStartedBy(enrollment, done) : undefined;

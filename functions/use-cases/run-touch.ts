@@ -33,6 +33,7 @@ import { describeWait } from '../domain/sequence-fields.js';
 import { recordSkippedSteps, timelineEvent, withSkipped } from './step-events.js';
 import { touchDayOpening } from './touch-day.js';
 import { scheduledTouchFor } from '../domain/touch-plan.js';
+import { keepListedWhileBackfilling } from './backfill-phone-holders.js';
 
 export { RetryableTouchError, type TouchOutcome, type TouchState } from './touch-state.js';
 
@@ -419,6 +420,7 @@ async function keepOnRecord(
 /** Ends an auto-reply pause (the touch message is the one the pause scheduled for its end). */
 async function resumeFromPause(ctx: SendingContext, enrollment: Enrollment, now: Date): Promise<Enrollment | undefined> {
   checkTransition(enrollment.status, 'resume', 'active');
+  await keepListedWhileBackfilling(ctx, enrollment.prospectId);
   const next = {
     status: 'active' as const,
     stepIndex: enrollment.stepIndex,

@@ -12,6 +12,8 @@ import { publishSequence } from '../../../functions/use-cases/publish-sequence.j
 import { InMemoryStore } from '../../fakes/in-memory-store.js';
 import { backfillPhoneHolders, backfillPhoneHoldersStep } from '../../../functions/use-cases/backfill-phone-holders.js';
 import { InvalidCursorError } from '../../../functions/domain/page.js';
+import { pauseEnrollment } from '../../../functions/use-cases/pause-enrollment.js';
+import { resumeEnrollment } from '../../../functions/use-cases/resume-enrollment.js';
 
 const SAME_PHONE = /already active in this sequence as prospect p_\w+ \(same phone\)/;
 
@@ -178,6 +180,40 @@ describe('the backfill in steps (POST /maintenance/phone-holders)', () => {
 
     // Done is done: another step changes nothing.
     expect(await backfillPhoneHoldersStep(t.ctx, undefined)).toEqual({ done: true, prospects: 0, phones: 0 });
+  });
+
+  it('refuses a well-formed cursor naming a sequence this table does not have: nothing is marked', async () => {
+    const store = new InMemoryStore();
+    const t = await createTestContext({ store });
+    await enrollOne(t, { ...ADA });
+    store.asTableFromBeforePhoneHolders();
+    const foreign = Buffer.from(JSON.stringify({ v: 1, sequenceId: 'zzz-not-a-sequence' })).toString('base64url');
+    await expect(backfillPhoneHoldersStep(t.ctx, foreign)).rejects.toMatchObject({ name: 'InvalidCursorError', field: 'cursor' });
+    expect(await store.arePhoneHoldersComplete()).toBe(false);
+  });
+
+  it('lists a prospect whose paused enrollment is resumed between two steps (the resume moves it behind the cursor)', async () => {
+    const store = new InMemoryStore();
+    const t = await createTestContext({ store });
+    const rows = Array.from({ length: 201 }, (_, i) => ({ row: i + 1, data: { email: `q${i}@example.com`, phone: `+1202556${String(i).padStart(4, '0')}` } }));
+    const results = await enrollProspects(t.ctx, { sequenceId: t.sequence.id, rows });
+    const last = results[200]!;
+    if (last.status !== 'enrolled') throw new Error('not enrolled');
+    await pauseEnrollment(t.ctx, { enrollmentId: last.enrollmentId, reason: 'on holiday' });
+    const phones = rows.map((r) => r.data.phone);
+    await store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: phones.map((phone) => ({ phone, prospectIds: [] })) });
+    store.asTableFromBeforePhoneHolders();
+
+    // The first step reads the 200 active ones; the paused one sorts after them.
+    const first = await backfillPhoneHoldersStep(t.ctx, undefined, { enrollmentsPerStep: 200 });
+    expect(first.done).toBe(false);
+    await resumeEnrollment(t.ctx, { enrollmentId: last.enrollmentId });
+    let cursor = first.cursor;
+    while (cursor) cursor = (await backfillPhoneHoldersStep(t.ctx, cursor, { enrollmentsPerStep: 200 })).cursor;
+
+    expect(await store.arePhoneHoldersComplete()).toBe(true);
+    const read = await store.getEnrollmentsAndSuppressions([], [], [], phones);
+    expect(phones.filter((phone) => (read.phoneHolders.get(phone) ?? []).length === 0)).toEqual([]);
   });
 
   it('refuses a cursor it did not hand out, naming the field', async () => {
