@@ -9,9 +9,10 @@
  * TooManyRequestsException, Twilio: HTTP 429), as the real ones do.
  *
  * What is measured: the drain time per channel against the provider-rate limit, every
- * SQS request, every invocation with its duration (in-process time measured, plus the
- * I/O wait of the requests it made, at the modeled in-region latencies below), the log
- * bytes the handlers really wrote, and the peak counter updates per second.
+ * SQS request, every invocation with its duration (CPU measured here, stretched to the
+ * function's share of a vCPU, plus the I/O wait of the requests it made, at the modeled
+ * in-region latencies below), the log bytes the handlers really wrote, and the peak
+ * counter updates per second.
  */
 import { resolve } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -21,6 +22,7 @@ import { libphonenumberTimeZones } from '../functions/adapters/phone-time-zones.
 import { loadSequencesFromDirectory } from '../functions/adapters/sequence-files.js';
 import { touchQueueOf, type TouchQueue } from '../functions/domain/touch-message.js';
 import { createTouchWorkerHandler } from '../functions/handlers/touch-worker.js';
+import { correlatedEmailSender, correlatedSmsSender } from '../functions/handlers/shared/correlation.js';
 import { logger } from '../functions/handlers/shared/logger.js';
 import { observedHandler } from '../functions/handlers/shared/observability.js';
 import type { ScheduledTouch, Store, TouchScheduler } from '../functions/ports.js';
@@ -45,6 +47,19 @@ export const LATENCY_MS = {
   /** The event source's own turn-around between a batch's end and the next receive. */
   eventSource: 10,
 } as const;
+
+/**
+ * Lambda allocates CPU in proportion to memory: 1,769 MB is one full vCPU, less is a
+ * share of one (more is more vCPUs, which single-threaded work cannot use). Our CPU is
+ * measured on one full core of this machine, so below 1,769 MB the same work takes
+ * 1,769 / memory times as long in Lambda; the I/O wait does not change with memory.
+ */
+export const LAMBDA_MB_PER_VCPU = 1_769;
+
+/** Billed duration (whole ms) of work that needs `cpuMs` of a full core and waits `ioMs` for requests. */
+export function lambdaBilledMs(cpuMs: number, ioMs: number, memoryMb: number): number {
+  return Math.ceil(cpuMs * Math.max(1, LAMBDA_MB_PER_VCPU / memoryMb) + ioMs);
+}
 
 /** EventBridge Scheduler's default invocation quota in the main regions (per second). */
 const SCHEDULER_INVOCATIONS_PER_SECOND = 1_000;
@@ -73,9 +88,9 @@ export interface ChannelBurst {
   throttled: number;
   deadLettered: number;
   invocations: number;
-  /** Σ billed duration (ms) of the invocations. */
+  /** Σ billed duration (ms) of the invocations: CPU at the function's share of a vCPU, plus I/O wait. */
   billedMs: number;
-  /** Σ measured in-process time (ms). */
+  /** Σ CPU measured in this process on a full core (ms). */
   cpuMs: number;
   memoryMb: number;
   givenBack: number;
@@ -135,8 +150,10 @@ async function simulate(options: BurstOptions, wallStarted: number, setup: { res
     logger,
     sequenceCache: new Map(),
     settings: { publicUrl: 'https://followup.example', signingSecret: 'bench-signing-secret-0123456789', defaultPhoneRegion: 'US', claimLeaseSeconds: 300 },
-    email: ses.sender(),
-    sms: twilio.sender(),
+    // Wrapped as the Lambda entries wrap them (aws-context.ts, touch-worker.ts): their
+    // 'provider call' lines are the worker's too.
+    email: correlatedEmailSender(ses.sender(), logger),
+    sms: correlatedSmsSender(twilio.sender(), logger),
     // The burst's sequence has no voicemail step: a call placed here is a bench bug.
     voice: { placeCall: async () => ({ kind: 'permanent', reason: 'the burst places no calls' }) },
   };
@@ -246,9 +263,12 @@ async function simulate(options: BurstOptions, wallStarted: number, setup: { res
       const stat = stats[poller.channel];
       const sentBefore = providers[poller.channel].sent + providers[poller.channel].refused;
       const bytesBefore = output.bytes;
-      const started = performance.now();
-      const response = await poller.handler({ Records: queue.recordsOf(messages) }, lambdaContext(poller.channel, stat.invocations));
-      const cpuMs = performance.now() - started;
+      // CPU of this process, not wall time: the machine is shared, and another process's
+      // turn on the core is no time this invocation would be billed for.
+      const started = process.cpuUsage();
+      const response = await poller.handler({ Records: queue.recordsOf(messages) }, lambdaContext(poller.channel, stat.invocations, stat.memoryMb));
+      const used = process.cpuUsage(started);
+      const cpuMs = (used.user + used.system) / 1000;
       stat.logBytes += output.bytes - bytesBefore;
       const attempts = providers[poller.channel].sent + providers[poller.channel].refused - sentBefore;
       const returned = poller.returner.take();
@@ -257,7 +277,7 @@ async function simulate(options: BurstOptions, wallStarted: number, setup: { res
       const ioMs =
         (attempts > 0 ? 4 * LATENCY_MS.dynamodb + providerMs + LATENCY_MS.createSchedule : LATENCY_MS.dynamodb) +
         (returned.length > 0 ? LATENCY_MS.changeVisibilityBatch : 0);
-      const billedMs = Math.ceil(cpuMs + ioMs);
+      const billedMs = lambdaBilledMs(cpuMs, ioMs, stat.memoryMb);
       stat.invocations++;
       stat.cpuMs += cpuMs;
       stat.billedMs += billedMs;
@@ -341,14 +361,14 @@ function countingCounters(store: InMemoryStore, now: () => number, perSecond: Ma
   return store;
 }
 
-function lambdaContext(channel: TouchQueue, invocation: number): Context {
+function lambdaContext(channel: TouchQueue, invocation: number, memoryMb: number): Context {
   const name = channel === 'email' ? 'Followup-EngineTouchWorkerFunction' : 'Followup-EngineSmsTouchWorkerFunction';
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: name,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(memoryMb),
     awsRequestId: `00000000-0000-4000-8000-${String(invocation).padStart(12, '0')}`,
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: '2026/11/23/[$LATEST]0123456789abcdef',

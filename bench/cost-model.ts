@@ -8,13 +8,15 @@
  * CreateSchedule calls come from the burst simulation (bench/burst.ts); DynamoDB units
  * per touch and per provider event come from dynalite with the capacity meter
  * (bench/capacity-meter.ts, bench/event-costs.ts). What is modeled, and said so: the
- * I/O wait of each request (LATENCY_MS), the Lambda platform log lines, how many events
+ * I/O wait of each request (LATENCY_MS), the CPU share Lambda gives a function's memory
+ * (LAMBDA_MB_PER_VCPU: CPU measured here on a full core takes 1,769 / memory MB times as
+ * long below one vCPU), the Lambda platform log lines, how many events
  * a message gets (below), and X-Ray's default sampling.
  */
 import type { TouchQueue } from '../functions/domain/touch-message.js';
 import { FOLLOWUP_ENGINE_DEFAULTS, type FollowupEngineProps } from '../infra/engine-props.js';
-import { HANDLERS, type HandlerSpec } from '../infra/handlers.js';
-import { LATENCY_MS, PLATFORM_LOG_BYTES_PER_INVOCATION, type BurstResult } from './burst.js';
+import { HANDLERS, type HandlerName, type HandlerSpec } from '../infra/handlers.js';
+import { LAMBDA_MB_PER_VCPU, LATENCY_MS, PLATFORM_LOG_BYTES_PER_INVOCATION, lambdaBilledMs, type BurstResult } from './burst.js';
 import { PRICES, type EngineBenchResult } from './engine.js';
 import type { EventCost } from './event-costs.js';
 
@@ -46,6 +48,9 @@ const CALLBACK_ENTRIES = {
 } as const satisfies Record<NonNullable<FollowupEngineProps['twilioStatusCallbacks']>, { item: string; pricePerMillion: number }>;
 const CALLBACK_ENTRY: { item: string; pricePerMillion: number } = CALLBACK_ENTRIES[FOLLOWUP_ENGINE_DEFAULTS.twilioStatusCallbacks];
 const entryItem = (channel: TouchQueue) => (channel === 'email' ? 'eventbridge ses events' : CALLBACK_ENTRY.item);
+
+/** The functions a touch and its events run, whose memory the model prices. */
+const PER_TOUCH_FUNCTIONS = ['touchWorker', 'smsTouchWorker', 'sesEvents', 'twilioWebhook'] as const satisfies readonly HandlerName[];
 
 /** X-Ray: Lambda's sampling, the first request each second and 5 % of the rest; $5 per million traces. */
 const XRAY_PER_MILLION_TRACES = 5;
@@ -90,7 +95,7 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
     for (const [name, count] of Object.entries(EVENTS_PER_MESSAGE[channel]) as [EventCost['name'], number][]) {
       const event = engine.events.find((e) => e.name === name);
       if (!event) throw new Error(`no measurement of ${name}`);
-      const ms = Math.ceil(event.cpuMs + event.requests * LATENCY_MS.dynamodb);
+      const ms = lambdaBilledMs(event.cpuMs, event.requests * LATENCY_MS.dynamodb, eventFunction.memorySize);
       events = {
         entry:
           events.entry +
@@ -125,7 +130,7 @@ export function buildCostModel(engine: EngineBenchResult, burst: BurstResult): C
     const touchesPerExecution = SEQUENCE_MIX.email + SEQUENCE_MIX.sms;
     const transitions = STEP_FUNCTIONS_TRANSITIONS_PER_STEP + STEP_FUNCTIONS_TRANSITIONS_PER_EXECUTION / touchesPerExecution;
     const providerMs = channel === 'email' ? LATENCY_MS.ses : LATENCY_MS.twilio;
-    const taskMs = Math.ceil(run.cpuMs / sent + 4 * LATENCY_MS.dynamodb + providerMs);
+    const taskMs = lambdaBilledMs(run.cpuMs / sent, 4 * LATENCY_MS.dynamodb + providerMs, run.memoryMb);
     sfn[channel] = {
       'state transitions': (transitions * PRICES.stepFunctionsStandardPerThousandTransitions),
       'lambda task requests': perThousand(1, PRICES.lambdaPerMillionRequests),
@@ -182,7 +187,9 @@ export function formatCostModel(model: CostModel): string[] {
     `  ${'total'.padEnd(24)} ${money(channelTotal('email')).padStart(9)} ${money(channelTotal('sms')).padStart(9)} ${money(model.total).padStart(9)}   ${money(model.stepFunctionsTotal).padStart(14)}`,
     `  Step Functions design / this design: ${(model.stepFunctionsTotal / model.total).toFixed(1)}x`,
     `  + X-Ray if tracing: true (off by default; Lambda samples 1/s + 5 %): ${money(model.tracing)} per 1,000 touches more (not in the total)`,
-    `  (modeled: request latencies ${JSON.stringify(LATENCY_MS)} ms, ${PLATFORM_LOG_BYTES_PER_INVOCATION} B of platform log lines per invocation where kept,`,
+    `  (modeled: Lambda duration = CPU measured on this machine's full core x max(1, ${LAMBDA_MB_PER_VCPU} / memory MB) + I/O wait,`,
+    `   memory ${PER_TOUCH_FUNCTIONS.map((name) => `${name} ${HANDLERS[name].memorySize} MB`).join(', ')} (Step Functions task: the worker's);`,
+    `   request latencies ${JSON.stringify(LATENCY_MS)} ms, ${PLATFORM_LOG_BYTES_PER_INVOCATION} B of platform log lines per invocation where kept,`,
     `   events per message ${JSON.stringify(EVENTS_PER_MESSAGE)}; SES events on the default bus and Scheduler API calls are not billed;`,
     `   idle: each queue's event source long-polls, ~${((2 * 5 * 3 * 43_200 * PRICES.sqsPerMillionRequests) / 1e6).toFixed(2)} USD a month for both queues)`,
   );

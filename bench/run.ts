@@ -4,7 +4,7 @@
  * machine is noisy; absolute times are not compared with anything). It exits non-zero
  * when any target it prints is missed.
  */
-import { runBurstBench } from './burst.js';
+import { LAMBDA_MB_PER_VCPU, runBurstBench } from './burst.js';
 import { buildCostModel, formatCostModel } from './cost-model.js';
 import { runEngineBench } from './engine.js';
 import { formatRows, measureBundles } from './bundle-size.js';
@@ -73,7 +73,7 @@ for (const run of Object.values(burst.channels)) {
   );
   console.log(
     `         ${run.throttled} refused by the provider, ${run.givenBack} given back until their slot, ${run.deadLettered} dead-lettered; ` +
-      `${run.invocations} invocations (${(run.billedMs / run.invocations).toFixed(0)} ms billed each, ${(run.cpuMs / run.invocations).toFixed(1)} ms of it in-process); ` +
+      `${run.invocations} invocations (${(run.billedMs / run.invocations).toFixed(0)} ms billed each, ${(run.cpuMs / run.invocations).toFixed(1)} ms of CPU here, x${Math.max(1, LAMBDA_MB_PER_VCPU / run.memoryMb).toFixed(2)} at ${run.memoryMb} MB); ` +
       `SQS: ${r.send} sends, ${r.receive} receives (+${r.emptyReceive} empty), ${r.deleteBatch} delete and ${r.changeVisibilityBatch} visibility batches`,
   );
   if (!(ratio <= TARGETS.drainRatio)) failures.push(`${run.channel} burst drained in ${ratio.toFixed(3)}x the provider-rate limit > ${TARGETS.drainRatio}`);

@@ -29,6 +29,22 @@ export interface HandlerSpec {
   readonly perTouch?: boolean;
 }
 
+/**
+ * Memory of the asynchronous per-touch functions (the touch workers, SES events). Lambda
+ * gives CPU in proportion to memory (1,769 MB = one vCPU), so below one vCPU the CPU part
+ * of an invocation costs the same at any size (half the memory, twice the time) and only
+ * the wait for DynamoDB, SES, Twilio and Scheduler is multiplied by memory: `npm run
+ * bench`'s cost model (bench/cost-model.ts) prices a touch's worker time at about 0.6x
+ * (email, where CPU is a larger part) to 0.5x (SMS, nearly all wait for Twilio) of 512 MB's.
+ * 128 MB would save little more and is too tight: a worker with every SDK client and
+ * Twilio's REST client loaded holds ~120 MB RSS (measured with the bundles of
+ * bench/bundle-size.ts). At 256 MB a cold start (the bundle's import plus the SDK clients
+ * of a first touch: ~0.75 s of CPU on a full core here for a worker, ~0.4 s for SES
+ * events) takes ~5 s and ~2.5 s, about twice 512 MB's: acceptable for queue and
+ * EventBridge consumers, where nobody waits on the answer, and it costs no more (CPU).
+ */
+const PER_TOUCH_ASYNC_MEMORY_MB = 256;
+
 export const HANDLERS = {
   api: {
     file: 'api.ts',
@@ -59,7 +75,7 @@ export const HANDLERS = {
     constructId: 'TouchWorkerFunction',
     // Also sends SMS touches scheduled before the queues were split (they sit on this queue).
     description: 'Followup email touch worker: sends the email touches of the email touch queue',
-    memorySize: 512,
+    memorySize: PER_TOUCH_ASYNC_MEMORY_MB,
     // A batch runs in parallel and never waits for its send slots (records are given back).
     timeoutSeconds: 60,
     sendsSms: true,
@@ -69,7 +85,7 @@ export const HANDLERS = {
     file: 'touch-worker.ts',
     constructId: 'SmsTouchWorkerFunction',
     description: 'Followup SMS touch worker: sends the SMS touches of the SMS touch queue',
-    memorySize: 512,
+    memorySize: PER_TOUCH_ASYNC_MEMORY_MB,
     timeoutSeconds: 60,
     sendsSms: true,
     perTouch: true,
@@ -78,6 +94,11 @@ export const HANDLERS = {
     file: 'twilio-webhook.ts',
     constructId: 'TwilioWebhookFunction',
     description: 'Followup Twilio webhooks: inbound SMS (STOP, replies) and delivery status',
+    // Not PER_TOUCH_ASYNC_MEMORY_MB: Twilio waits on this answer (TwiML for an inbound SMS,
+    // and for a live call once answered: liquidjs and luxon loaded on a cold start), where
+    // 256 MB's doubled cold start (~3 s) would be heard. 256 MB would save < $0.00003 per
+    // 1,000 touches (bench/cost-model.ts): its status callbacks are mostly Twilio's
+    // intermediate statuses, answered without a read in a few ms.
     memorySize: 512,
     timeoutSeconds: 15,
     sendsSms: false,
@@ -142,7 +163,7 @@ export const HANDLERS = {
     file: 'ses-events.ts',
     constructId: 'SesEventsFunction',
     description: 'Followup SES events: bounces, complaints, deliveries, opens, clicks',
-    memorySize: 512,
+    memorySize: PER_TOUCH_ASYNC_MEMORY_MB,
     timeoutSeconds: 30,
     sendsSms: false,
     perTouch: true,

@@ -58,6 +58,22 @@ const detailSchema = z.looseObject({
 
 export type SesEventDetail = z.input<typeof detailSchema>;
 
+/**
+ * A delivery, an open and a click come for nearly every email, and at CloudWatch Logs'
+ * ingestion price their ~460-byte line costs about as much as the event's Lambda time: debug
+ * (engine prop `logLevel: 'DEBUG'` shows them). What an operator acts on is rare and
+ * stays at info: bounces, complaints, rejects, and events we do not know.
+ */
+const SES_EVENT_LOG_LEVEL: Record<EmailEvent['type'], 'debug' | 'info'> = {
+  delivery: 'debug',
+  open: 'debug',
+  click: 'debug',
+  bounce: 'info',
+  complaint: 'info',
+  reject: 'info',
+  other: 'info',
+};
+
 export function createSesEventsHandler(options: SesEventsOptions) {
   return async (event: EventBridgeEvent<string, unknown>): Promise<EmailEventOutcome | 'invalid'> => {
     const ctx = await options.context();
@@ -69,7 +85,7 @@ export function createSesEventsHandler(options: SesEventsOptions) {
     const input = toInput(parsed.data, event.time);
     const outcome = await handleEmailEvent(ctx, input);
     (options.metrics ?? noMetrics).record(emailEventMetrics(input, outcome));
-    ctx.logger.info('SES event handled', {
+    ctx.logger[SES_EVENT_LOG_LEVEL[input.event.type]]('SES event handled', {
       eventId: event.id,
       detailType: event['detail-type'],
       messageId: input.messageId,

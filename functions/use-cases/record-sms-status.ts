@@ -110,6 +110,7 @@ export async function recordSmsStatus(ctx: UseCaseContext, report: SmsStatusRepo
       },
     ]);
   }
-  ctx.logger.info('SMS status recorded', { ...ids, status: final.status, errorCode: report.errorCode });
+  // A delivery is routine (most messages): debug. Undelivered and failed are what an operator looks for.
+  ctx.logger[final.status === 'delivered' ? 'debug' : 'info']('SMS status recorded', { ...ids, status: final.status, errorCode: report.errorCode });
   return 'recorded';
 }

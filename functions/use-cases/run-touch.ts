@@ -243,7 +243,9 @@ async function recordSent(
   const firstOfRun = !Object.values(enrollment.touches).some((earlier) => earlier.providerMessageId !== undefined);
   const counters = { [counterKeys.step(step.id, 'sent')]: 1, ...(firstOfRun ? { [counterKeys.touched]: 1 } : {}) };
   const outcome = await moveOn(ctx, state, touch, counters, thread);
-  ctx.logger.info('touch sent', {
+  // Every touch writes this: debug, so the default INFO writes no line per touch (CloudWatch
+  // Logs bills every byte; engine prop `logLevel: 'DEBUG'` shows it). Failures and stale touches stay louder.
+  ctx.logger.debug('touch sent', {
     enrollmentId: enrollment.id,
     stepId: step.id,
     channel: step.channel,

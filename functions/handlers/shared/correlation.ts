@@ -39,8 +39,9 @@ export function correlatedScheduler(scheduler: TouchScheduler): TouchScheduler {
   };
 }
 
+/** A sent message is every touch's routine (debug, like 'touch sent'); a refused one is rare and worth seeing. */
 function logProviderCall(logger: Logger, channel: 'email' | 'sms', touch: { enrollmentId: string; stepId: string } | undefined, result: SendResult): void {
-  logger.info('provider call', {
+  logger[result.kind === 'sent' ? 'debug' : 'info']('provider call', {
     channel,
     ...(touch ? { enrollmentId: touch.enrollmentId, stepId: touch.stepId } : {}),
     result: result.kind,

@@ -7,7 +7,7 @@
  * - ids in the logs, never addresses, names or message text.
  */
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TouchMessage } from '../../../functions/ports.js';
 import { createApiHandler } from '../../../functions/handlers/api.js';
 import { correlatedEmailSender, correlatedScheduler, correlatedSmsSender } from '../../../functions/handlers/shared/correlation.js';
@@ -15,12 +15,21 @@ import { logger } from '../../../functions/handlers/shared/logger.js';
 import { METRIC, METRICS_NAMESPACE } from '../../../functions/handlers/shared/metric-names.js';
 import { httpRequestId, observedHandler } from '../../../functions/handlers/shared/observability.js';
 import { createTouchWorkerHandler } from '../../../functions/handlers/touch-worker.js';
+import { createSesEventsHandler } from '../../../functions/handlers/ses-events.js';
 import { createTwilioWebhookHandler, twilioCorrelationId } from '../../../functions/handlers/twilio-webhook.js';
+import { encodeEmailTagValue } from '../../../functions/adapters/email-tags.js';
 import { signTwilioRequest } from '../../../functions/local/twilio-stub.js';
 import type { SendingContext } from '../../../functions/use-cases/context.js';
 import { httpEvent, lambdaContext } from '../../fakes/http-event.js';
 import { messageOf } from '../../fakes/scheduler.js';
 import { ADA, createTestContext, type TestContext } from '../../fakes/test-context.js';
+
+// As engine prop `logLevel: 'DEBUG'` deploys the functions (before the logger is built
+// at import): every line is written, and each test asserts on the levels, which is what
+// the default INFO keeps.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+});
 
 let lines: Record<string, any>[];
 
@@ -35,6 +44,9 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
+});
+afterAll(() => {
+  delete process.env.POWERTOOLS_LOG_LEVEL;
 });
 
 const logLines = () => lines.filter((line) => typeof line.message === 'string');
@@ -204,6 +216,7 @@ describe('metrics (embedded metric format)', () => {
 
 describe('logs', () => {
   it('carry ids, never addresses, names or message text, on every new line', async () => {
+    // Debug lines included: an operator who turns them on must not see addresses either.
     const t = await createTestContext();
     const { api, worker } = lambdaWiring(t);
     await enrollAda(t, api);
@@ -234,6 +247,107 @@ describe('logs', () => {
     for (const secret of [...secrets, t.email.sent[0]!.subject, t.sms.sent[0]!.body.slice(0, 20)]) {
       expect(text).not.toContain(secret);
     }
+  });
+});
+
+describe('log levels (CloudWatch Logs bills every line)', () => {
+  const token = 'auth-token-0123456789';
+
+  /** Ada's email and SMS touches sent, and the handlers that receive their events. */
+  async function sentTouches() {
+    const t = await createTestContext();
+    const { api, worker } = lambdaWiring(t);
+    await enrollAda(t, api);
+    const run = async () => {
+      const next = t.scheduler.pendingTouches()[0]!;
+      t.clock.moveTo(new Date(next.dueAt));
+      const response = await worker(sqsEvent([messageOf(next)]), lambdaContext);
+      if (response.batchItemFailures.length === 0) t.scheduler.take(next.scheduleName);
+    };
+    const ctx = { ...t.ctx, logger };
+    const sesEvents = observedHandler((metrics) => createSesEventsHandler({ context: async () => ctx, metrics }));
+    const twilio = observedHandler((metrics) =>
+      createTwilioWebhookHandler({ context: async () => ctx, authToken: async () => token, publicUrl: () => 'https://followup.test', metrics }),
+    );
+    const sesEvent = (eventType: string, field: string, extra: Record<string, unknown> = {}) => {
+      const email = t.email.attempts.find((a) => a.result.kind === 'sent')!;
+      const messageId = (email.result as { providerMessageId: string }).providerMessageId;
+      const tags = Object.fromEntries(Object.entries(email.message.tags).map(([key, value]) => [key, [encodeEmailTagValue(value)]]));
+      const at = t.clock.now().toISOString();
+      return sesEvents(
+        { version: '0', id: `event-${eventType}`, 'detail-type': `Email ${eventType}`, source: 'aws.ses', account: '1', time: at, region: 'us-east-1', resources: [],
+          detail: { eventType, mail: { messageId, timestamp: at, tags }, [field]: { timestamp: at, ...extra } } } as never,
+        lambdaContext,
+      );
+    };
+    const smsStatus = (status: string, errorCode?: string) => {
+      const sms = t.sms.attempts.find((a) => a.result.kind === 'sent')!;
+      const url = new URL(sms.message.statusCallbackUrl!);
+      const params = { MessageSid: (sms.result as { providerMessageId: string }).providerMessageId, MessageStatus: status, ...(errorCode ? { ErrorCode: errorCode } : {}) };
+      return twilio(
+        httpEvent({
+          routeKey: 'POST /webhooks/twilio/status',
+          path: url.pathname,
+          query: url.search.slice(1),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(url.toString(), params, token) },
+          body: new URLSearchParams(params).toString(),
+        }),
+        lambdaContext,
+      );
+    };
+    return { t, run, sesEvent, smsStatus };
+  }
+
+  it('a sent touch and its routine events (delivery, open, click, SMS sent and delivered) write no line at the default level', async () => {
+    const { t, run, sesEvent, smsStatus } = await sentTouches();
+    lines.length = 0;
+    await run();
+    await run();
+    expect(t.email.sent).toHaveLength(1);
+    expect(t.sms.sent).toHaveLength(1);
+    await sesEvent('Delivery', 'delivery');
+    await sesEvent('Open', 'open');
+    await sesEvent('Click', 'click', { link: 'https://northwind.example/pricing' });
+    await smsStatus('sent');
+    await smsStatus('delivered');
+    expect((await t.store.getEnrollment(t.scheduler.created()[0]!.enrollmentId))!.touches).toSatisfy((touches: object) =>
+      Object.values(touches).every((touch: { status: string }) => touch.status === 'delivered'),
+    );
+    // Nothing an operator would act on happened: at the default INFO only the metrics (EMF) lines are written.
+    expect(logLines().length).toBeGreaterThan(0);
+    expect(logLines().filter((line) => line.level !== 'DEBUG').map((line) => line.message)).toEqual([]);
+    expect(emfLines().length).toBeGreaterThan(0);
+  });
+
+  it('what an operator acts on stays at info: a refused send, a hard bounce, an undelivered SMS', async () => {
+    const { t, run, sesEvent, smsStatus } = await sentTouches();
+    lines.length = 0;
+    t.email.failNext({ kind: 'retryable', reason: 'Throttling' });
+    await run();
+    // (Warnings go to stderr: 'send failed, will retry' is not among these lines.)
+    expect(logLines().filter((l) => l.level !== 'DEBUG')).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'provider call', channel: 'email', result: 'retryable', reason: 'Throttling' }),
+    ]);
+    await run();
+    await run();
+    lines.length = 0;
+    await sesEvent('Bounce', 'bounce', { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: ADA.email }] });
+    await smsStatus('undelivered', '30003');
+    const handled = logLines().find((l) => l.message === 'SES event handled');
+    expect(handled).toMatchObject({ level: 'INFO', detailType: 'Email Bounce', outcome: 'suppressed' });
+    expect(logLines().find((l) => l.message === 'SMS status recorded')).toMatchObject({ level: 'INFO', status: 'undelivered', errorCode: '30003' });
+    expect(JSON.stringify(lines)).not.toContain(ADA.email);
+  });
+
+  it('logLevel DEBUG shows the routine lines too', async () => {
+    const { run, sesEvent, smsStatus } = await sentTouches();
+    lines.length = 0;
+    await run();
+    await run();
+    await sesEvent('Delivery', 'delivery');
+    await smsStatus('delivered');
+    const messages = logLines().map((l) => `${l.level} ${l.message}`);
+    expect(messages).toEqual(expect.arrayContaining(['DEBUG touch sent', 'DEBUG provider call', 'DEBUG SES event handled', 'DEBUG SMS status recorded']));
   });
 });
 
