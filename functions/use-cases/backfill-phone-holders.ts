@@ -30,6 +30,7 @@ import { InvalidCursorError } from '../domain/page.js';
 import * as z from '../zod.js';
 import { BusyError, type UseCaseContext } from './context.js';
 import { underLaneLease } from './lane-lease.js';
+import { rewritePhoneHolders } from './rewrite-phone-holders.js';
 
 export interface BackfillReport {
   prospects: number;
@@ -155,14 +156,7 @@ async function mergeHolders(ctx: UseCaseContext, ids: readonly string[], owner: 
   await mapWithConcurrency([...lanes], LANE_COUNT, async ([lane, phones]) => {
     const outcome = await underLaneLease(ctx, lane, owner, { leaseSeconds: 30, waitMs: LANE_WAIT_MS }, async () => {
       for (let i = 0; i < phones.length; i += PAGE) {
-        const batch = phones.slice(i, i + PAGE);
-        const { phoneHolders } = await ctx.store.getEnrollmentsAndSuppressions([], [], [], batch);
-        await ctx.store.putEnrollmentBatch({
-          prospects: [],
-          enrollments: [],
-          timeline: [],
-          phoneHolders: batch.map((phone) => ({ phone, prospectIds: [...(phoneHolders.get(phone) ?? []), ...(holdersOf.get(phone) ?? [])] })),
-        });
+        await rewritePhoneHolders(ctx, phones.slice(i, i + PAGE), (phone, listed) => [...listed, ...(holdersOf.get(phone) ?? [])]);
       }
     });
     // Never past a lane left undone: the step is repeated from the same cursor.
@@ -181,11 +175,8 @@ export async function keepListedWhileBackfilling(ctx: UseCaseContext, prospectId
   const phone = (await ctx.store.getProspect(prospectId))?.phone;
   if (!phone) return;
   const outcome = await underLaneLease(ctx, laneOf(phone), `resume-${prospectId}-${Date.now()}`, { leaseSeconds: 30, waitMs: LANE_WAIT_MS }, async (held) => {
-    const { phoneHolders } = await ctx.store.getEnrollmentsAndSuppressions([], [], [], [phone]);
-    const listed = phoneHolders.get(phone) ?? [];
-    if (listed.includes(prospectId)) return;
-    if (!(await held.confirm())) throw new BusyError(`enrollment lane ${laneOf(phone)} was taken over; resume again`);
-    await ctx.store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: [{ phone, prospectIds: [...listed, prospectId] }] });
+    const written = await rewritePhoneHolders(ctx, [phone], (_, listed) => (listed.includes(prospectId) ? undefined : [...listed, prospectId]), held);
+    if (written === 'lane lost') throw new BusyError(`enrollment lane ${laneOf(phone)} was taken over; resume again`);
   });
   if (outcome.kind === 'busy') throw new BusyError('an import is enrolling this prospect right now; resume again in a minute');
 }

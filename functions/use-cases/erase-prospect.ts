@@ -17,6 +17,7 @@ import { laneOf } from '../domain/lanes.js';
 import { randomUUID } from 'node:crypto';
 import { BusyError, ProspectNotFoundError, type UseCaseContext } from './context.js';
 import { type HeldLane, underLaneLease } from './lane-lease.js';
+import { rewritePhoneHolders } from './rewrite-phone-holders.js';
 import { stopEnrollment } from './stop-enrollment.js';
 
 /**
@@ -86,9 +87,6 @@ async function underPhoneLane(ctx: UseCaseContext, phone: string, owner: string,
 
 /** Rewrites the phone's holders item without the prospect, as enrolling writes it (the caller holds the phone's lane). */
 async function dropFromPhoneHolders(ctx: UseCaseContext, prospectId: string, phone: string, held: HeldLane): Promise<void> {
-  const { phoneHolders } = await ctx.store.getEnrollmentsAndSuppressions([], [], [], [phone]);
-  const holders = phoneHolders.get(phone) ?? [];
-  if (!holders.includes(prospectId)) return;
-  if (!(await held.confirm())) throw busy();
-  await ctx.store.putEnrollmentBatch({ prospects: [], enrollments: [], timeline: [], phoneHolders: [{ phone, prospectIds: holders.filter((id) => id !== prospectId) }] });
+  const written = await rewritePhoneHolders(ctx, [phone], (_, listed) => (listed.includes(prospectId) ? listed.filter((id) => id !== prospectId) : undefined), held);
+  if (written === 'lane lost') throw busy();
 }
